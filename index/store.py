@@ -1,0 +1,152 @@
+"""Dense side of the index: Chroma (local folder or server) behind llama-index's ChromaVectorStore.
+
+Collections are created with no embedding function of Chroma's own (its default downloads a model);
+vectors always come from our embedder, through a llama-index embedding wrapper passed explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.types import (
+    FilterCondition,
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
+from pydantic import PrivateAttr
+
+from index.embed import Embedder
+from index.errors import IndexPipelineError
+from index.types import Chunk, Filters
+
+log = logging.getLogger(__name__)
+
+COLLECTION = "chunks"
+
+
+class LlamaIndexEmbedding(BaseEmbedding):
+    """Our embedder as a llama-index embedding model (query/passage prefixes handled by the embedder)."""
+
+    _inner: Any = PrivateAttr()
+
+    def __init__(self, inner: Embedder, **kwargs: Any) -> None:
+        super().__init__(model_name=inner.name, embed_batch_size=16, **kwargs)
+        self._inner = inner
+
+    def _get_query_embedding(self, query: str) -> list[float]:
+        return self._inner.embed_queries([query])[0].tolist()
+
+    async def _aget_query_embedding(self, query: str) -> list[float]:
+        return self._get_query_embedding(query)
+
+    def _get_text_embedding(self, text: str) -> list[float]:
+        return self._inner.embed_passages([text])[0].tolist()
+
+    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+        return self._inner.embed_passages(texts).tolist()
+
+
+def chroma_client(path: Path | None = None, url: str = "") -> Any:
+    """A Chroma client with telemetry off: HttpClient for a server URL, else PersistentClient in `path`."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    cfg = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        u = urlparse(url)
+        if not u.hostname:
+            raise IndexPipelineError(f"Invalid Chroma URL {url!r}.")
+        return chromadb.HttpClient(
+            host=u.hostname, port=u.port or 8000, ssl=u.scheme == "https", settings=cfg
+        )
+    if path is None:
+        raise IndexPipelineError("Chroma needs a folder or a server URL.")
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=cfg)
+
+
+def _chunk_metadata(c: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {"doc_id": c.doc_id, "source": c.source, "section": c.section, "ordinal": c.ordinal}
+    meta["issuer"] = c.meta.issuer
+    meta["year"] = c.meta.year if c.meta.year is not None else -1
+    return meta
+
+
+def _to_li_filters(f: Filters | None) -> MetadataFilters | None:
+    if f is None or f.is_empty():
+        return None
+    parts: list[MetadataFilter] = []
+    if f.sources:
+        parts.append(MetadataFilter(key="source", value=list(f.sources), operator=FilterOperator.IN))
+    if f.issuers:
+        parts.append(MetadataFilter(key="issuer", value=list(f.issuers), operator=FilterOperator.IN))
+    if f.year_min is not None:
+        parts.append(MetadataFilter(key="year", value=f.year_min, operator=FilterOperator.GTE))
+    if f.year_max is not None:
+        parts.append(MetadataFilter(key="year", value=f.year_max, operator=FilterOperator.LTE))
+    return MetadataFilters(filters=parts, condition=FilterCondition.AND)  # type: ignore[arg-type]
+
+
+class DenseStore:
+    """Chunk vectors in one Chroma collection, read and written through llama-index."""
+
+    def __init__(self, client: Any, embedder: Embedder, collection: str = COLLECTION) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.embedder = embedder
+        self.embed_model = LlamaIndexEmbedding(embedder)
+        # embedding_function=None: Chroma must never embed by itself (its default downloads a model).
+        self.collection = client.get_or_create_collection(
+            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray, texts: Sequence[str]) -> None:
+        """Store chunks with precomputed vectors; `texts` is what was embedded (normalised text)."""
+        nodes = []
+        for c, v, t in zip(chunks, vectors, texts, strict=True):
+            node = TextNode(id_=c.chunk_id, text=t, embedding=v.tolist(), metadata=_chunk_metadata(c))
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=c.doc_id)
+            nodes.append(node)
+        for i in range(0, len(nodes), 1000):
+            self.vector_store.add(nodes[i : i + 1000])
+
+    def delete_doc(self, doc_id: str) -> None:
+        """Remove every chunk of a document."""
+        self.vector_store.delete(ref_doc_id=doc_id)
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        """Remove chunks by id."""
+        if ids:
+            self.collection.delete(ids=list(ids))
+
+    def ids(self) -> set[str]:
+        """Every chunk id in the collection."""
+        return set(self.collection.get(include=[])["ids"])
+
+    def count(self) -> int:
+        """Number of stored vectors."""
+        return int(self.collection.count())
+
+    def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the k nearest chunks, best first."""
+        if self.count() == 0:
+            return []
+        qvec = self.embed_model.get_query_embedding(query)
+        res = self.vector_store.query(
+            VectorStoreQuery(
+                query_embedding=qvec, similarity_top_k=min(k, self.count()), filters=_to_li_filters(filters)
+            )
+        )
+        # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
+        return [(i, 1.0 + math.log(max(s, 1e-12))) for i, s in zip(res.ids or [], res.similarities or [])]

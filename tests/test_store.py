@@ -1,0 +1,58 @@
+from pathlib import Path
+
+import numpy as np
+
+from index.embed import HashEmbedder
+from index.store import DenseStore, LlamaIndexEmbedding, chroma_client
+from index.types import Chunk, DocMeta, Filters
+
+
+def chunk(cid: str, doc: str, text: str, issuer: str = "", date: str = "") -> Chunk:
+    return Chunk(cid, doc, doc, 0, text, 0, len(text), "", DocMeta(issuer=issuer, date=date))
+
+
+def make_store(tmp_path: Path) -> tuple[DenseStore, list[Chunk]]:
+    emb = HashEmbedder()
+    store = DenseStore(chroma_client(tmp_path / "chroma"), emb)
+    chunks = [
+        chunk("a#0", "a.txt", "Phòng Nội vụ tổng hợp báo cáo quý", "UBND quận Ba Đình", "2025-02"),
+        chunk("b#0", "b.txt", "Phòng Nội vụ quận Gò Vấp nhận báo cáo hàng quý", "UBND quận Gò Vấp", "2010-02-09"),
+        chunk("c#0", "c.txt", "Mặt trận Tổ quốc giám sát cán bộ", "Thành ủy Hà Nội", "2018-03-07"),
+    ]
+    texts = [c.text for c in chunks]
+    store.add(chunks, emb.embed_passages(texts), texts)
+    return store, chunks
+
+
+def test_search_returns_cosine_and_respects_filters(tmp_path: Path):
+    store, _ = make_store(tmp_path)
+    hits = store.search("báo cáo quý Phòng Nội vụ", 3)
+    assert {h for h, _ in hits[:2]} == {"a#0", "b#0"}
+    assert all(-1.0 <= s <= 1.0 for _, s in hits)
+    only_2010 = store.search("báo cáo quý", 3, Filters(year_min=2000, year_max=2015))
+    assert [h for h, _ in only_2010] == ["b#0"]
+    by_issuer = store.search("báo cáo", 3, Filters(issuers=("Thành ủy Hà Nội",)))
+    assert [h for h, _ in by_issuer] == ["c#0"]
+    by_source = store.search("báo cáo", 3, Filters(sources=("a.txt", "c.txt")))
+    assert {h for h, _ in by_source} == {"a#0", "c#0"}
+
+
+def test_delete_by_document_and_ids_persist(tmp_path: Path):
+    store, _ = make_store(tmp_path)
+    store.delete_doc("a.txt")
+    store.delete_ids(["c#0"])
+    reopened = DenseStore(chroma_client(tmp_path / "chroma"), HashEmbedder())
+    assert reopened.ids() == {"b#0"}
+
+
+def test_collection_has_no_chroma_embedding_function(tmp_path: Path):
+    store, _ = make_store(tmp_path)
+    # Chroma's default embedding function would download a model; ours must be absent.
+    assert store.collection._embedding_function is None
+
+
+def test_llama_index_embedding_wrapper_uses_our_embedder():
+    emb = HashEmbedder()
+    li = LlamaIndexEmbedding(emb)
+    assert np.allclose(li.get_query_embedding("báo cáo"), emb.embed_queries(["báo cáo"])[0])
+    assert np.allclose(li.get_text_embedding_batch(["a b", "c"])[1], emb.embed_passages(["c"])[0])

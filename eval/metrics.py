@@ -1,0 +1,250 @@
+"""Pure evaluation metrics: retrieval, citations, facts, groundedness and aggregation.
+
+Every text comparison is made on `fold(...)`: case, Vietnamese diacritics (đ→d)
+and whitespace are folded, so "phong noi vu" matches "Phòng Nội vụ". This module
+does no I/O and imports nothing from the application.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from difflib import SequenceMatcher
+from typing import Any
+
+# Share of an evidence string's folded characters that must lie in ONE cited passage
+# (as a single common substring) for the citation to count as support. Strict containment
+# is the normal case; 0.9 tolerates an evidence sentence cut by a chunk boundary.
+SUPPORT_MIN_OVERLAP = 0.9
+# Share of a sentence's content words that must occur in the union of its cited passages.
+GROUNDED_MIN_COVERAGE = 0.8
+
+# Metric names, in display order. `abstained` applies to unanswerable items only,
+# `groundedness` to every answer that did not abstain, the others to answerable items.
+METRICS = (
+    "evidence_hit_at_k",
+    "reciprocal_rank",
+    "citation_support",
+    "citation_precision",
+    "fact_recall",
+    "answered",
+    "abstained",
+    "groundedness",
+)
+
+_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])*"
+# A sentence ends at . ! ? (with any citation markers that follow) before whitespace/end.
+_SENTENCE_END = re.compile(r"[.!?]+" + _MARKERS + r"(?=\s|$)")
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
+_ONLY_MARKERS = re.compile(r"^" + _MARKERS + r"\s*$")
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+# Folded Vietnamese function syllables and English stopwords: never count as content.
+# Folding merges syllables (nội/nói, báo/bao, vận/văn, thi/thì, cần/cán, vị/vì, mới/mọi),
+# so words whose folded form is also a common content syllable are left out on purpose.
+STOPWORDS = frozenset(
+    """
+    va cua la cac nhung trong voi cho de duoc nay do ma co khong mot nhu ve tai tu den da
+    se nao gi ai nhieu phai hay hoac nen khi neu cung con rat ra vao len tren duoi sau giua
+    qua bang cu hon nhat it day kia ay
+    a and are as at be by for from has have in is it of on or that the this was were which
+    who with what when where how
+    """.split()
+)
+# Framing words the answerer adds around quotations ("Theo kế hoạch, ... [1]").
+# Kept short and explicit; document titles are not stripped.
+# Words the answerer uses to frame a quote ("Theo Kế hoạch số …, mục …:", "Cũng theo văn bản này").
+FRAMING = frozenset(
+    "theo ke hoach tai lieu nguon neu ghi ro biet rang cung van ban nay muc so bai "
+    "according same document section plan news item no".split()
+)
+
+
+def fold(text: str) -> str:
+    """Fold case, diacritics (đ→d) and whitespace for comparison."""
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = stripped.replace("đ", "d").replace("Đ", "D")
+    return " ".join(stripped.lower().split())
+
+
+def _contains_any(passage: str, evidence: Iterable[str]) -> bool:
+    folded = fold(passage)
+    return any(fold(e) and fold(e) in folded for e in evidence)
+
+
+def evidence_hit_at_k(retrieved_texts: Sequence[str], evidence: Sequence[str], k: int) -> float:
+    """1.0 if any evidence string lies (folded) in one of the first k passages."""
+    return 1.0 if any(_contains_any(t, evidence) for t in retrieved_texts[:k]) else 0.0
+
+
+def reciprocal_rank(retrieved_texts: Sequence[str], evidence: Sequence[str]) -> float:
+    """1/rank of the first passage containing an evidence string, 0.0 if none does."""
+    for rank, text in enumerate(retrieved_texts, start=1):
+        if _contains_any(text, evidence):
+            return 1.0 / rank
+    return 0.0
+
+
+def _supports(passage: str, evidence: str) -> bool:
+    ev, text = fold(evidence), fold(passage)
+    if not ev:
+        return False
+    if ev in text:
+        return True
+    match = SequenceMatcher(None, ev, text, autojunk=False).find_longest_match(0, len(ev), 0, len(text))
+    return match.size >= SUPPORT_MIN_OVERLAP * len(ev)
+
+
+def citation_support(cited_texts: Sequence[str], evidence: Sequence[str]) -> float:
+    """1.0 if an evidence string lies in one cited passage.
+
+    Rule: the folded evidence is contained in a folded cited passage, or a single common
+    substring covering >= 90% of its folded characters is (an evidence sentence cut by a
+    chunk boundary). Passages are never concatenated.
+    """
+    return 1.0 if any(_supports(t, e) for t in cited_texts for e in evidence) else 0.0
+
+
+def citation_precision(cited_sources: Sequence[str], gold_docs: Sequence[str]) -> float:
+    """Share of citations that come from a gold document; 0 citations give 0.0."""
+    if not cited_sources:
+        return 0.0
+    gold = set(gold_docs)
+    return sum(1 for s in cited_sources if s in gold) / len(cited_sources)
+
+
+def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float:
+    """Share of fact groups with an alternative in the folded answer; no facts give 1.0."""
+    if not facts:
+        return 1.0
+    folded = fold(answer)
+    found = sum(1 for group in facts if any(fold(alt) and fold(alt) in folded for alt in group))
+    return found / len(facts)
+
+
+def parse_citations(text: str) -> list[int]:
+    """Citation numbers in order of first appearance: "[1][2]", "[1, 3]" → [1, 2, 3]."""
+    seen: list[int] = []
+    for match in _CITATION.finditer(text):
+        for part in match.group(1).split(","):
+            n = int(part)
+            if n not in seen:
+                seen.append(n)
+    return seen
+
+
+def split_sentences(answer: str) -> list[str]:
+    """Split answer text into sentences; trailing "[n]" markers stay with their sentence."""
+    sentences: list[str] = []
+    for raw_line in answer.splitlines():
+        line = _BULLET.sub("", raw_line).strip()
+        start = 0
+        pieces = []
+        for match in _SENTENCE_END.finditer(line):
+            pieces.append(line[start : match.end()].strip())
+            start = match.end()
+        pieces.append(line[start:].strip())
+        for piece in pieces:
+            if not piece:
+                continue
+            if _ONLY_MARKERS.match(piece) and sentences:
+                sentences[-1] = f"{sentences[-1]} {piece}"
+            else:
+                sentences.append(piece)
+    return sentences
+
+
+def content_words(sentence: str) -> list[str]:
+    """Folded tokens of a sentence minus citation markers, stopwords and framing words."""
+    tokens = _TOKEN.findall(fold(_CITATION.sub(" ", sentence)))
+    return [t for t in tokens if t not in STOPWORDS and t not in FRAMING]
+
+
+def sentence_groundedness(answer: str, passages: Mapping[int, str]) -> tuple[float, list[dict[str, Any]]]:
+    """Share of grounded answer sentences, with per-sentence details.
+
+    A sentence is grounded iff it cites >= 1 passage, every cited number is a key of
+    `passages` (an invalid number fails it), and >= 80% of its content words occur in the
+    union of its cited passages. Sentences without content words are skipped (counted=False).
+    With no countable sentence the score is 1.0 and every detail is marked counted=False.
+    """
+    details: list[dict[str, Any]] = []
+    for sentence in split_sentences(answer):
+        cites = parse_citations(sentence)
+        words = content_words(sentence)
+        invalid = [n for n in cites if n not in passages]
+        detail: dict[str, Any] = {
+            "sentence": sentence,
+            "citations": cites,
+            "invalid": invalid,
+            "counted": bool(words),
+            "coverage": None,
+            "missing": [],
+            "grounded": False,
+        }
+        if not words:
+            detail["reason"] = "no content words"
+        elif not cites:
+            detail["reason"] = "no citation"
+        elif invalid:
+            detail["reason"] = "invalid citation number"
+        else:
+            vocab: set[str] = set()
+            for n in cites:
+                vocab.update(_TOKEN.findall(fold(passages[n])))
+            missing = [w for w in words if w not in vocab]
+            coverage = 1.0 - len(missing) / len(words)
+            detail.update(coverage=coverage, missing=missing, grounded=coverage >= GROUNDED_MIN_COVERAGE)
+            detail["reason"] = "ok" if detail["grounded"] else "content not in cited passages"
+        details.append(detail)
+    counted = [d for d in details if d["counted"]]
+    if not counted:
+        return 1.0, details
+    return sum(1 for d in counted if d["grounded"]) / len(counted), details
+
+
+def answered(abstained: bool) -> float:
+    """1.0 when the assistant answered, 0.0 when it abstained."""
+    return 0.0 if abstained else 1.0
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Nearest-rank percentile (p in 0..100); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _group_summary(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    row: dict[str, Any] = {"n": len(items)}
+    for name in METRICS:
+        values = [float(it["metrics"][name]) for it in items if it["metrics"].get(name) is not None]
+        row[name] = _mean(values)
+    latencies = [float(it["latency_ms"]) for it in items if it.get("latency_ms") is not None]
+    row["latency_p50_ms"] = percentile(latencies, 50)
+    row["latency_p95_ms"] = percentile(latencies, 95)
+    return row
+
+
+def summarize(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Per-kind and overall means of each metric (None where it never applied) and latency p50/p95.
+
+    Each item needs "kind", "metrics" (name → float or None) and optionally "latency_ms".
+    """
+    kinds: dict[str, list[Mapping[str, Any]]] = {}
+    for it in items:
+        kinds.setdefault(str(it["kind"]), []).append(it)
+    return {
+        "overall": _group_summary(items),
+        "kinds": {kind: _group_summary(group) for kind, group in sorted(kinds.items())},
+    }

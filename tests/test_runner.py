@@ -1,0 +1,295 @@
+"""Tests for eval.runner and eval.report_html, driven by a tiny real corpus lookup."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from eval import metrics
+from eval.report_html import is_failure, render_html, write_html
+from eval.runner import (
+    KINDS,
+    check_thresholds,
+    format_markdown_table,
+    format_table,
+    load_dataset,
+    load_thresholds,
+    run,
+)
+
+ROOT = Path(__file__).parents[1]
+CORPUS = ROOT / "corpus"
+DATASET = ROOT / "eval" / "datasets" / "plans.jsonl"
+THRESHOLDS = ROOT / "eval" / "thresholds.toml"
+ABSTAIN = "Tôi không tìm thấy thông tin này trong tài liệu."
+ITEM_KEYS = {
+    "id",
+    "kind",
+    "question",
+    "answer",
+    "abstained",
+    "citations",
+    "retrieved",
+    "latency_ms",
+    "metrics",
+}
+
+
+class CorpusAsk:
+    """A small real answerer: keyword overlap over corpus paragraphs, quotes the best sentence."""
+
+    def __init__(self, corpus_dir: Path, k: int = 5, min_overlap: int = 3) -> None:
+        self.k, self.min_overlap = k, min_overlap
+        self.passages: list[tuple[str, str]] = []
+        for path in sorted(corpus_dir.glob("*.txt")):
+            for para in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
+                # The Gò Vấp plan is one long line: cut it into ~600-character windows of clauses.
+                window = ""
+                for clause in re.split(r"(?<=[.;:])\s+", para.strip()):
+                    if window and len(window) + len(clause) > 600:
+                        self.passages.append((path.name, window))
+                        window = ""
+                    window = f"{window} {clause}".strip()
+                if window:
+                    self.passages.append((path.name, window))
+
+    def __call__(self, turns: list[str]) -> dict[str, Any]:
+        started = time.perf_counter()
+        query = set(metrics.content_words(" ".join(turns)))
+        scored = sorted(
+            ((len(query & set(metrics.content_words(text))), i) for i, (_, text) in enumerate(self.passages)),
+            key=lambda pair: (-pair[0], pair[1]),
+        )[: self.k]
+        retrieved = [
+            {"source": self.passages[i][0], "section": "", "text": self.passages[i][1], "score": float(s)}
+            for s, i in scored
+        ]
+        best_score, best = scored[0]
+        if best_score < self.min_overlap:
+            answer, abstained, citations = ABSTAIN, True, []
+        else:
+            source, text = self.passages[best]
+            sentences = re.split(r"(?<=[.;])\s+", text)
+            sentence = max(sentences, key=lambda s: len(query & set(metrics.content_words(s))))
+            answer, abstained = f"{sentence.rstrip('.;')} [1].", False
+            citations = [{"n": 1, "source": source, "title": "", "section": "", "text": text, "score": 1.0}]
+        return {
+            "question": turns[-1],
+            "answer": answer,
+            "abstained": abstained,
+            "citations": citations,
+            "retrieved": retrieved,
+            "latency_ms": (time.perf_counter() - started) * 1000,
+        }
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, Any]:
+    return run(load_dataset(DATASET), CorpusAsk(CORPUS), k=5, config={"name": "corpus-lookup"})
+
+
+def test_report_shape(report: dict[str, Any]) -> None:
+    assert set(report) == {"config", "summary", "items"}
+    assert report["config"] == {"k": 5, "name": "corpus-lookup"}
+    assert set(report["summary"]["kinds"]) == set(KINDS)
+    for item in report["items"]:
+        assert ITEM_KEYS <= set(item)
+        assert set(item["metrics"]) == set(metrics.METRICS)
+    json.dumps(report)  # the report must be JSON-serialisable
+
+
+def test_metrics_apply_where_they_should(report: dict[str, Any]) -> None:
+    for item in report["items"]:
+        m = item["metrics"]
+        if item["gold_docs"]:
+            assert m["abstained"] is None and m["fact_recall"] is not None
+        else:
+            assert m["abstained"] is not None and m["evidence_hit_at_k"] is None
+        assert (m["groundedness"] is None) == item["abstained"]
+    summary = report["summary"]
+    assert summary["kinds"]["unanswerable"]["evidence_hit_at_k"] is None
+    assert summary["kinds"]["fact"]["abstained"] is None
+    # A real (if crude) lookup finds evidence and quotes grounded sentences.
+    assert summary["overall"]["evidence_hit_at_k"] > 0.3
+    assert summary["overall"]["groundedness"] > 0.8
+    assert summary["overall"]["latency_p95_ms"] >= summary["overall"]["latency_p50_ms"]
+
+
+def test_invalid_citation_and_failing_ask_are_failures() -> None:
+    item = load_dataset(DATASET)[7]  # q008: signer of the Ba Đình 2025 plan
+    text = "PHÓ CHỦ TỊCH\n\nPhạm Thị Diễm"
+    source = item["docs"][0]
+
+    def ask(turns: list[str]) -> dict[str, Any]:
+        cit = {"n": 1, "source": source, "title": "", "section": "", "text": text, "score": 1.0}
+        return {
+            "answer": "Phó Chủ tịch Phạm Thị Diễm ký [1][9].",
+            "abstained": False,
+            "citations": [cit],
+            "retrieved": [cit],
+        }
+
+    m = run([item], ask)["items"][0]["metrics"]
+    assert m["fact_recall"] == 1.0 and m["citation_support"] == 1.0
+    assert m["citation_precision"] == 0.5  # [9] is invalid and counts as a wrong citation
+    assert m["groundedness"] == 0.0
+
+    def broken(turns: list[str]) -> dict[str, Any]:
+        raise RuntimeError("model unavailable")
+
+    rec = run([item], broken)["items"][0]
+    assert rec["error"] == "RuntimeError: model unavailable" and rec["metrics"]["answered"] == 1.0
+    assert rec["metrics"]["fact_recall"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            '{"id": "x", "kind": "fact", "turns": ["q"], "docs": ["a"], "evidence": ["e"], "facts": [], '
+            '"extra": 1}',
+            "unknown",
+        ),
+        ('{"id": "x", "kind": "fact", "turns": "q", "docs": ["a"], "evidence": ["e"], "facts": []}', "turns"),
+        ('{"id": "x", "kind": "poem", "turns": ["q"], "docs": [], "evidence": [], "facts": []}', "kind"),
+        (
+            '{"id": "x", "kind": "unanswerable", "turns": ["q"], "docs": [], "evidence": ["e"], "facts": []}',
+            "unanswerable",
+        ),
+        (
+            '{"id": "x", "kind": "fact", "turns": ["q"], "docs": ["a"], "evidence": ["e"], "facts": [[]]}',
+            "facts",
+        ),
+        ("not json", "Expecting value"),
+    ],
+)
+def test_load_dataset_rejects_bad_lines(tmp_path: Path, line: str, message: str) -> None:
+    good = '{"id": "q1", "kind": "unanswerable", "turns": ["q"], "docs": [], "evidence": [], "facts": []}'
+    path = tmp_path / "d.jsonl"
+    path.write_text(good + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as err:
+        load_dataset(path)
+    assert ", line 2:" in str(err.value)
+
+
+def test_load_dataset_rejects_duplicate_ids(tmp_path: Path) -> None:
+    good = '{"id": "q1", "kind": "unanswerable", "turns": ["q"], "docs": [], "evidence": [], "facts": []}'
+    path = tmp_path / "d.jsonl"
+    path.write_text(good + "\n" + good + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="duplicate id"):
+        load_dataset(path)
+
+
+def test_bundled_thresholds_load_and_check(report: dict[str, Any]) -> None:
+    thresholds = load_thresholds(THRESHOLDS)
+    assert thresholds["meta"]["calibrated"] is False
+    assert isinstance(check_thresholds(report["summary"], thresholds), list)
+
+
+def test_check_thresholds_messages() -> None:
+    summary = {
+        "overall": {"citation_support": 0.71, "fact_recall": 0.9, "latency_p95_ms": 5400.0},
+        "kinds": {"unanswerable": {"abstained": 0.95}},
+    }
+    thresholds = {
+        "overall": {"citation_support": 0.8, "fact_recall": 0.8, "latency_p95_ms": 4000},
+        "kind": {"unanswerable": {"abstained": 0.9}, "english": {"fact_recall": 0.5}},
+    }
+    assert check_thresholds(summary, thresholds) == [
+        "overall.citation_support 0.71 < 0.80",
+        "overall.latency_p95_ms 5400 > 4000",
+        "kind.english.fact_recall missing (no items it applies to)",
+    ]
+
+
+def test_load_thresholds_rejects_unknown_metric(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text("[overall]\nrecall_at_everything = 0.5\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="recall_at_everything"):
+        load_thresholds(path)
+
+
+def test_format_tables(report: dict[str, Any]) -> None:
+    table = format_table(report["summary"])
+    lines = table.splitlines()
+    assert lines[0].split()[:3] == ["kind", "n", "hit@k"]
+    assert len(lines) == 2 + len(KINDS) + 1
+    assert lines[-1].startswith("overall")
+    unanswerable = next(line for line in lines if line.startswith("unanswerable"))
+    assert len(unanswerable.split()) < len(lines[0].split())  # blank retrieval/citation cells
+    md = format_markdown_table(report["summary"])
+    assert md.splitlines()[0].startswith("| kind | n | hit@k | MRR |")
+    assert len(md.splitlines()) == 2 + len(KINDS) + 1
+
+
+def test_table_blank_where_not_applicable() -> None:
+    summary = metrics.summarize(
+        [
+            {
+                "kind": "unanswerable",
+                "latency_ms": 10,
+                "metrics": {**dict.fromkeys(metrics.METRICS), "abstained": 1.0},
+            }
+        ]
+    )
+    row = format_table(summary).splitlines()[2]
+    assert row.split() == ["unanswerable", "1", "1.00", "10", "10"]
+
+
+def test_html_escapes_everything_and_is_self_contained(tmp_path: Path, report: dict[str, Any]) -> None:
+    evil = "<script>alert('x')</script>"
+    bad_item = {
+        "id": "q<1>",
+        "kind": "fact<b>",
+        "question": f"Câu hỏi {evil}",
+        "turns": [evil, f"Câu hỏi {evil}"],
+        "gold_docs": ["a.txt"],
+        "facts": [[evil]],
+        "answer": f"Trả lời {evil} [1].",
+        "abstained": False,
+        "citations": [{"n": 1, "source": evil, "section": evil, "text": f"Đoạn {evil}", "score": 1.0}],
+        "retrieved": [],
+        "latency_ms": 1.0,
+        "metrics": {**dict.fromkeys(metrics.METRICS), "fact_recall": 0.0, "answered": 1.0},
+    }
+    rep = {**report, "config": {"note": evil}, "items": [bad_item], "threshold_failures": [evil]}
+    rep["summary"] = metrics.summarize([bad_item])
+    path = tmp_path / "report.html"
+    write_html(rep, path)
+    html = path.read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert "&lt;script&gt;" in html
+    assert "<svg" in html
+    assert "http://" not in html and "https://" not in html
+    assert "q&lt;1&gt;" in html
+
+
+def test_failing_items_selection(report: dict[str, Any]) -> None:
+    html = render_html(report)
+    failing = [it for it in report["items"] if is_failure(it)]
+    assert f"Failing items ({len(failing)} of {len(report['items'])})" in html
+    ok = {
+        "metrics": {
+            **dict.fromkeys(metrics.METRICS),
+            "fact_recall": 1.0,
+            "citation_support": 1.0,
+            "answered": 1.0,
+            "groundedness": 1.0,
+        }
+    }
+    assert not is_failure(ok)
+    assert is_failure({"metrics": {**ok["metrics"], "citation_support": 0.0}})
+    assert is_failure({"metrics": {**dict.fromkeys(metrics.METRICS), "abstained": 0.0, "groundedness": 1.0}})
+    assert not is_failure({"metrics": {**dict.fromkeys(metrics.METRICS), "abstained": 1.0}})
+
+
+def test_check_thresholds_shows_enough_digits() -> None:
+    failures = check_thresholds(
+        {"overall": {"reciprocal_rank": 0.3999}}, {"overall": {"reciprocal_rank": 0.4}}
+    )
+    assert failures == ["overall.reciprocal_rank 0.3999 < 0.4000"]

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     )
 
     # --- retrieval and answer
-    top_k: int = Field(default=5, ge=1, le=50, description="Passages handed to the answerer and shown.")
+    top_k: int = Field(default=8, ge=1, le=50, description="Passages handed to the answerer and shown.")
     candidate_k: int = Field(
         default=30, ge=1, le=500, description="Candidates taken from each retriever before fusion."
     )

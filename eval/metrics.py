@@ -37,7 +37,12 @@ METRICS = (
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])*"
 # A sentence ends at . ! ? (with any citation markers that follow) before whitespace/end.
-_SENTENCE_END = re.compile(r"[.!?]+" + _MARKERS + r"(?=\s|$)")
+# A period after a Roman numeral or a small number ("II. NỘI DUNG", "mục 2. Công tác") numbers a
+# heading; it does not end a sentence.
+_HEADING_NO = "".join(
+    f"(?<![\\s«›(]{n})(?<!^{n})" for n in ("[IVXLC]", "[IVXLC]{2}", "[IVXLC]{3}", "\\d", "\\d\\d")
+)
+_SENTENCE_END = re.compile(_HEADING_NO + r"[.!?]+" + _MARKERS + r"(?=\s|$)")
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _ONLY_MARKERS = re.compile(r"^" + _MARKERS + r"\s*$")
 _TOKEN = re.compile(r"[a-z0-9]+")

@@ -1,0 +1,256 @@
+"""Command line: `assistant index ...`, `assistant ask`, `assistant eval`, `assistant serve`.
+
+Thin: parses arguments, calls the library, prints. Domain errors become one line on stderr (exit 2);
+the traceback goes to the log file under the data folder.
+"""
+
+from __future__ import annotations
+
+import assistant.offline  # noqa: F401  (first: switches off phoning home before heavy imports)
+
+import json
+import logging
+import logging.handlers
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.errors import USER_ERRORS
+from assistant.settings import Settings, load_settings
+from index.types import Filters
+
+log = logging.getLogger("assistant")
+
+
+def setup_logging(settings: Settings, verbose: bool = False) -> None:
+    """Warnings to stderr; everything (with tracebacks) to `<data_dir>/logs/assistant.log`."""
+    root = logging.getLogger()
+    if getattr(root, "_assistant_configured", False):
+        return
+    root.setLevel(settings.log_level.upper())
+    err = logging.StreamHandler(sys.stderr)
+    err.setLevel(logging.INFO if verbose else logging.WARNING)
+    err.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root.addHandler(err)
+    try:
+        logs = settings.data_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        fh = logging.handlers.RotatingFileHandler(logs / "assistant.log", maxBytes=5_000_000, backupCount=3)
+        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(fh)
+    except OSError as e:  # a read-only data folder must not stop the CLI
+        err.handle(logging.makeLogRecord({"msg": f"cannot write log file: {e}", "levelno": 30,
+                                          "levelname": "WARNING"}))
+    for noisy in ("httpx", "chromadb", "urllib3", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    root._assistant_configured = True  # type: ignore[attr-defined]
+
+
+class Ctx:
+    """Lazily built settings and assistant shared by the commands of one invocation."""
+
+    def __init__(self, preset: str | None, verbose: bool) -> None:
+        self.settings = load_settings(preset)
+        setup_logging(self.settings, verbose)
+        self._assistant: Any = None
+
+    def assistant(self, must_exist: bool = True) -> Any:
+        """The answer engine (index checked when `must_exist`)."""
+        from assistant.engine import Assistant
+
+        if self._assistant is None:
+            self._assistant = Assistant.open(self.settings) if must_exist else Assistant(self.settings)
+        return self._assistant
+
+
+@click.group()
+@click.option("--preset", default=None, help="Bundled settings preset (assistant/presets/*.toml).")
+@click.option("-v", "--verbose", is_flag=True, help="Show progress messages.")
+@click.pass_context
+def cli(ctx: click.Context, preset: str | None, verbose: bool) -> None:
+    """Trợ lý hỏi đáp kế hoạch dân vận chính quyền, có trích dẫn nguồn."""
+    ctx.obj = Ctx(preset, verbose)
+
+
+# ---------------------------------------------------------------------------------------------- index
+@cli.group()
+def index() -> None:
+    """Build and inspect the document index."""
+
+
+def _print_report(report: Any) -> None:
+    for path, msg in report.failed:
+        click.echo(f"Bỏ qua {path}: {msg}", err=True)
+    click.echo(
+        f"Đã thêm {len(report.added)}, cập nhật {len(report.updated)}, xoá {len(report.removed)}, "
+        f"giữ nguyên {len(report.unchanged)}, trùng lặp {len(report.duplicates)}, lỗi {len(report.failed)}; "
+        f"tổng {report.chunks} đoạn."
+    )
+
+
+@index.command("build")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Drop the index and build it again from scratch.")
+@click.pass_obj
+def index_build(obj: Ctx, paths: tuple[Path, ...], rebuild: bool) -> None:
+    """Sync the index with PATHS (default: the bundled corpus): add new, replace changed, drop removed files."""
+    _print_report(obj.assistant(must_exist=False).sync(list(paths) or None, rebuild=rebuild))
+
+
+@index.command("add")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.pass_obj
+def index_add(obj: Ctx, paths: tuple[Path, ...]) -> None:
+    """Add or update files without removing others."""
+    _print_report(obj.assistant(must_exist=False).sync(list(paths), remove_missing=False))
+
+
+@index.command("remove")
+@click.argument("names", nargs=-1, required=True)
+@click.pass_obj
+def index_remove(obj: Ctx, names: tuple[str, ...]) -> None:
+    """Remove documents by file name or document id."""
+    a = obj.assistant(must_exist=True)
+    known = {d["doc_id"] for d in a.documents()} | {d["source"] for d in a.documents()}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise click.ClickException(f"Không có trong chỉ mục: {', '.join(unknown)}")
+    _print_report(a.index.sync([], remove_missing=False, only_remove=names))
+
+
+@index.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def index_list(obj: Ctx, as_json: bool) -> None:
+    """List indexed documents with their metadata."""
+    docs = obj.assistant(must_exist=True).documents()
+    if as_json:
+        click.echo(json.dumps(docs, ensure_ascii=False, indent=1))
+        return
+    for d in docs:
+        m = d["meta"]
+        click.echo(f"{d['source']}  [{d['chunks']} đoạn]")
+        for key, label in (("title", "Tiêu đề"), ("kind", "Loại"), ("issuer", "Cơ quan ban hành"),
+                           ("number", "Số hiệu"), ("date", "Ngày"), ("place", "Địa điểm"), ("signer", "Người ký")):
+            click.echo(f"    {label:<17} {m.get(key) or '—'}")
+
+
+# ---------------------------------------------------------------------------------------------- ask
+def _filters(sources: tuple[str, ...], issuers: tuple[str, ...], year_min: int | None,
+             year_max: int | None) -> Filters | None:
+    f = Filters(tuple(sources), tuple(issuers), year_min, year_max)
+    return None if f.is_empty() else f
+
+
+def _print_answer(ans: Any) -> None:
+    click.echo(ans.answer)
+    if ans.citations:
+        click.echo("\nNguồn:")
+        for c in ans.citations:
+            head = " · ".join(p for p in (c.source, c.issuer, c.date, c.section) if p)
+            click.echo(f"[{c.n}] {head}")
+            click.echo(f"    {' '.join(c.text.split())[:300]}")
+    elif ans.abstained and ans.retrieved:
+        click.echo("\nĐoạn gần nhất:")
+        for r in ans.retrieved[:3]:
+            click.echo(f"- {r.chunk.source} · {r.chunk.section}: {' '.join(r.chunk.text.split())[:200]}")
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--source", "sources", multiple=True, help="Only this document (file name); repeatable.")
+@click.option("--issuer", "issuers", multiple=True, help="Only this issuing body; repeatable.")
+@click.option("--year-min", type=int, default=None)
+@click.option("--year-max", type=int, default=None)
+@click.pass_obj
+def ask(obj: Ctx, question: str, as_json: bool, sources: tuple[str, ...], issuers: tuple[str, ...],
+        year_min: int | None, year_max: int | None) -> None:
+    """Answer QUESTION with cited passages, or abstain."""
+    ans = obj.assistant().ask(question, filters=_filters(sources, issuers, year_min, year_max))
+    if as_json:
+        click.echo(json.dumps(ans.to_json(), ensure_ascii=False, indent=1))
+    else:
+        _print_answer(ans)
+
+
+@cli.command()
+@click.pass_obj
+def chat(obj: Ctx) -> None:
+    """Terminal conversation: follow-up questions use the earlier turns. Empty line or Ctrl-D quits."""
+    from assistant.chat import Conversation
+
+    conv = Conversation(obj.assistant())
+    click.echo("Trợ lý kế hoạch dân vận — đặt câu hỏi (dòng trống để thoát).")
+    while True:
+        try:
+            q = input("\n> ").strip()
+        except EOFError:
+            break
+        if not q:
+            break
+        try:
+            _print_answer(conv.ask(q))
+        except USER_ERRORS as e:
+            click.echo(f"Lỗi: {e}", err=True)
+
+
+@cli.command("eval")
+@click.option("--dataset", "dataset", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="Write the JSON report.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path), default=None, help="Write an HTML report.")
+@click.option("--thresholds", "thresholds_path", type=click.Path(exists=True, path_type=Path), default=None,
+              help="TOML thresholds (default: eval/thresholds.toml).")
+@click.option("--threshold", "overrides", multiple=True, help="Override one threshold: overall.fact_recall=0.6")
+@click.option("-k", "k", type=int, default=5, show_default=True, help="Cut-off of hit@k.")
+@click.pass_obj
+def eval_cmd(obj: Ctx, dataset: Path, report_path: Path | None, html_path: Path | None,
+             thresholds_path: Path | None, overrides: tuple[str, ...], k: int) -> None:
+    """Run the evaluation set through the chat code path; exit 1 when a metric is below its threshold."""
+    from assistant.evaluate import evaluate
+
+    failures = evaluate(obj.assistant(), obj.settings, dataset, report_path, html_path, thresholds_path,
+                        overrides, k, echo=click.echo)
+    if failures:
+        for f in failures:
+            click.echo(f"BELOW THRESHOLD: {f}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--host", default=None, help="Bind address (default from settings: 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default 7860).")
+@click.option("--root-path", default=None, help="Path prefix behind a reverse proxy, e.g. /tro-ly.")
+@click.pass_obj
+def serve(obj: Ctx, host: str | None, port: int | None, root_path: str | None) -> None:
+    """Serve the chat UI and HTTP API."""
+    from assistant.server import run
+
+    updates = {k: v for k, v in {"host": host, "port": port, "root_path": root_path}.items() if v is not None}
+    run(obj.settings.model_copy(update=updates))
+
+
+def main() -> None:
+    """Entry point of the `assistant` console script."""
+    try:
+        cli(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Đã huỷ.", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except USER_ERRORS as e:
+        log.debug("user error", exc_info=True)
+        click.echo(f"Lỗi: {e}", err=True)
+        sys.exit(2)
+    except (OSError, ValueError) as e:
+        logging.getLogger("assistant").exception("command failed")
+        click.echo(f"Lỗi: {e}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Follow-up questions: carry the entities of earlier turns into retrieval (rule-based condensation)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.textmatch import content_terms, entities
+from index.normalize import fold
+
+_FOLLOWUP_START = re.compile(
+    r"^\s*(còn|thế còn|vậy còn|vậy|thế|con|the con|vay|and|what about|how about|also)\b", re.IGNORECASE
+)
+_PRONOUN = re.compile(r"\b(đó|này|ấy|họ|đơn vị đó|văn bản này|kế hoạch này|do|nay|it|they|that|this|them)\b",
+                      re.IGNORECASE)
+
+
+def user_turns(history: Sequence[dict[str, Any]]) -> list[str]:
+    """The user messages of a history, oldest first (malformed entries are ignored)."""
+    return [str(h.get("content", "")) for h in history if isinstance(h, dict) and h.get("role") == "user"]
+
+
+def is_followup(question: str) -> bool:
+    """Whether a question leans on earlier turns ("Còn hạn báo cáo năm thì sao?")."""
+    return bool(_FOLLOWUP_START.search(question) or _PRONOUN.search(question) or len(content_terms(question)) <= 2)
+
+
+def condense(question: str, history: Sequence[dict[str, Any]]) -> str:
+    """A standalone search query: the question plus entities of the previous user turns it omits."""
+    previous = user_turns(history)
+    if not previous or not is_followup(question):
+        return question
+    q_fold = fold(question)
+    carry = [e for e in entities(" ".join(previous[-2:])) if fold(e) not in q_fold]
+    if not carry:  # nothing named: keep the topic words of the last question instead
+        carry = [t for t in content_terms(previous[-1]) if fold(t) not in q_fold][:6]
+    return f"{' '.join(carry)} {question}".strip() if carry else question

@@ -1,0 +1,121 @@
+"""Composition root: turns `Settings` into an embedder, an index, a retriever and an answerer."""
+
+from __future__ import annotations
+
+import logging
+import time
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.conversation import condense
+from assistant.errors import QuestionError
+from assistant.extractive import ExtractiveAnswerer
+from assistant.offline import forbid_llama_index_defaults
+from assistant.settings import Settings
+from assistant.textmatch import detect_language, lexical_query
+from assistant.types import Answer
+from index.embed import Embedder, make_embedder
+from index.pipeline import PlanIndex, SyncReport
+from index.retrieve import HybridRetriever
+from index.types import Filters
+from prompts import phrase
+
+log = logging.getLogger(__name__)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings select, with its vector cache under the data folder."""
+    return make_embedder(
+        settings.embed_backend,
+        model_path=settings.embed_model,
+        query_prefix=settings.embed_query_prefix,
+        passage_prefix=settings.embed_passage_prefix,
+        threads=settings.embed_threads,
+        cache_path=settings.cache_dir / "embeddings.sqlite",
+    )
+
+
+def build_index(settings: Settings, embedder: Embedder | None = None) -> PlanIndex:
+    """The index the settings describe (nothing is read until used)."""
+    return PlanIndex(
+        settings.index_dir,
+        embedder or build_embedder(settings),
+        chunk_max_tokens=settings.chunk_max_tokens,
+        chunk_overlap_tokens=settings.chunk_overlap_tokens,
+        chroma_url=settings.chroma_url,
+        batch_size=settings.embed_batch_size,
+    )
+
+
+def clean_question(question: object, max_chars: int) -> str:
+    """The question with control characters removed; a clear error when it cannot be asked."""
+    if not isinstance(question, str):
+        raise QuestionError("Câu hỏi phải là một chuỗi văn bản (question must be text).")
+    if len(question) > max_chars:
+        raise QuestionError(
+            f"Câu hỏi quá dài: {len(question)} ký tự, tối đa {max_chars} (question too long)."
+        )
+    q = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    q = " ".join(q.split())
+    if not q:
+        raise QuestionError("Câu hỏi trống: hãy nhập câu hỏi (empty question).")
+    if not any(ch.isalnum() for ch in q):
+        raise QuestionError("Câu hỏi không có chữ hoặc số nào (question has no words).")
+    return q
+
+
+class Assistant:
+    """Answers questions over an index: retrieval, follow-up condensation, extractive answer."""
+
+    def __init__(self, settings: Settings, index: PlanIndex | None = None) -> None:
+        forbid_llama_index_defaults()  # any silent fallback to OpenAI models fails loudly
+        self.settings = settings
+        self.index = index or build_index(settings)
+        self.retriever = HybridRetriever(self.index, candidate_k=settings.candidate_k, rrf_k=settings.rrf_k)
+        emb = self.index.embedder
+        self.extractive = ExtractiveAnswerer(
+            idf=lambda t: self.index.bm25().idf(t),
+            embed_query=emb.embed_queries,
+            embed_passage=emb.embed_passages,
+            max_sentences=settings.answer_max_sentences,
+            min_coverage=settings.abstain_min_coverage,
+            min_dense=settings.abstain_min_dense,
+        )
+
+    @classmethod
+    def open(cls, settings: Settings) -> Assistant:
+        """An assistant over an existing index; raises a fix-it error if the index is missing or stale."""
+        a = cls(settings)
+        a.index.open_for_search()
+        return a
+
+    def sync(self, paths: Sequence[Path] | None = None, **kwargs: Any) -> SyncReport:
+        """Ingest files (default: the configured corpus folder)."""
+        return self.index.sync(list(paths or [self.settings.corpus_dir]), **kwargs)
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Indexed documents with metadata."""
+        return self.index.documents()
+
+    def ask(
+        self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None
+    ) -> Answer:
+        """Answer one question (the last turn of a conversation), with citations, or abstain."""
+        t0 = time.perf_counter()
+        q = clean_question(question, self.settings.max_question_chars)
+        lang = detect_language(q)
+        search_query = condense(q, history)
+        hits = self.retriever.retrieve(
+            search_query, k=self.settings.top_k, filters=filters, lexical_query=lexical_query(search_query)
+        )
+        ext = self.extractive.answer(search_query, hits, lang)
+        text = ext.text
+        if ext.abstained and hits:
+            text = f"{text} {phrase('nearest', lang)}"
+        return Answer(
+            question=q, answer=text, abstained=ext.abstained, citations=ext.citations, retrieved=hits,
+            latency_ms=(time.perf_counter() - t0) * 1000, mode="extractive", search_query=search_query,
+            language=lang,
+        )

@@ -1,0 +1,230 @@
+"""The default answerer: quotes the sentences of the retrieved passages that answer the question.
+
+Grounded by construction: every sentence of the answer is a quote from a numbered passage, framed by
+the document it comes from (title, issuing body, date, section). When the evidence is weak it abstains
+with the one fixed sentence from `prompts/phrases.yaml`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.textmatch import TermMatcher, places, sentence_spans, years
+from assistant.types import Citation
+from index.normalize import fold
+from index.types import Chunk, DocMeta, Retrieved
+from prompts import phrase
+
+log = logging.getLogger(__name__)
+
+_MIN_QUOTE_WORDS = 4
+_MAX_QUOTE_CHARS = 420
+_HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+|[a-zđ])[.)]\s*", re.IGNORECASE)
+
+
+@dataclass
+class Candidate:
+    """A quotable span of a retrieved passage and how well it answers."""
+
+    rank: int  # 0-based rank of its passage
+    hit: Retrieved
+    start: int
+    end: int
+    score: float
+    coverage: float
+
+
+@dataclass
+class Extract:
+    """The outcome of the extractive answerer."""
+
+    text: str
+    abstained: bool
+    citations: list[Citation]
+
+
+def doc_label(meta: DocMeta, source: str, lang: str) -> str:
+    """How an answer names a document: kind and number or title, then issuing body and date."""
+    kind = (meta.kind or "").strip()
+    kind_word = {"KẾ HOẠCH": ("Kế hoạch", "Plan"), "tin tức": ("bài", "news item")}.get(kind)
+    kw = kind_word[1 if lang == "en" else 0] if kind_word else ("văn bản" if lang == "vi" else "document")
+    if meta.number:
+        name = f"{kw} số {meta.number}" if lang == "vi" else f"{kw} No. {meta.number}"
+    elif meta.title:
+        name = f"{kw} «{meta.title}»"
+    else:
+        name = f"{kw} {source}"
+    extra = ", ".join(p for p in (meta.issuer, display_date(meta.date)) if p)
+    return f"{name} ({extra})" if extra else name
+
+
+def display_date(iso: str) -> str:
+    """'2010-02-09' → '09/02/2010'; partial dates keep what is known."""
+    parts = iso.split("-")
+    return "/".join(reversed(parts)) if iso else ""
+
+
+def _quote(text: str) -> str:
+    q = re.sub(r"\s+", " ", text).strip().rstrip(";,:/ ").strip()
+    if len(q) > _MAX_QUOTE_CHARS:
+        cut = q.rfind(" ", 0, _MAX_QUOTE_CHARS)
+        q = q[: cut if cut > 0 else _MAX_QUOTE_CHARS] + " …"
+    return q if q.endswith((".", "!", "?", "…", "”", '"')) else q + "."
+
+
+class ExtractiveAnswerer:
+    """Selects and frames evidence sentences; abstains on weak evidence.
+
+    `idf` weighs question terms (rare words matter more); `embed` (optional) ranks sentences by meaning
+    when the question shares no words with the passages (English or paraphrased questions).
+    """
+
+    def __init__(
+        self,
+        idf: Callable[[str], float],
+        embed_query: Callable[[Sequence[str]], np.ndarray] | None = None,
+        embed_passage: Callable[[Sequence[str]], np.ndarray] | None = None,
+        max_sentences: int = 4,
+        min_coverage: float = 0.5,
+        min_dense: float = 0.84,
+    ) -> None:
+        self.idf = idf
+        self.embed_query = embed_query
+        self.embed_passage = embed_passage
+        self.max_sentences = max_sentences
+        self.min_coverage = min_coverage
+        self.min_dense = min_dense
+
+    # ------------------------------------------------------------------ evidence checks
+    def missing_entities(self, question: str, hits: Sequence[Retrieved]) -> list[str]:
+        """Places and years the question names that none of the passages (or their documents) mention."""
+        haystack = fold(" ".join(
+            f"{h.chunk.text} {h.chunk.meta.issuer} {h.chunk.meta.title} {h.chunk.meta.place} {h.chunk.meta.date}"
+            for h in hits
+        ))
+        missing = [p for p in places(question) if fold(p) not in haystack]
+        missing += [y for y in years(question) if y not in haystack]
+        return missing
+
+    def candidates(self, matcher: TermMatcher, hits: Sequence[Retrieved]) -> list[Candidate]:
+        """Every quotable span of the passages, scored by term coverage and passage rank."""
+        out = []
+        for rank, hit in enumerate(hits):
+            c = hit.chunk
+            context_cov = matcher.coverage(f"{c.section} {c.meta.title} {c.meta.issuer}")
+            headings = {_HEADING_NUMBER.sub("", h).strip(" .:").lower() for h in c.section.split(" › ")}
+            for s, e in sentence_spans(c.text):
+                span = c.text[s:e]
+                if len(span.split()) < _MIN_QUOTE_WORDS or span.strip(" .:").lower() in headings:
+                    continue  # too short to stand alone, or the heading itself (shown in the label)
+                cov = matcher.coverage(span)
+                both = matcher.coverage(f"{span} {c.section} {c.meta.title} {c.meta.issuer}")
+                score = 0.6 * cov + 0.25 * both + 0.1 * context_cov + 0.15 * matcher.bigram_bonus(span)
+                score += 0.05 / (1 + rank)
+                out.append(Candidate(rank, hit, s, e, score, max(cov, both)))
+        return out
+
+    def by_meaning(self, question: str, hits: Sequence[Retrieved]) -> list[Candidate]:
+        """Spans of the top passages ranked by embedding similarity (for questions with no shared words)."""
+        if self.embed_query is None or self.embed_passage is None:
+            return []
+        spans = [
+            (rank, h, s, e)
+            for rank, h in enumerate(hits[:2])
+            for s, e in sentence_spans(h.chunk.text)[:8]
+            if len(h.chunk.text[s:e].split()) >= _MIN_QUOTE_WORDS
+        ]
+        if not spans:
+            return []
+        q = self.embed_query([question])[0]
+        m = self.embed_passage([h.chunk.text[s:e] for _, h, s, e in spans])
+        sims = m @ q
+        return [Candidate(r, h, s, e, float(sim), 0.0) for (r, h, s, e), sim in zip(spans, sims, strict=True)]
+
+    # ------------------------------------------------------------------ answer
+    def answer(self, question: str, hits: Sequence[Retrieved], lang: str = "vi") -> Extract:
+        """Quote the best evidence with [n] citations, or abstain."""
+        abstain = Extract(phrase("abstain", lang), True, [])
+        if not hits:
+            return abstain
+        if missing := self.missing_entities(question, hits):
+            log.info("Abstaining: question names %s, absent from the passages", missing)
+            return abstain
+        matcher = TermMatcher(question, self.idf)
+        cands = sorted(self.candidates(matcher, hits), key=lambda c: -c.score)
+        chosen: list[Candidate] = []
+        if cands and cands[0].coverage >= self.min_coverage:
+            best = cands[0].score
+            chosen = [c for c in cands if c.coverage >= self.min_coverage and c.score >= 0.7 * best]
+        elif hits[0].dense_score is not None and hits[0].dense_score >= self.min_dense:
+            chosen = sorted(self.by_meaning(question, hits), key=lambda c: -c.score)[:2]
+        if not chosen:
+            return abstain
+        return self._compose(self._select(chosen), lang)
+
+    def _select(self, ranked: list[Candidate]) -> list[Candidate]:
+        """At most `max_sentences` distinct spans, two per passage, keeping a second document if it answers."""
+        picked: list[Candidate] = []
+        per_chunk: dict[str, int] = {}
+        seen_text: set[str] = set()
+        for c in ranked:
+            key = fold(c.hit.chunk.text[c.start : c.end])
+            cid = c.hit.chunk.chunk_id
+            if key in seen_text or per_chunk.get(cid, 0) >= 2:
+                continue
+            if any(p.hit.chunk.chunk_id == cid and p.start < c.end and c.start < p.end for p in picked):
+                continue  # overlapping spans of the same passage
+            picked.append(c)
+            seen_text.add(key)
+            per_chunk[cid] = per_chunk.get(cid, 0) + 1
+            if len(picked) >= self.max_sentences:
+                break
+        return picked
+
+    def _compose(self, picked: list[Candidate], lang: str) -> Extract:
+        """Group quotes by document (best document first) and number the passages in order of use."""
+        order: list[str] = []
+        for c in picked:
+            if c.hit.chunk.doc_id not in order:
+                order.append(c.hit.chunk.doc_id)
+        numbers: dict[str, int] = {}
+        quotes: dict[str, list[tuple[int, int]]] = {}
+        lines: list[str] = []
+        for doc_id in order:
+            first = True
+            last_section = None
+            for c in (p for p in picked if p.hit.chunk.doc_id == doc_id):
+                ch: Chunk = c.hit.chunk
+                n = numbers.setdefault(ch.chunk_id, len(numbers) + 1)
+                quotes.setdefault(ch.chunk_id, []).append((c.start, c.end))
+                where = f", mục «{ch.section}»" if ch.section and lang == "vi" else (
+                    f", section «{ch.section}»" if ch.section else "")
+                if first:
+                    lead = phrase("according_to", lang, label=doc_label(ch.meta, ch.source, lang) + where)
+                else:
+                    if ch.section == last_section:
+                        where = ""
+                    lead = ("Cũng theo văn bản này" if lang == "vi" else "The same document") + (
+                        f"{where}:" if where else ":")
+                last_section = ch.section
+                lines.append(f"{lead} {_quote(ch.text[c.start:c.end])} [{n}]")
+                first = False
+        text = "\n".join(f"- {ln}" for ln in lines) if len(order) > 1 else "\n".join(lines)
+        cites = []
+        for c in picked:
+            ch = c.hit.chunk
+            if any(x.chunk_id == ch.chunk_id for x in cites):
+                continue
+            cites.append(Citation(
+                n=numbers[ch.chunk_id], source=ch.source, doc_id=ch.doc_id, chunk_id=ch.chunk_id,
+                title=ch.meta.title, issuer=ch.meta.issuer, date=ch.meta.date, section=ch.section,
+                text=ch.text, start=ch.start, end=ch.end, score=c.hit.score,
+                quotes=tuple(sorted(quotes[ch.chunk_id])),
+            ))
+        cites.sort(key=lambda x: x.n)
+        return Extract(text, False, cites)

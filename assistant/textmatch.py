@@ -1,0 +1,170 @@
+"""Word-level matching of questions against passages: content terms, sentence spans, coverage, entities."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from index.normalize import fold, tokenize
+
+# Question and function words (accented, lower case). "bao" is left out: folded it is also "báo".
+STOPWORDS = frozenset(
+    """ai gì nào nhiêu khi là của các những và có được trong về cho thì sao không này đó thế như với tại
+    theo một hay hoặc ở đến từ ra vào phải cần sẽ đã đang vậy còn gồm nêu nói cái việc nội dung thông tin
+    tôi bạn hãy xin cho biết biết muốn hỏi ạ nhé đâu bởi vì nếu mà rằng nhưng cũng rất nhiều ít mỗi bị
+    the a an of to in on for is are was were be by with what who which when where how does do did about
+    and or from as at this that these those it its whose whom there their they please tell me
+    """.split()
+)
+ENGLISH_MARKERS = frozenset(
+    "the what who which when where how does do did is are was were of for with about please tell".split()
+)
+
+_SPAN_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?=- )|(?<=:)\s+(?=- )")
+_DIACRITIC = re.compile(r"[^\x00-\x7f]")
+
+
+def detect_language(question: str) -> str:
+    """'en' for English questions, else 'vi' (unaccented Vietnamese stays 'vi')."""
+    toks = [t for t in re.findall(r"[a-zA-Z]+", question.lower())]
+    if _DIACRITIC.search(question.replace("’", "'")):
+        return "vi"
+    hits = sum(1 for t in toks if t in ENGLISH_MARKERS)
+    return "en" if toks and hits >= max(1, len(toks) // 6) else "vi"
+
+
+# Question frames (folded syllables): they ask *for* something and are not words to look for.
+_FRAMES = [f.split() for f in (
+    "chiu trach nhiem", "co trach nhiem", "phu trach", "dam nhiem", "co nhiem vu", "lam dau moi",
+    "lam gi", "la gi", "nhu the nao", "the nao", "ra sao", "bao gom", "bao nhieu", "khi nao", "o dau",
+    "nhung viec", "duoc giao", "cho biet", "noi dung gi", "nhu sau",
+)]
+
+
+def _drop_frames(tokens: list[str]) -> list[str]:
+    folded = [fold(t) for t in tokens]
+    keep = [True] * len(tokens)
+    for frame in _FRAMES:
+        n = len(frame)
+        for i in range(len(tokens) - n + 1):
+            if folded[i : i + n] == frame:
+                keep[i : i + n] = [False] * n
+    return [t for t, k in zip(tokens, keep, strict=True) if k]
+
+
+def lexical_query(question: str) -> str:
+    """The question without its frame ("Ai chịu trách nhiệm …?" → "… "): what BM25 should look for."""
+    return " ".join(_drop_frames(tokenize(question)))
+
+
+def content_terms(question: str) -> list[str]:
+    """Distinct content syllables of a question, in order (frames, stopwords and punctuation dropped)."""
+    out: list[str] = []
+    for t in _drop_frames(tokenize(question)):
+        if t not in STOPWORDS and fold(t) not in STOPWORDS and t not in out:
+            out.append(t)
+    return out
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of sentences and clauses of a passage, whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SPAN_END.finditer(text):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s] in " \t-–•*":
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+class TermMatcher:
+    """Scores how much of a question a text covers, weighting terms by inverse document frequency."""
+
+    def __init__(self, question: str, idf: Callable[[str], float]) -> None:
+        self.terms = content_terms(question)
+        # Accented terms must match exactly; unaccented ones match any accent ("quy" ~ "quý").
+        self.keys = [(fold(t), t != fold(t), t) for t in self.terms]
+        self.weights = [max(idf(fold(t)), 0.1) for t in self.terms]
+        self.total = sum(self.weights) or 1.0
+
+    def coverage(self, text: str) -> float:
+        """Weighted share of the question's content terms present in `text` (0..1)."""
+        if not self.terms:
+            return 0.0
+        toks = tokenize(text)
+        exact = set(toks)
+        folded = {fold(t) for t in toks}
+        got = 0.0
+        for (f, accented, t), w in zip(self.keys, self.weights, strict=True):
+            if (t in exact) if accented else (f in folded):
+                got += w
+        return got / self.total
+
+    def bigram_bonus(self, text: str) -> float:
+        """Share of adjacent question-term pairs that stay adjacent in `text` (Vietnamese words span syllables)."""
+        pairs = [(self.keys[i][0], self.keys[i + 1][0]) for i in range(len(self.keys) - 1)]
+        if not pairs:
+            return 0.0
+        ftoks = [fold(t) for t in tokenize(text)]
+        have = set(zip(ftoks, ftoks[1:], strict=False))
+        return sum(1 for p in pairs if p in have) / len(pairs)
+
+
+_PLACE = re.compile(
+    r"\b(?:quận|huyện|phường|xã|thị xã|thành phố|tỉnh|tp\.?|quan|huyen|phuong|thanh pho|tinh)\s+"
+    r"((?:[A-ZĐÀ-Ỹ0-9][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3})",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_DOCNO = re.compile(r"\b\d{1,5}\s*[/-]\s*[A-ZĐ]{1,6}(?:[/-][A-ZĐ0-9]{1,8})*\b")
+# "Phòng Nội vụ", "Ban Dân vận", "Văn phòng UBND": a capitalised word, then at most one lower-case one.
+_UNIT = re.compile(r"\b(?:Phòng|Ban|Văn phòng|Thanh tra|Ủy ban|Quận ủy|Thành ủy)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[a-zđà-ỹ]+)?")
+
+
+def _place_matches(text: str) -> list[tuple[str, str]]:
+    """(marker, name) of named places; in a properly cased text the name stops at the first lower-case word."""
+    out = []
+    # Names must be capitalised: in lower-case text "quan"/"phuong" are as often "quan trọng"/"phương".
+    for m in _PLACE.finditer(text):
+        keep = []
+        for w in m.group(1).split():
+            if not (w[0].isupper() or w[0].isdigit()):
+                break
+            keep.append(w)
+        words = keep
+        if words:
+            marker = m.group(0)[: m.start(1) - m.start(0)].strip()
+            out.append((marker, " ".join(words)))
+    return out
+
+
+def places(question: str) -> list[str]:
+    """Named places in a question ("Cầu Giấy" from "quận Cầu Giấy")."""
+    return [name for _, name in _place_matches(question)]
+
+
+def years(question: str) -> list[str]:
+    """Four-digit years mentioned in a question."""
+    return _YEAR.findall(question)
+
+
+def entities(text: str) -> list[str]:
+    """Places (with their marker), years, document numbers and unit names: what a follow-up inherits."""
+    found: list[str] = []
+    found += [f"{marker} {name}" for marker, name in _place_matches(text)]
+    found += _YEAR.findall(text)
+    found += [m.group(0) for m in _DOCNO.finditer(text)]
+    found += [m.group(0) for m in _UNIT.finditer(text)]
+    seen: list[str] = []
+    for f in found:
+        if fold(f) not in {fold(s) for s in seen}:
+            seen.append(f.strip())
+    return seen

@@ -1,0 +1,78 @@
+"""What the answer engine returns: the UI, CLI, HTTP API and eval all read these, nothing deeper."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.types import Retrieved
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source `[n]`: the passage, where it comes from, and the sentence(s) that support the claim."""
+
+    n: int
+    source: str
+    doc_id: str
+    chunk_id: str
+    title: str
+    issuer: str
+    date: str
+    section: str
+    text: str  # the cited passage, in the document's own spelling
+    start: int  # offsets of the passage in the cleaned document text
+    end: int
+    score: float
+    quotes: tuple[tuple[int, int], ...] = ()  # spans within `text` that support the answer
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON form used by `ask --json`, the HTTP API and eval reports."""
+        return {
+            "n": self.n, "source": self.source, "doc_id": self.doc_id, "chunk_id": self.chunk_id,
+            "title": self.title, "issuer": self.issuer, "date": self.date, "section": self.section,
+            "text": self.text, "start": self.start, "end": self.end, "score": round(self.score, 6),
+            "quotes": [list(q) for q in self.quotes],
+        }
+
+
+def retrieved_json(r: Retrieved) -> dict[str, Any]:
+    """JSON form of one retrieved passage."""
+    c = r.chunk
+    return {
+        "source": c.source, "doc_id": c.doc_id, "chunk_id": c.chunk_id, "title": c.meta.title,
+        "issuer": c.meta.issuer, "date": c.meta.date, "section": c.section, "text": c.text,
+        "score": round(r.score, 6), "bm25_rank": r.bm25_rank, "dense_rank": r.dense_rank,
+        "dense_score": None if r.dense_score is None else round(r.dense_score, 4),
+    }
+
+
+@dataclass
+class Answer:
+    """One answered (or abstained) question."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    retrieved: list[Retrieved] = field(default_factory=list)
+    latency_ms: float = 0.0
+    mode: str = "extractive"  # extractive | llm | extractive-fallback
+    notice: str = ""  # short message shown above the answer (e.g. LLM unreachable)
+    search_query: str = ""  # the question as used for retrieval (after follow-up condensation)
+    language: str = "vi"
+
+    def to_json(self) -> dict[str, Any]:
+        """The `assistant ask --json` contract."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+            "retrieved": [retrieved_json(r) for r in self.retrieved],
+            "latency_ms": round(self.latency_ms, 1),
+            "mode": self.mode,
+            "notice": self.notice,
+            "search_query": self.search_query,
+            "language": self.language,
+        }

@@ -1,0 +1,249 @@
+"""Read the raw text of one file (.txt, .md, .html, .pdf, .docx) and list the files of a folder.
+
+Every failure becomes a `LoaderError` with a one-line message naming the file (Vietnamese first,
+English in parentheses): the ingest reports it and goes on with the next file. Library exceptions
+never leak, because pypdf and python-docx raise many kinds on damaged input.
+
+The text returned is NFC and uses "\n" line ends: that is a change of encoding, not of spelling, and
+Windows-1258 files spell tone marks as combining characters.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+from index.errors import LoaderError
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_EXTENSIONS: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:160]
+
+
+def _finish(text: str, path: Path) -> str:
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).lstrip("\ufeff")
+    if not text.strip():
+        raise LoaderError(f"{path.name}: không có nội dung chữ (no text)")
+    return text
+
+
+# --- plain text -------------------------------------------------------------------------------
+
+# Characters a Vietnamese or English text is made of; used to choose between legacy code pages that
+# all decode any byte string without error.
+_EXPECTED = (
+    set(
+        unicodedata.normalize("NFC", c + m)
+        for c in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+        for m in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+    )
+    | set("đĐ“”‘’–—…•«»°·")
+    | {chr(i) for i in range(32, 127)}
+    | set("\n\r\t")
+)
+
+
+def _plausibility(text: str) -> float:
+    text = unicodedata.normalize("NFC", text)
+    return sum(c in _EXPECTED for c in text) / max(len(text), 1)
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """Decode text bytes: UTF-8 (BOM or not), UTF-16 with BOM, else the most plausible legacy code page."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    import charset_normalizer  # only needed for legacy files
+
+    best = charset_normalizer.from_bytes(data).best()
+    # charset_normalizer often calls short Western or Vietnamese text cp1250; also try the two code
+    # pages Vietnamese Windows files actually use and keep the decoding made of expected letters.
+    encodings = ([best.encoding] if best else []) + ["cp1258", "cp1252"]
+    candidates: list[tuple[float, str]] = []
+    for enc in encodings:
+        try:
+            candidates.append((_plausibility(data.decode(enc)), enc))
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if not candidates:
+        raise LoaderError(f"{path.name}: không nhận dạng được bảng mã (unknown text encoding)")
+    score, enc = max(candidates, key=lambda c: c[0])  # max keeps the first of equal scores
+    log.info("%s decoded as %s (plausibility %.2f)", path.name, enc, score)
+    return data.decode(enc)
+
+
+# --- markdown ---------------------------------------------------------------------------------
+
+_MD_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^[ \t]{0,3}(```|~~~).*$", re.M), ""),  # code fences (the code itself is kept)
+    (re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]*\S+.*$", re.M), ""),  # reference link definitions
+    (re.compile(r"^[ \t]{0,3}([-*_])([ \t]*\1){2,}[ \t]*$", re.M), ""),  # horizontal rules
+    # table rulers, then ATX headings (their text is kept)
+    (re.compile(r"^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$", re.M), ""),
+    (re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)([ \t]+#+)?[ \t]*$", re.M), r"\1"),
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images keep their alt text
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links keep their text
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference links
+    (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),  # autolinks
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # emphasis
+    (re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"), r"\1"),
+    (re.compile(r"~~(?=\S)(.+?)(?<=\S)~~"), r"\1"),
+    (re.compile(r"`([^`\n]+)`"), r"\1"),  # inline code
+]
+
+
+def _strip_markdown(text: str) -> str:
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text
+
+
+# --- html -------------------------------------------------------------------------------------
+
+_DROP_TAGS = ("script", "style", "nav", "header", "footer", "form", "noscript", "template", "iframe", "svg")
+_PARAGRAPH_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre", "ul", "ol", "dl"}
+_LINE_TAGS = {"br", "div", "li", "tr", "td", "th", "dt", "dd", "section", "article", "main", "aside", "hr"}
+_PARA, _LINE = "\ue000", "\ue001"
+
+
+def _html_text(data: bytes) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(data, "html.parser")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup.find_all(["head", *_DROP_TAGS]):
+        tag.decompose()
+    # Source line breaks are formatting, not structure: mark block edges with private-use characters,
+    # collapse all whitespace, then turn the marks into line breaks.
+    for tag in soup.find_all(True):
+        if tag.name in _PARAGRAPH_TAGS:
+            tag.insert_before(_PARA)
+            tag.insert_after(_PARA)
+        elif tag.name in _LINE_TAGS:
+            tag.insert_after(_LINE)
+    flat = " ".join(soup.get_text().split())
+    text = flat.replace(_PARA, "\n\n").replace(_LINE, "\n")
+    text = re.sub(r" *\n *", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if title and not soup.find("h1") and title not in text:
+        text = f"{title}\n\n{text}"  # a page without <h1> would otherwise lose its headline
+    return text
+
+
+# --- pdf and docx -----------------------------------------------------------------------------
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoaderError(f"{path.name}: tệp PDF được mã hoá (encrypted), cần mật khẩu để mở")
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except LoaderError:
+        raise
+    except Exception as e:  # pypdf raises many kinds on damaged or exotic files
+        log.debug("pypdf failed on %s", path, exc_info=True)
+        if "crypt" in type(e).__name__.lower() or "decrypt" in str(e).lower():
+            raise LoaderError(f"{path.name}: tệp PDF được mã hoá (encrypted), không mở được") from e
+        reason = _one_line(e)
+        raise LoaderError(f"{path.name}: không đọc được tệp PDF (damaged or not a PDF: {reason})") from e
+    text = "\n".join(pages)
+    if not text.strip():
+        raise LoaderError(f"{path.name}: PDF không có lớp chữ, cần OCR (no text layer; needs OCR)")
+    return text
+
+
+def _docx_text(path: Path) -> str:
+    import docx
+    from docx.table import Table
+
+    def table_lines(table: Table) -> list[str]:
+        out: list[str] = []
+        seen: list[object] = []  # elements, not ids: python-docx makes short-lived proxies
+        for row in table.rows:
+            for cell in row.cells:
+                if any(cell._tc is tc for tc in seen):  # a merged cell comes once per grid position
+                    continue
+                seen.append(cell._tc)
+                out.extend(p.text for p in cell.paragraphs)
+                for inner in cell.tables:
+                    out.extend(table_lines(inner))
+        return out
+
+    try:
+        document = docx.Document(str(path))
+        lines: list[str] = []
+        for block in document.iter_inner_content():
+            lines.extend(table_lines(block) if isinstance(block, Table) else [block.text])
+    except Exception as e:  # zipfile, lxml and python-docx errors on damaged files
+        log.debug("python-docx failed on %s", path, exc_info=True)
+        reason = _one_line(e)
+        raise LoaderError(f"{path.name}: không đọc được tệp Word (damaged or not a .docx: {reason})") from e
+    return "\n".join(lines)
+
+
+# --- public -----------------------------------------------------------------------------------
+
+
+def read_text(path: Path) -> str:
+    """The raw text of one supported file; raises LoaderError for anything unreadable or empty."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in SUPPORTED_EXTENSIONS:
+        raise LoaderError(f"{path.name}: định dạng không hỗ trợ (unsupported file type '{ext or path.name}')")
+    try:
+        if path.stat().st_size == 0:
+            raise LoaderError(f"{path.name}: tệp rỗng (empty file)")
+        if ext == ".pdf":
+            return _finish(_pdf_text(path), path)
+        if ext == ".docx":
+            return _finish(_docx_text(path), path)
+        data = path.read_bytes()
+    except OSError as e:
+        reason = e.strerror or _one_line(e)
+        raise LoaderError(f"{path.name}: không đọc được tệp (cannot read: {reason})") from e
+    if ext in (".html", ".htm"):
+        return _finish(_html_text(data), path)
+    text = _decode(data, path)
+    return _finish(_strip_markdown(text) if ext == ".md" else text, path)
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".") or name.startswith("~$")  # "~$x.docx" is an Office lock file
+
+
+def iter_files(root: Path) -> list[Path]:
+    """Supported files under `root` (or `root` itself), sorted; skips hidden files and folder links."""
+    root = Path(root)
+    if not root.exists():
+        raise LoaderError(f"Không tìm thấy {root} (not found)")
+    if not root.is_dir():
+        if root.suffix.lower() not in SUPPORTED_EXTENSIONS:
+            raise LoaderError(f"{root.name}: định dạng không hỗ trợ (unsupported file type '{root.suffix}')")
+        return [root]
+    found: list[Path] = []
+    # followlinks=False: a symlinked folder is listed but not entered, so link loops cannot recur.
+    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = [d for d in dirnames if not _hidden(d)]
+        for name in filenames:
+            path = Path(folder) / name
+            if not _hidden(name) and path.suffix.lower() in SUPPORTED_EXTENSIONS and path.is_file():
+                found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(root).as_posix())

@@ -1,0 +1,102 @@
+"""The answer engine end to end: JSON contract, abstention, multi-document answers, bad questions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.engine import Assistant, clean_question
+from assistant.errors import QuestionError
+from assistant.settings import Settings
+from index.types import Filters
+from prompts import ABSTAIN
+
+from .conftest import BA_DINH_2025, GO_VAP_2010
+
+ASK_KEYS = {"question", "answer", "abstained", "citations", "retrieved", "latency_ms"}
+CITATION_KEYS = {"n", "source", "title", "section", "text", "score"}
+RETRIEVED_KEYS = {"source", "section", "text", "score"}
+
+
+@pytest.fixture
+def toy(toy_settings: Settings, corpus_copy: Path) -> Assistant:
+    Assistant(toy_settings).sync([corpus_copy])
+    return Assistant.open(toy_settings)
+
+
+def check_contract(js: dict) -> None:
+    assert ASK_KEYS <= set(js)
+    for c in js["citations"]:
+        assert CITATION_KEYS <= set(c)
+        assert f"[{c['n']}]" in js["answer"]
+        for s, e in c["quotes"]:
+            assert 0 <= s < e <= len(c["text"])
+    for r in js["retrieved"]:
+        assert RETRIEVED_KEYS <= set(r)
+    scores = [r["score"] for r in js["retrieved"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_json_contract_and_quarterly_report_question(toy: Assistant):
+    ans = toy.ask("Ai chịu trách nhiệm báo cáo quý?")
+    js = ans.to_json()
+    check_contract(js)
+    assert not js["abstained"]
+    assert "Nội vụ" in js["answer"]
+    assert BA_DINH_2025 in {c["source"] for c in js["citations"]}
+    assert "Ba Đình" in js["answer"]  # the answer names the document it quotes
+
+
+def test_every_answer_sentence_is_a_quote_of_its_cited_passage(toy: Assistant):
+    ans = toy.ask("Phòng Nội vụ quận Ba Đình có nhiệm vụ gì?")
+    assert not ans.abstained
+    for c in ans.citations:
+        for s, e in c.quotes:
+            quote = " ".join(c.text[s:e].split()).rstrip(";,:/ ")
+            assert quote[:60] in " ".join(ans.answer.split())
+
+
+def test_out_of_corpus_district_and_year_abstain(toy: Assistant):
+    for q in ("Kế hoạch dân vận chính quyền của quận Cầu Giấy giao cho ai?",
+              "Năm 2031 quận Ba Đình báo cáo quý cho ai?"):
+        ans = toy.ask(q)
+        assert ans.abstained and ans.answer.startswith(ABSTAIN) and not ans.citations
+
+
+def test_filters_restrict_sources(toy: Assistant):
+    ans = toy.ask("Ai chịu trách nhiệm báo cáo quý?", filters=Filters(sources=(GO_VAP_2010,)))
+    assert {r.chunk.source for r in ans.retrieved} == {GO_VAP_2010}
+    ans = toy.ask("Ai chịu trách nhiệm báo cáo quý?", filters=Filters(year_min=2020))
+    assert {r.chunk.source for r in ans.retrieved} <= {BA_DINH_2025}
+
+
+def test_follow_up_carries_entities_of_the_previous_turn(toy: Assistant):
+    history = [{"role": "user", "content": "Phòng Nội vụ quận Ba Đình làm những việc gì năm 2025?"},
+               {"role": "assistant", "content": "…"}]
+    ans = toy.ask("Còn hạn báo cáo năm thì sao?", history=history)
+    assert "Ba Đình" in ans.search_query and "2025" in ans.search_query
+    assert not ans.abstained and "25/11" in ans.answer
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t", "???!!!", "x" * 2001, "\x00\x01\x02"])
+def test_bad_questions_get_one_line_errors(bad: str):
+    with pytest.raises(QuestionError) as e:
+        clean_question(bad, 2000)
+    assert "\n" not in str(e.value)
+
+
+def test_control_characters_are_dropped():
+    assert clean_question("Ai\x00 ký\x07 kế hoạch?", 100) == "Ai ký kế hoạch?"
+
+
+@pytest.mark.slow
+def test_real_model_quarterly_report_with_and_without_diacritics(real_assistant: Assistant):
+    a = real_assistant.ask("Ai chịu trách nhiệm báo cáo quý?")
+    b = real_assistant.ask("Ai chiu trach nhiem bao cao quy?")
+    check_contract(a.to_json())
+    assert "Nội vụ" in a.answer
+    assert {c.source for c in a.citations} == {BA_DINH_2025, GO_VAP_2010}
+    assert {c.source for c in b.citations} == {c.source for c in a.citations}
+    # the answer says which document says what
+    assert "Gò Vấp" in a.answer and "Ba Đình" in a.answer and a.answer.count("- Theo") == 2

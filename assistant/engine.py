@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.conversation import condense
+from assistant.crosslingual import vietnamese_terms
 from assistant.errors import QuestionError
 from assistant.extractive import ExtractiveAnswerer
 from assistant.offline import forbid_llama_index_defaults
@@ -107,10 +108,12 @@ class Assistant:
         q = clean_question(question, self.settings.max_question_chars)
         lang = detect_language(q)
         search_query = condense(q, history)
+        # English questions: the dense side is multilingual; words are matched through the glossary.
+        match_query = vietnamese_terms(search_query) if lang == "en" else search_query
         hits = self.retriever.retrieve(
-            search_query, k=self.settings.top_k, filters=filters, lexical_query=lexical_query(search_query)
+            search_query, k=self.settings.top_k, filters=filters, lexical_query=lexical_query(match_query)
         )
-        ext = self.extractive.answer(search_query, hits, lang)
+        ext = self.extractive.answer(match_query, hits, lang, meaning_query=search_query)
         text = ext.text
         if ext.abstained and hits:
             text = f"{text} {phrase('nearest', lang)}"

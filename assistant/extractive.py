@@ -147,8 +147,10 @@ class ExtractiveAnswerer:
         return [Candidate(r, h, s, e, float(sim), 0.0) for (r, h, s, e), sim in zip(spans, sims, strict=True)]
 
     # ------------------------------------------------------------------ answer
-    def answer(self, question: str, hits: Sequence[Retrieved], lang: str = "vi") -> Extract:
-        """Quote the best evidence with [n] citations, or abstain."""
+    def answer(
+        self, question: str, hits: Sequence[Retrieved], lang: str = "vi", meaning_query: str | None = None
+    ) -> Extract:
+        """Quote the best evidence with [n] citations, or abstain; `meaning_query` is embedded when needed."""
         abstain = Extract(phrase("abstain", lang), True, [])
         if not hits:
             return abstain
@@ -162,7 +164,7 @@ class ExtractiveAnswerer:
             best = cands[0].score
             chosen = [c for c in cands if c.coverage >= self.min_coverage and c.score >= 0.7 * best]
         elif hits[0].dense_score is not None and hits[0].dense_score >= self.min_dense:
-            chosen = sorted(self.by_meaning(question, hits), key=lambda c: -c.score)[:2]
+            chosen = sorted(self.by_meaning(meaning_query or question, hits), key=lambda c: -c.score)[:2]
         if not chosen:
             return abstain
         return self._compose(self._select(chosen), lang)

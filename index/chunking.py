@@ -172,7 +172,8 @@ def _sections(text: str) -> list[tuple[int, int, str]]:
         tail = _TRAILING_PAGE_NUMBER.search(text, start, end)
         if tail and tail.start() > h.label_end:
             before = text[start : tail.start()].rstrip()
-            if end == len(text) or before[-1] in _SENTENCE_END + _CLOSERS:
+            signature = end == len(text) and h.level == 0  # "… (đã ký) Nguyễn Hồng 5" closing the text
+            if signature or before[-1] in _SENTENCE_END + _CLOSERS:
                 end = tail.start()  # a page number left between pages ("nhiệm vụ. 4 3. Phòng")
         out.append((start, end, SECTION_SEPARATOR.join(s.label for s in stack)))
     return out

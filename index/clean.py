@@ -50,7 +50,8 @@ _FORM_LABEL = re.compile(
 _CHROME_SEGMENT = re.compile(
     r"^((số )?lượt (xem|tải|đọc|thích|truy cập|download|bình luận)|views?|downloads?)\s*:?\s*[\d.,]+"
     r"\s*(lần|download|tải về)?$"
-    r"|^(chia sẻ|share|người đăng|đăng bởi|uploaded by)\b.*$"
+    r"|^(chia sẻ|share)\s*(:.*|bài viết|facebook|zalo|twitter)?$"  # "chia sẻ kinh nghiệm" is a verb
+    r"|^(người đăng|đăng bởi|uploaded by)\s*:.*$"
     r"|^(pdf|docx?|pptx?|xlsx?)\s*\d+\s*trang$"
     r"|^(tải về|download|in|bản in)$",
     _I,

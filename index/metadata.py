@@ -44,48 +44,64 @@ _SIGN_TITLE = re.compile(
     r"|THỦ TRƯỞNG|\(Ký[^)\n]*\))"
 )
 # Capitalised words that end a name in a header (the next header item, not part of the name).
-_NAME_STOP = {"ỦY", "UBND", "BAN", "CỘNG", "SỐ", "Số", "ĐỘC", "Độc", "HĐND", "HỘI", "ĐẢNG", "THÀNH", "TỈNH"}
+# ("THÀNH", "HỘI" are not here: "phường Thành Công", "thành phố Hội An".)
+_NAME_STOP = {"ỦY", "UBND", "BAN", "CỘNG", "SỐ", "ĐỘC", "HĐND", "ĐẢNG", "TỈNH"}
+_NAME_STOP |= {"SỞ", "PHÒNG", "BỘ", "CỤC", "TRƯỜNG", "VIỆN", "TỔNG"}  # bodies: never part of a place name
+_NAME_STOP |= {w.capitalize() for w in _NAME_STOP}
 _NAME_END = re.compile(rf"\n|\b(?:{_KINDS})\b")
 _CLOSERS = '”"’)»'
 
 
-def _name_after(text: str, pos: int, max_words: int = 4) -> str:
-    """The capitalised place name that starts at `pos` ("Gò Vấp", "HỒ CHÍ MINH", "3")."""
+def _name_after(text: str, pos: int, max_words: int = 4) -> tuple[str, int]:
+    """The capitalised place name that starts at `pos` ("Gò Vấp", "HỒ CHÍ MINH", "3"), and its end."""
     window = text[pos : pos + 80]
     cut = _NAME_END.search(window)
     words: list[str] = []
-    for word in window[: cut.start() if cut else None].split():
-        word = word.rstrip(",;.")
+    end = pos
+    for m in re.finditer(r"\S+", window[: cut.start() if cut else None]):
+        word = m.group(0).rstrip(",;.")
         if not word or word in _NAME_STOP or not (word[0].isupper() or (word.isdigit() and not words)):
             break
         if not all(c.isalpha() for c in word) and not word.isdigit():
             break
         words.append(word)
+        end = pos + m.start() + len(word)
         if len(words) == max_words or word.isdigit():
             break
     name = " ".join(words)
-    return name.title() if name.isupper() else name
+    return (name.title() if name.isupper() else name), end
 
 
-def _org(match: re.Match[str], text: str) -> tuple[str, str]:
-    """Canonical short name of the body a pattern matched, and its locality."""
-    name = _name_after(text, match.end())
+def _org(match: re.Match[str], text: str) -> tuple[int, str, str]:
+    """Where the name ends, the canonical short name of the body a pattern matched, and its locality."""
+    name, end = _name_after(text, match.end())
     if not name:
-        return "", ""
+        return end, "", ""
     head = match.group(0).strip()
     if match.re is _UBND:
         level = match.group(1).lower().rstrip(".")
         level = "thành phố" if level == "tp" else level
         body = "HĐND" if fold(head).startswith(("hdnd", "hoi")) else "UBND"
-        return f"{body} {level} {name}", name
+        return end, f"{body} {level} {name}", name
     words = head.lower().split()
-    return " ".join([words[0].capitalize(), *words[1:], name]), name
+    return end, " ".join([words[0].capitalize(), *words[1:], name]), name
 
 
-def _orgs(text: str) -> list[tuple[int, str, str]]:
-    """Every (position, issuer, place) named in `text`, in order."""
+def _orgs(text: str) -> list[tuple[int, int, str, str]]:
+    """Every (start, end, issuer, place) named in `text`, in order."""
     found = [(m.start(), *_org(m, text)) for rx in (_UBND, _PARTY) for m in rx.finditer(text)]
-    return sorted(f for f in found if f[1])
+    return sorted(f for f in found if f[2])
+
+
+def _header_issuer(header: str) -> str:
+    """The issuer of a header: the last body named, unless an unrecognised body ("SỞ NỘI VỤ") follows."""
+    orgs = _orgs(header)
+    if not orgs:
+        return ""
+    _, end, issuer, _ = orgs[-1]
+    rest = re.split(r"\bSố\b|\bSỐ\b|CỘNG HÒA|ĐẢNG CỘNG SẢN|\n\n", header[end:])[0]
+    capitals = [w for w in rest.split() if len(w) > 1 and w.isalpha() and w.isupper()]
+    return "" if len(capitals) >= 2 else issuer
 
 
 def _dateline(text: str) -> re.Match[str] | None:
@@ -205,10 +221,9 @@ def _plain_meta(lines: list[str], head_zone: str) -> DocMeta:
     first = lines[0] if lines else ""
     title = first if len(first) <= 150 and not first.endswith((".", ";", ",")) else ""
     number_m = _NUMBER.search(head_zone)
-    orgs = _orgs(head_zone[: number_m.start()]) if number_m else []
     return DocMeta(
         title=title,
-        issuer=orgs[-1][1] if orgs else "",
+        issuer=_header_issuer(head_zone[: number_m.start()]) if number_m else "",
         number=_number(head_zone),
         date=_iso(dateline.group(4), dateline.group(3), dateline.group(2)) if dateline else "",
         place=_place_before(dateline.group(1)) if dateline else "",
@@ -221,8 +236,7 @@ def _document_meta(norm: str, lines: list[str], kind_m: re.Match[str]) -> DocMet
     dateline = _dateline(header) or _dateline(norm[:1500])
     place = _place_before(dateline.group(1)) if dateline else ""
     number_m = _NUMBER.search(header) or _NUMBER.search(norm[:600])
-    orgs = _orgs(header)
-    issuer = orgs[-1][1] if orgs else ""  # the superior body comes first, the issuer last
+    issuer = _header_issuer(header)  # the superior body comes first, the issuer last
     if not issuer and place and number_m and "UBND" in number_m.group(1):
         # Header lost in scraping: the number says UBND, the dateline names the place, and the text
         # says which level that place is ("quận Ba Đình").
@@ -247,5 +261,5 @@ def _news_meta(norm: str, lines: list[str], news_m: re.Match[str]) -> DocMeta:
     if _NEWS_DATE.match(title):
         title = ""
     orgs = _orgs(norm)
-    issuer, place = (orgs[0][1], orgs[0][2]) if orgs else ("", "")
+    issuer, place = (orgs[0][2], orgs[0][3]) if orgs else ("", "")
     return DocMeta(title=title, issuer=issuer, date=_iso(year, month, day), place=place, kind="tin tức")

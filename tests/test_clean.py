@@ -81,10 +81,19 @@ def test_003_only_whitespace_changes() -> None:
 
 def test_004_comment_form_and_article_lists_removed() -> None:
     cleaned = clean(_raw("004"))
-    for gone in ("Các bài mới đăng", "Các bài đã đăng", "Bài viết Xem", "Viết bình luận", "Họ tên", "Số điện thoại"):
+    for gone in (
+        "Các bài mới đăng",
+        "Các bài đã đăng",
+        "Bài viết Xem",
+        "Viết bình luận",
+        "Họ tên",
+        "Số điện thoại",
+    ):
         assert gone not in cleaned
     assert "Mã xác nhận" not in cleaned and "Lấy lại mã bảo mật" not in cleaned
-    assert cleaned.startswith("Nâng cao hiệu quả công tác dân vận xây dựng chính quyền trong sạch, vững mạnh (21:41")
+    assert cleaned.startswith(
+        "Nâng cao hiệu quả công tác dân vận xây dựng chính quyền trong sạch, vững mạnh (21:41"
+    )
     assert "Văn bản số 1186-TB/TU" in cleaned
     assert cleaned.endswith("theo hướng dẫn của Trung ương.\n\nBình An")
 
@@ -120,7 +129,15 @@ Mã bảo mật:
 
 def test_unseen_page_chrome() -> None:
     cleaned = clean(PAGE)
-    for gone in ("Trang chủ", "Lượt xem", "Chia sẻ", "Tải về", "Bạn đang xem", "Tin cùng chuyên mục", "Hóc Môn"):
+    for gone in (
+        "Trang chủ",
+        "Lượt xem",
+        "Chia sẻ",
+        "Tải về",
+        "Bạn đang xem",
+        "Tin cùng chuyên mục",
+        "Hóc Môn",
+    ):
         assert gone not in cleaned
     assert "Email" not in cleaned and "Gửi bình luận" not in cleaned
     assert "Huyện Củ Chi sơ kết phong trào Dân vận khéo\nCập nhật 02/04/2024" in cleaned
@@ -138,6 +155,11 @@ def test_glued_copy_of_unseen_document_dropped() -> None:
     cleaned = clean(f"Tiêu đề trang\n\n{glued}\n\nKẾ HOẠCH {body} I. MỤC ĐÍCH")
     assert glued not in cleaned
     assert cleaned == f"Tiêu đề trang\n\nKẾ HOẠCH {body} I. MỤC ĐÍCH"
+
+
+def test_share_as_a_verb_is_content() -> None:
+    text = "• Chia sẻ kinh nghiệm giữa các phường • Báo cáo định kỳ\n\nLượt xem: 15 | Chia sẻ: Zalo"
+    assert clean(text) == "• Chia sẻ kinh nghiệm giữa các phường • Báo cáo định kỳ"
 
 
 def test_short_repeated_paragraphs_kept() -> None:

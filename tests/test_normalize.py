@@ -49,7 +49,22 @@ def test_one_tone_mark_style(old: str, new: str) -> None:
 
 @pytest.mark.parametrize(
     "word",
-    ["quý", "quỷ", "Quý", "QUÝ", "quà", "giá", "giữa", "hoàng", "toán", "quyết", "huỳnh", "thuở", "khuya", "Huy"],
+    [
+        "quý",
+        "quỷ",
+        "Quý",
+        "QUÝ",
+        "quà",
+        "giá",
+        "giữa",
+        "hoàng",
+        "toán",
+        "quyết",
+        "huỳnh",
+        "thuở",
+        "khuya",
+        "Huy",
+    ],
 )
 def test_qu_gi_and_closed_syllables_unchanged(word: str) -> None:
     assert normalize(word) == word
@@ -89,7 +104,26 @@ def test_normalize_never_crashes_and_is_idempotent(text: str) -> None:
 
 _VIETNAMISH = st.lists(
     st.sampled_from(
-        ["hoà", "uỷ", "quý", "gì", "òa", "oạ", "ừ", "Ơ", "q", "g", "n", "a", "o", "y", "u", " ", "\n", "\u0301"]
+        [
+            "hoà",
+            "uỷ",
+            "quý",
+            "gì",
+            "òa",
+            "oạ",
+            "ừ",
+            "Ơ",
+            "q",
+            "g",
+            "n",
+            "a",
+            "o",
+            "y",
+            "u",
+            " ",
+            "\n",
+            "\u0301",
+        ]
         + ["\u0323", "\u0300", "\u200b", "\x00", "\u00a0", "İ", "ﬃ"]
     ),
     max_size=15,

@@ -1,0 +1,38 @@
+"""English questions over Vietnamese documents: a small domain glossary turns them into search terms."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+_GLOSSARY = Path(__file__).resolve().parent / "glossary_en_vi.tsv"
+_NAME = re.compile(r"\b(?:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|\d[\w/.-]*)\b")
+
+
+@cache
+def glossary() -> list[tuple[str, str]]:
+    """(english, vietnamese) pairs, longest English phrases first so they win over their words."""
+    pairs = []
+    for line in _GLOSSARY.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            en, _, vi = line.partition("\t")
+            pairs.append((en.strip().lower(), vi.strip()))
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def vietnamese_terms(question: str) -> str:
+    """Vietnamese search terms for an English question: glossary terms plus names and numbers as typed.
+
+    >>> vietnamese_terms("Who signed Go Vap's plan?")
+    'ký kế hoạch Go Vap'
+    """
+    text = question.lower()
+    found: list[tuple[int, str]] = []
+    for en, vi in glossary():
+        for m in re.finditer(rf"\b{re.escape(en)}\b", text):
+            found.append((m.start(), vi))
+            text = text[: m.start()] + " " * len(en) + text[m.end() :]  # a phrase consumes its words
+    names = [(m.start(), m.group(0)) for m in _NAME.finditer(question)
+             if m.group(0).lower() not in {"who", "what", "which", "when", "where", "how", "the", "under", "in"}]
+    return " ".join(t for _, t in sorted(found + names))

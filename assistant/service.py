@@ -1,0 +1,97 @@
+"""The answer engine as the server sees it: opened lazily (the index may appear later), plus feedback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from assistant.engine import Assistant
+from assistant.settings import Settings
+from assistant.types import Answer
+from index.errors import IndexPipelineError
+from index.types import Filters
+
+log = logging.getLogger(__name__)
+
+VOTES = ("up", "down")
+MAX_COMMENT_CHARS = 2000
+
+
+class AssistantService:
+    """Holds one `Assistant`; while the index is missing every call raises its fix-it error."""
+
+    def __init__(self, settings: Settings, assistant: Assistant | None = None, retry_s: float = 5.0) -> None:
+        self.settings = settings
+        self._assistant = assistant
+        self._retry_s = retry_s
+        self._last_try = float("-inf")
+        self._last_error: IndexPipelineError | None = None
+        self._lock = threading.Lock()
+        self._feedback_lock = threading.Lock()
+
+    def get(self) -> Assistant:
+        """The assistant; opens the index on first use (retried at most every `retry_s` seconds)."""
+        if self._assistant is not None:
+            return self._assistant
+        with self._lock:
+            if self._assistant is None:
+                if self._last_error is not None and time.monotonic() - self._last_try < self._retry_s:
+                    raise self._last_error
+                self._last_try = time.monotonic()
+                try:
+                    self._assistant = Assistant.open(self.settings)
+                    self._last_error = None
+                    log.info("index opened: %s", self.settings.index_dir)
+                except IndexPipelineError as e:
+                    self._last_error = e
+                    log.warning("index not available: %s", e)
+                    raise
+            return self._assistant
+
+    @property
+    def ready(self) -> bool:
+        """Whether the index is open (tries to open it)."""
+        try:
+            self.get()
+        except IndexPipelineError:
+            return False
+        return True
+
+    def ask(self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None) -> Answer:
+        """Answer one question (see `Assistant.ask`)."""
+        return self.get().ask(question, history=history, filters=filters)
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Indexed documents with metadata, without server file paths."""
+        return [{k: v for k, v in d.items() if k != "path"} for d in self.get().documents()]
+
+    def record_feedback(
+        self, *, question: str, answer: str, citations: Sequence[dict[str, Any]], vote: str, comment: str = ""
+    ) -> dict[str, Any]:
+        """Append one feedback line (JSON) to `settings.feedback_path`; only these fields, never settings."""
+        if vote not in VOTES:
+            raise ValueError(f"vote must be one of {VOTES}")
+        entry = {
+            "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "question": str(question),
+            "answer": str(answer),
+            "citations": list(citations),
+            "vote": vote,
+            "comment": str(comment or "")[:MAX_COMMENT_CHARS],
+        }
+        write_feedback(self.settings.feedback_path, entry, self._feedback_lock)
+        return entry
+
+
+def write_feedback(path: Path, entry: dict[str, Any], lock: threading.Lock | None = None) -> None:
+    """Append `entry` as one JSON line, creating the parent folders."""
+    line = json.dumps(entry, ensure_ascii=False) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with lock or threading.Lock(), path.open("a", encoding="utf-8") as f:
+        f.write(line)

@@ -1,0 +1,207 @@
+"""The Gradio chat page (Vietnamese): streamed answers with linked [n] citations, filters, feedback."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import gradio as gr
+
+from assistant.engine import Assistant
+from assistant.errors import USER_ERRORS
+from assistant.render import (
+    esc,
+    format_date,
+    render_answer,
+    render_documents,
+    render_error,
+    render_pending,
+    render_user,
+    word_groups,
+)
+from assistant.service import AssistantService
+from assistant.settings import Settings
+from assistant.ui_assets import CSS, HEADER, JS, PLACEHOLDER
+from index.types import Filters
+
+log = logging.getLogger(__name__)
+
+TITLE = "Trợ lý tra cứu kế hoạch dân vận chính quyền"
+EXAMPLES = (
+    "Ai chịu trách nhiệm báo cáo quý?",
+    "Kế hoạch của quận Gò Vấp năm 2010 do ai ký?",
+    "Các phường phải làm gì trong công tác dân vận chính quyền năm 2025?",
+    "Ban Dân vận Thành ủy Hà Nội được yêu cầu những gì năm 2018?",
+    "Who coordinates the reports on mass mobilisation work in Ba Dinh?",
+)
+INTERNAL_ERROR = "Đã xảy ra lỗi khi trả lời; vui lòng thử lại sau."
+NO_ANSWER_YET = "Chưa có câu trả lời nào để đánh giá."
+THANKS = "Đã ghi nhận phản hồi. Cảm ơn bạn!"
+STREAM_DELAY_S = 0.02
+MAX_SHOWN_QUESTION = 3000
+
+Chat = list[dict[str, Any]]
+
+
+def theme() -> gr.themes.Base:
+    """Theme with system fonts only (nothing fetched from a font CDN)."""
+    return gr.themes.Default(
+        primary_hue="blue", neutral_hue="slate",
+        font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"],
+        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+    )
+
+
+def mount_options() -> dict[str, Any]:
+    """Look-and-feel arguments of `gr.mount_gradio_app` (gradio 6 takes them at mount time)."""
+    return {"theme": theme(), "css": CSS, "js": JS}
+
+
+def make_filters(
+    sources: Sequence[str] | None, issuers: Sequence[str] | None, year_min: float | None, year_max: float | None
+) -> Filters | None:
+    """Filters from the filter widgets; None when nothing is restricted."""
+    f = Filters(
+        sources=tuple(sources or ()), issuers=tuple(issuers or ()),
+        year_min=None if year_min in (None, "") else int(year_min),  # type: ignore[arg-type]
+        year_max=None if year_max in (None, "") else int(year_max),  # type: ignore[arg-type]
+    )
+    return None if f.is_empty() else f
+
+
+def _as_service(assistant: Assistant | AssistantService | None, settings: Settings) -> AssistantService:
+    if isinstance(assistant, AssistantService):
+        return assistant
+    return AssistantService(settings, assistant)
+
+
+def build_ui(assistant: Assistant | AssistantService | None, settings: Settings) -> gr.Blocks:
+    """The chat page; `assistant` may be an engine, a lazily opening service, or None (opened on demand)."""
+    service = _as_service(assistant, settings)
+
+    def respond(
+        question: str, chat: Chat, history: Chat, sources: list[str], issuers: list[str],
+        year_min: float | None, year_max: float | None,
+    ) -> Iterator[tuple[str, Chat, Chat, dict[str, Any] | None]]:
+        """Answer the question in the context of the conversation, streaming the answer in."""
+        chat, history = list(chat or []), list(history or [])
+        q = question if isinstance(question, str) else ""
+        if q.strip():
+            shown = q if len(q) <= MAX_SHOWN_QUESTION else q[:MAX_SHOWN_QUESTION] + "…"
+            chat.append({"role": "user", "content": render_user(shown)})
+        chat.append({"role": "assistant", "content": render_pending()})
+        yield "", chat, history, None
+        try:
+            answer = service.ask(q, history=history, filters=make_filters(sources, issuers, year_min, year_max))
+        except USER_ERRORS as e:
+            log.info("question refused: %s", e)
+            chat[-1] = {"role": "assistant", "content": render_error(str(e))}
+            yield "", chat, history, None
+            return
+        except Exception:
+            log.exception("answering failed")
+            chat[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
+            yield "", chat, history, None
+            return
+        key = uuid.uuid4().hex[:8]
+        for part in word_groups(answer.answer)[:-1]:
+            chat[-1] = {"role": "assistant", "content": render_answer(answer, key, text=part, final=False)}
+            yield "", chat, history, None
+            time.sleep(STREAM_DELAY_S)
+        chat[-1] = {"role": "assistant", "content": render_answer(answer, key)}
+        history += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.answer}]
+        last = {"question": answer.question, "answer": answer.answer,
+                "citations": [c.to_json() for c in answer.citations]}
+        yield "", chat, history, last
+
+    def new_conversation() -> tuple[Chat, Chat, None, str, str]:
+        """Forget the conversation."""
+        return [], [], None, "", ""
+
+    def vote(kind: str, last: dict[str, Any] | None, comment: str) -> tuple[str, str]:
+        """Record 👍/👎 (and the optional comment) on the last answer."""
+        if not last:
+            return NO_ANSWER_YET, comment
+        try:
+            service.record_feedback(vote=kind, comment=comment or "", **last)
+        except OSError:
+            log.exception("cannot write feedback")
+            return "Không ghi được phản hồi (lỗi máy chủ).", comment
+        return THANKS, ""
+
+    def load_corpus() -> tuple[str, Any, Any]:
+        """Document list and filter choices, read when the page opens (the index may have changed)."""
+        try:
+            docs = service.documents()
+        except USER_ERRORS as e:
+            return render_error(str(e)), gr.update(choices=[]), gr.update(choices=[])
+        sources = [(_doc_label(d), d["source"]) for d in docs]
+        issuers = sorted({d["meta"].get("issuer", "") for d in docs} - {""})
+        return render_documents(docs), gr.update(choices=sources), gr.update(choices=issuers)
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
+        gr.HTML(HEADER.format(title=esc(TITLE)), elem_id="tl-header")
+        history = gr.State([])
+        last = gr.State(None)
+        with gr.Row(equal_height=False, elem_id="tl-main"):
+            with gr.Column(scale=7, min_width=420):
+                chatbot = gr.Chatbot(
+                    label="Hội thoại", show_label=False, elem_id="tl-chat", height=640, layout="panel",
+                    sanitize_html=True, render_markdown=False, latex_delimiters=[], feedback_options=None,
+                    placeholder=PLACEHOLDER, buttons=["copy"], autoscroll=True,
+                )
+                with gr.Row(elem_id="tl-input"):
+                    msg = gr.Textbox(
+                        show_label=False, placeholder="Nhập câu hỏi về các kế hoạch, văn bản… (Enter để gửi)",
+                        lines=1, max_lines=6, scale=8, elem_id="tl-question", autofocus=True,
+                    )
+                    send = gr.Button("Gửi", variant="primary", scale=1, min_width=90, elem_id="tl-send")
+                with gr.Row(elem_id="tl-actions"):
+                    new = gr.Button("Cuộc trò chuyện mới", size="sm", variant="secondary", elem_id="tl-new")
+                with gr.Group(elem_id="tl-feedback"):
+                    with gr.Row():
+                        gr.HTML('<div class="tl-fb-label">Câu trả lời có hữu ích không?</div>')
+                        up = gr.Button("👍 Hữu ích", size="sm", elem_id="tl-up", min_width=80)
+                        down = gr.Button("👎 Chưa tốt", size="sm", elem_id="tl-down", min_width=80)
+                    comment = gr.Textbox(show_label=False, placeholder="Góp ý thêm (không bắt buộc)", lines=1,
+                                         max_lines=4, elem_id="tl-comment")
+                    status = gr.Markdown("", elem_id="tl-fb-status")
+            with gr.Column(scale=3, min_width=280, elem_id="tl-side"):
+                gr.HTML('<div class="tl-side-title">Câu hỏi mẫu</div>')
+                example_buttons = [gr.Button(q, size="sm", elem_classes=["tl-example"]) for q in EXAMPLES]
+                with gr.Accordion("Bộ lọc", open=False, elem_id="tl-filters"):
+                    f_sources = gr.Dropdown(label="Văn bản", multiselect=True, choices=[], elem_id="tl-f-sources")
+                    f_issuers = gr.Dropdown(label="Cơ quan ban hành", multiselect=True, choices=[],
+                                            elem_id="tl-f-issuers")
+                    with gr.Row():
+                        f_min = gr.Number(label="Từ năm", precision=0, value=None, minimum=1900, maximum=2100)
+                        f_max = gr.Number(label="Đến năm", precision=0, value=None, minimum=1900, maximum=2100)
+                with gr.Accordion("Tài liệu trong kho", open=True, elem_id="tl-corpus"):
+                    corpus = gr.HTML(render_documents([]))
+
+        outputs = [msg, chatbot, history, last]
+        filters = [f_sources, f_issuers, f_min, f_max]
+        gr.on([msg.submit, send.click], respond, inputs=[msg, chatbot, history, *filters], outputs=outputs,
+              api_name="ask", show_progress="hidden", concurrency_id="chat")
+        for button in example_buttons:
+            button.click(respond, inputs=[button, chatbot, history, *filters], outputs=outputs,
+                         api_visibility="private", show_progress="hidden", concurrency_id="chat")
+        new.click(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
+        up.click(lambda la, c: vote("up", la, c), inputs=[last, comment], outputs=[status, comment],
+                 api_visibility="private")
+        down.click(lambda la, c: vote("down", la, c), inputs=[last, comment], outputs=[status, comment],
+                   api_visibility="private")
+        blocks.load(load_corpus, outputs=[corpus, f_sources, f_issuers], api_visibility="private")
+    blocks.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
+    return blocks
+
+
+def _doc_label(doc: dict[str, Any]) -> str:
+    meta = doc.get("meta") or {}
+    title = meta.get("title") or doc.get("source", "")
+    title = title if len(title) <= 70 else title[:69] + "…"
+    date = format_date(meta.get("date", ""))
+    return f"{title} ({date})" if date else title

@@ -1,0 +1,196 @@
+"""Metadata of every bundled document, of the fixtures, and of unseen documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.clean import clean
+from index.loaders import read_text
+from index.metadata import extract_metadata
+from index.types import DocMeta
+
+ROOT = Path(__file__).parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+EXPECTED = {
+    "000": DocMeta(
+        title="Ba Đình: Thực hiện hiệu quả công tác dân vận chính quyền năm 2018",
+        issuer="UBND quận Ba Đình",  # the news reports Ba Đình's plan 34/KH-UBND
+        number="",  # a news item has no number of its own
+        date="2018-05-29",
+        place="Ba Đình",
+        signer="",
+        kind="tin tức",
+    ),
+    "001": DocMeta(
+        title="Quận Đống Đa tăng cường, đổi mới trong công tác dân vận",
+        issuer="Quận ủy Đống Đa",
+        date="2019-12-13",
+        place="Đống Đa",
+        kind="tin tức",  # "Nguyên Bảo" is the reporter, not a signer
+    ),
+    "002": DocMeta(
+        title="Thực hiện “Năm Dân vận của chính quyền” Và phong trào thi đua “Dân vận khéo”",
+        issuer="UBND quận Gò Vấp",  # "UBND TP HỒ CHÍ MINH" above it is the superior body
+        number="08/KH-UBND",
+        date="2010-02-09",
+        place="Gò Vấp",
+        signer="Nguyễn Hồng",
+        kind="KẾ HOẠCH",
+    ),
+    "003": DocMeta(
+        title="Triển khai công tác Dân vận chính quyền năm 2025",
+        issuer="UBND quận Ba Đình",  # no header: "/KH-UBND" + dateline "Ba Đình" + "quận Ba Đình" in the text
+        number="",  # "Số: /KH-UBND": not yet numbered
+        date="2025-02",  # "ngày tháng 02 năm 2025": blank day
+        place="Ba Đình",
+        signer="Phạm Thị Diễm",
+        kind="KẾ HOẠCH",
+    ),
+    "004": DocMeta(
+        title="Nâng cao hiệu quả công tác dân vận xây dựng chính quyền trong sạch, vững mạnh",
+        issuer="Thành ủy Hà Nội",
+        number="",  # 1186-TB/TU is the notice the news reports, not the news item's number
+        date="2018-03-07",
+        place="Hà Nội",
+        kind="tin tức",
+    ),
+}
+
+
+def _meta(path: Path) -> DocMeta:
+    return extract_metadata(clean(read_text(path)), path.name)
+
+
+@pytest.mark.parametrize("prefix", sorted(EXPECTED))
+def test_corpus_metadata(prefix: str) -> None:
+    (path,) = (ROOT / "corpus").glob(f"{prefix}_*.txt")
+    assert _meta(path) == EXPECTED[prefix]
+
+
+def test_year_of_partial_date() -> None:
+    assert EXPECTED["003"].year == 2025
+    assert DocMeta(date="").year is None
+
+
+@pytest.mark.parametrize("name", ["ke_hoach.pdf", "ke_hoach.docx"])
+def test_plan_fixtures(name: str) -> None:
+    assert _meta(FIXTURES / name) == DocMeta(
+        title="Tổ chức tiếp công dân năm 2024",
+        issuer="UBND quận Gò Vấp",
+        number="12/KH-UBND",
+        date="2024-03-05",
+        place="Gò Vấp",
+        signer="Trần Văn Nam",
+        kind="KẾ HOẠCH",
+    )
+
+
+def test_markdown_fixture() -> None:
+    meta = _meta(FIXTURES / "ke_hoach.md")
+    assert (meta.title, meta.number, meta.date, meta.place, meta.kind) == (
+        "Tiếp công dân năm 2024",
+        "15/KH-UBND",
+        "2024-01-10",
+        "Gò Vấp",
+        "KẾ HOẠCH",
+    )
+    assert meta.issuer == ""  # nothing in the text says which level Gò Vấp is
+
+
+def test_html_news_fixture() -> None:
+    assert _meta(FIXTURES / "tin_tuc.html") == DocMeta(
+        title="Quận Gò Vấp ra quân phong trào “Dân vận khéo”",
+        issuer="UBND quận Gò Vấp",
+        date="2024-03-05",
+        place="Gò Vấp",
+        kind="tin tức",
+    )
+
+
+DECISION = """ỦY BAN NHÂN DÂN
+HUYỆN CỦ CHI
+Số: 12/2024/QĐ-UBND
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Củ Chi, ngày 5 tháng 3 năm 2024
+
+QUYẾT ĐỊNH
+Về việc ban hành Quy chế tiếp công dân
+trên địa bàn huyện
+
+Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;
+
+Nơi nhận:
+- Như Điều 3;
+- Lưu: VT.
+TM. ỦY BAN NHÂN DÂN
+CHỦ TỊCH
+(Ký tên, đóng dấu)
+Trần Văn Nam"""
+
+
+def test_unseen_decision() -> None:
+    assert extract_metadata(DECISION, "qd.docx") == DocMeta(
+        title="Về việc ban hành Quy chế tiếp công dân trên địa bàn huyện",
+        issuer="UBND huyện Củ Chi",
+        number="12/2024/QĐ-UBND",
+        date="2024-03-05",
+        place="Củ Chi",
+        signer="Trần Văn Nam",
+        kind="QUYẾT ĐỊNH",
+    )
+
+
+def test_unseen_party_plan_old_tone_style_and_blank_day_and_month() -> None:
+    text = (
+        "ĐẢNG BỘ QUẬN BA ĐÌNH\nĐẢNG UỶ PHƯỜNG ĐIỆN BIÊN\nSố: 15-KH/ĐU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+        "Điện Biên, ngày   tháng   năm 2023\nKẾ HOẠCH\nHọc tập nghị quyết\n\n1. Mục đích\n"
+        "T/M ĐẢNG UỶ\nBÍ THƯ\nNguyễn Văn An"
+    )
+    meta = extract_metadata(text, "kh.pdf")
+    assert meta.issuer == "Đảng ủy phường Điện Biên"
+    assert (meta.number, meta.date, meta.place, meta.signer) == (
+        "15-KH/ĐU",
+        "2023",
+        "Điện Biên",
+        "Nguyễn Văn An",
+    )
+
+
+def test_one_line_pdf_header() -> None:
+    text = (
+        "UBND TỈNH QUẢNG NAM SỞ NỘI VỤ Số: 7 /KH-SNV CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM Độc lập - Tự do - "
+        "Hạnh phúc Tam Kỳ, ngày 20 tháng 10 năm 2023 KẾ HOẠCH Cải cách hành chính năm 2024 Căn cứ Quyết định "
+        "số 1 của UBND tỉnh."
+    )
+    meta = extract_metadata(text, "x.pdf")
+    assert (meta.number, meta.date, meta.place, meta.kind) == ("7/KH-SNV", "2023-10-20", "Tam Kỳ", "KẾ HOẠCH")
+    assert meta.title == "Cải cách hành chính năm 2024"
+    assert meta.issuer == ""  # "SỞ NỘI VỤ" is no body we can name; its superior "UBND TỈNH" is not the issuer
+
+
+def test_place_names_that_look_like_body_words() -> None:
+    text = (
+        "Phường Thành Công ra mắt mô hình\nNgày đăng 02/01/2024\n\nUBND phường Thành Công tổ chức hội nghị."
+    )
+    assert extract_metadata(text, "tin.html").issuer == "UBND phường Thành Công"
+
+
+def test_news_with_old_tone_style() -> None:
+    text = "Thành uỷ Hà Nội họp định kỳ\nNgày đăng: 3/1/2020\n\nThành uỷ Hà Nội vừa họp phiên định kỳ."
+    meta = extract_metadata(text, "tin.html")
+    assert (meta.title, meta.issuer, meta.date, meta.kind) == (
+        "Thành ủy Hà Nội họp định kỳ",
+        "Thành ủy Hà Nội",
+        "2020-01-03",
+        "tin tức",
+    )
+
+
+def test_unknown_shape_leaves_fields_empty() -> None:
+    text = "Ghi chép cuộc họp\n\nCông văn số 150/UBND-VX, ngày 14 tháng 01 năm 2010 được nhắc tới."
+    assert extract_metadata(text, "note.md") == DocMeta(title="Ghi chép cuộc họp")
+    assert extract_metadata("", "empty.txt") == DocMeta()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from assistant.textmatch import content_terms, entities
+from assistant.textmatch import content_terms, entities, entity_kind
 from index.normalize import fold
 
 _FOLLOWUP_START = re.compile(
@@ -26,13 +26,21 @@ def is_followup(question: str) -> bool:
     return bool(_FOLLOWUP_START.search(question) or _PRONOUN.search(question) or len(content_terms(question)) <= 2)
 
 
-def condense(question: str, history: Sequence[dict[str, Any]]) -> str:
-    """A standalone search query: the question plus entities of the previous user turns it omits."""
+def condense(question: str, history: Sequence[dict[str, Any]], known: Iterable[str] = ()) -> str:
+    """A standalone search query: the question plus entities of the previous user turns it omits.
+
+    `known` names (issuing bodies, places of the indexed documents) count as entities too.
+    """
     previous = user_turns(history)
     if not previous or not is_followup(question):
         return question
     q_fold = fold(question)
-    carry = [e for e in entities(" ".join(previous[-2:])) if fold(e) not in q_fold]
+    own_kinds = {entity_kind(e) for e in entities(question, known)}
+    carry = [
+        e for e in entities(" ".join(previous[-2:]), known)
+        if fold(e) not in q_fold and entity_kind(e) not in own_kinds  # "Còn Phòng X?" replaces Phòng Y
+    ]
     if not carry:  # nothing named: keep the topic words of the last question instead
         carry = [t for t in content_terms(previous[-1]) if fold(t) not in q_fold][:6]
-    return f"{' '.join(carry)} {question}".strip() if carry else question
+    # Commas keep inherited names apart ("quận Ba Đình, Phòng Nội vụ", not one long place name).
+    return f"{', '.join(carry)}: {question}" if carry else question

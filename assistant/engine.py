@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -20,10 +21,14 @@ from assistant.types import Answer
 from index.embed import Embedder, make_embedder
 from index.pipeline import PlanIndex, SyncReport
 from index.retrieve import HybridRetriever
-from index.types import Filters
+from index.normalize import fold, tokenize
+from index.types import Filters, Retrieved
 from prompts import phrase
 
 log = logging.getLogger(__name__)
+
+# "Who signed …?" in Vietnamese (with or without accents) and English, on folded text.
+_SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky boi|ai da ky|who signed|signed by|signer|signatory)\b")
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -75,6 +80,7 @@ class Assistant:
         self.settings = settings
         self.index = index or build_index(settings)
         self.retriever = HybridRetriever(self.index, candidate_k=settings.candidate_k, rrf_k=settings.rrf_k)
+        self._known: list[str] | None = None
         emb = self.index.embedder
         self.extractive = ExtractiveAnswerer(
             idf=lambda t: self.index.bm25().idf(t),
@@ -100,6 +106,32 @@ class Assistant:
         """Indexed documents with metadata."""
         return self.index.documents()
 
+    def _known_words(self, text: str) -> str:
+        """The syllables of `text` that occur in the corpus (English leftovers would only dilute)."""
+        df = self.index.bm25().df
+        return " ".join(t for t in tokenize(text) if df.get(fold(t)))
+
+    def known_names(self) -> list[str]:
+        """Issuing bodies and places of the indexed documents (follow-ups inherit them)."""
+        if self._known is None:
+            names = {d["meta"].get(k, "") for d in self.documents() for k in ("issuer", "place")}
+            self._known = sorted(n for n in names if n)
+        return self._known
+
+    def _with_signature_blocks(self, hits: list[Retrieved]) -> list[Retrieved]:
+        """The retrieved documents' chunks that name their signer, best document first."""
+        out: list[Retrieved] = []
+        seen: set[str] = set()
+        for h in hits:
+            meta, doc = h.chunk.meta, h.chunk.doc_id
+            if doc in seen or not meta.signer:
+                continue
+            seen.add(doc)
+            for c in self.index.chunks().values():
+                if c.doc_id == doc and meta.signer in c.text:
+                    out.append(Retrieved(c, h.score))
+        return out
+
     def ask(
         self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None
     ) -> Answer:
@@ -107,13 +139,23 @@ class Assistant:
         t0 = time.perf_counter()
         q = clean_question(question, self.settings.max_question_chars)
         lang = detect_language(q)
-        search_query = condense(q, history)
-        # English questions: the dense side is multilingual; words are matched through the glossary.
-        match_query = vietnamese_terms(search_query) if lang == "en" else search_query
+        search_query = condense(q, history, self.known_names())
+        restored = False
+        if lang == "en":
+            # The dense side is multilingual; words are matched through the glossary.
+            match_query = self._known_words(vietnamese_terms(search_query))
+            dense_query = search_query
+        else:
+            # Typed without accents: restore them from the corpus's own words (both sides benefit).
+            match_query = self.index.accent_restorer().restore(search_query)
+            restored = match_query != search_query
+            dense_query = match_query
         hits = self.retriever.retrieve(
-            search_query, k=self.settings.top_k, filters=filters, lexical_query=lexical_query(match_query)
+            dense_query, k=self.settings.top_k, filters=filters, lexical_query=lexical_query(match_query)
         )
-        ext = self.extractive.answer(match_query, hits, lang, meaning_query=search_query)
+        signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(q)) else None
+        ext = self.extractive.answer(match_query, hits, lang, meaning_query=dense_query,
+                                     entity_query=search_query, restored=restored, signer_hits=signer_hits)
         text = ext.text
         if ext.abstained and hits:
             text = f"{text} {phrase('nearest', lang)}"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.textmatch import TermMatcher, places, sentence_spans, years
+from assistant.textmatch import TermMatcher, is_list_question, places, sentence_spans, years
 from assistant.types import Citation
 from index.normalize import fold
 from index.types import Chunk, DocMeta, Retrieved
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 _MIN_QUOTE_WORDS = 4
 _MAX_QUOTE_CHARS = 420
+_MAX_LIST_CHARS = 600
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+|[a-zđ])[.)]\s*", re.IGNORECASE)
 
 
@@ -54,7 +55,7 @@ def doc_label(meta: DocMeta, source: str, lang: str) -> str:
     kind_word = {"KẾ HOẠCH": ("Kế hoạch", "Plan"), "tin tức": ("bài", "news item")}.get(kind)
     kw = kind_word[1 if lang == "en" else 0] if kind_word else ("văn bản" if lang == "vi" else "document")
     if meta.number:
-        name = f"{kw} số {meta.number}" if lang == "vi" else f"{kw} No. {meta.number}"
+        name = f"{kw} số {meta.number}" if lang == "vi" else f"{kw} {meta.number}"
     elif meta.title:
         name = f"{kw} «{meta.title}»"
     else:
@@ -69,11 +70,27 @@ def display_date(iso: str) -> str:
     return "/".join(reversed(parts)) if iso else ""
 
 
+def _extend_list(text: str, start: int, end: int, whole_sentence: bool = False) -> int:
+    """A span that introduces a list ("…đó là: a;" or "…như sau:") is extended over the following
+    clauses or bullets of the same sentence, so a list question gets the whole list; with
+    `whole_sentence` any clause ending in ";" is extended to the end of its sentence."""
+    span = text[start:end]
+    if not span.rstrip().endswith((";", ":")) or not (whole_sentence or ":" in span):
+        return end
+    base = end
+    for _, e in sentence_spans(text[base:]):
+        if end - start > _MAX_LIST_CHARS or not text[start:end].rstrip().endswith((";", ":")):
+            break
+        end = base + e
+    return end
+
+
 def _quote(text: str) -> str:
     q = re.sub(r"\s+", " ", text).strip().rstrip(";,:/ ").strip()
-    if len(q) > _MAX_QUOTE_CHARS:
-        cut = q.rfind(" ", 0, _MAX_QUOTE_CHARS)
-        q = q[: cut if cut > 0 else _MAX_QUOTE_CHARS] + " …"
+    limit = _MAX_LIST_CHARS + 200 if ";" in q else _MAX_QUOTE_CHARS
+    if len(q) > limit:
+        cut = q.rfind(" ", 0, limit)
+        q = q[: cut if cut > 0 else limit] + " …"
     return q if q.endswith((".", "!", "?", "…", "”", '"')) else q + "."
 
 
@@ -81,7 +98,8 @@ class ExtractiveAnswerer:
     """Selects and frames evidence sentences; abstains on weak evidence.
 
     `idf` weighs question terms (rare words matter more); `embed` (optional) ranks sentences by meaning
-    when the question shares no words with the passages (English or paraphrased questions).
+    when the question shares few words with the passages (English or paraphrased questions); such a
+    sentence is quoted only if its cosine similarity to the question reaches `min_dense`.
     """
 
     def __init__(
@@ -91,7 +109,7 @@ class ExtractiveAnswerer:
         embed_passage: Callable[[Sequence[str]], np.ndarray] | None = None,
         max_sentences: int = 4,
         min_coverage: float = 0.5,
-        min_dense: float = 0.84,
+        min_dense: float = 0.87,
     ) -> None:
         self.idf = idf
         self.embed_query = embed_query
@@ -116,14 +134,16 @@ class ExtractiveAnswerer:
         out = []
         for rank, hit in enumerate(hits):
             c = hit.chunk
-            context_cov = matcher.coverage(f"{c.section} {c.meta.title} {c.meta.issuer}")
+            context = f"{c.section} {c.meta.title} {c.meta.issuer} {c.meta.place} {c.meta.year or ''}"
+            context_cov = matcher.coverage(context)
             headings = {_HEADING_NUMBER.sub("", h).strip(" .:").lower() for h in c.section.split(" › ")}
             for s, e in sentence_spans(c.text):
                 span = c.text[s:e]
-                if len(span.split()) < _MIN_QUOTE_WORDS or span.strip(" .:").lower() in headings:
+                bare = span.strip(" .:-").lower()
+                if len(span.split()) < _MIN_QUOTE_WORDS or any(h.startswith(bare) for h in headings):
                     continue  # too short to stand alone, or the heading itself (shown in the label)
                 cov = matcher.coverage(span)
-                both = matcher.coverage(f"{span} {c.section} {c.meta.title} {c.meta.issuer}")
+                both = matcher.coverage(f"{span} {context}")
                 score = 0.6 * cov + 0.25 * both + 0.1 * context_cov + 0.15 * matcher.bigram_bonus(span)
                 score += 0.05 / (1 + rank)
                 out.append(Candidate(rank, hit, s, e, score, max(cov, both)))
@@ -148,26 +168,62 @@ class ExtractiveAnswerer:
 
     # ------------------------------------------------------------------ answer
     def answer(
-        self, question: str, hits: Sequence[Retrieved], lang: str = "vi", meaning_query: str | None = None
+        self,
+        question: str,
+        hits: Sequence[Retrieved],
+        lang: str = "vi",
+        meaning_query: str | None = None,
+        entity_query: str | None = None,
+        restored: bool = False,
+        signer_hits: Sequence[Retrieved] | None = None,
     ) -> Extract:
-        """Quote the best evidence with [n] citations, or abstain; `meaning_query` is embedded when needed."""
+        """Quote the best evidence with [n] citations, or abstain.
+
+        `meaning_query` is embedded when words do not overlap; `entity_query` (as typed, with its
+        capitals) is checked for places and years; `restored` marks accents guessed by us;
+        `signer_hits` (signature blocks) are given when the question asks who signed.
+        """
         abstain = Extract(phrase("abstain", lang), True, [])
         if not hits:
             return abstain
-        if missing := self.missing_entities(question, hits):
+        if missing := self.missing_entities(entity_query or question, hits):
             log.info("Abstaining: question names %s, absent from the passages", missing)
             return abstain
-        matcher = TermMatcher(question, self.idf)
+        if signer_hits is not None and (signed := self.signer_answer(signer_hits, lang)) is not None:
+            return signed
+        matcher = TermMatcher(question, self.idf, soft=restored)
         cands = sorted(self.candidates(matcher, hits), key=lambda c: -c.score)
         chosen: list[Candidate] = []
         if cands and cands[0].coverage >= self.min_coverage:
             best = cands[0].score
             chosen = [c for c in cands if c.coverage >= self.min_coverage and c.score >= 0.7 * best]
-        elif hits[0].dense_score is not None and hits[0].dense_score >= self.min_dense:
-            chosen = sorted(self.by_meaning(meaning_query or question, hits), key=lambda c: -c.score)[:2]
+        else:  # no word overlap to speak of: quote by meaning, but only a sentence that is really close
+            by_meaning = sorted(self.by_meaning(meaning_query or question, hits), key=lambda c: -c.score)
+            chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
-        return self._compose(self._select(chosen), lang)
+        return self._compose(self._select(chosen), lang, whole_sentences=is_list_question(question))
+
+    def signer_answer(self, hits: Sequence[Retrieved], lang: str) -> Extract | None:
+        """"Who signed?": the signer recorded in the metadata, cited at the signature block that names them."""
+        for hit in hits:
+            signer = hit.chunk.meta.signer
+            pos = hit.chunk.text.find(signer) if signer else -1
+            if pos < 0:
+                continue
+            ch = hit.chunk
+            start = max(ch.text.rfind("\n", 0, pos) + 1, pos - 80)
+            start = ch.text.find(" ", start) + 1 if start > 0 and ch.text[start - 1] != "\n" else start
+            label = doc_label(ch.meta, ch.source, lang)
+            if lang == "en":
+                text = f"According to {label}, the document was signed by {signer}. [1]"
+            else:
+                text = f"Theo {label}, văn bản do {signer} ký. [1]"
+            cite = Citation(1, ch.source, ch.doc_id, ch.chunk_id, ch.meta.title, ch.meta.issuer, ch.meta.date,
+                            ch.section, ch.text, ch.start, ch.end, hit.score, ((start, pos + len(signer)),),
+                            ch.meta.number)
+            return Extract(text, False, [cite])
+        return None
 
     def _select(self, ranked: list[Candidate]) -> list[Candidate]:
         """At most `max_sentences` distinct spans, two per passage, keeping a second document if it answers."""
@@ -188,7 +244,7 @@ class ExtractiveAnswerer:
                 break
         return picked
 
-    def _compose(self, picked: list[Candidate], lang: str) -> Extract:
+    def _compose(self, picked: list[Candidate], lang: str, whole_sentences: bool = False) -> Extract:
         """Group quotes by document (best document first) and number the passages in order of use."""
         order: list[str] = []
         for c in picked:
@@ -202,6 +258,7 @@ class ExtractiveAnswerer:
             last_section = None
             for c in (p for p in picked if p.hit.chunk.doc_id == doc_id):
                 ch: Chunk = c.hit.chunk
+                c.end = _extend_list(ch.text, c.start, c.end, whole_sentences)
                 n = numbers.setdefault(ch.chunk_id, len(numbers) + 1)
                 quotes.setdefault(ch.chunk_id, []).append((c.start, c.end))
                 where = f", mục «{ch.section}»" if ch.section and lang == "vi" else (
@@ -226,7 +283,7 @@ class ExtractiveAnswerer:
                 n=numbers[ch.chunk_id], source=ch.source, doc_id=ch.doc_id, chunk_id=ch.chunk_id,
                 title=ch.meta.title, issuer=ch.meta.issuer, date=ch.meta.date, section=ch.section,
                 text=ch.text, start=ch.start, end=ch.end, score=c.hit.score,
-                quotes=tuple(sorted(quotes[ch.chunk_id])),
+                quotes=tuple(sorted(quotes[ch.chunk_id])), number=ch.meta.number,
             ))
         cites.sort(key=lambda x: x.n)
         return Extract(text, False, cites)

@@ -23,6 +23,7 @@ _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 ABSTAINED_TITLE = "Các đoạn gần nhất"
 RELATED_TITLE = "Các đoạn liên quan"
 SOURCES_TITLE = "Nguồn trích dẫn"
+NEAREST_SHOWN = 3  # passages shown open when the answer abstained; the rest are collapsed
 
 
 def esc(text: object) -> str:
@@ -88,7 +89,7 @@ def render_answer_text(text: str, anchors: Mapping[int, str]) -> str:
         if n not in anchors:
             continue
         parts.append(esc(text[pos : m.start()]))
-        parts.append(f'<a class="tl-cite" href="#{anchors[n]}" data-target="{anchors[n]}">{esc(m.group(0))}</a>')
+        parts.append(f'<a class="tl-cite" href="#{anchors[n]}">{esc(m.group(0))}</a>')
         pos = m.end()
     parts.append(esc(text[pos:]))
     return "".join(parts)
@@ -150,9 +151,10 @@ def _render_evidence(answer: Answer, anchors: Mapping[int, str]) -> str:
         cards = "".join(render_source_card(c, anchors[c.n]) for c in answer.citations)
         html.append(f'<div class="tl-sources"><div class="tl-label">{SOURCES_TITLE}</div>{cards}</div>')
     if answer.abstained and others:
-        cards = "".join(render_retrieved_card(r) for r in others)
+        cards = "".join(render_retrieved_card(r) for r in others[:NEAREST_SHOWN])
         html.append(f'<div class="tl-sources tl-nearest"><div class="tl-label">{ABSTAINED_TITLE}</div>{cards}</div>')
-    elif others:
+        others = others[NEAREST_SHOWN:]
+    if others:
         cards = "".join(render_retrieved_card(r) for r in others)
         html.append(f'<details class="tl-related"><summary>{RELATED_TITLE} ({len(others)})</summary>{cards}</details>')
     return "".join(html)

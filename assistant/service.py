@@ -29,7 +29,7 @@ class AssistantService:
     def __init__(self, settings: Settings, assistant: Assistant | None = None, retry_s: float = 5.0) -> None:
         self.settings = settings
         self._assistant = assistant
-        self._retry_s = retry_s
+        self.retry_s = retry_s  # seconds between attempts to open a missing index
         self._last_try = float("-inf")
         self._last_error: IndexPipelineError | None = None
         self._lock = threading.Lock()
@@ -41,7 +41,7 @@ class AssistantService:
             return self._assistant
         with self._lock:
             if self._assistant is None:
-                if self._last_error is not None and time.monotonic() - self._last_try < self._retry_s:
+                if self._last_error is not None and time.monotonic() - self._last_try < self.retry_s:
                     raise self._last_error
                 self._last_try = time.monotonic()
                 try:

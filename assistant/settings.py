@@ -73,10 +73,10 @@ class Settings(BaseSettings):
         description="Least share of the question's content words a passage must cover to be used as evidence.",
     )
     abstain_min_dense: float = Field(
-        default=0.84,
+        default=0.87,
         ge=0.0,
         le=1.0,
-        description="Cosine similarity above which a passage counts as evidence even with little word overlap.",
+        description="Least cosine similarity between question and sentence to quote it when few words overlap.",
     )
     max_question_chars: int = Field(
         default=2000, ge=10, le=100_000, description="Longest accepted question, in characters."

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from index.normalize import fold, tokenize
 
 # Question and function words (accented, lower case). "bao" is left out: folded it is also "báo".
 STOPWORDS = frozenset(
     """ai gì nào nhiêu khi là của các những và có được trong về cho thì sao không này đó thế như với tại
-    theo một hay hoặc ở đến từ ra vào phải cần sẽ đã đang vậy còn gồm nêu nói cái việc nội dung thông tin
+    theo một hay hoặc ở đến từ ra vào phải cần sẽ đã đang vậy còn gồm nêu nói cái việc
     tôi bạn hãy xin cho biết biết muốn hỏi ạ nhé đâu bởi vì nếu mà rằng nhưng cũng rất nhiều ít mỗi bị
     the a an of to in on for is are was were be by with what who which when where how does do did about
     and or from as at this that these those it its whose whom there their they please tell me
@@ -20,7 +20,8 @@ ENGLISH_MARKERS = frozenset(
     "the what who which when where how does do did is are was were of for with about please tell".split()
 )
 
-_SPAN_END = re.compile(r"(?<=[.!?;])\s+|\n+|\s+(?=- )|(?<=:)\s+(?=- )")
+# Sentence and clause ends; a "- " bullet only after a colon ("chính trị - xã hội" is a hyphen).
+_SPAN_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=:)\s+(?=- )")
 _DIACRITIC = re.compile(r"[^\x00-\x7f]")
 
 
@@ -37,8 +38,16 @@ def detect_language(question: str) -> str:
 _FRAMES = [f.split() for f in (
     "chiu trach nhiem", "co trach nhiem", "phu trach", "dam nhiem", "co nhiem vu", "lam dau moi",
     "lam gi", "la gi", "nhu the nao", "the nao", "ra sao", "bao gom", "bao nhieu", "khi nao", "o dau",
-    "nhung viec", "duoc giao", "cho biet", "noi dung gi", "nhu sau",
+    "nhung viec", "duoc giao", "cho biet", "noi dung gi", "noi dung nao", "nhung noi dung", "nhu sau",
+    "duoc nhac toi", "duoc nhac den", "nhac toi", "nhac den", "de cap", "cac van ban", "van ban nao",
+    "tai lieu nao", "cac tai lieu", "trong van ban", "thi sao", "the con",
 )]
+
+
+def is_list_question(question: str) -> bool:
+    """Whether a question asks for several things ("những gì", "các … nào", "what are")."""
+    f = f" {fold(question)} "
+    return any(m in f for m in (" nhung ", " cac ", " gom ", " nao ", " what are ", " which ", " list "))
 
 
 def _drop_frames(tokens: list[str]) -> list[str]:
@@ -88,7 +97,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 class TermMatcher:
     """Scores how much of a question a text covers, weighting terms by inverse document frequency."""
 
-    def __init__(self, question: str, idf: Callable[[str], float]) -> None:
+    def __init__(self, question: str, idf: Callable[[str], float], soft: bool = False) -> None:
+        # soft: accents were restored by guesswork, so a match without accents still counts in part.
+        self.soft = soft
         self.terms = content_terms(question)
         # Accented terms must match exactly; unaccented ones match any accent ("quy" ~ "quý").
         self.keys = [(fold(t), t != fold(t), t) for t in self.terms]
@@ -106,6 +117,8 @@ class TermMatcher:
         for (f, accented, t), w in zip(self.keys, self.weights, strict=True):
             if (t in exact) if accented else (f in folded):
                 got += w
+            elif self.soft and f in folded:
+                got += 0.6 * w
         return got / self.total
 
     def bigram_bonus(self, text: str) -> float:
@@ -129,6 +142,10 @@ _DOCNO = re.compile(r"\b\d{1,5}\s*[/-]\s*[A-ZĐ]{1,6}(?:[/-][A-ZĐ0-9]{1,8})*\b"
 _UNIT = re.compile(r"\b(?:Phòng|Ban|Văn phòng|Thanh tra|Ủy ban|Quận ủy|Thành ủy)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[a-zđà-ỹ]+)?")
 
 
+# Capitalised words that start another name, not continue a place ("quận Ba Đình Phòng Nội vụ").
+_NOT_PLACE = frozenset("Phòng Ban UBND Ủy Uỷ Văn Thanh Thành Quận Sở Mặt MTTQ Chủ Bí".split())
+
+
 def _place_matches(text: str) -> list[tuple[str, str]]:
     """(marker, name) of named places; in a properly cased text the name stops at the first lower-case word."""
     out = []
@@ -136,7 +153,7 @@ def _place_matches(text: str) -> list[tuple[str, str]]:
     for m in _PLACE.finditer(text):
         keep = []
         for w in m.group(1).split():
-            if not (w[0].isupper() or w[0].isdigit()):
+            if not (w[0].isupper() or w[0].isdigit()) or w in _NOT_PLACE:
                 break
             keep.append(w)
         words = keep
@@ -156,15 +173,29 @@ def years(question: str) -> list[str]:
     return _YEAR.findall(question)
 
 
-def entities(text: str) -> list[str]:
-    """Places (with their marker), years, document numbers and unit names: what a follow-up inherits."""
+def entities(text: str, known: Iterable[str] = ()) -> list[str]:
+    """Places (with their marker), years, document numbers, unit names and `known` names (e.g. issuing
+    bodies of the indexed documents, matched without accents): what a follow-up inherits."""
     found: list[str] = []
+    folded_text = f" {fold(text)} "
+    found += [k for k in known if k and f" {fold(k)} " in folded_text]
     found += [f"{marker} {name}" for marker, name in _place_matches(text)]
     found += _YEAR.findall(text)
     found += [m.group(0) for m in _DOCNO.finditer(text)]
     found += [m.group(0) for m in _UNIT.finditer(text)]
     seen: list[str] = []
-    for f in found:
-        if fold(f) not in {fold(s) for s in seen}:
+    for f in sorted(found, key=len, reverse=True):  # "Thành ủy Hà Nội" absorbs "Thành ủy Hà"
+        if not any(fold(f) in fold(s) for s in seen):
             seen.append(f.strip())
     return seen
+
+
+def entity_kind(entity: str) -> str:
+    """'year', 'docno', 'unit' or 'place': a follow-up naming one of a kind replaces the inherited one."""
+    if _YEAR.fullmatch(entity):
+        return "year"
+    if _DOCNO.fullmatch(entity):
+        return "docno"
+    if _UNIT.fullmatch(entity):
+        return "unit"
+    return "place"

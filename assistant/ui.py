@@ -24,7 +24,7 @@ from assistant.render import (
 )
 from assistant.service import AssistantService
 from assistant.settings import Settings
-from assistant.ui_assets import CSS, HEADER, JS, PLACEHOLDER
+from assistant.ui_assets import CSS, HEADER, JS, PLACEHOLDER, SCROLL_TO_ANSWER_JS
 from index.types import Filters
 
 log = logging.getLogger(__name__)
@@ -134,13 +134,10 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
 
     def load_corpus() -> tuple[str, Any, Any]:
         """Document list and filter choices, read when the page opens (the index may have changed)."""
-        try:
-            docs = service.documents()
-        except USER_ERRORS as e:
-            return render_error(str(e)), gr.update(choices=[]), gr.update(choices=[])
-        sources = [(_doc_label(d), d["source"]) for d in docs]
-        issuers = sorted({d["meta"].get("issuer", "") for d in docs} - {""})
-        return render_documents(docs), gr.update(choices=sources), gr.update(choices=issuers)
+        html, sources, issuers = corpus_view(service)
+        return html, gr.update(choices=sources), gr.update(choices=issuers)
+
+    corpus_html, source_choices, issuer_choices = corpus_view(service)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
         gr.HTML(HEADER.format(title=esc(TITLE)), elem_id="tl-header")
@@ -151,45 +148,49 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                 chatbot = gr.Chatbot(
                     label="Hội thoại", show_label=False, elem_id="tl-chat", height=640, layout="panel",
                     sanitize_html=True, render_markdown=False, latex_delimiters=[], feedback_options=None,
-                    placeholder=PLACEHOLDER, buttons=["copy"], autoscroll=True,
+                    placeholder=PLACEHOLDER, buttons=[], autoscroll=True,
                 )
                 with gr.Row(elem_id="tl-input"):
                     msg = gr.Textbox(
                         show_label=False, placeholder="Nhập câu hỏi về các kế hoạch, văn bản… (Enter để gửi)",
-                        lines=1, max_lines=6, scale=8, elem_id="tl-question", autofocus=True,
+                        lines=1, max_lines=6, scale=8, elem_id="tl-question",
                     )
                     send = gr.Button("Gửi", variant="primary", scale=1, min_width=90, elem_id="tl-send")
-                with gr.Row(elem_id="tl-actions"):
-                    new = gr.Button("Cuộc trò chuyện mới", size="sm", variant="secondary", elem_id="tl-new")
-                with gr.Group(elem_id="tl-feedback"):
-                    with gr.Row():
-                        gr.HTML('<div class="tl-fb-label">Câu trả lời có hữu ích không?</div>')
-                        up = gr.Button("👍 Hữu ích", size="sm", elem_id="tl-up", min_width=80)
-                        down = gr.Button("👎 Chưa tốt", size="sm", elem_id="tl-down", min_width=80)
-                    comment = gr.Textbox(show_label=False, placeholder="Góp ý thêm (không bắt buộc)", lines=1,
-                                         max_lines=4, elem_id="tl-comment")
-                    status = gr.Markdown("", elem_id="tl-fb-status")
+                with gr.Row(elem_id="tl-actions", equal_height=True):
+                    new = gr.Button("Cuộc trò chuyện mới", size="sm", variant="secondary", scale=0,
+                                    min_width=170, elem_id="tl-new")
+                    gr.HTML('<div class="tl-fb-label">Câu trả lời có hữu ích không?</div>', elem_id="tl-fb-q",
+                            scale=1, min_width=120)
+                    up = gr.Button("👍 Hữu ích", size="sm", scale=0, min_width=110, elem_id="tl-up")
+                    down = gr.Button("👎 Chưa tốt", size="sm", scale=0, min_width=110, elem_id="tl-down")
+                comment = gr.Textbox(show_label=False, lines=1, max_lines=4, elem_id="tl-comment",
+                                     placeholder="Góp ý về câu trả lời (không bắt buộc), rồi bấm 👍 hoặc 👎")
+                status = gr.Markdown("", elem_id="tl-fb-status")
             with gr.Column(scale=3, min_width=280, elem_id="tl-side"):
                 gr.HTML('<div class="tl-side-title">Câu hỏi mẫu</div>')
                 example_buttons = [gr.Button(q, size="sm", elem_classes=["tl-example"]) for q in EXAMPLES]
                 with gr.Accordion("Bộ lọc", open=False, elem_id="tl-filters"):
-                    f_sources = gr.Dropdown(label="Văn bản", multiselect=True, choices=[], elem_id="tl-f-sources")
-                    f_issuers = gr.Dropdown(label="Cơ quan ban hành", multiselect=True, choices=[],
-                                            elem_id="tl-f-issuers")
+                    f_sources = gr.Dropdown(label="Văn bản", multiselect=True, choices=source_choices, value=[],
+                                            elem_id="tl-f-sources")
+                    f_issuers = gr.Dropdown(label="Cơ quan ban hành", multiselect=True, choices=issuer_choices,
+                                            value=[], elem_id="tl-f-issuers")
                     with gr.Row():
                         f_min = gr.Number(label="Từ năm", precision=0, value=None, minimum=1900, maximum=2100)
                         f_max = gr.Number(label="Đến năm", precision=0, value=None, minimum=1900, maximum=2100)
                 with gr.Accordion("Tài liệu trong kho", open=True, elem_id="tl-corpus"):
-                    corpus = gr.HTML(render_documents([]))
+                    corpus = gr.HTML(corpus_html)
 
         outputs = [msg, chatbot, history, last]
         filters = [f_sources, f_issuers, f_min, f_max]
         gr.on([msg.submit, send.click], respond, inputs=[msg, chatbot, history, *filters], outputs=outputs,
-              api_name="ask", show_progress="hidden", concurrency_id="chat")
+              api_name="ask", show_progress="hidden", concurrency_id="chat").then(
+            None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
         for button in example_buttons:
             button.click(respond, inputs=[button, chatbot, history, *filters], outputs=outputs,
-                         api_visibility="private", show_progress="hidden", concurrency_id="chat")
+                         api_visibility="private", show_progress="hidden", concurrency_id="chat").then(
+                None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
         new.click(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
+        chatbot.clear(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
         up.click(lambda la, c: vote("up", la, c), inputs=[last, comment], outputs=[status, comment],
                  api_visibility="private")
         down.click(lambda la, c: vote("down", la, c), inputs=[last, comment], outputs=[status, comment],
@@ -197,6 +198,17 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         blocks.load(load_corpus, outputs=[corpus, f_sources, f_issuers], api_visibility="private")
     blocks.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
     return blocks
+
+
+def corpus_view(service: AssistantService) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """HTML list of the indexed documents, and the choices of the document and issuer filters."""
+    try:
+        docs = service.documents()
+    except USER_ERRORS as e:
+        return render_error(str(e)), [], []
+    sources = [(_doc_label(d), d["source"]) for d in docs]
+    issuers = sorted({d["meta"].get("issuer", "") for d in docs} - {""})
+    return render_documents(docs), sources, issuers
 
 
 def _doc_label(doc: dict[str, Any]) -> str:

@@ -16,26 +16,55 @@ PLACEHOLDER = (
 )
 
 # Citation links scroll to their card in the same message. A plain "#id" link is not enough: the page
-# has a <base href>, so it could navigate away (and lose the chat) instead of scrolling.
+# has a <base href>, so it could navigate away (and lose the chat) instead of scrolling. Scrolling
+# moves only the chat's own scroll box, not the page around it (or the intranet page embedding it).
 JS = """
 () => {
-  if (window.__tlCiteHandler) return;
-  window.__tlCiteHandler = true;
+  if (window.__tlReady) return;
+  window.__tlReady = true;
+  window.tlScrollWithin = (el, offset) => {
+    let box = el.parentElement;
+    while (box && box !== document.body) {
+      const oy = getComputedStyle(box).overflowY;
+      if ((oy === "auto" || oy === "scroll") && box.scrollHeight > box.clientHeight) break;
+      box = box.parentElement;
+    }
+    if (!box || box === document.body) { el.scrollIntoView({ block: "nearest" }); return; }
+    const top = el.getBoundingClientRect().top - box.getBoundingClientRect().top + box.scrollTop - offset;
+    box.scrollTo({ top: Math.max(0, top), behavior: "smooth" });
+  };
   document.addEventListener("click", (event) => {
     const path = event.composedPath ? event.composedPath() : [event.target];
     const link = path.find((el) => el && el.classList && el.classList.contains("tl-cite"));
     if (!link) return;
     event.preventDefault();
     event.stopPropagation();
-    const id = link.getAttribute("data-target") || (link.getAttribute("href") || "").slice(1);
+    const id = (link.getAttribute("href") || "").replace(/^#/, "");
     const root = link.getRootNode();
     const card = (root && root.getElementById ? root.getElementById(id) : null) || document.getElementById(id);
     if (!card) return;
-    card.scrollIntoView({ behavior: "smooth", block: "center" });
+    window.tlScrollWithin(card, 24);
     card.classList.remove("tl-flash");
     void card.offsetWidth;
     card.classList.add("tl-flash");
   }, true);
+}
+"""
+
+# After an answer is complete: show the question and the beginning of the answer (autoscroll leaves
+# the view at the last source card).
+SCROLL_TO_ANSWER_JS = """
+() => {
+  const show = () => {
+    const answers = document.querySelectorAll("#tl-chat .tl-answer");
+    const last = answers[answers.length - 1];
+    if (!last || !window.tlScrollWithin) return;
+    const row = last.closest(".message-row") || last;
+    const prev = row.previousElementSibling;
+    window.tlScrollWithin(prev && prev.classList.contains("user-row") ? prev : row, 8);
+  };
+  // gradio's own autoscroll runs after the last update renders; scroll once it has settled.
+  setTimeout(show, 350);
 }
 """
 
@@ -50,7 +79,9 @@ CSS = """
 .tl-side-title { font-weight: 600; font-size: 0.95rem; margin: 2px 0 2px 2px; color: var(--body-text-color); }
 .tl-example { justify-content: flex-start !important; text-align: left !important; white-space: normal !important;
   font-weight: 400 !important; line-height: 1.35 !important; }
-.tl-fb-label { padding: 8px 6px; color: var(--body-text-color-subdued); font-size: 0.9rem; }
+#tl-actions { align-items: center; gap: 8px; }
+#tl-fb-q { flex: 1 1 0% !important; min-width: 0 !important; }
+.tl-fb-label { text-align: right; padding: 4px 6px; color: var(--body-text-color-subdued); font-size: 0.9rem; }
 #tl-fb-status { min-height: 0; padding: 0 8px; color: var(--body-text-color-subdued); }
 
 .tl-user { white-space: normal; overflow-wrap: anywhere; }

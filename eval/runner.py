@@ -97,8 +97,9 @@ def is_answerable(item: Mapping[str, Any]) -> bool:
 
 
 def cited_passage(citation: Mapping[str, Any]) -> str:
-    """The text a citation vouches for: its passage plus its document title, issuer, date and section."""
-    return " ".join(str(citation.get(k) or "") for k in ("title", "issuer", "date", "section", "text"))
+    """The text a citation vouches for: its passage plus its document title, issuer, number, date, section."""
+    keys = ("title", "issuer", "number", "date", "section", "text")
+    return " ".join(str(citation.get(k) or "") for k in keys)
 
 
 def score_item(item: Mapping[str, Any], response: Mapping[str, Any], k: int) -> dict[str, float | None]:

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.accents import AccentRestorer
 from index.bm25 import TOKENIZER_ID, BM25Index
 from index.chunking import CHUNKER_VERSION, chunk_document
 from index.clean import CLEANER_VERSION, clean
@@ -108,6 +109,7 @@ class PlanIndex:
         self._bm25: BM25Index | None = None
         self._chunks: dict[str, Chunk] | None = None
         self._manifest: dict[str, Any] | None = None
+        self._accents: AccentRestorer | None = None
 
     # ---------------------------------------------------------------- state on disk
     def exists(self) -> bool:
@@ -163,6 +165,12 @@ class PlanIndex:
             folder = self.dir / "bm25"
             self._bm25 = BM25Index.load(folder) if (folder / "bm25.json").is_file() else BM25Index([], None)
         return self._bm25
+
+    def accent_restorer(self) -> AccentRestorer:
+        """Diacritic restoration model of this corpus, built lazily from the chunks."""
+        if self._accents is None:
+            self._accents = AccentRestorer.from_texts(c.text for c in self.chunks().values())
+        return self._accents
 
     def open_for_search(self) -> None:
         """Check the index can answer queries made with the current settings."""
@@ -329,6 +337,7 @@ class PlanIndex:
         manifest = {"fingerprint": self.fingerprint, "documents": docs}
         _atomic_write(self.dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
         self._manifest, self._chunks, self._bm25 = manifest, {c.chunk_id: c for c in ordered}, bm25
+        self._accents = None
 
     def _reset(self) -> None:
         """Forget everything (used for rebuilds and fingerprint changes)."""

@@ -1,0 +1,292 @@
+"""The grounding guard: keeps only the sentences of an LLM answer that its cited passages support.
+
+Pure functions over text and retrieved passages. The rule is the evaluation's groundedness rule
+(`eval/metrics.py`, re-implemented here because the application never imports the eval): a sentence
+is supported when it cites at least one valid passage `[n]` (1 ≤ n ≤ number of passages) and at least
+80% of its folded content words occur in the cited passages (their text plus title, issuer, date and
+section). Unsupported sentences are removed; citations are renumbered in order of first use.
+`GuardStream` applies the rule sentence by sentence while an answer streams in.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from assistant.textmatch import sentence_spans
+from assistant.types import Citation
+from index.types import Retrieved
+from prompts import phrases
+
+MIN_COVERAGE = 0.8  # share of a sentence's content words that must occur in its cited passages
+MIN_SUPPORT = 0.5  # least share of supported sentences for the answer to be shown at all
+MIN_QUOTE_OVERLAP = 0.5  # share of a sentence's content words a passage sentence needs to be its quote
+
+_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])*"
+# A period after a Roman numeral or a small number ("II. NỘI DUNG") numbers a heading; no sentence end.
+_HEADING_NO = "".join(
+    f"(?<![\\s«›(]{n})(?<!^{n})" for n in ("[IVXLC]", "[IVXLC]{2}", "[IVXLC]{3}", "\\d", "\\d\\d")
+)
+_SENTENCE_END = re.compile(_HEADING_NO + r"[.!?]+" + _MARKERS + r"(?=\s|$)")
+_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
+_ONLY_MARKERS = re.compile(r"^" + _MARKERS + r"\s*$")
+_TOKEN = re.compile(r"[a-z0-9]+")
+_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[.,;:!?](?:\s|$))")
+
+# Folded function words and the words that frame a quote: never content (same lists as the eval).
+STOPWORDS = frozenset(
+    """
+    va cua la cac nhung trong voi cho de duoc nay do ma co khong mot nhu ve tai tu den da
+    se nao gi ai nhieu phai hay hoac nen khi neu cung con rat ra vao len tren duoi sau giua
+    qua bang cu hon nhat it day kia ay
+    a and are as at be by for from has have in is it of on or that the this was were which
+    who with what when where how
+    """.split()
+)
+FRAMING = frozenset(
+    "theo ke hoach tai lieu nguon neu ghi ro biet rang cung van ban nay muc so bai "
+    "according same document section plan news item no".split()
+)
+
+
+def fold(text: str) -> str:
+    """Case, diacritics (đ→d) and whitespace folded, as the eval compares text."""
+    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return " ".join(bare.replace("đ", "d").replace("Đ", "D").lower().split())
+
+
+def words(text: str) -> list[str]:
+    """Folded alphanumeric tokens."""
+    return _TOKEN.findall(fold(text))
+
+
+def content_words(sentence: str) -> list[str]:
+    """Folded tokens of a sentence minus citation markers, stopwords and framing words."""
+    return [t for t in words(_CITATION.sub(" ", sentence)) if t not in STOPWORDS and t not in FRAMING]
+
+
+def parse_citations(text: str) -> list[int]:
+    """Citation numbers in order of first appearance: "[1][2]", "[1, 3]" → [1, 2, 3]."""
+    seen: list[int] = []
+    for m in _CITATION.finditer(text):
+        for part in m.group(1).split(","):
+            if int(part) not in seen:
+                seen.append(int(part))
+    return seen
+
+
+def visible_text(raw: str) -> str:
+    """The answer without reasoning blocks (`<think>…</think>`; an unclosed one hides the rest)."""
+    text = _THINK.sub("", raw)
+    cut = text.lower().find("<think>")
+    return text if cut < 0 else text[:cut]
+
+
+def is_abstention(text: str) -> bool:
+    """Whether an answer is just the fixed cannot-answer sentence (either language, any punctuation)."""
+    target = {" ".join(words(v)) for k, v in phrases().items() if k.startswith("abstain")}
+    return " ".join(words(_CITATION.sub(" ", visible_text(text)))) in target
+
+
+def passage_text(hit: Retrieved) -> str:
+    """What a citation vouches for: title, issuer, date, section and the passage text."""
+    c = hit.chunk
+    return " ".join(p for p in (c.meta.title, c.meta.issuer, c.meta.date, c.section, c.text) if p)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One sentence of an answer, the line it sits on and that line's bullet ("- ", "1. " or "")."""
+
+    line: int
+    prefix: str
+    text: str
+
+
+def split_units(text: str) -> list[Unit]:
+    """Sentences of an answer in order, split as the eval splits them; lone "[n]" join the one before."""
+    units: list[Unit] = []
+    for no, raw in enumerate(text.splitlines()):
+        m = _BULLET.match(raw)
+        prefix = m.group(0).strip() + " " if m else ""
+        line = raw[m.end() :].strip() if m else raw.strip()
+        start, pieces = 0, []
+        for end in _SENTENCE_END.finditer(line):
+            pieces.append(line[start : end.end()].strip())
+            start = end.end()
+        pieces.append(line[start:].strip())
+        for piece in filter(None, pieces):
+            if _ONLY_MARKERS.match(piece) and units:
+                last = units[-1]
+                units[-1] = Unit(last.line, last.prefix, f"{last.text} {piece}")
+            else:
+                units.append(Unit(no, prefix, piece))
+    return units
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """The verdict on one sentence."""
+
+    original: str  # as the model wrote it
+    citations: tuple[int, ...]  # valid passage numbers it cites (1-based positions in the hits)
+    invalid: tuple[int, ...]  # numbers outside 1..k, dropped
+    counted: bool  # has content words (sentences without any are kept and not counted)
+    supported: bool
+    coverage: float | None
+    missing: tuple[str, ...]
+    reason: str
+
+
+def check_sentence(sentence: str, passages: Mapping[int, str]) -> SentenceCheck:
+    """Apply the groundedness rule to one sentence; invalid numbers are dropped before checking."""
+    cites = parse_citations(sentence)
+    valid = tuple(n for n in cites if n in passages)
+    invalid = tuple(n for n in cites if n not in passages)
+    ws = content_words(sentence)
+    if not ws:
+        return SentenceCheck(sentence, valid, invalid, False, True, None, (), "no content words")
+    if not valid:
+        reason = "invalid citation number" if invalid else "no citation"
+        return SentenceCheck(sentence, valid, invalid, True, False, None, (), reason)
+    vocab: set[str] = set()
+    for n in valid:
+        vocab.update(words(passages[n]))
+    missing = tuple(w for w in ws if w not in vocab)
+    coverage = 1.0 - len(missing) / len(ws)
+    ok = coverage >= MIN_COVERAGE
+    return SentenceCheck(
+        sentence, valid, invalid, True, ok, coverage, missing, "ok" if ok else "content not in cited passages"
+    )
+
+
+@dataclass
+class GuardResult:
+    """The supported part of an answer, what was removed, and the citations it uses (renumbered)."""
+
+    text: str
+    kept_sentences: list[SentenceCheck]
+    removed_sentences: list[SentenceCheck]
+    support_ratio: float  # supported / counted sentences (0.0 when nothing countable)
+    citations_used: list[Citation]
+
+    @property
+    def acceptable(self) -> bool:
+        """Enough survived to show the model's answer instead of the extractive one."""
+        return any(s.counted for s in self.kept_sentences) and self.support_ratio >= MIN_SUPPORT
+
+
+@dataclass
+class GuardStream:
+    """Checks an answer as it streams in: `feed` the text so far, get the supported text to show."""
+
+    hits: Sequence[Retrieved]
+    passages: dict[int, str] = field(init=False)
+    _done: int = field(default=0, init=False)  # units already judged
+    _kept: list[tuple[Unit, SentenceCheck]] = field(default_factory=list, init=False)
+    _removed: list[SentenceCheck] = field(default_factory=list, init=False)
+    _numbers: dict[int, int] = field(default_factory=dict, init=False)  # passage number → shown number
+    _last_line: int | None = field(default=None, init=False)
+    _text: str = field(default="", init=False)  # everything `feed` returned, i.e. what was shown
+
+    def __post_init__(self) -> None:
+        self.passages = {i: passage_text(h) for i, h in enumerate(self.hits, start=1)}
+
+    def feed(self, text_so_far: str, final: bool = False) -> str:
+        """Judge the sentences completed since the last call; return the text to append to the display."""
+        units = split_units(visible_text(text_so_far))
+        ready = len(units) if final else len(units) - 1
+        # A sentence is complete only once something other than a citation marker follows it.
+        while not final and ready > self._done and units[ready].text.lstrip().startswith("["):
+            ready -= 1
+        out = []
+        for unit in units[self._done : ready]:
+            check = check_sentence(unit.text, self.passages)
+            if not check.supported:
+                self._removed.append(check)
+                continue
+            shown = self._renumber(unit.text)
+            if not shown:
+                continue  # nothing but dropped citation numbers
+            if self._last_line is None:
+                out.append(unit.prefix + shown)
+            elif unit.line == self._last_line:
+                out.append(" " + shown)
+            else:
+                out.append("\n" + unit.prefix + shown)
+            self._kept.append((unit, check))
+            self._last_line = unit.line
+        self._done = max(self._done, ready)
+        delta = "".join(out)
+        self._text += delta
+        return delta
+
+    def _renumber(self, sentence: str) -> str:
+        def repl(m: re.Match[str]) -> str:
+            shown = []
+            for part in m.group(1).split(","):
+                n = int(part)
+                if n in self.passages:
+                    new = self._numbers.setdefault(n, len(self._numbers) + 1)
+                    if new not in shown:
+                        shown.append(new)
+            return "".join(f"[{x}]" for x in shown)
+
+        return _SPACE_BEFORE_PUNCT.sub("", _CITATION.sub(repl, sentence)).strip()
+
+    def result(self) -> GuardResult:
+        """The verdict on everything fed so far (call after `feed(..., final=True)`)."""
+        kept = [c for _, c in self._kept]
+        counted = [c for c in kept + self._removed if c.counted]
+        ratio = sum(1 for c in counted if c.supported) / len(counted) if counted else 0.0
+        return GuardResult(self._text, kept, list(self._removed), ratio, self._citations())
+
+    def _citations(self) -> list[Citation]:
+        out = []
+        for n, shown in sorted(self._numbers.items(), key=lambda kv: kv[1]):
+            hit = self.hits[n - 1]
+            ch = hit.chunk
+            claims = [c.original for _, c in self._kept if n in c.citations]
+            out.append(
+                Citation(
+                    n=shown,
+                    source=ch.source,
+                    doc_id=ch.doc_id,
+                    chunk_id=ch.chunk_id,
+                    title=ch.meta.title,
+                    issuer=ch.meta.issuer,
+                    date=ch.meta.date,
+                    section=ch.section,
+                    text=ch.text,
+                    start=ch.start,
+                    end=ch.end,
+                    score=hit.score,
+                    quotes=quote_spans(ch.text, claims),
+                )
+            )
+        return out
+
+
+def quote_spans(passage: str, claims: Iterable[str]) -> tuple[tuple[int, int], ...]:
+    """For each claim, the passage sentence sharing most of its content words (if it shares enough)."""
+    spans = [(s, e, set(content_words(passage[s:e]))) for s, e in sentence_spans(passage)]
+    found: set[tuple[int, int]] = set()
+    for claim in claims:
+        ws = set(content_words(claim))
+        if not ws or not spans:
+            continue
+        s, e, have = max(spans, key=lambda sp: len(ws & sp[2]))
+        if len(ws & have) >= MIN_QUOTE_OVERLAP * len(ws):
+            found.add((s, e))
+    return tuple(sorted(found))
+
+
+def guard_answer(text: str, hits: Sequence[Retrieved]) -> GuardResult:
+    """Check a whole answer against the passages it was given (numbered 1..len(hits))."""
+    stream = GuardStream(hits)
+    stream.feed(text, final=True)
+    return stream.result()

@@ -1,0 +1,221 @@
+"""The chat page in headless Chromium: streamed answers, [n] links to source cards, escaping, embedding,
+feedback, and no request leaving 127.0.0.1. Real server, real (hash-embedder) index."""
+
+from __future__ import annotations
+
+import assistant.offline  # noqa: F401
+
+import functools
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+import pytest
+
+from assistant.server import BackgroundServer, create_app
+from tests.conftest import GO_VAP_2010, REPO
+from tests.test_api import QUARTERLY, XSS_QUESTION, build_toy_index, toy_settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SHOTS = REPO / "test-output" / "screenshots"
+EXAMPLE_APP_URL = "http://127.0.0.1:7860/"  # the address the example pages are written for
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+WAIT_MS = 30_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's headless Chromium at /usr/bin/chromium "
+                       "(apt-get install -y chromium; .ci/run installs it)"),
+]
+sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright python package")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory):
+    return toy_settings(build_toy_index(tmp_path_factory.mktemp("ui")))
+
+
+@pytest.fixture(scope="module")
+def app_url(settings) -> Iterator[str]:
+    with BackgroundServer(create_app(settings)) as srv:
+        yield srv.url
+
+
+@pytest.fixture(scope="module")
+def intranet_url(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The example pages, served by a second local server (another origin, like an intranet portal)."""
+    site = tmp_path_factory.mktemp("intranet")
+    for name in ("iframe.html", "web-component.html"):
+        text = (REPO / "examples" / name).read_text(encoding="utf-8")
+        assert EXAMPLE_APP_URL in text
+        (site / name).write_text(text.replace(EXAMPLE_APP_URL, app_url), encoding="utf-8")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page that records every request and every JS dialog; both are checked after the test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN")
+    pg = context.new_page()
+    pg.requests, pg.dialogs = [], []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
+    outside = [u for u in pg.requests if urlparse(u).scheme not in ("data", "blob")
+               and urlparse(u).hostname not in LOCAL_HOSTS]
+    assert not outside, f"requests left 127.0.0.1: {outside[:5]}"
+    assert not pg.dialogs, f"a script ran: {pg.dialogs}"
+
+
+def shot(target: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    target.screenshot(path=str(SHOTS / name))
+
+
+def ask(root: Any, question: str) -> Any:
+    """Type a question, send it, and wait until the answer with its cards is complete."""
+    n = root.locator("#tl-chat .tl-answer").count()
+    root.locator("#tl-question textarea").fill(question)
+    root.locator("#tl-send").click()
+    answer = root.locator("#tl-chat .tl-answer").nth(n)
+    answer.locator(".tl-card, .tl-error").first.wait_for(timeout=WAIT_MS)
+    time.sleep(1.0)  # the page scrolls the chat to the start of the new answer
+    return answer
+
+
+def card_in_view(root: Any, card_id: str) -> bool:
+    """Whether the card's top is inside the visible part of the chat's scroll box."""
+    return root.locator(f"#{card_id}").evaluate(
+        """(card) => {
+          let box = card.parentElement;
+          while (box && !["auto", "scroll"].includes(getComputedStyle(box).overflowY)) box = box.parentElement;
+          const r = card.getBoundingClientRect(), b = (box || document.documentElement).getBoundingClientRect();
+          return r.height > 0 && r.top >= b.top - 2 && r.top < b.bottom - 20;
+        }"""
+    )
+
+
+def check_citation_link(root: Any, answer: Any, expected_quote: str) -> None:
+    """Click [1] and check its source card scrolls into view with the cited, highlighted passage."""
+    link = answer.locator("a.tl-cite", has_text="[1]").first
+    card_id = link.get_attribute("href").lstrip("#")
+    assert card_id.startswith("src-") and card_id.endswith("-1")
+    link.click()
+    root.locator(f"#{card_id}").wait_for(state="visible")
+    time.sleep(0.9)  # smooth scrolling
+    assert card_in_view(root, card_id)
+    card = root.locator(f"#{card_id}")
+    marks = " ".join(card.locator("mark").all_inner_texts())
+    assert " ".join(expected_quote.split()) in " ".join(marks.split())
+
+
+def first_quote(app_url: str, question: str) -> str:
+    """The first supporting sentence of citation [1], as the HTTP API reports it."""
+    body = httpx.post(app_url + "api/ask", json={"question": question}, timeout=60).json()
+    c = body["citations"][0]
+    s, e = c["quotes"][0]
+    return c["text"][s:e]
+
+
+def test_streamed_answer_links_to_highlighted_source_cards(page: Any, app_url: str) -> None:
+    page.goto(app_url, wait_until="load")
+    page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+    assert page.locator(".tl-doc").count() == 6  # corpus box
+    page.evaluate("""() => { window.__lengths = new Set();
+        setInterval(() => { const t = document.querySelectorAll('#tl-chat .tl-text');
+          if (t.length) window.__lengths.add(t[t.length - 1].textContent.length); }, 5); }""")
+    answer = ask(page, QUARTERLY)
+    assert len(page.evaluate("() => [...window.__lengths]")) >= 3  # placeholder, partial answers, final
+    assert "[1]" in answer.locator(".tl-text").inner_text()
+    page.wait_for_timeout(900)
+    shot(page, "chat.png")
+    url = page.url
+    check_citation_link(page, answer, first_quote(app_url, QUARTERLY))
+    page.wait_for_timeout(900)
+    assert page.url == url  # the link scrolled, it did not navigate
+    assert card_in_view(page, answer.locator("a.tl-cite").first.get_attribute("href").lstrip("#"))
+    shot(page, "chat-source.png")
+    related = answer.locator("details.tl-related")
+    if related.count():
+        assert not related.first.evaluate("d => d.open")  # other passages start collapsed
+    page.locator("#tl-new").click()
+    page.locator("#tl-chat .tl-answer").first.wait_for(state="detached", timeout=WAIT_MS)
+    assert page.locator("#tl-chat .message-row").count() == 0
+
+
+def test_follow_up_uses_the_conversation(page: Any, app_url: str) -> None:
+    page.goto(app_url, wait_until="load")
+    page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+    ask(page, "Kế hoạch của quận Gò Vấp năm 2010 do ai ký?")
+    follow = ask(page, "Kế hoạch này có mục đích gì?")
+    files = follow.locator(".tl-card .tl-file").all_inner_texts()
+    assert files and files[0] == GO_VAP_2010
+
+
+def test_example_question_and_feedback(page: Any, app_url: str, settings) -> None:
+    page.goto(app_url, wait_until="load")
+    page.locator(".tl-example").first.wait_for(timeout=WAIT_MS)
+    page.locator(".tl-example", has_text="Gò Vấp").click()
+    page.locator("#tl-chat .tl-card").first.wait_for(timeout=WAIT_MS)
+    before = settings.feedback_path.read_text().splitlines() if settings.feedback_path.exists() else []
+    page.locator("#tl-comment textarea").fill("Rõ ràng, đúng người ký")
+    page.locator("#tl-up").click()
+    page.locator("#tl-fb-status", has_text="Cảm ơn").wait_for(timeout=WAIT_MS)
+    lines = settings.feedback_path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == len(before) + 1
+    entry = json.loads(lines[-1])
+    assert entry["vote"] == "up" and entry["comment"] == "Rõ ràng, đúng người ký"
+    assert "Gò Vấp" in entry["question"] and entry["citations"]
+
+
+def test_hostile_document_shows_as_text(page: Any, app_url: str) -> None:
+    page.goto(app_url, wait_until="load")
+    page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+    answer = ask(page, XSS_QUESTION)
+    card = answer.locator(".tl-card").first
+    text = card.inner_text()
+    assert "<script>alert(1)</script>" in text and "[link](http://evil)" in text and "onerror=alert(2)" in text
+    chat = page.locator("#tl-chat")
+    assert chat.locator("script").count() == 0 and chat.locator("img[src='x']").count() == 0
+    assert chat.locator("a[href*='evil']").count() == 0
+    assert "<script>" in page.locator(".tl-docs").inner_text()  # document list escapes titles too
+    page.wait_for_timeout(500)
+    shot(page, "xss-as-text.png")
+
+
+@pytest.mark.parametrize("example", ["iframe.html", "web-component.html"])
+def test_intranet_examples_embed_the_app(page: Any, app_url: str, intranet_url: str, example: str) -> None:
+    page.goto(intranet_url + example, wait_until="load")
+    root = page.frame_locator("#tro-ly") if example == "iframe.html" else page
+    root.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+    answer = ask(root, QUARTERLY)
+    check_citation_link(root, answer, first_quote(app_url, QUARTERLY))
+    page.wait_for_timeout(900)
+    shot(page, f"embedded-{example.removesuffix('.html')}.png")
+    if example == "web-component.html":
+        assert app_url + "gradio.js" in page.requests  # the loader came from the app, not a CDN

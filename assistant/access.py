@@ -48,7 +48,9 @@ def access_required(settings: Settings) -> bool:
 
 def check_exposure(settings: Settings) -> None:
     """Refuse a non-loopback bind that has neither an access token nor a trusted proxy header."""
-    if not is_loopback(settings.host) and not (settings.access_token.get_secret_value() or settings.trusted_header):
+    if not is_loopback(settings.host) and not (
+        settings.access_token.get_secret_value() or settings.trusted_header
+    ):
         raise ConfigError(
             f"Từ chối lắng nghe trên {settings.host} khi chưa bật xác thực: đặt ASSISTANT_ACCESS_TOKEN hoặc "
             "ASSISTANT_TRUSTED_HEADER, hoặc dùng --host 127.0.0.1 (refusing a public bind without access control)."
@@ -80,7 +82,9 @@ class RedactTokenFilter(logging.Filter):
 class AccessControl:
     """ASGI middleware: lets a request through only with the token, the session cookie or the trusted header."""
 
-    def __init__(self, app: ASGIApp, token: str = "", trusted_header: str = "", cookie_path: str = "/") -> None:
+    def __init__(
+        self, app: ASGIApp, token: str = "", trusted_header: str = "", cookie_path: str = "/"
+    ) -> None:
         self.app = app
         self._token = token.encode()
         self._cookie = cookie_value(token).encode() if token else b""
@@ -118,18 +122,31 @@ class AccessControl:
                 return True
         return False
 
-    async def _redirect_with_cookie(self, scope: Scope, headers: Headers, query: dict[str, str], send: Send) -> None:
+    async def _redirect_with_cookie(
+        self, scope: Scope, headers: Headers, query: dict[str, str], send: Send
+    ) -> None:
         """Set the session cookie and reload the same address without the token in it."""
         # Relative location: correct behind a path-stripping proxy without knowing its prefix.
         last = scope["path"].rsplit("/", 1)[-1] or "./"
         rest = urlencode([(k, v) for k, v in query.items() if k != QUERY_PARAM])
         location = last + (f"?{rest}" if rest else "")
         https = scope.get("scheme") == "https" or headers.get("x-forwarded-proto", "").startswith("https")
-        cookie = (f"{COOKIE_NAME}={self._cookie.decode()}; Path={self._cookie_path}; HttpOnly; "
-                  f"SameSite={'None; Secure' if https else 'Lax'}")
-        await send({"type": "http.response.start", "status": 303, "headers": [
-            (b"location", location.encode()), (b"set-cookie", cookie.encode()),
-            (b"cache-control", b"no-store"), (b"content-length", b"0")]})
+        cookie = (
+            f"{COOKIE_NAME}={self._cookie.decode()}; Path={self._cookie_path}; HttpOnly; "
+            f"SameSite={'None; Secure' if https else 'Lax'}"
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 303,
+                "headers": [
+                    (b"location", location.encode()),
+                    (b"set-cookie", cookie.encode()),
+                    (b"cache-control", b"no-store"),
+                    (b"content-length", b"0"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": b""})
 
     async def _deny(self, scope: Scope, send: Send) -> None:
@@ -138,9 +155,17 @@ class AccessControl:
             await send({"type": "websocket.close", "code": 1008})
             return
         body = json.dumps({"error": DENIED}, ensure_ascii=False).encode()
-        await send({"type": "http.response.start", "status": 401, "headers": [
-            (b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode()),
-            (b"www-authenticate", b"Bearer")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"www-authenticate", b"Bearer"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 

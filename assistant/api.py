@@ -21,6 +21,7 @@ from index.types import Filters
 
 log = logging.getLogger(__name__)
 
+
 # The documented embed snippet loads https://gradio.s3-us-west-2.amazonaws.com/<version>/gradio.js;
 # the same file ships in the wheel. It imports "./assets/index-<hash>.js", so it must be served from
 # the app's root, next to gradio's own /assets/ route.
@@ -143,7 +144,8 @@ def feedback(body: FeedbackIn, request: Request) -> JSONResponse:
 def web_component_script() -> FileResponse:
     """The `<gradio-app>` loader script from the installed gradio package (no CDN)."""
     return FileResponse(
-        WEB_COMPONENT_JS, media_type="text/javascript",
+        WEB_COMPONENT_JS,
+        media_type="text/javascript",
         # A module script from another origin (the intranet page) needs CORS; the file is public code.
         headers={"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"},
     )

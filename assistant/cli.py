@@ -43,7 +43,7 @@ def setup_logging(settings: Settings, verbose: bool = False) -> None:
     except OSError as e:  # a read-only data folder must not stop the CLI
         err.handle(logging.makeLogRecord({"msg": f"cannot write log file: {e}", "levelno": 30,
                                           "levelname": "WARNING"}))
-    for noisy in ("httpx", "chromadb", "urllib3", "bm25s"):
+    for noisy in ("httpx", "httpcore", "openai", "chromadb", "urllib3", "bm25s", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     root._assistant_configured = True  # type: ignore[attr-defined]
 
@@ -145,6 +145,8 @@ def _filters(sources: tuple[str, ...], issuers: tuple[str, ...], year_min: int |
 
 
 def _print_answer(ans: Any) -> None:
+    if ans.notice:
+        click.echo(f"({ans.notice})\n", err=True)
     click.echo(ans.answer)
     if ans.citations:
         click.echo("\nNguồn:")

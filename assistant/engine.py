@@ -6,22 +6,24 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.conversation import condense
 from assistant.crosslingual import vietnamese_terms
 from assistant.errors import QuestionError
-from assistant.extractive import ExtractiveAnswerer
+from assistant.extractive import Extract, ExtractiveAnswerer
+from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_llm
+from assistant.llm import make_llm
 from assistant.offline import forbid_llama_index_defaults
 from assistant.settings import Settings
 from assistant.textmatch import detect_language, lexical_query
 from assistant.types import Answer
 from index.embed import Embedder, make_embedder
+from index.normalize import fold, tokenize
 from index.pipeline import PlanIndex, SyncReport
 from index.retrieve import HybridRetriever
-from index.normalize import fold, tokenize
 from index.types import Filters, Retrieved
 from prompts import phrase
 
@@ -81,6 +83,8 @@ class Assistant:
         self.index = index or build_index(settings)
         self.retriever = HybridRetriever(self.index, candidate_k=settings.candidate_k, rrf_k=settings.rrf_k)
         self._known: list[str] | None = None
+        llm = make_llm(settings)
+        self.generative = GenerativeAnswerer(llm) if llm is not None else None
         emb = self.index.embedder
         self.extractive = ExtractiveAnswerer(
             idf=lambda t: self.index.bm25().idf(t),
@@ -132,14 +136,17 @@ class Assistant:
                     out.append(Retrieved(c, h.score))
         return out
 
-    def ask(
-        self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None
-    ) -> Answer:
-        """Answer one question (the last turn of a conversation), with citations, or abstain."""
+    def _prepare(
+        self, question: str, history: Sequence[dict[str, Any]], filters: Filters | None
+    ) -> tuple[Answer, list[Retrieved], Extract]:
+        """Clean, condense, retrieve and answer extractively; the LLM path builds on this."""
         t0 = time.perf_counter()
         q = clean_question(question, self.settings.max_question_chars)
         lang = detect_language(q)
-        search_query = condense(q, history, self.known_names())
+        if self.generative is not None and history:
+            search_query = condense_llm(self.generative.llm, q, history)
+        else:
+            search_query = condense(q, history, self.known_names())
         restored = False
         if lang == "en":
             # The dense side is multilingual; words are matched through the glossary.
@@ -156,11 +163,57 @@ class Assistant:
         signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(q)) else None
         ext = self.extractive.answer(match_query, hits, lang, meaning_query=dense_query,
                                      entity_query=search_query, restored=restored, signer_hits=signer_hits)
-        text = ext.text
-        if ext.abstained and hits:
-            text = f"{text} {phrase('nearest', lang)}"
-        return Answer(
-            question=q, answer=text, abstained=ext.abstained, citations=ext.citations, retrieved=hits,
+        answer = Answer(
+            question=q, answer=ext.text, abstained=ext.abstained, citations=ext.citations, retrieved=hits,
             latency_ms=(time.perf_counter() - t0) * 1000, mode="extractive", search_query=search_query,
             language=lang,
         )
+        return answer, hits, ext
+
+    def _use_llm(self, answer: Answer) -> bool:
+        # English answers cannot be checked word by word against Vietnamese passages: the guard would
+        # reject them all, so English questions keep the (grounded) extractive answer.
+        return self.generative is not None and answer.language != "en" and bool(answer.retrieved)
+
+    def _finish(self, answer: Answer, t0: float) -> Answer:
+        if answer.abstained and answer.retrieved:
+            answer.answer = f"{answer.answer} {phrase('nearest', answer.language)}"
+        answer.latency_ms = (time.perf_counter() - t0) * 1000
+        return answer
+
+    def ask(
+        self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None
+    ) -> Answer:
+        """Answer one question (the last turn of a conversation), with citations, or abstain."""
+        t0 = time.perf_counter()
+        answer, hits, ext = self._prepare(question, history, filters)
+        if self._use_llm(answer):
+            assert self.generative is not None
+            _apply(answer, self.generative.answer(answer.search_query, hits, answer.language, fallback=ext))
+        return self._finish(answer, t0)
+
+    def stream(
+        self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
+        """Yield answer text as it grows (LLM deltas, or the extractive answer in pieces), then the final
+        `Answer`, whose text is authoritative (it replaces the deltas on fallback)."""
+        t0 = time.perf_counter()
+        answer, hits, ext = self._prepare(question, history, filters)
+        if self._use_llm(answer):
+            assert self.generative is not None
+            for part in self.generative.stream(answer.search_query, hits, answer.language, fallback=ext):
+                if isinstance(part, str):
+                    yield part
+                else:
+                    _apply(answer, part)
+        else:
+            words = answer.answer.split(" ")
+            for i in range(0, len(words), 6):
+                yield " ".join(words[i : i + 6]) + (" " if i + 6 < len(words) else "")
+        yield self._finish(answer, t0)
+
+
+def _apply(answer: Answer, result: GenerativeResult) -> None:
+    """Copy the generative outcome (or its extractive fallback) into the answer."""
+    answer.answer, answer.abstained, answer.citations = result.text, result.abstained, result.citations
+    answer.mode, answer.notice = result.mode, result.notice

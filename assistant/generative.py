@@ -66,6 +66,7 @@ def format_passages(hits: Sequence[Retrieved]) -> str:
             "section": c.section,
             "title": c.meta.title,
             "issuer": c.meta.issuer,
+            "number": c.meta.number,
             "date": c.meta.date,
         }
         head = " ".join(f'{k}="{_attr(v)}"' for k, v in attrs.items() if v)

@@ -93,9 +93,9 @@ def is_abstention(text: str) -> bool:
 
 
 def passage_text(hit: Retrieved) -> str:
-    """What a citation vouches for: title, issuer, date, section and the passage text."""
+    """What a citation vouches for: title, issuer, number, date, section and the passage text."""
     c = hit.chunk
-    return " ".join(p for p in (c.meta.title, c.meta.issuer, c.meta.date, c.section, c.text) if p)
+    return " ".join(p for p in (c.meta.title, c.meta.issuer, c.meta.number, c.meta.date, c.section, c.text) if p)
 
 
 @dataclass(frozen=True)
@@ -266,6 +266,7 @@ class GuardStream:
                     end=ch.end,
                     score=hit.score,
                     quotes=quote_spans(ch.text, claims),
+                    number=ch.meta.number,
                 )
             )
         return out

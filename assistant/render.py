@@ -96,9 +96,11 @@ def render_answer_text(text: str, anchors: Mapping[int, str]) -> str:
 
 
 def _meta_line(issuer: str, date: str, source: str) -> str:
-    bits = [f'<span class="tl-issuer">{esc(issuer)}</span>' if issuer else "",
-            f'<span class="tl-date">{esc(format_date(date))}</span>' if date else "",
-            f'<span class="tl-file">{esc(source)}</span>' if source else ""]
+    bits = [
+        f'<span class="tl-issuer">{esc(issuer)}</span>' if issuer else "",
+        f'<span class="tl-date">{esc(format_date(date))}</span>' if date else "",
+        f'<span class="tl-file">{esc(source)}</span>' if source else "",
+    ]
     return '<div class="tl-meta">' + '<span class="tl-dot"> · </span>'.join(b for b in bits if b) + "</div>"
 
 
@@ -152,11 +154,15 @@ def _render_evidence(answer: Answer, anchors: Mapping[int, str]) -> str:
         html.append(f'<div class="tl-sources"><div class="tl-label">{SOURCES_TITLE}</div>{cards}</div>')
     if answer.abstained and others:
         cards = "".join(render_retrieved_card(r) for r in others[:NEAREST_SHOWN])
-        html.append(f'<div class="tl-sources tl-nearest"><div class="tl-label">{ABSTAINED_TITLE}</div>{cards}</div>')
+        html.append(
+            f'<div class="tl-sources tl-nearest"><div class="tl-label">{ABSTAINED_TITLE}</div>{cards}</div>'
+        )
         others = others[NEAREST_SHOWN:]
     if others:
         cards = "".join(render_retrieved_card(r) for r in others)
-        html.append(f'<details class="tl-related"><summary>{RELATED_TITLE} ({len(others)})</summary>{cards}</details>')
+        html.append(
+            f'<details class="tl-related"><summary>{RELATED_TITLE} ({len(others)})</summary>{cards}</details>'
+        )
     return "".join(html)
 
 
@@ -187,7 +193,7 @@ def render_documents(docs: Sequence[Mapping[str, Any]]) -> str:
         items.append(
             f'<li class="tl-doc"><div class="tl-doc-title">{kind}{esc(meta.get("title") or d.get("source", ""))}</div>'
             f'<div class="tl-doc-meta">{esc(meta.get("issuer", ""))}{number}'
-            f'{" · " + esc(format_date(meta.get("date", ""))) if meta.get("date") else ""}</div></li>'
+            f"{' · ' + esc(format_date(meta.get('date', ''))) if meta.get('date') else ''}</div></li>"
         )
     return f'<ul class="tl-docs">{"".join(items)}</ul>'
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import assistant.offline  # noqa: F401  (first: no analytics or downloads from gradio/chromadb)
 
+# isort: split
 import logging
 import threading
 import time
@@ -35,8 +36,9 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         service.get()
     except USER_ERRORS as e:  # serve anyway: /healthz says 503 and the page says why until the index exists
         log.warning("starting without an index: %s", e)
-    app = FastAPI(title="Trợ lý dân vận chính quyền", docs_url=None, redoc_url=None,
-                  openapi_url="/api/openapi.json")  # Swagger UI would load its assets from a CDN
+    app = FastAPI(
+        title="Trợ lý dân vận chính quyền", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json"
+    )  # Swagger UI would load its assets from a CDN
     app.state.service = service
     app.state.settings = settings
     app.include_router(api.router)
@@ -44,11 +46,19 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     install_access_control(app, settings)
     blocks = build_ui(service, settings)
     return gr.mount_gradio_app(
-        app, blocks, path="/",
+        app,
+        blocks,
+        path="/",
         root_path=settings.root_path.rstrip("/") or None,
-        server_name=settings.host, server_port=settings.port,
-        ssr_mode=False, pwa=False, mcp_server=False, run_history=False, enable_monitoring=False,
-        footer_links=["api"], show_error=False,
+        server_name=settings.host,
+        server_port=settings.port,
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+        run_history=False,
+        enable_monitoring=False,
+        footer_links=["api"],
+        show_error=False,
         **mount_options(),
     )
 
@@ -96,5 +106,11 @@ def run(settings: Settings) -> None:
     app = create_app(settings)
     shown = "localhost" if settings.host in ("127.0.0.1", "::1") else settings.host
     log.warning("Trợ lý đang chạy tại http://%s:%d%s/", shown, settings.port, settings.root_path.rstrip("/"))
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
-                proxy_headers=True, server_header=False)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        server_header=False,
+    )

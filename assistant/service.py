@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,9 @@ class AssistantService:
             return False
         return True
 
-    def ask(self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None) -> Answer:
+    def ask(
+        self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None
+    ) -> Answer:
         """Answer one question (see `Assistant.ask`)."""
         return self.get().ask(question, history=history, filters=filters)
 
@@ -78,7 +80,7 @@ class AssistantService:
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {VOTES}")
         entry = {
-            "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
             "question": str(question),
             "answer": str(answer),
             "citations": list(citations),

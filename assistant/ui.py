@@ -49,7 +49,8 @@ Chat = list[dict[str, Any]]
 def theme() -> gr.themes.Base:
     """Theme with system fonts only (nothing fetched from a font CDN)."""
     return gr.themes.Default(
-        primary_hue="blue", neutral_hue="slate",
+        primary_hue="blue",
+        neutral_hue="slate",
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
     )
@@ -61,11 +62,15 @@ def mount_options() -> dict[str, Any]:
 
 
 def make_filters(
-    sources: Sequence[str] | None, issuers: Sequence[str] | None, year_min: float | None, year_max: float | None
+    sources: Sequence[str] | None,
+    issuers: Sequence[str] | None,
+    year_min: float | None,
+    year_max: float | None,
 ) -> Filters | None:
     """Filters from the filter widgets; None when nothing is restricted."""
     f = Filters(
-        sources=tuple(sources or ()), issuers=tuple(issuers or ()),
+        sources=tuple(sources or ()),
+        issuers=tuple(issuers or ()),
         year_min=None if year_min in (None, "") else int(year_min),  # type: ignore[arg-type]
         year_max=None if year_max in (None, "") else int(year_max),  # type: ignore[arg-type]
     )
@@ -83,8 +88,13 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
     service = _as_service(assistant, settings)
 
     def respond(
-        question: str, chat: Chat, history: Chat, sources: list[str], issuers: list[str],
-        year_min: float | None, year_max: float | None,
+        question: str,
+        chat: Chat,
+        history: Chat,
+        sources: list[str],
+        issuers: list[str],
+        year_min: float | None,
+        year_max: float | None,
     ) -> Iterator[tuple[str, Chat, Chat, dict[str, Any] | None]]:
         """Answer the question in the context of the conversation, streaming the answer in."""
         chat, history = list(chat or []), list(history or [])
@@ -95,7 +105,9 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         chat.append({"role": "assistant", "content": render_pending()})
         yield "", chat, history, None
         try:
-            answer = service.ask(q, history=history, filters=make_filters(sources, issuers, year_min, year_max))
+            answer = service.ask(
+                q, history=history, filters=make_filters(sources, issuers, year_min, year_max)
+            )
         except USER_ERRORS as e:
             log.info("question refused: %s", e)
             chat[-1] = {"role": "assistant", "content": render_error(str(e))}
@@ -112,9 +124,15 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
             yield "", chat, history, None
             time.sleep(STREAM_DELAY_S)
         chat[-1] = {"role": "assistant", "content": render_answer(answer, key)}
-        history += [{"role": "user", "content": answer.question}, {"role": "assistant", "content": answer.answer}]
-        last = {"question": answer.question, "answer": answer.answer,
-                "citations": [c.to_json() for c in answer.citations]}
+        history += [
+            {"role": "user", "content": answer.question},
+            {"role": "assistant", "content": answer.answer},
+        ]
+        last = {
+            "question": answer.question,
+            "answer": answer.answer,
+            "citations": [c.to_json() for c in answer.citations],
+        }
         yield "", chat, history, last
 
     def new_conversation() -> tuple[Chat, Chat, None, str, str]:
@@ -146,55 +164,118 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         with gr.Row(equal_height=False, elem_id="tl-main"):
             with gr.Column(scale=7, min_width=420):
                 chatbot = gr.Chatbot(
-                    label="Hội thoại", show_label=False, elem_id="tl-chat", height=640, layout="panel",
-                    sanitize_html=True, render_markdown=False, latex_delimiters=[], feedback_options=None,
-                    placeholder=PLACEHOLDER, buttons=[], autoscroll=True,
+                    label="Hội thoại",
+                    show_label=False,
+                    elem_id="tl-chat",
+                    height=640,
+                    layout="panel",
+                    sanitize_html=True,
+                    render_markdown=False,
+                    latex_delimiters=[],
+                    feedback_options=None,
+                    placeholder=PLACEHOLDER,
+                    buttons=[],
+                    autoscroll=True,
                 )
                 with gr.Row(elem_id="tl-input"):
                     msg = gr.Textbox(
-                        show_label=False, placeholder="Nhập câu hỏi về các kế hoạch, văn bản… (Enter để gửi)",
-                        lines=1, max_lines=6, scale=8, elem_id="tl-question",
+                        show_label=False,
+                        placeholder="Nhập câu hỏi về các kế hoạch, văn bản… (Enter để gửi)",
+                        lines=1,
+                        max_lines=6,
+                        scale=8,
+                        elem_id="tl-question",
                     )
                     send = gr.Button("Gửi", variant="primary", scale=1, min_width=90, elem_id="tl-send")
                 with gr.Row(elem_id="tl-actions", equal_height=True):
-                    new = gr.Button("Cuộc trò chuyện mới", size="sm", variant="secondary", scale=0,
-                                    min_width=170, elem_id="tl-new")
-                    gr.HTML('<div class="tl-fb-label">Câu trả lời có hữu ích không?</div>', elem_id="tl-fb-q",
-                            scale=1, min_width=120)
+                    new = gr.Button(
+                        "Cuộc trò chuyện mới",
+                        size="sm",
+                        variant="secondary",
+                        scale=0,
+                        min_width=170,
+                        elem_id="tl-new",
+                    )
+                    gr.HTML(
+                        '<div class="tl-fb-label">Câu trả lời có hữu ích không?</div>',
+                        elem_id="tl-fb-q",
+                        scale=1,
+                        min_width=120,
+                    )
                     up = gr.Button("👍 Hữu ích", size="sm", scale=0, min_width=110, elem_id="tl-up")
                     down = gr.Button("👎 Chưa tốt", size="sm", scale=0, min_width=110, elem_id="tl-down")
-                comment = gr.Textbox(show_label=False, lines=1, max_lines=4, elem_id="tl-comment",
-                                     placeholder="Góp ý về câu trả lời (không bắt buộc), rồi bấm 👍 hoặc 👎")
+                comment = gr.Textbox(
+                    show_label=False,
+                    lines=1,
+                    max_lines=4,
+                    elem_id="tl-comment",
+                    placeholder="Góp ý về câu trả lời (không bắt buộc), rồi bấm 👍 hoặc 👎",
+                )
                 status = gr.Markdown("", elem_id="tl-fb-status")
             with gr.Column(scale=3, min_width=280, elem_id="tl-side"):
                 gr.HTML('<div class="tl-side-title">Câu hỏi mẫu</div>')
                 example_buttons = [gr.Button(q, size="sm", elem_classes=["tl-example"]) for q in EXAMPLES]
                 with gr.Accordion("Bộ lọc", open=False, elem_id="tl-filters"):
-                    f_sources = gr.Dropdown(label="Văn bản", multiselect=True, choices=source_choices, value=[],
-                                            elem_id="tl-f-sources")
-                    f_issuers = gr.Dropdown(label="Cơ quan ban hành", multiselect=True, choices=issuer_choices,
-                                            value=[], elem_id="tl-f-issuers")
+                    f_sources = gr.Dropdown(
+                        label="Văn bản",
+                        multiselect=True,
+                        choices=source_choices,
+                        value=[],
+                        elem_id="tl-f-sources",
+                    )
+                    f_issuers = gr.Dropdown(
+                        label="Cơ quan ban hành",
+                        multiselect=True,
+                        choices=issuer_choices,
+                        value=[],
+                        elem_id="tl-f-issuers",
+                    )
                     with gr.Row():
                         f_min = gr.Number(label="Từ năm", precision=0, value=None, minimum=1900, maximum=2100)
-                        f_max = gr.Number(label="Đến năm", precision=0, value=None, minimum=1900, maximum=2100)
+                        f_max = gr.Number(
+                            label="Đến năm", precision=0, value=None, minimum=1900, maximum=2100
+                        )
                 with gr.Accordion("Tài liệu trong kho", open=True, elem_id="tl-corpus"):
                     corpus = gr.HTML(corpus_html)
 
         outputs = [msg, chatbot, history, last]
         filters = [f_sources, f_issuers, f_min, f_max]
-        gr.on([msg.submit, send.click], respond, inputs=[msg, chatbot, history, *filters], outputs=outputs,
-              api_name="ask", show_progress="hidden", concurrency_id="chat").then(
-            None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
+        gr.on(
+            [msg.submit, send.click],
+            respond,
+            inputs=[msg, chatbot, history, *filters],
+            outputs=outputs,
+            api_name="ask",
+            show_progress="hidden",
+            concurrency_id="chat",
+        ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
         for button in example_buttons:
-            button.click(respond, inputs=[button, chatbot, history, *filters], outputs=outputs,
-                         api_visibility="private", show_progress="hidden", concurrency_id="chat").then(
-                None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
-        new.click(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
-        chatbot.clear(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
-        up.click(lambda la, c: vote("up", la, c), inputs=[last, comment], outputs=[status, comment],
-                 api_visibility="private")
-        down.click(lambda la, c: vote("down", la, c), inputs=[last, comment], outputs=[status, comment],
-                   api_visibility="private")
+            button.click(
+                respond,
+                inputs=[button, chatbot, history, *filters],
+                outputs=outputs,
+                api_visibility="private",
+                show_progress="hidden",
+                concurrency_id="chat",
+            ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
+        new.click(
+            new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private"
+        )
+        chatbot.clear(
+            new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private"
+        )
+        up.click(
+            lambda la, c: vote("up", la, c),
+            inputs=[last, comment],
+            outputs=[status, comment],
+            api_visibility="private",
+        )
+        down.click(
+            lambda la, c: vote("down", la, c),
+            inputs=[last, comment],
+            outputs=[status, comment],
+            api_visibility="private",
+        )
         blocks.load(load_corpus, outputs=[corpus, f_sources, f_issuers], api_visibility="private")
     blocks.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
     return blocks

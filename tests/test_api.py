@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import assistant.offline  # noqa: F401
 
+# isort: split
 import json
 import logging
 import re
@@ -47,8 +48,14 @@ API_KEY = "sk-never-write-me-42"
 
 def toy_settings(data_dir: Path, **kw: object) -> Settings:
     """Hash-embedder settings on loopback without access control unless `kw` says otherwise."""
-    base: dict[str, object] = {"embed_backend": "hash", "data_dir": data_dir, "host": "127.0.0.1",
-                               "access_token": "", "trusted_header": "", "root_path": ""}
+    base: dict[str, object] = {
+        "embed_backend": "hash",
+        "data_dir": data_dir,
+        "host": "127.0.0.1",
+        "access_token": "",
+        "trusted_header": "",
+        "root_path": "",
+    }
     return Settings(**{**base, **kw})  # type: ignore[arg-type]
 
 
@@ -122,8 +129,10 @@ def test_ask_returns_exactly_the_cli_json_contract(client: httpx.Client, setting
 
 def test_ask_uses_the_history(client: httpx.Client) -> None:
     follow_up = "Kế hoạch này có mục đích gì?"
-    history = [{"role": "user", "content": "Kế hoạch của quận Gò Vấp năm 2010 do ai ký?"},
-               {"role": "assistant", "content": "Nguyễn Hồng [1]"}]
+    history = [
+        {"role": "user", "content": "Kế hoạch của quận Gò Vấp năm 2010 do ai ký?"},
+        {"role": "assistant", "content": "Nguyễn Hồng [1]"},
+    ]
     alone = client.post("/api/ask", json={"question": follow_up}).json()
     with_history = client.post("/api/ask", json={"question": follow_up, "history": history}).json()
     assert alone["search_query"] == follow_up
@@ -208,9 +217,16 @@ def test_no_cdn_docs_pages(client: httpx.Client) -> None:
 def test_feedback_appends_one_line_without_secrets(client: httpx.Client, settings: Settings) -> None:
     answer = client.post("/api/ask", json={"question": QUARTERLY}).json()
     before = settings.feedback_path.read_text().splitlines() if settings.feedback_path.exists() else []
-    r = client.post("/api/feedback", json={"question": answer["question"], "answer": answer["answer"],
-                                           "citations": answer["citations"], "vote": "down",
-                                           "comment": "Thiếu hạn báo cáo năm"})
+    r = client.post(
+        "/api/feedback",
+        json={
+            "question": answer["question"],
+            "answer": answer["answer"],
+            "citations": answer["citations"],
+            "vote": "down",
+            "comment": "Thiếu hạn báo cáo năm",
+        },
+    )
     assert r.status_code == 200 and r.json() == {"status": "ok"}
     lines = settings.feedback_path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(before) + 1
@@ -268,7 +284,9 @@ def test_token_header_and_cookie_flow(data_dir: Path, caplog: pytest.LogCaptureF
             assert c.get("/config").status_code == 200
         with httpx.Client(base_url=srv.url, timeout=60, cookies={COOKIE_NAME: "forged"}) as c:
             assert_error(c.get("/healthz"), 401)
-    server_side = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]  # not the client
+    server_side = [
+        r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))
+    ]  # not the client
     assert server_side and all(TOKEN not in r.getMessage() for r in server_side)
 
 
@@ -281,8 +299,15 @@ def test_trusted_header_from_the_proxy(data_dir: Path) -> None:
 
 
 def test_access_log_never_shows_the_token() -> None:
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("127.0.0.1:5000", "GET", f"/?token={TOKEN}&x=1", "1.1", 303), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", f"/?token={TOKEN}&x=1", "1.1", 303),
+        None,
+    )
     RedactTokenFilter().filter(record)
     assert TOKEN not in record.getMessage() and "token=***&x=1" in record.getMessage()
 
@@ -310,9 +335,21 @@ def test_hostile_document_renders_as_text(settings: Settings) -> None:
 
 
 def test_quotes_are_highlighted_and_unknown_markers_stay_text() -> None:
-    c = Citation(n=1, source="a.txt", doc_id="a.txt", chunk_id="a.txt#0", title="T", issuer="UBND", date="2010-02-09",
-                 section="I. MỤC ĐÍCH", text="Câu một. Câu hai quan trọng. Câu ba.", start=0, end=36, score=1.0,
-                 quotes=((9, 28),))
+    c = Citation(
+        n=1,
+        source="a.txt",
+        doc_id="a.txt",
+        chunk_id="a.txt#0",
+        title="T",
+        issuer="UBND",
+        date="2010-02-09",
+        section="I. MỤC ĐÍCH",
+        text="Câu một. Câu hai quan trọng. Câu ba.",
+        start=0,
+        end=36,
+        score=1.0,
+        quotes=((9, 28),),
+    )
     a = Answer(question="q", answer="Câu hai quan trọng. [1] [7]", abstained=False, citations=[c])
     html = render_answer(a, "k")
     assert "<mark>Câu hai quan trọng&#46;</mark>" in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import assistant.offline  # noqa: F401
 
+# isort: split
 import functools
 import http.server
 import json
@@ -23,8 +24,14 @@ from tests.conftest import GO_VAP_2010, REPO
 from tests.test_api import QUARTERLY, XSS_QUESTION, build_toy_index, toy_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SHOTS = REPO / "test-output" / "screenshots"
 EXAMPLE_APP_URL = "http://127.0.0.1:7860/"  # the address the example pages are written for
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -32,8 +39,11 @@ WAIT_MS = 30_000
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's headless Chromium at /usr/bin/chromium "
-                       "(apt-get install -y chromium; .ci/run installs it)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's headless Chromium at /usr/bin/chromium "
+        "(apt-get install -y chromium; .ci/run installs it)",
+    ),
 ]
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright python package")
 
@@ -62,7 +72,9 @@ def intranet_url(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         text = (REPO / "examples" / name).read_text(encoding="utf-8")
         assert EXAMPLE_APP_URL in text
         (site / name).write_text(text.replace(EXAMPLE_APP_URL, app_url), encoding="utf-8")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site))
+    )
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
@@ -86,8 +98,11 @@ def page(browser: Any) -> Iterator[Any]:
     pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
     yield pg
     context.close()
-    outside = [u for u in pg.requests if urlparse(u).scheme not in ("data", "blob")
-               and urlparse(u).hostname not in LOCAL_HOSTS]
+    outside = [
+        u
+        for u in pg.requests
+        if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS
+    ]
     assert not outside, f"requests left 127.0.0.1: {outside[:5]}"
     assert not pg.dialogs, f"a script ran: {pg.dialogs}"
 
@@ -199,7 +214,9 @@ def test_hostile_document_shows_as_text(page: Any, app_url: str) -> None:
     answer = ask(page, XSS_QUESTION)
     card = answer.locator(".tl-card").first
     text = card.inner_text()
-    assert "<script>alert(1)</script>" in text and "[link](http://evil)" in text and "onerror=alert(2)" in text
+    assert (
+        "<script>alert(1)</script>" in text and "[link](http://evil)" in text and "onerror=alert(2)" in text
+    )
     chat = page.locator("#tl-chat")
     assert chat.locator("script").count() == 0 and chat.locator("img[src='x']").count() == 0
     assert chat.locator("a[href*='evil']").count() == 0
@@ -219,3 +236,58 @@ def test_intranet_examples_embed_the_app(page: Any, app_url: str, intranet_url: 
     shot(page, f"embedded-{example.removesuffix('.html')}.png")
     if example == "web-component.html":
         assert app_url + "gradio.js" in page.requests  # the loader came from the app, not a CDN
+
+
+def _prefix_proxy(prefix: str, backend: str, pages: dict[str, str]) -> Any:
+    """A tiny reverse proxy like the nginx snippet in examples/README.md: strips `prefix`, streams."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, Response, StreamingResponse
+    from starlette.routing import Route
+
+    client = httpx.AsyncClient(timeout=None)
+    hop = {"host", "content-length", "transfer-encoding", "connection", "content-encoding"}
+
+    async def forward(request: Request) -> Response:
+        path = request.url.path
+        if path in pages:
+            return HTMLResponse(pages[path])
+        if not path.startswith(prefix + "/"):
+            return Response("not found", status_code=404)
+        url = (
+            backend.rstrip("/") + path[len(prefix) :] + (f"?{request.url.query}" if request.url.query else "")
+        )
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in hop}
+        headers |= {"x-forwarded-host": request.headers["host"], "x-forwarded-proto": "http"}
+        upstream = await client.send(
+            client.build_request(request.method, url, headers=headers, content=await request.body()),
+            stream=True,
+        )
+        return StreamingResponse(
+            upstream.aiter_bytes(),
+            status_code=upstream.status_code,
+            headers={k: v for k, v in upstream.headers.items() if k.lower() not in hop},
+        )
+
+    return Starlette(routes=[Route("/{p:path}", forward, methods=["GET", "POST", "HEAD", "OPTIONS"])])
+
+
+def test_reverse_proxy_prefix_with_root_path(page: Any, settings) -> None:
+    """Published under /tro-ly/ by a prefix-stripping proxy: the page and the web component work."""
+    pages: dict[str, str] = {}
+    with (
+        BackgroundServer(create_app(settings.model_copy(update={"root_path": "/tro-ly"}))) as backend,
+        BackgroundServer(_prefix_proxy("/tro-ly", backend.url, pages)) as site,
+    ):
+        portal = (REPO / "examples" / "web-component.html").read_text(encoding="utf-8")
+        portal = portal.replace(EXAMPLE_APP_URL + "gradio.js", "/tro-ly/gradio.js")
+        pages["/portal.html"] = portal.replace(f'src="{EXAMPLE_APP_URL}"', f'src="{site.url}tro-ly/"')
+        for url in (site.url + "tro-ly/", site.url + "portal.html"):
+            page.goto(url, wait_until="load")
+            page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+            assert "[1]" in ask(page, QUARTERLY).locator(".tl-text").inner_text()
+    paths = {urlparse(u).path for u in page.requests}
+    # Outside the prefix only the portal page itself, gradio's manifest link and its stray CSS preload.
+    assert {p for p in paths if not p.startswith("/tro-ly/")} <= {"/portal.html", "/manifest.json"} | {
+        p for p in paths if p.startswith("/assets/index-") and p.endswith(".css")
+    }

@@ -1,0 +1,32 @@
+from assistant.conversation import condense, is_followup
+
+PREV = [{"role": "user", "content": "Phòng Nội vụ quận Ba Đình làm những việc gì năm 2025?"},
+        {"role": "assistant", "content": "…"}]
+
+
+def test_follow_up_inherits_named_entities():
+    q = condense("Còn hạn báo cáo năm thì sao?", PREV)
+    assert q.endswith("Còn hạn báo cáo năm thì sao?")
+    assert "quận Ba Đình" in q and "2025" in q and "Phòng Nội vụ" in q
+
+
+def test_a_new_unit_replaces_the_inherited_one():
+    q = condense("Còn Phòng Văn hóa và Thông tin thì sao?", PREV)
+    assert "Phòng Nội vụ" not in q and "Ba Đình" in q
+
+
+def test_known_names_are_inherited_without_a_marker():
+    prev = [{"role": "user", "content": "Ban Dân vận Thành ủy Hà Nội được yêu cầu gì năm 2018?"}]
+    q = condense("Về tôn giáo thì sao?", prev, known=["Thành ủy Hà Nội", "Hà Nội"])
+    assert "Thành ủy Hà Nội" in q and "2018" in q
+
+
+def test_standalone_questions_and_empty_history_are_left_alone():
+    standalone = "Kế hoạch số 08/KH-UBND của quận Gò Vấp ban hành ngày nào?"
+    assert condense(standalone, PREV) == standalone
+    assert condense("Còn năm 2010 thì sao?", []) == "Còn năm 2010 thì sao?"
+    assert is_followup("Còn hạn báo cáo năm thì sao?") and not is_followup(standalone)
+
+
+def test_malformed_history_entries_are_ignored():
+    assert condense("Còn gì nữa?", [{"role": "system"}, "x", {"content": "y"}]) == "Còn gì nữa?"  # type: ignore[list-item]

@@ -20,8 +20,10 @@ class Conversation:
     def ask(self, question: str) -> Answer:
         """Answer the next question in the context of the earlier turns."""
         answer = self.assistant.ask(question, history=list(self.history), filters=self.filters)
-        self.history += [{"role": "user", "content": answer.question},
-                         {"role": "assistant", "content": answer.answer}]
+        self.history += [
+            {"role": "user", "content": answer.question},
+            {"role": "assistant", "content": answer.answer},
+        ]
         return answer
 
 

@@ -6,8 +6,6 @@ the traceback goes to the log file under the data folder.
 
 from __future__ import annotations
 
-import assistant.offline  # noqa: F401  (first: switches off phoning home before heavy imports)
-
 import json
 import logging
 import logging.handlers
@@ -17,6 +15,7 @@ from typing import Any
 
 import click
 
+import assistant.offline  # noqa: F401  (first: switches off phoning home before heavy imports)
 from assistant.errors import USER_ERRORS
 from assistant.settings import Settings, load_settings
 from index.types import Filters
@@ -41,8 +40,11 @@ def setup_logging(settings: Settings, verbose: bool = False) -> None:
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(fh)
     except OSError as e:  # a read-only data folder must not stop the CLI
-        err.handle(logging.makeLogRecord({"msg": f"cannot write log file: {e}", "levelno": 30,
-                                          "levelname": "WARNING"}))
+        err.handle(
+            logging.makeLogRecord(
+                {"msg": f"cannot write log file: {e}", "levelno": 30, "levelname": "WARNING"}
+            )
+        )
     for noisy in ("httpx", "httpcore", "openai", "chromadb", "urllib3", "bm25s", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     root._assistant_configured = True  # type: ignore[attr-defined]
@@ -132,14 +134,22 @@ def index_list(obj: Ctx, as_json: bool) -> None:
     for d in docs:
         m = d["meta"]
         click.echo(f"{d['source']}  [{d['chunks']} đoạn]")
-        for key, label in (("title", "Tiêu đề"), ("kind", "Loại"), ("issuer", "Cơ quan ban hành"),
-                           ("number", "Số hiệu"), ("date", "Ngày"), ("place", "Địa điểm"), ("signer", "Người ký")):
+        for key, label in (
+            ("title", "Tiêu đề"),
+            ("kind", "Loại"),
+            ("issuer", "Cơ quan ban hành"),
+            ("number", "Số hiệu"),
+            ("date", "Ngày"),
+            ("place", "Địa điểm"),
+            ("signer", "Người ký"),
+        ):
             click.echo(f"    {label:<17} {m.get(key) or '—'}")
 
 
 # ---------------------------------------------------------------------------------------------- ask
-def _filters(sources: tuple[str, ...], issuers: tuple[str, ...], year_min: int | None,
-             year_max: int | None) -> Filters | None:
+def _filters(
+    sources: tuple[str, ...], issuers: tuple[str, ...], year_min: int | None, year_max: int | None
+) -> Filters | None:
     f = Filters(tuple(sources), tuple(issuers), year_min, year_max)
     return None if f.is_empty() else f
 
@@ -168,8 +178,15 @@ def _print_answer(ans: Any) -> None:
 @click.option("--year-min", type=int, default=None)
 @click.option("--year-max", type=int, default=None)
 @click.pass_obj
-def ask(obj: Ctx, question: str, as_json: bool, sources: tuple[str, ...], issuers: tuple[str, ...],
-        year_min: int | None, year_max: int | None) -> None:
+def ask(
+    obj: Ctx,
+    question: str,
+    as_json: bool,
+    sources: tuple[str, ...],
+    issuers: tuple[str, ...],
+    year_min: int | None,
+    year_max: int | None,
+) -> None:
     """Answer QUESTION with cited passages, or abstain."""
     ans = obj.assistant().ask(question, filters=_filters(sources, issuers, year_min, year_max))
     if as_json:
@@ -201,20 +218,47 @@ def chat(obj: Ctx) -> None:
 
 @cli.command("eval")
 @click.option("--dataset", "dataset", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="Write the JSON report.")
-@click.option("--html", "html_path", type=click.Path(path_type=Path), default=None, help="Write an HTML report.")
-@click.option("--thresholds", "thresholds_path", type=click.Path(exists=True, path_type=Path), default=None,
-              help="TOML thresholds (default: eval/thresholds.toml).")
-@click.option("--threshold", "overrides", multiple=True, help="Override one threshold: overall.fact_recall=0.6")
+@click.option(
+    "--report", "report_path", type=click.Path(path_type=Path), default=None, help="Write the JSON report."
+)
+@click.option(
+    "--html", "html_path", type=click.Path(path_type=Path), default=None, help="Write an HTML report."
+)
+@click.option(
+    "--thresholds",
+    "thresholds_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="TOML thresholds (default: eval/thresholds.toml).",
+)
+@click.option(
+    "--threshold", "overrides", multiple=True, help="Override one threshold: overall.fact_recall=0.6"
+)
 @click.option("-k", "k", type=int, default=5, show_default=True, help="Cut-off of hit@k.")
 @click.pass_obj
-def eval_cmd(obj: Ctx, dataset: Path, report_path: Path | None, html_path: Path | None,
-             thresholds_path: Path | None, overrides: tuple[str, ...], k: int) -> None:
+def eval_cmd(
+    obj: Ctx,
+    dataset: Path,
+    report_path: Path | None,
+    html_path: Path | None,
+    thresholds_path: Path | None,
+    overrides: tuple[str, ...],
+    k: int,
+) -> None:
     """Run the evaluation set through the chat code path; exit 1 when a metric is below its threshold."""
     from assistant.evaluate import evaluate
 
-    failures = evaluate(obj.assistant(), obj.settings, dataset, report_path, html_path, thresholds_path,
-                        overrides, k, echo=click.echo)
+    failures = evaluate(
+        obj.assistant(),
+        obj.settings,
+        dataset,
+        report_path,
+        html_path,
+        thresholds_path,
+        overrides,
+        k,
+        echo=click.echo,
+    )
     if failures:
         for f in failures:
             click.echo(f"BELOW THRESHOLD: {f}", err=True)

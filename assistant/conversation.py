@@ -12,8 +12,9 @@ from index.normalize import fold
 _FOLLOWUP_START = re.compile(
     r"^\s*(còn|thế còn|vậy còn|vậy|thế|con|the con|vay|and|what about|how about|also)\b", re.IGNORECASE
 )
-_PRONOUN = re.compile(r"\b(đó|này|ấy|họ|đơn vị đó|văn bản này|kế hoạch này|do|nay|it|they|that|this|them)\b",
-                      re.IGNORECASE)
+_PRONOUN = re.compile(
+    r"\b(đó|này|ấy|họ|đơn vị đó|văn bản này|kế hoạch này|do|nay|it|they|that|this|them)\b", re.IGNORECASE
+)
 
 
 def user_turns(history: Sequence[dict[str, Any]]) -> list[str]:
@@ -23,7 +24,9 @@ def user_turns(history: Sequence[dict[str, Any]]) -> list[str]:
 
 def is_followup(question: str) -> bool:
     """Whether a question leans on earlier turns ("Còn hạn báo cáo năm thì sao?")."""
-    return bool(_FOLLOWUP_START.search(question) or _PRONOUN.search(question) or len(content_terms(question)) <= 2)
+    return bool(
+        _FOLLOWUP_START.search(question) or _PRONOUN.search(question) or len(content_terms(question)) <= 2
+    )
 
 
 def condense(question: str, history: Sequence[dict[str, Any]], known: Iterable[str] = ()) -> str:
@@ -37,7 +40,8 @@ def condense(question: str, history: Sequence[dict[str, Any]], known: Iterable[s
     q_fold = fold(question)
     own_kinds = {entity_kind(e) for e in entities(question, known)}
     carry = [
-        e for e in entities(" ".join(previous[-2:]), known)
+        e
+        for e in entities(" ".join(previous[-2:]), known)
         if fold(e) not in q_fold and entity_kind(e) not in own_kinds  # "Còn Phòng X?" replaces Phòng Y
     ]
     if not carry:  # nothing named: keep the topic words of the last question instead

@@ -33,6 +33,9 @@ def vietnamese_terms(question: str) -> str:
         for m in re.finditer(rf"\b{re.escape(en)}\b", text):
             found.append((m.start(), vi))
             text = text[: m.start()] + " " * len(en) + text[m.end() :]  # a phrase consumes its words
-    names = [(m.start(), m.group(0)) for m in _NAME.finditer(question)
-             if m.group(0).lower() not in {"who", "what", "which", "when", "where", "how", "the", "under", "in"}]
+    names = [
+        (m.start(), m.group(0))
+        for m in _NAME.finditer(question)
+        if m.group(0).lower() not in {"who", "what", "which", "when", "where", "how", "the", "under", "in"}
+    ]
     return " ".join(t for _, t in sorted(found + names))

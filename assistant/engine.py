@@ -161,11 +161,24 @@ class Assistant:
             dense_query, k=self.settings.top_k, filters=filters, lexical_query=lexical_query(match_query)
         )
         signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(q)) else None
-        ext = self.extractive.answer(match_query, hits, lang, meaning_query=dense_query,
-                                     entity_query=search_query, restored=restored, signer_hits=signer_hits)
+        ext = self.extractive.answer(
+            match_query,
+            hits,
+            lang,
+            meaning_query=dense_query,
+            entity_query=search_query,
+            restored=restored,
+            signer_hits=signer_hits,
+        )
         answer = Answer(
-            question=q, answer=ext.text, abstained=ext.abstained, citations=ext.citations, retrieved=hits,
-            latency_ms=(time.perf_counter() - t0) * 1000, mode="extractive", search_query=search_query,
+            question=q,
+            answer=ext.text,
+            abstained=ext.abstained,
+            citations=ext.citations,
+            retrieved=hits,
+            latency_ms=(time.perf_counter() - t0) * 1000,
+            mode="extractive",
+            search_query=search_query,
             language=lang,
         )
         return answer, hits, ext

@@ -45,8 +45,11 @@ def evaluate(
     items = runner.load_dataset(dataset)
     thresholds = apply_overrides(runner.load_thresholds(thresholds_path or DEFAULT_THRESHOLDS), overrides)
     config = {
-        "dataset": str(dataset), "embed_backend": settings.embed_backend, "llm": settings.llm,
-        "top_k": settings.top_k, "chunk_max_tokens": settings.chunk_max_tokens,
+        "dataset": str(dataset),
+        "embed_backend": settings.embed_backend,
+        "llm": settings.llm,
+        "top_k": settings.top_k,
+        "chunk_max_tokens": settings.chunk_max_tokens,
         "fingerprint": assistant.index.fingerprint,
     }
     report = runner.run(items, lambda turns: run_turns(assistant, turns).to_json(), k=k, config=config)

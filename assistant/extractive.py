@@ -121,10 +121,12 @@ class ExtractiveAnswerer:
     # ------------------------------------------------------------------ evidence checks
     def missing_entities(self, question: str, hits: Sequence[Retrieved]) -> list[str]:
         """Places and years the question names that none of the passages (or their documents) mention."""
-        haystack = fold(" ".join(
-            f"{h.chunk.text} {h.chunk.meta.issuer} {h.chunk.meta.title} {h.chunk.meta.place} {h.chunk.meta.date}"
-            for h in hits
-        ))
+        haystack = fold(
+            " ".join(
+                f"{h.chunk.text} {h.chunk.meta.issuer} {h.chunk.meta.title} {h.chunk.meta.place} {h.chunk.meta.date}"
+                for h in hits
+            )
+        )
         missing = [p for p in places(question) if fold(p) not in haystack]
         missing += [y for y in years(question) if y not in haystack]
         return missing
@@ -205,7 +207,7 @@ class ExtractiveAnswerer:
         return self._compose(self._select(chosen), lang, whole_sentences=is_list_question(question))
 
     def signer_answer(self, hits: Sequence[Retrieved], lang: str) -> Extract | None:
-        """"Who signed?": the signer recorded in the metadata, cited at the signature block that names them."""
+        """ "Who signed?": the signer recorded in the metadata, cited at the signature block that names them."""
         for hit in hits:
             signer = hit.chunk.meta.signer
             pos = hit.chunk.text.find(signer) if signer else -1
@@ -219,9 +221,22 @@ class ExtractiveAnswerer:
                 text = f"According to {label}, the document was signed by {signer}. [1]"
             else:
                 text = f"Theo {label}, văn bản do {signer} ký. [1]"
-            cite = Citation(1, ch.source, ch.doc_id, ch.chunk_id, ch.meta.title, ch.meta.issuer, ch.meta.date,
-                            ch.section, ch.text, ch.start, ch.end, hit.score, ((start, pos + len(signer)),),
-                            ch.meta.number)
+            cite = Citation(
+                1,
+                ch.source,
+                ch.doc_id,
+                ch.chunk_id,
+                ch.meta.title,
+                ch.meta.issuer,
+                ch.meta.date,
+                ch.section,
+                ch.text,
+                ch.start,
+                ch.end,
+                hit.score,
+                ((start, pos + len(signer)),),
+                ch.meta.number,
+            )
             return Extract(text, False, [cite])
         return None
 
@@ -261,29 +276,45 @@ class ExtractiveAnswerer:
                 c.end = _extend_list(ch.text, c.start, c.end, whole_sentences)
                 n = numbers.setdefault(ch.chunk_id, len(numbers) + 1)
                 quotes.setdefault(ch.chunk_id, []).append((c.start, c.end))
-                where = f", mục «{ch.section}»" if ch.section and lang == "vi" else (
-                    f", section «{ch.section}»" if ch.section else "")
+                where = (
+                    f", mục «{ch.section}»"
+                    if ch.section and lang == "vi"
+                    else (f", section «{ch.section}»" if ch.section else "")
+                )
                 if first:
                     lead = phrase("according_to", lang, label=doc_label(ch.meta, ch.source, lang) + where)
                 else:
                     if ch.section == last_section:
                         where = ""
                     lead = ("Cũng theo văn bản này" if lang == "vi" else "The same document") + (
-                        f"{where}:" if where else ":")
+                        f"{where}:" if where else ":"
+                    )
                 last_section = ch.section
-                lines.append(f"{lead} {_quote(ch.text[c.start:c.end])} [{n}]")
+                lines.append(f"{lead} {_quote(ch.text[c.start : c.end])} [{n}]")
                 first = False
         text = "\n".join(f"- {ln}" for ln in lines) if len(order) > 1 else "\n".join(lines)
-        cites = []
+        cites: list[Citation] = []
         for c in picked:
             ch = c.hit.chunk
             if any(x.chunk_id == ch.chunk_id for x in cites):
                 continue
-            cites.append(Citation(
-                n=numbers[ch.chunk_id], source=ch.source, doc_id=ch.doc_id, chunk_id=ch.chunk_id,
-                title=ch.meta.title, issuer=ch.meta.issuer, date=ch.meta.date, section=ch.section,
-                text=ch.text, start=ch.start, end=ch.end, score=c.hit.score,
-                quotes=tuple(sorted(quotes[ch.chunk_id])), number=ch.meta.number,
-            ))
+            cites.append(
+                Citation(
+                    n=numbers[ch.chunk_id],
+                    source=ch.source,
+                    doc_id=ch.doc_id,
+                    chunk_id=ch.chunk_id,
+                    title=ch.meta.title,
+                    issuer=ch.meta.issuer,
+                    date=ch.meta.date,
+                    section=ch.section,
+                    text=ch.text,
+                    start=ch.start,
+                    end=ch.end,
+                    score=c.hit.score,
+                    quotes=tuple(sorted(quotes[ch.chunk_id])),
+                    number=ch.meta.number,
+                )
+            )
         cites.sort(key=lambda x: x.n)
         return Extract(text, False, cites)

@@ -62,7 +62,7 @@ def forbid_llama_index_defaults() -> None:
             raise DefaultModelUsedError("llama-index default LLM used; pass llm explicitly")
 
     LISettings.embed_model = _ForbiddenEmbedding(model_name="forbidden-default")
-    LISettings.llm = _ForbiddenLLM()
+    LISettings.llm = _ForbiddenLLM(max_tokens=None)
 
 
 apply_offline_env()

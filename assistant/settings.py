@@ -84,7 +84,8 @@ class Settings(BaseSettings):
 
     # --- generative backends
     llm: Literal["extractive", "openai", "ollama", "llamacpp"] = Field(
-        default="extractive", description="Answer backend; extractive needs no LLM and is always the fallback."
+        default="extractive",
+        description="Answer backend; extractive needs no LLM and is always the fallback.",
     )
     llm_base_url: str = Field(default="", description="Base URL of the OpenAI-compatible or Ollama server.")
     llm_model: str = Field(default="", description="Model name (or GGUF path for llamacpp).")

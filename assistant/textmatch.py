@@ -35,13 +35,45 @@ def detect_language(question: str) -> str:
 
 
 # Question frames (folded syllables): they ask *for* something and are not words to look for.
-_FRAMES = [f.split() for f in (
-    "chiu trach nhiem", "co trach nhiem", "phu trach", "dam nhiem", "co nhiem vu", "lam dau moi",
-    "lam gi", "la gi", "nhu the nao", "the nao", "ra sao", "bao gom", "bao nhieu", "khi nao", "o dau",
-    "nhung viec", "duoc giao", "cho biet", "noi dung gi", "noi dung nao", "nhung noi dung", "nhu sau",
-    "duoc nhac toi", "duoc nhac den", "nhac toi", "nhac den", "de cap", "cac van ban", "van ban nao",
-    "tai lieu nao", "cac tai lieu", "trong van ban", "thi sao", "the con",
-)]
+_FRAMES = [
+    f.split()
+    for f in (
+        "chiu trach nhiem",
+        "co trach nhiem",
+        "phu trach",
+        "dam nhiem",
+        "co nhiem vu",
+        "lam dau moi",
+        "lam gi",
+        "la gi",
+        "nhu the nao",
+        "the nao",
+        "ra sao",
+        "bao gom",
+        "bao nhieu",
+        "khi nao",
+        "o dau",
+        "nhung viec",
+        "duoc giao",
+        "cho biet",
+        "noi dung gi",
+        "noi dung nao",
+        "nhung noi dung",
+        "nhu sau",
+        "duoc nhac toi",
+        "duoc nhac den",
+        "nhac toi",
+        "nhac den",
+        "de cap",
+        "cac van ban",
+        "van ban nao",
+        "tai lieu nao",
+        "cac tai lieu",
+        "trong van ban",
+        "thi sao",
+        "the con",
+    )
+]
 
 
 def is_list_question(question: str) -> bool:
@@ -139,7 +171,9 @@ _PLACE = re.compile(
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _DOCNO = re.compile(r"\b\d{1,5}\s*[/-]\s*[A-ZĐ]{1,6}(?:[/-][A-ZĐ0-9]{1,8})*\b")
 # "Phòng Nội vụ", "Ban Dân vận", "Văn phòng UBND": a capitalised word, then at most one lower-case one.
-_UNIT = re.compile(r"\b(?:Phòng|Ban|Văn phòng|Thanh tra|Ủy ban|Quận ủy|Thành ủy)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[a-zđà-ỹ]+)?")
+_UNIT = re.compile(
+    r"\b(?:Phòng|Ban|Văn phòng|Thanh tra|Ủy ban|Quận ủy|Thành ủy)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[a-zđà-ỹ]+)?"
+)
 
 
 # Capitalised words that start another name, not continue a place ("quận Ba Đình Phòng Nội vụ").

@@ -30,10 +30,19 @@ class Citation:
     def to_json(self) -> dict[str, Any]:
         """JSON form used by `ask --json`, the HTTP API and eval reports."""
         return {
-            "n": self.n, "source": self.source, "doc_id": self.doc_id, "chunk_id": self.chunk_id,
-            "title": self.title, "issuer": self.issuer, "number": self.number, "date": self.date,
+            "n": self.n,
+            "source": self.source,
+            "doc_id": self.doc_id,
+            "chunk_id": self.chunk_id,
+            "title": self.title,
+            "issuer": self.issuer,
+            "number": self.number,
+            "date": self.date,
             "section": self.section,
-            "text": self.text, "start": self.start, "end": self.end, "score": round(self.score, 6),
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 6),
             "quotes": [list(q) for q in self.quotes],
         }
 
@@ -42,10 +51,18 @@ def retrieved_json(r: Retrieved) -> dict[str, Any]:
     """JSON form of one retrieved passage."""
     c = r.chunk
     return {
-        "source": c.source, "doc_id": c.doc_id, "chunk_id": c.chunk_id, "title": c.meta.title,
-        "issuer": c.meta.issuer, "number": c.meta.number, "date": c.meta.date, "section": c.section,
+        "source": c.source,
+        "doc_id": c.doc_id,
+        "chunk_id": c.chunk_id,
+        "title": c.meta.title,
+        "issuer": c.meta.issuer,
+        "number": c.meta.number,
+        "date": c.meta.date,
+        "section": c.section,
         "text": c.text,
-        "score": round(r.score, 6), "bm25_rank": r.bm25_rank, "dense_rank": r.dense_rank,
+        "score": round(r.score, 6),
+        "bm25_rank": r.bm25_rank,
+        "dense_rank": r.dense_rank,
         "dense_score": None if r.dense_score is None else round(r.dense_score, 4),
     }
 

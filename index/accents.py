@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-
 from pathlib import Path
 
 from index.normalize import fold, tokenize
@@ -57,7 +56,9 @@ class AccentRestorer:
     def _log_bi(self, a: str, b: str) -> float:
         # Interpolated: a seen pair is worth far more than two frequent syllables side by side.
         pair = self.bigrams.get((a, b), 0)
-        return math.log((pair + 0.01 * (self.unigrams.get(b, 0) + 0.1) / self.total) / (self.unigrams.get(a, 0) + 1))
+        return math.log(
+            (pair + 0.01 * (self.unigrams.get(b, 0) + 0.1) / self.total) / (self.unigrams.get(a, 0) + 1)
+        )
 
     def restore_tokens(self, tokens: list[str]) -> list[str]:
         """Most likely accented form of each token; tokens already accented or unknown stay."""
@@ -66,9 +67,7 @@ class AccentRestorer:
         options = [
             [t] if t != fold(t) or fold(t) not in self.by_fold else self.by_fold[fold(t)] for t in tokens
         ]
-        best: list[dict[str, tuple[float, list[str]]]] = [
-            {w: (self._log_uni(w), [w]) for w in options[0]}
-        ]
+        best: list[dict[str, tuple[float, list[str]]]] = [{w: (self._log_uni(w), [w]) for w in options[0]}]
         for i in range(1, len(tokens)):
             layer: dict[str, tuple[float, list[str]]] = {}
             for w in options[i]:

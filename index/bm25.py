@@ -34,7 +34,11 @@ class BM25Index:
     """An immutable BM25 index over chunk ids; rebuild or load, then search."""
 
     def __init__(
-        self, chunk_ids: Sequence[str], model: object | None, k1: float = 1.2, b: float = 0.75,
+        self,
+        chunk_ids: Sequence[str],
+        model: object | None,
+        k1: float = 1.2,
+        b: float = 0.75,
         df: dict[str, int] | None = None,
     ):
         self.chunk_ids = list(chunk_ids)
@@ -44,7 +48,9 @@ class BM25Index:
         self.k1, self.b = k1, b
 
     @classmethod
-    def build(cls, chunk_ids: Sequence[str], texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> BM25Index:
+    def build(
+        cls, chunk_ids: Sequence[str], texts: Sequence[str], k1: float = 1.2, b: float = 0.75
+    ) -> BM25Index:
         """Index `texts` (one per chunk id)."""
         import bm25s
 
@@ -91,7 +97,13 @@ class BM25Index:
         folder.mkdir(parents=True, exist_ok=True)
         if self._model is not None:
             self._model.save(str(folder / "bm25s"), show_progress=False)  # type: ignore[attr-defined]
-        meta = {"tokenizer": TOKENIZER_ID, "k1": self.k1, "b": self.b, "chunk_ids": self.chunk_ids, "df": self.df}
+        meta = {
+            "tokenizer": TOKENIZER_ID,
+            "k1": self.k1,
+            "b": self.b,
+            "chunk_ids": self.chunk_ids,
+            "df": self.df,
+        }
         (folder / "bm25.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -106,7 +106,7 @@ class SentenceTransformerEmbedder:
         self.passage_prefix = passage_prefix
         self.threads = threads
         self.name = f"st:{self.path.name}:{_folder_digest(self.path)}|q={query_prefix!r}|p={passage_prefix!r}"
-        self._model = None
+        self._model: Any = None
         self._lock = threading.Lock()
         self.dim = 0
         self.max_tokens = 0

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def rrf(ranked_lists: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
+def rrf(
+    ranked_lists: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
+) -> list[tuple[str, float]]:
     """Fuse ranked id lists: score(id) = sum_i w_i / (k + rank_i(id)); ties keep first-seen order.
 
     >>> rrf([["a", "b"], ["b", "c"]], k=1)[0][0]

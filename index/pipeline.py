@@ -124,7 +124,9 @@ class PlanIndex:
                 try:
                     self._manifest = json.loads(path.read_text(encoding="utf-8"))
                 except ValueError as e:
-                    raise IndexDamagedError(f"Tệp chỉ mục hỏng ({path}): chạy `assistant index build --rebuild`.") from e
+                    raise IndexDamagedError(
+                        f"Tệp chỉ mục hỏng ({path}): chạy `assistant index build --rebuild`."
+                    ) from e
             else:
                 self._manifest = {"fingerprint": self.fingerprint, "documents": {}}
         return self._manifest
@@ -181,13 +183,21 @@ class PlanIndex:
         self.check_fingerprint()
         ids = set(self.chunks())
         if set(self.bm25().chunk_ids) != ids:
-            raise IndexDamagedError("Chỉ mục không nhất quán: chạy `assistant index build` để sửa (BM25 out of sync).")
+            raise IndexDamagedError(
+                "Chỉ mục không nhất quán: chạy `assistant index build` để sửa (BM25 out of sync)."
+            )
 
     def documents(self) -> list[dict[str, Any]]:
         """Indexed documents with their metadata, in id order."""
         docs = self.manifest()["documents"]
-        return [{"doc_id": k, **{kk: v for kk, v in d.items() if kk != "chunk_ids"}, "chunks": len(d["chunk_ids"])}
-                for k, d in sorted(docs.items())]
+        return [
+            {
+                "doc_id": k,
+                **{kk: v for kk, v in d.items() if kk != "chunk_ids"},
+                "chunks": len(d["chunk_ids"]),
+            }
+            for k, d in sorted(docs.items())
+        ]
 
     # ---------------------------------------------------------------- ingest
     def load_document(self, path: Path, doc_id: str, content_hash: str) -> Document:
@@ -199,7 +209,11 @@ class PlanIndex:
         return Document(doc_id, path.name, str(path), text, content_hash, meta)
 
     def sync(
-        self, roots: Sequence[Path], remove_missing: bool = True, rebuild: bool = False, only_remove: Iterable[str] = ()
+        self,
+        roots: Sequence[Path],
+        remove_missing: bool = True,
+        rebuild: bool = False,
+        only_remove: Iterable[str] = (),
     ) -> SyncReport:
         """Bring the index in line with the files under `roots`: add new, replace changed, drop removed.
 
@@ -250,7 +264,8 @@ class PlanIndex:
 
         wanted_removed = {r for r in only_remove}
         to_remove = [
-            k for k, d in docs.items()
+            k
+            for k, d in docs.items()
             if (remove_missing and k not in seen) or k in wanted_removed or d.get("source") in wanted_removed
         ]
         # Chunk and embed before touching any store: a failure here leaves the index as it was.
@@ -282,8 +297,11 @@ class PlanIndex:
         for doc in new_docs:
             ids = [c.chunk_id for c in new_chunks if c.doc_id == doc.doc_id]
             docs[doc.doc_id] = {
-                "source": doc.source, "path": doc.path, "content_hash": doc.content_hash,
-                "meta": {**asdict(doc.meta), "year": doc.meta.year}, "chunk_ids": ids,
+                "source": doc.source,
+                "path": doc.path,
+                "content_hash": doc.content_hash,
+                "meta": {**asdict(doc.meta), "year": doc.meta.year},
+                "chunk_ids": ids,
             }
         for c in new_chunks:
             chunks[c.chunk_id] = c
@@ -327,7 +345,10 @@ class PlanIndex:
         tmp = self.dir / "bm25.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         bm25.save(tmp)
-        _atomic_write(self.dir / "chunks.jsonl", "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in ordered))
+        _atomic_write(
+            self.dir / "chunks.jsonl",
+            "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in ordered),
+        )
         old = self.dir / "bm25.old"
         shutil.rmtree(old, ignore_errors=True)
         if (self.dir / "bm25").exists():

@@ -18,8 +18,14 @@ class HybridRetriever:
     >>> r = HybridRetriever(index, candidate_k=30); hits = r.retrieve("Ai báo cáo quý?", k=5)
     """
 
-    def __init__(self, index: PlanIndex, candidate_k: int = 30, rrf_k: int = 60, use_dense: bool = True,
-                 use_bm25: bool = True) -> None:
+    def __init__(
+        self,
+        index: PlanIndex,
+        candidate_k: int = 30,
+        rrf_k: int = 60,
+        use_dense: bool = True,
+        use_bm25: bool = True,
+    ) -> None:
         if not (use_dense or use_bm25):
             raise ValueError("At least one retriever must be on.")
         self.index = index
@@ -42,7 +48,9 @@ class HybridRetriever:
                 return []
         bm25_hits = self.index.bm25().search(lq, self.candidate_k, allowed) if self.use_bm25 else []
         dense_hits = self.index.dense().search(q, self.candidate_k, filters) if self.use_dense else []
-        dense_hits = [(cid, s) for cid, s in dense_hits if cid in chunks and (allowed is None or cid in allowed)]
+        dense_hits = [
+            (cid, s) for cid, s in dense_hits if cid in chunks and (allowed is None or cid in allowed)
+        ]
         bm25_rank = {cid: i for i, (cid, _) in enumerate(bm25_hits, start=1)}
         dense_rank = {cid: i for i, (cid, _) in enumerate(dense_hits, start=1)}
         dense_score = dict(dense_hits)

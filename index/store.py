@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 from llama_index.core.vector_stores.types import (
     FilterCondition,
     FilterOperator,
@@ -76,7 +76,12 @@ def chroma_client(path: Path | None = None, url: str = "") -> Any:
 
 
 def _chunk_metadata(c: Chunk) -> dict[str, Any]:
-    meta: dict[str, Any] = {"doc_id": c.doc_id, "source": c.source, "section": c.section, "ordinal": c.ordinal}
+    meta: dict[str, Any] = {
+        "doc_id": c.doc_id,
+        "source": c.source,
+        "section": c.section,
+        "ordinal": c.ordinal,
+    }
     meta["issuer"] = c.meta.issuer
     meta["year"] = c.meta.year if c.meta.year is not None else -1
     return meta
@@ -113,7 +118,7 @@ class DenseStore:
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray, texts: Sequence[str]) -> None:
         """Store chunks with precomputed vectors; `texts` is what was embedded (normalised text)."""
-        nodes = []
+        nodes: list[BaseNode] = []
         for c, v, t in zip(chunks, vectors, texts, strict=True):
             node = TextNode(id_=c.chunk_id, text=t, embedding=v.tolist(), metadata=_chunk_metadata(c))
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=c.doc_id)
@@ -149,4 +154,4 @@ class DenseStore:
             )
         )
         # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
-        return [(i, 1.0 + math.log(max(s, 1e-12))) for i, s in zip(res.ids or [], res.similarities or [])]
+        return [(i, 1.0 + math.log(max(s, 1e-12))) for i, s in zip(res.ids or [], res.similarities or [], strict=True)]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import assistant.offline  # noqa: F401  (before anything imports gradio/chromadb/transformers)
-
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+import assistant.offline  # noqa: F401  (before anything imports gradio/chromadb/transformers)
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

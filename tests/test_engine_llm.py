@@ -46,15 +46,31 @@ class Server:
                     self.send_header("Content-Type", "text/event-stream")
                     self.end_headers()
                     for i in range(0, len(text), 9):
-                        chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": "m",
-                                 "choices": [{"index": 0, "delta": {"content": text[i : i + 9]},
-                                              "finish_reason": None}]}
+                        chunk = {
+                            "id": "x",
+                            "object": "chat.completion.chunk",
+                            "created": 0,
+                            "model": "m",
+                            "choices": [
+                                {"index": 0, "delta": {"content": text[i : i + 9]}, "finish_reason": None}
+                            ],
+                        }
                         self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.write(b"data: [DONE]\n\n")
                 else:
-                    body = {"id": "x", "object": "chat.completion", "created": 0, "model": "m",
-                            "choices": [{"index": 0, "finish_reason": "stop",
-                                         "message": {"role": "assistant", "content": text}}]}
+                    body = {
+                        "id": "x",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": "m",
+                        "choices": [
+                            {
+                                "index": 0,
+                                "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": text},
+                            }
+                        ],
+                    }
                     data = json.dumps(body).encode()
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
@@ -79,8 +95,16 @@ def faithful() -> Iterator[Server]:
 
 def llm_assistant(toy_settings: Settings, corpus: Path, url: str, **kw: Any) -> Assistant:
     Assistant(toy_settings).sync([corpus])
-    s = toy_settings.model_copy(update={"llm": "openai", "llm_base_url": url, "llm_model": "m",
-                                        "llm_timeout_s": 3.0, "llm_max_retries": 0, **kw})
+    s = toy_settings.model_copy(
+        update={
+            "llm": "openai",
+            "llm_base_url": url,
+            "llm_model": "m",
+            "llm_timeout_s": 3.0,
+            "llm_max_retries": 0,
+            **kw,
+        }
+    )
     return Assistant.open(s)
 
 
@@ -91,7 +115,9 @@ def test_generative_answer_is_kept_when_grounded(toy_settings: Settings, corpus_
     assert ans.citations and ans.citations[0].n == 1 and "[1]" in ans.answer
 
 
-def test_stream_yields_text_then_the_final_answer(toy_settings: Settings, corpus_copy: Path, faithful: Server):
+def test_stream_yields_text_then_the_final_answer(
+    toy_settings: Settings, corpus_copy: Path, faithful: Server
+):
     a = llm_assistant(toy_settings, corpus_copy, faithful.url)
     parts = list(a.stream("Phòng Nội vụ quận Ba Đình có nhiệm vụ gì?"))
     final = parts[-1]
@@ -128,8 +154,10 @@ def test_follow_up_is_condensed_by_the_llm(toy_settings: Settings, corpus_copy: 
     s = Server(model)
     try:
         a = llm_assistant(toy_settings, corpus_copy, s.url)
-        hist = [{"role": "user", "content": "Phòng Nội vụ quận Ba Đình làm gì năm 2025?"},
-                {"role": "assistant", "content": "…"}]
+        hist = [
+            {"role": "user", "content": "Phòng Nội vụ quận Ba Đình làm gì năm 2025?"},
+            {"role": "assistant", "content": "…"},
+        ]
         ans = a.ask("Còn hạn báo cáo năm thì sao?", history=hist)
         assert ans.search_query.startswith("Hạn gửi báo cáo năm")
     finally:

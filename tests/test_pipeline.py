@@ -39,8 +39,10 @@ def test_changed_file_replaces_its_chunks_and_deleted_file_goes(toy_settings: Se
     idx.sync([corpus_copy])
     old_ids = set(idx.manifest()["documents"][BA_DINH_2025]["chunk_ids"])
     path = corpus_copy / BA_DINH_2025
-    path.write_text(path.read_text(encoding="utf-8") + "\n\n5. Phòng Tài chính\n\nCân đối kinh phí thực hiện.\n",
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n\n5. Phòng Tài chính\n\nCân đối kinh phí thực hiện.\n",
+        encoding="utf-8",
+    )
     (corpus_copy / GO_VAP_2010).unlink()
     idx2 = build_index(toy_settings)
     rep = idx2.sync([corpus_copy])
@@ -56,7 +58,9 @@ def test_changed_file_replaces_its_chunks_and_deleted_file_goes(toy_settings: Se
     assert len(d) == len(set(d))
 
 
-def test_add_keeps_other_documents_and_remove_drops_one(toy_settings: Settings, corpus_copy: Path, tmp_path: Path):
+def test_add_keeps_other_documents_and_remove_drops_one(
+    toy_settings: Settings, corpus_copy: Path, tmp_path: Path
+):
     idx = build_index(toy_settings)
     idx.sync([corpus_copy / BA_DINH_2025])
     extra = tmp_path / "extra"

@@ -10,8 +10,12 @@ from .conftest import REPO
 def readme_commands() -> list[str]:
     text = (REPO / "README.md").read_text(encoding="utf-8")
     quick = text.split("## Quickstart")[1].split("## Example")[0]
-    return [ln.strip() for ln in re.findall(r"```bash\n(.*?)```", quick, flags=re.S)
-            for ln in ln.splitlines() if ln.strip() and not ln.startswith("#")]
+    return [
+        ln.strip()
+        for ln in re.findall(r"```bash\n(.*?)```", quick, flags=re.S)
+        for ln in ln.splitlines()
+        if ln.strip() and not ln.startswith("#")
+    ]
 
 
 def test_quickstart_is_two_commands_and_ci_runs_the_test_one():

@@ -16,7 +16,9 @@ def make_store(tmp_path: Path) -> tuple[DenseStore, list[Chunk]]:
     store = DenseStore(chroma_client(tmp_path / "chroma"), emb)
     chunks = [
         chunk("a#0", "a.txt", "Phòng Nội vụ tổng hợp báo cáo quý", "UBND quận Ba Đình", "2025-02"),
-        chunk("b#0", "b.txt", "Phòng Nội vụ quận Gò Vấp nhận báo cáo hàng quý", "UBND quận Gò Vấp", "2010-02-09"),
+        chunk(
+            "b#0", "b.txt", "Phòng Nội vụ quận Gò Vấp nhận báo cáo hàng quý", "UBND quận Gò Vấp", "2010-02-09"
+        ),
         chunk("c#0", "c.txt", "Mặt trận Tổ quốc giám sát cán bộ", "Thành ủy Hà Nội", "2018-03-07"),
     ]
     texts = [c.text for c in chunks]

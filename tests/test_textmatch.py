@@ -48,7 +48,13 @@ def test_bigram_bonus_rewards_words_kept_together():
 def test_sentence_spans_split_sentences_clauses_and_bullets_not_hyphens():
     text = "Câu một. Câu hai; câu ba:\n- gạch đầu dòng\nMTTQ và các tổ chức chính trị - xã hội."
     spans = [text[s:e] for s, e in sentence_spans(text)]
-    assert spans == ["Câu một.", "Câu hai;", "câu ba:", "gạch đầu dòng", "MTTQ và các tổ chức chính trị - xã hội."]
+    assert spans == [
+        "Câu một.",
+        "Câu hai;",
+        "câu ba:",
+        "gạch đầu dòng",
+        "MTTQ và các tổ chức chính trị - xã hội.",
+    ]
 
 
 def test_places_years_and_entities():
@@ -59,7 +65,11 @@ def test_places_years_and_entities():
     ents = entities("Phòng Nội vụ quận Ba Đình làm gì năm 2025?", known=["UBND quận Ba Đình", "Ba Đình"])
     assert {"quận Ba Đình", "2025", "Phòng Nội vụ"} <= set(ents)
     assert [entity_kind(e) for e in ("2025", "08/KH-UBND", "Phòng Nội vụ", "quận Ba Đình")] == [
-        "year", "docno", "unit", "place"]
+        "year",
+        "docno",
+        "unit",
+        "place",
+    ]
 
 
 def test_list_questions():

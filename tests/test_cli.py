@@ -90,3 +90,17 @@ def test_settings_mismatch_is_a_clear_error(built: Path):
 def test_missing_path_is_reported(tmp_path: Path):
     r = run(["index", "build", str(tmp_path / "nope")], tmp_path / "d")
     assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_eval_command_writes_reports_and_fails_below_threshold(built: Path, tmp_path: Path):
+    dataset = tmp_path / "mini.jsonl"
+    src = (REPO / "eval" / "datasets" / "plans.jsonl").read_text(encoding="utf-8").splitlines()
+    dataset.write_text("\n".join(src[:3] + src[-3:]) + "\n", encoding="utf-8")
+    report, html = tmp_path / "r.json", tmp_path / "r.html"
+    ok = run(["eval", "--dataset", str(dataset), "--report", str(report), "--html", str(html),
+              "--threshold", "overall.groundedness=0.0"], built, ASSISTANT_EMBED_BACKEND="hash")
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert {"config", "summary", "items"} <= set(data) and len(data["items"]) == 6
+    assert "overall" in ok.stdout and html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    bad = run(["eval", "--dataset", str(dataset), "--threshold", "overall.fact_recall=1.01"], built)
+    assert bad.returncode == 1 and "overall.fact_recall" in bad.stderr

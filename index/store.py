@@ -124,7 +124,11 @@ class DenseStore:
             node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=c.doc_id)
             nodes.append(node)
         for i in range(0, len(nodes), 1000):
-            self.vector_store.add(nodes[i : i + 1000])
+            batch = nodes[i : i + 1000]
+            # Ids are positional (doc#n): after an interrupted ingest a stale vector may hold an id we
+            # write again, and Chroma's add keeps the old one. Delete first so the new vector wins.
+            self.collection.delete(ids=[n.node_id for n in batch])
+            self.vector_store.add(batch)
 
     def delete_doc(self, doc_id: str) -> None:
         """Remove every chunk of a document."""

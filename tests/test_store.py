@@ -58,3 +58,13 @@ def test_llama_index_embedding_wrapper_uses_our_embedder():
     li = LlamaIndexEmbedding(emb)
     assert np.allclose(li.get_query_embedding("báo cáo"), emb.embed_queries(["báo cáo"])[0])
     assert np.allclose(li.get_text_embedding_batch(["a b", "c"])[1], emb.embed_passages(["c"])[0])
+
+
+def test_adding_an_existing_id_replaces_its_vector(tmp_path: Path):
+    store, chunks = make_store(tmp_path)
+    emb = HashEmbedder()
+    changed = chunk("a#0", "a.txt", "Mặt trận Tổ quốc giám sát cán bộ", "UBND quận Ba Đình", "2025-02")
+    store.add([changed], emb.embed_passages([changed.text]), [changed.text])
+    assert store.ids() == {"a#0", "b#0", "c#0"}
+    top = store.search("Mặt trận Tổ quốc giám sát cán bộ", 3, Filters(sources=("a.txt",)))
+    assert top[0][0] == "a#0" and top[0][1] > 0.99

@@ -41,19 +41,16 @@ def is_loopback(host: str) -> bool:
 
 def access_required(settings: Settings) -> bool:
     """Whether requests must prove access (a token or trusted header is set, or the bind is public)."""
-    return bool(settings.access_token.get_secret_value() or settings.trusted_header) or not is_loopback(
-        settings.host
-    )
+    return bool(settings.access_token.get_secret_value() or settings.trusted_header) or not is_loopback(settings.host)
 
 
 def check_exposure(settings: Settings) -> None:
     """Refuse a non-loopback bind that has neither an access token nor a trusted proxy header."""
-    if not is_loopback(settings.host) and not (
-        settings.access_token.get_secret_value() or settings.trusted_header
-    ):
+    if not is_loopback(settings.host) and not (settings.access_token.get_secret_value() or settings.trusted_header):
         raise ConfigError(
             f"Từ chối lắng nghe trên {settings.host} khi chưa bật xác thực: đặt ASSISTANT_ACCESS_TOKEN hoặc "
-            "ASSISTANT_TRUSTED_HEADER, hoặc dùng --host 127.0.0.1 (refusing a public bind without access control)."
+            "ASSISTANT_TRUSTED_HEADER, hoặc dùng --host 127.0.0.1 "
+            "(refusing a public bind without access control)."
         )
 
 
@@ -80,11 +77,9 @@ class RedactTokenFilter(logging.Filter):
 
 
 class AccessControl:
-    """ASGI middleware: lets a request through only with the token, the session cookie or the trusted header."""
+    """ASGI middleware: admits a request only with the token, its session cookie or the trusted header."""
 
-    def __init__(
-        self, app: ASGIApp, token: str = "", trusted_header: str = "", cookie_path: str = "/"
-    ) -> None:
+    def __init__(self, app: ASGIApp, token: str = "", trusted_header: str = "", cookie_path: str = "/") -> None:
         self.app = app
         self._token = token.encode()
         self._cookie = cookie_value(token).encode() if token else b""
@@ -122,9 +117,7 @@ class AccessControl:
                 return True
         return False
 
-    async def _redirect_with_cookie(
-        self, scope: Scope, headers: Headers, query: dict[str, str], send: Send
-    ) -> None:
+    async def _redirect_with_cookie(self, scope: Scope, headers: Headers, query: dict[str, str], send: Send) -> None:
         """Set the session cookie and reload the same address without the token in it."""
         # Relative location: correct behind a path-stripping proxy without knowing its prefix.
         last = scope["path"].rsplit("/", 1)[-1] or "./"

@@ -128,6 +128,11 @@ def render_retrieved_card(r: Retrieved) -> str:
     )
 
 
+def render_partial(text: str) -> str:
+    """An answer still streaming in: escaped text only (sources come with the final answer)."""
+    return f'<div class="tl-answer"><div class="tl-text">{esc(text)}</div></div>'
+
+
 def render_answer(answer: Answer, key: str, text: str | None = None, final: bool = True) -> str:
     """One assistant message: notice, answer with linked [n], cited source cards, other passages.
 
@@ -154,15 +159,11 @@ def _render_evidence(answer: Answer, anchors: Mapping[int, str]) -> str:
         html.append(f'<div class="tl-sources"><div class="tl-label">{SOURCES_TITLE}</div>{cards}</div>')
     if answer.abstained and others:
         cards = "".join(render_retrieved_card(r) for r in others[:NEAREST_SHOWN])
-        html.append(
-            f'<div class="tl-sources tl-nearest"><div class="tl-label">{ABSTAINED_TITLE}</div>{cards}</div>'
-        )
+        html.append(f'<div class="tl-sources tl-nearest"><div class="tl-label">{ABSTAINED_TITLE}</div>{cards}</div>')
         others = others[NEAREST_SHOWN:]
     if others:
         cards = "".join(render_retrieved_card(r) for r in others)
-        html.append(
-            f'<details class="tl-related"><summary>{RELATED_TITLE} ({len(others)})</summary>{cards}</details>'
-        )
+        html.append(f'<details class="tl-related"><summary>{RELATED_TITLE} ({len(others)})</summary>{cards}</details>')
     return "".join(html)
 
 
@@ -191,14 +192,18 @@ def render_documents(docs: Sequence[Mapping[str, Any]]) -> str:
         kind = f'<span class="tl-kind">{esc(meta.get("kind", ""))}</span>' if meta.get("kind") else ""
         number = f" · {esc(meta['number'])}" if meta.get("number") else ""
         items.append(
-            f'<li class="tl-doc"><div class="tl-doc-title">{kind}{esc(meta.get("title") or d.get("source", ""))}</div>'
+            f'<li class="tl-doc"><div class="tl-doc-title">{kind}'
+            f"{esc(meta.get('title') or d.get('source', ''))}</div>"
             f'<div class="tl-doc-meta">{esc(meta.get("issuer", ""))}{number}'
             f"{' · ' + esc(format_date(meta.get('date', ''))) if meta.get('date') else ''}</div></li>"
         )
     return f'<ul class="tl-docs">{"".join(items)}</ul>'
 
 
-def word_groups(text: str, size: int = 3) -> list[str]:
-    """Growing prefixes of `text`, `size` words at a time (how an answer streams into the chat)."""
-    tokens = re.findall(r"\S+\s*", text)
-    return ["".join(tokens[: i + size]) for i in range(0, len(tokens), size)] or [text]
+def doc_label(doc: Mapping[str, Any], max_chars: int = 70) -> str:
+    """Plain-text label of a document in the filter list: shortened title and date."""
+    meta = doc.get("meta") or {}
+    title = meta.get("title") or doc.get("source", "")
+    title = title if len(title) <= max_chars else title[: max_chars - 1] + "…"
+    date = format_date(meta.get("date", ""))
+    return f"{title} ({date})" if date else title

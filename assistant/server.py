@@ -105,7 +105,7 @@ def run(settings: Settings) -> None:
     check_exposure(settings)
     app = create_app(settings)
     shown = "localhost" if settings.host in ("127.0.0.1", "::1") else settings.host
-    log.warning("Trợ lý đang chạy tại http://%s:%d%s/", shown, settings.port, settings.root_path.rstrip("/"))
+    log.info("Trợ lý đang chạy tại http://%s:%d%s/", shown, settings.port, settings.root_path.rstrip("/"))
     uvicorn.run(
         app,
         host=settings.host,

@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,11 +63,15 @@ class AssistantService:
             return False
         return True
 
-    def ask(
-        self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None
-    ) -> Answer:
+    def ask(self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None) -> Answer:
         """Answer one question (see `Assistant.ask`)."""
         return self.get().ask(question, history=history, filters=filters)
+
+    def stream(
+        self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None
+    ) -> Iterator[str | Answer]:
+        """Answer text as it grows, then the final `Answer` (see `Assistant.stream`)."""
+        return self.get().stream(question, history=history, filters=filters)
 
     def documents(self) -> list[dict[str, Any]]:
         """Indexed documents with metadata, without server file paths."""

@@ -13,18 +13,20 @@ import gradio as gr
 from assistant.engine import Assistant
 from assistant.errors import USER_ERRORS
 from assistant.render import (
+    doc_label,
     esc,
-    format_date,
     render_answer,
     render_documents,
     render_error,
+    render_partial,
     render_pending,
     render_user,
-    word_groups,
 )
 from assistant.service import AssistantService
 from assistant.settings import Settings
+from assistant.types import Answer
 from assistant.ui_assets import CSS, HEADER, JS, PLACEHOLDER, SCROLL_TO_ANSWER_JS
+from index.errors import IndexPipelineError
 from index.types import Filters
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ EXAMPLES = (
     "Who coordinates the reports on mass mobilisation work in Ba Dinh?",
 )
 INTERNAL_ERROR = "Đã xảy ra lỗi khi trả lời; vui lòng thử lại sau."
+UNAVAILABLE = "Kho tài liệu chưa sẵn sàng (chưa lập chỉ mục); vui lòng báo quản trị viên hoặc thử lại sau."
 NO_ANSWER_YET = "Chưa có câu trả lời nào để đánh giá."
 THANKS = "Đã ghi nhận phản hồi. Cảm ơn bạn!"
 STREAM_DELAY_S = 0.02
@@ -104,10 +107,22 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
             chat.append({"role": "user", "content": render_user(shown)})
         chat.append({"role": "assistant", "content": render_pending()})
         yield "", chat, history, None
+        answer: Answer | None = None
+        shown_text = ""
         try:
-            answer = service.ask(
-                q, history=history, filters=make_filters(sources, issuers, year_min, year_max)
-            )
+            for part in service.stream(q, history=history, filters=make_filters(sources, issuers, year_min, year_max)):
+                if isinstance(part, str):  # text as it grows (LLM deltas, or the quoted answer in pieces)
+                    shown_text += part
+                    chat[-1] = {"role": "assistant", "content": render_partial(shown_text)}
+                    yield "", chat, history, None
+                    time.sleep(STREAM_DELAY_S)
+                else:
+                    answer = part
+        except IndexPipelineError as e:  # the fix-it message (paths, commands) is for the operator's log
+            log.warning("index unavailable: %s", e)
+            chat[-1] = {"role": "assistant", "content": render_error(UNAVAILABLE)}
+            yield "", chat, history, None
+            return
         except USER_ERRORS as e:
             log.info("question refused: %s", e)
             chat[-1] = {"role": "assistant", "content": render_error(str(e))}
@@ -118,11 +133,13 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
             chat[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
             yield "", chat, history, None
             return
-        key = uuid.uuid4().hex[:8]
-        for part in word_groups(answer.answer)[:-1]:
-            chat[-1] = {"role": "assistant", "content": render_answer(answer, key, text=part, final=False)}
+        if answer is None:  # a stream always ends with the Answer; guard against a broken backend
+            log.error("answer stream ended without a final answer")
+            chat[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
             yield "", chat, history, None
-            time.sleep(STREAM_DELAY_S)
+            return
+        key = uuid.uuid4().hex[:8]
+        # The final answer is authoritative: it replaces the streamed text (e.g. after a fallback).
         chat[-1] = {"role": "assistant", "content": render_answer(answer, key)}
         history += [
             {"role": "user", "content": answer.question},
@@ -179,6 +196,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                 )
                 with gr.Row(elem_id="tl-input"):
                     msg = gr.Textbox(
+                        label="Câu hỏi",
                         show_label=False,
                         placeholder="Nhập câu hỏi về các kế hoạch, văn bản… (Enter để gửi)",
                         lines=1,
@@ -232,9 +250,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                     )
                     with gr.Row():
                         f_min = gr.Number(label="Từ năm", precision=0, value=None, minimum=1900, maximum=2100)
-                        f_max = gr.Number(
-                            label="Đến năm", precision=0, value=None, minimum=1900, maximum=2100
-                        )
+                        f_max = gr.Number(label="Đến năm", precision=0, value=None, minimum=1900, maximum=2100)
                 with gr.Accordion("Tài liệu trong kho", open=True, elem_id="tl-corpus"):
                     corpus = gr.HTML(corpus_html)
 
@@ -258,12 +274,8 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                 show_progress="hidden",
                 concurrency_id="chat",
             ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
-        new.click(
-            new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private"
-        )
-        chatbot.clear(
-            new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private"
-        )
+        new.click(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
+        chatbot.clear(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
         up.click(
             lambda la, c: vote("up", la, c),
             inputs=[last, comment],
@@ -276,7 +288,9 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
             outputs=[status, comment],
             api_visibility="private",
         )
-        blocks.load(load_corpus, outputs=[corpus, f_sources, f_issuers], api_visibility="private")
+        blocks.load(
+            load_corpus, outputs=[corpus, f_sources, f_issuers], api_visibility="private", show_progress="hidden"
+        )
     blocks.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
     return blocks
 
@@ -286,15 +300,8 @@ def corpus_view(service: AssistantService) -> tuple[str, list[tuple[str, str]], 
     try:
         docs = service.documents()
     except USER_ERRORS as e:
-        return render_error(str(e)), [], []
-    sources = [(_doc_label(d), d["source"]) for d in docs]
+        log.warning("document list unavailable: %s", e)
+        return render_error(UNAVAILABLE), [], []
+    sources = [(doc_label(d), d["source"]) for d in docs]
     issuers = sorted({d["meta"].get("issuer", "") for d in docs} - {""})
     return render_documents(docs), sources, issuers
-
-
-def _doc_label(doc: dict[str, Any]) -> str:
-    meta = doc.get("meta") or {}
-    title = meta.get("title") or doc.get("source", "")
-    title = title if len(title) <= 70 else title[:69] + "…"
-    date = format_date(meta.get("date", ""))
-    return f"{title} ({date})" if date else title

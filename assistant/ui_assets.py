@@ -5,15 +5,14 @@ from __future__ import annotations
 HEADER = """
 <div class="tl-header">
   <div class="tl-h-title">{title}</div>
-  <div class="tl-h-sub">Hỏi bằng tiếng Việt (hoặc tiếng Anh) về các kế hoạch, thông báo, tin tức trong kho tài liệu.
+  <div class="tl-h-sub">Hỏi bằng tiếng Việt (hoặc tiếng Anh) về các kế hoạch, thông báo, tin tức
+  trong kho tài liệu.
   Mỗi ý trả lời có số <span class="tl-h-cite">[n]</span> dẫn tới đoạn văn bản gốc; bấm vào số để xem nguồn.
   Nếu tài liệu không có thông tin, trợ lý sẽ nói rõ là không tìm thấy.</div>
 </div>
 """
 
-PLACEHOLDER = (
-    "**Xin chào!** Hãy đặt một câu hỏi về các văn bản trong kho, hoặc chọn một câu hỏi mẫu ở cột bên phải."
-)
+PLACEHOLDER = "**Xin chào!** Hãy đặt một câu hỏi về các văn bản trong kho, hoặc chọn một câu hỏi mẫu ở cột bên phải."
 
 # Citation links scroll to their card in the same message. A plain "#id" link is not enough: the page
 # has a <base href>, so it could navigate away (and lose the chat) instead of scrolling. Scrolling
@@ -41,7 +40,8 @@ JS = """
     event.stopPropagation();
     const id = (link.getAttribute("href") || "").replace(/^#/, "");
     const root = link.getRootNode();
-    const card = (root && root.getElementById ? root.getElementById(id) : null) || document.getElementById(id);
+    const card = (root && root.getElementById ? root.getElementById(id) : null)
+      || document.getElementById(id);
     if (!card) return;
     window.tlScrollWithin(card, 24);
     card.classList.remove("tl-flash");
@@ -77,11 +77,13 @@ CSS = """
   max-width: 920px; }
 .tl-h-cite { color: var(--color-accent); font-weight: 600; }
 .tl-side-title { font-weight: 600; font-size: 0.95rem; margin: 2px 0 2px 2px; color: var(--body-text-color); }
-.tl-example { justify-content: flex-start !important; text-align: left !important; white-space: normal !important;
+.tl-example { justify-content: flex-start !important; text-align: left !important;
+  white-space: normal !important;
   font-weight: 400 !important; line-height: 1.35 !important; }
 #tl-actions { align-items: center; gap: 8px; }
 #tl-fb-q { flex: 1 1 0% !important; min-width: 0 !important; }
-.tl-fb-label { text-align: right; padding: 4px 6px; color: var(--body-text-color-subdued); font-size: 0.9rem; }
+.tl-fb-label { text-align: right; padding: 4px 6px; color: var(--body-text-color-subdued);
+  font-size: 0.9rem; }
 #tl-fb-status { min-height: 0; padding: 0 8px; color: var(--body-text-color-subdued); }
 
 .tl-user { white-space: normal; overflow-wrap: anywhere; }
@@ -91,7 +93,8 @@ CSS = """
 .tl-abstained { font-weight: 500; }
 .tl-notice { background: #fff7e6; border: 1px solid #f5c26b; color: #7a4b00; border-radius: 6px;
   padding: 6px 10px; margin-bottom: 8px; font-size: 0.9rem; }
-.tl-error { background: #fdecec; border: 1px solid #f1a7a7; color: #8a1f1f; border-radius: 6px; padding: 6px 10px; }
+.tl-error { background: #fdecec; border: 1px solid #f1a7a7; color: #8a1f1f; border-radius: 6px;
+  padding: 6px 10px; }
 a.tl-cite { display: inline-block; padding: 0 3px; margin: 0 1px; border-radius: 4px; font-size: 0.85em;
   font-weight: 600; line-height: 1.3; text-decoration: none !important; color: var(--color-accent) !important;
   background: var(--color-accent-soft); vertical-align: baseline; cursor: pointer; }
@@ -104,7 +107,8 @@ a.tl-cite:hover { background: var(--color-accent); color: white !important; }
   scroll-margin: 80px; transition: box-shadow 0.3s; }
 .tl-card-plain { border-left-color: var(--border-color-primary); }
 .tl-card.tl-flash { animation: tl-flash 1.6s ease-out; }
-@keyframes tl-flash { 0% { box-shadow: 0 0 0 3px var(--color-accent); } 100% { box-shadow: 0 0 0 0 transparent; } }
+@keyframes tl-flash { 0% { box-shadow: 0 0 0 3px var(--color-accent); }
+  100% { box-shadow: 0 0 0 0 transparent; } }
 .tl-card-head { display: flex; gap: 8px; align-items: baseline; }
 .tl-num { font-weight: 700; color: var(--color-accent); flex: none; }
 .tl-title { font-weight: 600; color: var(--body-text-color); }
@@ -112,7 +116,8 @@ a.tl-cite:hover { background: var(--color-accent); color: white !important; }
 .tl-file { font-family: var(--font-mono); font-size: 0.78rem; }
 .tl-section { font-size: 0.83rem; color: var(--body-text-color); margin-top: 4px; padding: 2px 8px;
   background: var(--background-fill-secondary); border-radius: 4px; display: inline-block; }
-.tl-passage { margin-top: 8px; font-size: 0.9rem; color: var(--body-text-color); max-height: 320px; overflow-y: auto;
+.tl-passage { margin-top: 8px; font-size: 0.9rem; color: var(--body-text-color); max-height: 320px;
+  overflow-y: auto;
   padding-right: 4px; }
 .tl-passage mark { background: #fff0a8; color: inherit; padding: 1px 0; border-radius: 2px; }
 .dark .tl-passage mark { background: #6b5a00; }

@@ -7,7 +7,6 @@ import assistant.offline  # noqa: F401
 
 # isort: split
 import json
-import logging
 import re
 import shutil
 from collections.abc import Iterator
@@ -15,13 +14,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from gradio_client import Client
 
-from assistant.access import COOKIE_NAME, RedactTokenFilter, check_exposure, cookie_value
 from assistant.api import WEB_COMPONENT_JS
 from assistant.engine import Assistant
-from assistant.errors import ConfigError
 from assistant.render import render_answer, render_documents, render_user
-from assistant.server import BackgroundServer, create_app, run
+from assistant.server import BackgroundServer, create_app
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
 from tests.conftest import BA_DINH_2025, CORPUS, GO_VAP_2010
@@ -40,9 +38,9 @@ Phòng Văn hóa và Thông tin chịu trách nhiệm kiểm tra an toàn thông
 hướng dẫn [link](http://evil) và <img src=x onerror=alert(2)> hằng tháng.
 
 II. TỔ CHỨC THỰC HIỆN
-Phòng Văn hóa và Thông tin báo cáo kết quả kiểm tra an toàn thông tin mạng về UBND quận trước ngày 10 hằng tháng.
+Phòng Văn hóa và Thông tin báo cáo kết quả kiểm tra an toàn thông tin mạng về UBND quận \
+trước ngày 10 hằng tháng.
 """
-TOKEN = "s3cret-token-Zq8"
 API_KEY = "sk-never-write-me-42"
 
 
@@ -188,6 +186,9 @@ def test_missing_index_is_503_until_it_is_built(tmp_path: Path) -> None:
         assert_error(c.post("/api/ask", json={"question": QUARTERLY}), 503)
         assert_error(c.get("/api/documents"), 503)
         assert c.get("/").status_code == 200  # the page still opens and explains
+        _, chat = Client(srv.url, verbose=False).predict(QUARTERLY, [], [], [], None, None, api_name="/ask")
+        shown = chat[-1]["content"][0]["text"]
+        assert 'class="tl-error"' in shown and "chưa sẵn sàng" in shown and str(tmp_path) not in shown
         Assistant(settings).sync()
         app.state.service.retry_s = 0
         assert c.get("/healthz").json() == {"status": "ok", "documents": 5}
@@ -210,7 +211,7 @@ def test_chat_endpoint_has_a_stable_api_name(client: httpx.Client) -> None:
 
 
 def test_no_cdn_docs_pages(client: httpx.Client) -> None:
-    assert client.get("/docs").status_code == 404 or "swagger" not in client.get("/docs").text.lower()
+    assert "swagger" not in client.get("/docs").text.lower()  # FastAPI's docs page loads Swagger UI from a CDN
 
 
 # --------------------------------------------------------------------------------------- feedback
@@ -246,77 +247,6 @@ def test_ui_feedback_path_writes_the_same_shape(settings: Settings, data_dir: Pa
     entry = json.loads(settings.feedback_path.read_text(encoding="utf-8").splitlines()[-1])
     assert entry["vote"] == "up" and entry["citations"] == [{"n": 1}]
     assert API_KEY not in settings.feedback_path.read_text(encoding="utf-8")
-
-
-# --------------------------------------------------------------------------------- access control
-def test_public_bind_without_access_control_is_refused(tmp_path: Path) -> None:
-    public = toy_settings(tmp_path, host="0.0.0.0")
-    with pytest.raises(ConfigError, match="ASSISTANT_ACCESS_TOKEN"):
-        check_exposure(public)
-    with pytest.raises(ConfigError):
-        run(public)  # refuses before binding anything
-    with pytest.raises(ConfigError):
-        create_app(public)
-    check_exposure(toy_settings(tmp_path, host="0.0.0.0", access_token=TOKEN))
-    check_exposure(toy_settings(tmp_path, host="10.0.0.5", trusted_header="X-Remote-User"))
-    check_exposure(toy_settings(tmp_path, host="::1"))
-
-
-def test_token_header_and_cookie_flow(data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
-    settings = toy_settings(data_dir, host="0.0.0.0", access_token=TOKEN)
-    with BackgroundServer(create_app(settings)) as srv:
-        with httpx.Client(base_url=srv.url, timeout=60) as c:
-            assert_error(c.get("/healthz"), 401)
-            assert_error(c.get("/"), 401)
-            assert_error(c.get("/gradio.js"), 401)
-            assert_error(c.post("/api/ask", json={"question": QUARTERLY}), 401)
-            assert_error(c.get("/healthz", headers={"Authorization": "Bearer wrong"}), 401)
-            assert c.get("/healthz", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
-            assert_error(c.get("/?token=wrong"), 401)
-            r = c.get(f"/?token={TOKEN}&lang=vi")
-            assert r.status_code == 303 and r.headers["location"] == "./?lang=vi"
-            cookie = r.headers["set-cookie"]
-            assert "HttpOnly" in cookie and TOKEN not in cookie
-            assert cookie.startswith(f"{COOKIE_NAME}={cookie_value(TOKEN)};")
-            assert c.get("/").status_code == 200  # the client kept the cookie
-            assert c.post("/api/ask", json={"question": QUARTERLY}).status_code == 200
-            assert c.get("/config").status_code == 200
-        with httpx.Client(base_url=srv.url, timeout=60, cookies={COOKIE_NAME: "forged"}) as c:
-            assert_error(c.get("/healthz"), 401)
-    server_side = [
-        r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))
-    ]  # not the client
-    assert server_side and all(TOKEN not in r.getMessage() for r in server_side)
-
-
-def test_trusted_header_from_the_proxy(data_dir: Path) -> None:
-    settings = toy_settings(data_dir, host="10.1.2.3", trusted_header="X-Remote-User")
-    with BackgroundServer(create_app(settings)) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
-        assert_error(c.get("/api/documents"), 401)
-        assert c.get("/api/documents", headers={"X-Remote-User": "nguyen.van.a"}).status_code == 200
-        assert c.get("/", headers={"x-remote-user": "nguyen.van.a"}).status_code == 200
-
-
-def test_access_log_never_shows_the_token() -> None:
-    record = logging.LogRecord(
-        "uvicorn.access",
-        logging.INFO,
-        __file__,
-        1,
-        '%s - "%s %s HTTP/%s" %d',
-        ("127.0.0.1:5000", "GET", f"/?token={TOKEN}&x=1", "1.1", 303),
-        None,
-    )
-    RedactTokenFilter().filter(record)
-    assert TOKEN not in record.getMessage() and "token=***&x=1" in record.getMessage()
-
-
-def test_root_path_is_used_for_gradio_urls(data_dir: Path) -> None:
-    settings = toy_settings(data_dir, root_path="/tro-ly")
-    with BackgroundServer(create_app(settings)) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
-        assert c.get("/config").json()["root"].endswith("/tro-ly")
-        assert c.get("/healthz").status_code == 200
 
 
 # --------------------------------------------------------------------------------------- escaping
@@ -359,8 +289,6 @@ def test_quotes_are_highlighted_and_unknown_markers_stay_text() -> None:
 
 # ------------------------------------------------------------------------------- chat endpoint (UI)
 def test_chat_endpoint_streams_html_answers_and_short_errors(base: str) -> None:
-    from gradio_client import Client
-
     chat_api = Client(base, verbose=False)
     _, chat = chat_api.predict(QUARTERLY, [], [], [], None, None, api_name="/ask")
     user, bot = (m["content"][0]["text"] for m in chat)

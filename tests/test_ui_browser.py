@@ -72,9 +72,7 @@ def intranet_url(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         text = (REPO / "examples" / name).read_text(encoding="utf-8")
         assert EXAMPLE_APP_URL in text
         (site / name).write_text(text.replace(EXAMPLE_APP_URL, app_url), encoding="utf-8")
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site))
-    )
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
@@ -99,9 +97,7 @@ def page(browser: Any) -> Iterator[Any]:
     yield pg
     context.close()
     outside = [
-        u
-        for u in pg.requests
-        if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS
+        u for u in pg.requests if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS
     ]
     assert not outside, f"requests left 127.0.0.1: {outside[:5]}"
     assert not pg.dialogs, f"a script ran: {pg.dialogs}"
@@ -128,8 +124,10 @@ def card_in_view(root: Any, card_id: str) -> bool:
     return root.locator(f"#{card_id}").evaluate(
         """(card) => {
           let box = card.parentElement;
-          while (box && !["auto", "scroll"].includes(getComputedStyle(box).overflowY)) box = box.parentElement;
-          const r = card.getBoundingClientRect(), b = (box || document.documentElement).getBoundingClientRect();
+          const scrolls = (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowY);
+          while (box && !scrolls(box)) box = box.parentElement;
+          const r = card.getBoundingClientRect();
+          const b = (box || document.documentElement).getBoundingClientRect();
           return r.height > 0 && r.top >= b.top - 2 && r.top < b.bottom - 20;
         }"""
     )
@@ -214,9 +212,7 @@ def test_hostile_document_shows_as_text(page: Any, app_url: str) -> None:
     answer = ask(page, XSS_QUESTION)
     card = answer.locator(".tl-card").first
     text = card.inner_text()
-    assert (
-        "<script>alert(1)</script>" in text and "[link](http://evil)" in text and "onerror=alert(2)" in text
-    )
+    assert "<script>alert(1)</script>" in text and "[link](http://evil)" in text and "onerror=alert(2)" in text
     chat = page.locator("#tl-chat")
     assert chat.locator("script").count() == 0 and chat.locator("img[src='x']").count() == 0
     assert chat.locator("a[href*='evil']").count() == 0
@@ -254,9 +250,7 @@ def _prefix_proxy(prefix: str, backend: str, pages: dict[str, str]) -> Any:
             return HTMLResponse(pages[path])
         if not path.startswith(prefix + "/"):
             return Response("not found", status_code=404)
-        url = (
-            backend.rstrip("/") + path[len(prefix) :] + (f"?{request.url.query}" if request.url.query else "")
-        )
+        url = backend.rstrip("/") + path[len(prefix) :] + (f"?{request.url.query}" if request.url.query else "")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in hop}
         headers |= {"x-forwarded-host": request.headers["host"], "x-forwarded-proto": "http"}
         upstream = await client.send(

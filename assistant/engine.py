@@ -62,9 +62,7 @@ def clean_question(question: object, max_chars: int) -> str:
     if not isinstance(question, str):
         raise QuestionError("Câu hỏi phải là một chuỗi văn bản (question must be text).")
     if len(question) > max_chars:
-        raise QuestionError(
-            f"Câu hỏi quá dài: {len(question)} ký tự, tối đa {max_chars} (question too long)."
-        )
+        raise QuestionError(f"Câu hỏi quá dài: {len(question)} ký tự, tối đa {max_chars} (question too long).")
     q = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in question)
     q = " ".join(q.split())
     if not q:
@@ -157,6 +155,9 @@ class Assistant:
             match_query = self.index.accent_restorer().restore(search_query)
             restored = match_query != search_query
             dense_query = match_query
+        focus = None
+        if search_query != q:  # names were inherited from earlier turns: the new question is the focus
+            focus = vietnamese_terms(q) if lang == "en" else self.index.accent_restorer().restore(q)
         hits = self.retriever.retrieve(
             dense_query, k=self.settings.top_k, filters=filters, lexical_query=lexical_query(match_query)
         )
@@ -169,6 +170,8 @@ class Assistant:
             entity_query=search_query,
             restored=restored,
             signer_hits=signer_hits,
+            focus=focus,
+            known_named=[n for n in self.known_names() if f" {fold(n)} " in f" {fold(search_query)} "],
         )
         answer = Answer(
             question=q,
@@ -194,9 +197,7 @@ class Assistant:
         answer.latency_ms = (time.perf_counter() - t0) * 1000
         return answer
 
-    def ask(
-        self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None
-    ) -> Answer:
+    def ask(self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None) -> Answer:
         """Answer one question (the last turn of a conversation), with citations, or abstain."""
         t0 = time.perf_counter()
         answer, hits, ext = self._prepare(question, history, filters)

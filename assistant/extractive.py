@@ -70,6 +70,19 @@ def display_date(iso: str) -> str:
     return "/".join(reversed(parts)) if iso else ""
 
 
+def _affinity(named: Sequence[str], meta_text: str) -> float:
+    """Share of the named places/years/bodies that a document's metadata mentions (1.0 if none named)."""
+    if not named:
+        return 1.0
+    hay = f" {fold(meta_text)} "
+    return sum(1 for n in named if f" {fold(n)} " in hay or fold(n) in hay) / len(named)
+
+
+def _mostly_capitals(span: str) -> bool:
+    letters = [ch for ch in span if ch.isalpha()]
+    return len(letters) > 20 and sum(ch.isupper() for ch in letters) > 0.4 * len(letters)
+
+
 def _extend_list(text: str, start: int, end: int, whole_sentence: bool = False) -> int:
     """A span that introduces a list ("…đó là: a;" or "…như sau:") is extended over the following
     clauses or bullets of the same sentence, so a list question gets the whole list; with
@@ -131,13 +144,19 @@ class ExtractiveAnswerer:
         missing += [y for y in years(question) if y not in haystack]
         return missing
 
-    def candidates(self, matcher: TermMatcher, hits: Sequence[Retrieved]) -> list[Candidate]:
-        """Every quotable span of the passages, scored by term coverage and passage rank."""
+    def candidates(self, matcher: TermMatcher, hits: Sequence[Retrieved], named: Sequence[str] = ()) -> list[Candidate]:
+        """Every quotable span of the passages, scored by term coverage, heading, document and rank.
+
+        `named` are the places, years and bodies the question names: a document whose metadata
+        matches them (issuer, place, title, year) is preferred over one that only shares words.
+        """
         out = []
         for rank, hit in enumerate(hits):
             c = hit.chunk
             context = f"{c.section} {c.meta.title} {c.meta.issuer} {c.meta.place} {c.meta.year or ''}"
             context_cov = matcher.coverage(context)
+            heading_cov = matcher.coverage(c.section.split(" › ")[-1]) if c.section else 0.0
+            affinity = _affinity(named, f"{c.meta.issuer} {c.meta.place} {c.meta.title} {c.meta.date}")
             headings = {_HEADING_NUMBER.sub("", h).strip(" .:").lower() for h in c.section.split(" › ")}
             for s, e in sentence_spans(c.text):
                 span = c.text[s:e]
@@ -147,7 +166,10 @@ class ExtractiveAnswerer:
                 cov = matcher.coverage(span)
                 both = matcher.coverage(f"{span} {context}")
                 score = 0.6 * cov + 0.25 * both + 0.1 * context_cov + 0.15 * matcher.bigram_bonus(span)
-                score += 0.05 / (1 + rank)
+                score += 0.15 * heading_cov + 0.05 / (1 + rank)
+                score *= 0.6 + 0.4 * affinity
+                if _mostly_capitals(span):  # a letterhead ("ỦY BAN NHÂN DÂN … CỘNG HÒA …"): dates, not statements
+                    score *= 0.5
                 out.append(Candidate(rank, hit, s, e, score, max(cov, both)))
         return out
 
@@ -178,12 +200,16 @@ class ExtractiveAnswerer:
         entity_query: str | None = None,
         restored: bool = False,
         signer_hits: Sequence[Retrieved] | None = None,
+        focus: str | None = None,
+        known_named: Sequence[str] = (),
     ) -> Extract:
         """Quote the best evidence with [n] citations, or abstain.
 
         `meaning_query` is embedded when words do not overlap; `entity_query` (as typed, with its
         capitals) is checked for places and years; `restored` marks accents guessed by us;
-        `signer_hits` (signature blocks) are given when the question asks who signed.
+        `signer_hits` (signature blocks) are given when the question asks who signed; `focus` is the
+        question itself when `question` also carries names inherited from earlier turns, which then
+        weigh less; `known_named` are issuing bodies/places of the corpus that the question names.
         """
         abstain = Extract(phrase("abstain", lang), True, [])
         if not hits:
@@ -193,8 +219,9 @@ class ExtractiveAnswerer:
             return abstain
         if signer_hits is not None and (signed := self.signer_answer(signer_hits, lang)) is not None:
             return signed
-        matcher = TermMatcher(question, self.idf, soft=restored)
-        cands = sorted(self.candidates(matcher, hits), key=lambda c: -c.score)
+        matcher = TermMatcher(question, self.idf, soft=restored, focus=focus)
+        named = places(entity_query or question) + years(entity_query or question) + list(known_named)
+        cands = sorted(self.candidates(matcher, hits, named), key=lambda c: -c.score)
         chosen: list[Candidate] = []
         if cands and cands[0].coverage >= self.min_coverage:
             best = cands[0].score

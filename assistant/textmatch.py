@@ -129,13 +129,19 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 class TermMatcher:
     """Scores how much of a question a text covers, weighting terms by inverse document frequency."""
 
-    def __init__(self, question: str, idf: Callable[[str], float], soft: bool = False) -> None:
+    def __init__(
+        self, question: str, idf: Callable[[str], float], soft: bool = False, focus: str | None = None
+    ) -> None:
         # soft: accents were restored by guesswork, so a match without accents still counts in part.
         self.soft = soft
         self.terms = content_terms(question)
         # Accented terms must match exactly; unaccented ones match any accent ("quy" ~ "quý").
         self.keys = [(fold(t), t != fold(t), t) for t in self.terms]
-        self.weights = [max(idf(fold(t)), 0.1) for t in self.terms]
+        # Terms outside `focus` (names inherited from earlier turns) are context: half weight.
+        in_focus = {fold(t) for t in content_terms(focus)} if focus else None
+        self.weights = [
+            max(idf(fold(t)), 0.1) * (1.0 if in_focus is None or fold(t) in in_focus else 0.5) for t in self.terms
+        ]
         self.total = sum(self.weights) or 1.0
 
     def coverage(self, text: str) -> float:
@@ -171,9 +177,7 @@ _PLACE = re.compile(
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _DOCNO = re.compile(r"\b\d{1,5}\s*[/-]\s*[A-ZĐ]{1,6}(?:[/-][A-ZĐ0-9]{1,8})*\b")
 # "Phòng Nội vụ", "Ban Dân vận", "Văn phòng UBND": a capitalised word, then at most one lower-case one.
-_UNIT = re.compile(
-    r"\b(?:Phòng|Ban|Văn phòng|Thanh tra|Ủy ban|Quận ủy|Thành ủy)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[a-zđà-ỹ]+)?"
-)
+_UNIT = re.compile(r"\b(?:Phòng|Ban|Văn phòng|Thanh tra|Ủy ban|Quận ủy|Thành ủy)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[a-zđà-ỹ]+)?")
 
 
 # Capitalised words that start another name, not continue a place ("quận Ba Đình Phòng Nội vụ").

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
 import unicodedata
@@ -21,6 +22,7 @@ from assistant.settings import Settings
 from assistant.textmatch import detect_language, lexical_query
 from assistant.types import Answer
 from index.embed import Embedder, make_embedder
+from index.errors import LoaderError
 from index.normalize import fold, tokenize
 from index.pipeline import PlanIndex, SyncReport
 from index.retrieve import HybridRetriever
@@ -30,6 +32,7 @@ from prompts import phrase
 log = logging.getLogger(__name__)
 
 # "Who signed …?" in Vietnamese (with or without accents) and English, on folded text.
+_TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
 _SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky boi|ai da ky|who signed|signed by|signer|signatory)\b")
 
 
@@ -63,7 +66,8 @@ def clean_question(question: object, max_chars: int) -> str:
         raise QuestionError("Câu hỏi phải là một chuỗi văn bản (question must be text).")
     if len(question) > max_chars:
         raise QuestionError(f"Câu hỏi quá dài: {len(question)} ký tự, tối đa {max_chars} (question too long).")
-    q = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in question)
+    q = _TERMINAL_ESCAPE.sub(" ", question)  # pasted colour codes: "\x1b[31m" is not the words "31m"
+    q = "".join(ch if ch in "\n\t" or unicodedata.category(ch)[0] != "C" else " " for ch in q)
     q = " ".join(q.split())
     if not q:
         raise QuestionError("Câu hỏi trống: hãy nhập câu hỏi (empty question).")
@@ -101,8 +105,34 @@ class Assistant:
         return a
 
     def sync(self, paths: Sequence[Path] | None = None, **kwargs: Any) -> SyncReport:
-        """Ingest files (default: the configured corpus folder)."""
-        return self.index.sync(list(paths or [self.settings.corpus_dir]), **kwargs)
+        """Ingest files (default: the configured corpus folder) from the allowed folders only."""
+        roots = list(paths or [self.settings.corpus_dir])
+        for root in roots:
+            if not self._allowed(Path(root)):
+                raise LoaderError(
+                    f"Không được phép đọc {root}: nằm ngoài các thư mục được phép; thêm thư mục vào "
+                    "ASSISTANT_INGEST_DIRS nếu cần (path outside the allowed folders)."
+                )
+        return self.index.sync(roots, check_path=self._check_file, **kwargs)
+
+    def _allowed(self, path: Path) -> bool:
+        """Whether `path`, links resolved, lies inside one of the allowed folders."""
+        real = Path(os.path.realpath(path))
+        return any(real.is_relative_to(os.path.realpath(d)) for d in self.settings.allowed_dirs)
+
+    def _check_file(self, path: Path) -> None:
+        """Refuse a file that links out of the allowed folders or is over the size limit (before reading)."""
+        if not self._allowed(path):
+            raise LoaderError(
+                f"{path.name}: liên kết trỏ ra ngoài các thư mục được phép (link outside the allowed folders; "
+                "see ASSISTANT_INGEST_DIRS)"
+            )
+        size_mb = path.stat().st_size / 1_000_000
+        if size_mb > self.settings.max_file_mb:
+            raise LoaderError(
+                f"{path.name}: tệp quá lớn ({size_mb:.0f} MB > {self.settings.max_file_mb:g} MB; "
+                "file too large, see ASSISTANT_MAX_FILE_MB)"
+            )
 
     def documents(self) -> list[dict[str, Any]]:
         """Indexed documents with metadata."""

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
@@ -26,6 +28,14 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(
         default=REPO_ROOT / "corpus",
         description="Folder indexed by `assistant index build` when no path is given (the bundled demo corpus).",
+    )
+    ingest_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Extra folders `assistant index build/add` may read, separated by `:` (or `,`); the corpus "
+        "folder, the bundled corpus and the data folder are always allowed, any other path is refused.",
+    )
+    max_file_mb: float = Field(
+        default=50.0, gt=0, le=4096, description="Largest file ingested, in megabytes; bigger files are skipped."
     )
     chroma_url: str = Field(
         default="",
@@ -103,14 +113,38 @@ class Settings(BaseSettings):
     trusted_header: str = Field(
         default="", description="Header set by the reverse proxy that marks an authenticated request."
     )
-    queue_size: int = Field(default=64, ge=1, description="Requests waiting in Gradio's queue at most.")
-    concurrency_limit: int = Field(default=2, ge=1, description="Chat requests processed at once.")
+    queue_size: int = Field(
+        default=64, ge=0, description="Questions waiting for a free slot at most; more are told to try again."
+    )
+    concurrency_limit: int = Field(default=2, ge=1, description="Questions answered at once (chat and API).")
+    max_sessions: int = Field(
+        default=500,
+        ge=10,
+        description="Chat sessions whose conversation the server keeps in memory; the oldest are forgotten beyond.",
+    )
+    busy_timeout_s: float = Field(
+        default=30.0, gt=0, description="Longest wait for a free slot before a question is told to try again."
+    )
     log_level: str = Field(default="INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
 
     @field_validator("data_dir", "corpus_dir")
     @classmethod
     def _absolute(cls, v: Path) -> Path:
         return v.expanduser().resolve()
+
+    @field_validator("ingest_dirs", mode="before")
+    @classmethod
+    def _split_dirs(cls, v: object) -> object:
+        if isinstance(v, str):  # from the environment: "/srv/a:/srv/b"
+            v = [p for p in re.split(rf"[,{re.escape(os.pathsep)}]", v) if p.strip()]
+        if isinstance(v, list | tuple):
+            return [Path(p).expanduser().resolve() for p in v]
+        return v
+
+    @property
+    def allowed_dirs(self) -> list[Path]:
+        """Folders files may be ingested from: the corpus folders, the data folder and `ingest_dirs`."""
+        return [self.corpus_dir, REPO_ROOT / "corpus", self.data_dir, *self.ingest_dirs]
 
     @property
     def index_dir(self) -> Path:

@@ -35,6 +35,14 @@ def _finish(text: str, path: Path) -> str:
     return text
 
 
+def _check_readable(text: str, path: Path) -> str:
+    """Refuse decoded text that is mostly control or replacement characters (binary data named .txt)."""
+    bad = sum(1 for c in text if c == "\ufffd" or (c not in "\t\n\r\f\v" and unicodedata.category(c) == "Cc"))
+    if bad > max(2, len(text) // 100):
+        raise LoaderError(f"{path.name}: nội dung không phải văn bản đọc được (binary or garbled content)")
+    return text
+
+
 # --- plain text -------------------------------------------------------------------------------
 
 # Characters a Vietnamese or English text is made of; used to choose between legacy code pages that
@@ -56,12 +64,36 @@ def _plausibility(text: str) -> float:
     return sum(c in _EXPECTED for c in text) / max(len(text), 1)
 
 
+def _utf16_without_bom(data: bytes) -> str | None:
+    """The UTF-16 byte order when the zero bytes sit on one side only (text without a BOM), else None."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even, odd = data[0::2].count(0) / (len(data) / 2), data[1::2].count(0) / (len(data) / 2)
+    if odd > 0.25 and even < 0.02:
+        return "utf-16-le"
+    if even > 0.25 and odd < 0.02:
+        return "utf-16-be"
+    return None
+
+
 def _decode(data: bytes, path: Path) -> str:
-    """Decode text bytes: UTF-8 (BOM or not), UTF-16 with BOM, else the most plausible legacy code page."""
+    """Decode text bytes: UTF-8 (BOM or not), UTF-32/16 (BOM, or UTF-16 by its zero bytes), else the most
+    plausible legacy code page; bytes with NULs that are none of these are binary and refused."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return data.decode("utf-32", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
+    if b"\x00" in data:
+        enc = _utf16_without_bom(data)
+        try:
+            if enc:
+                log.info("%s decoded as %s (no byte order mark)", path.name, enc)
+                return data.decode(enc)
+        except UnicodeDecodeError:
+            pass
+        raise LoaderError(f"{path.name}: tệp nhị phân, không phải văn bản (binary file, not text)")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -121,7 +153,7 @@ _LINE_TAGS = {"br", "div", "li", "tr", "td", "th", "dt", "dd", "section", "artic
 _PARA, _LINE = "\ue000", "\ue001"
 
 
-def _html_text(data: bytes) -> str:
+def _html_text(data: bytes | str) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(data, "html.parser")
@@ -153,8 +185,14 @@ def _pdf_text(path: Path) -> str:
 
     try:
         reader = PdfReader(path)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise LoaderError(f"{path.name}: tệp PDF được mã hoá (encrypted), cần mật khẩu để mở")
+        if reader.is_encrypted:
+            try:
+                opened = bool(reader.decrypt(""))  # owner-only protection opens with an empty password
+            except Exception:  # e.g. AES without the optional `cryptography` package
+                log.debug("decrypt failed on %s", path, exc_info=True)
+                opened = False
+            if not opened:
+                raise LoaderError(f"{path.name}: tệp PDF được mã hoá (encrypted), cần mật khẩu để mở")
         pages = [page.extract_text() or "" for page in reader.pages]
     except LoaderError:
         raise
@@ -220,8 +258,10 @@ def read_text(path: Path) -> str:
         reason = e.strerror or _one_line(e)
         raise LoaderError(f"{path.name}: không đọc được tệp (cannot read: {reason})") from e
     if ext in (".html", ".htm"):
-        return _finish(_html_text(data), path)
-    text = _decode(data, path)
+        # bs4 honours <meta charset>; text with NUL bytes (UTF-16, or binary) is decoded by us first.
+        html = _check_readable(_decode(data, path), path) if b"\x00" in data else data
+        return _finish(_check_readable(_html_text(html), path), path)
+    text = _check_readable(_decode(data, path), path)
     return _finish(_strip_markdown(text) if ext == ".md" else text, path)
 
 

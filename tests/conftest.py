@@ -59,7 +59,7 @@ def real_assistant(real_data_dir: Path, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def toy_settings(_isolated_data_dir: Path):
-    """Settings with the deterministic hashing embedder (no model)."""
+    """Settings with the deterministic hashing embedder (no model); files under tmp_path may be ingested."""
     from assistant.settings import Settings
 
-    return Settings(embed_backend="hash", data_dir=_isolated_data_dir)
+    return Settings(embed_backend="hash", data_dir=_isolated_data_dir, ingest_dirs=[_isolated_data_dir.parent])

@@ -16,6 +16,7 @@ from .conftest import BA_DINH_2025, GO_VAP_2010, REPO
 def run(args: list[str], data: Path, **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     full.update({"ASSISTANT_DATA_DIR": str(data), "ASSISTANT_EMBED_BACKEND": "hash", **env})
+    full.setdefault("ASSISTANT_INGEST_DIRS", str(data.parent))  # the tests' corpus copies live beside the data
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", *args],
         capture_output=True,

@@ -6,6 +6,8 @@ Files on disk under `index_dir`:
   leaves the previous manifest and the next `sync` repairs the stores against it.
 - chunks.jsonl: every chunk (display text, offsets, section, metadata).
 - bm25/: the lexical index. chroma/: the local vector store (unless a Chroma server is used).
+
+A file that cannot be parsed raises `IndexDamagedError` with the fix-it command, never a library error.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,12 @@ log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
+REBUILD = "chạy `assistant index build --rebuild` để xây dựng lại"
+
+
+def _damaged(what: str, exc: BaseException | None = None) -> IndexDamagedError:
+    detail = f": {' '.join(str(exc).split())[:120]}" if exc is not None else ""
+    return IndexDamagedError(f"Chỉ mục bị hỏng ({what}{detail}); {REBUILD} (index damaged).")
 
 
 def fingerprint(embedder: Embedder, max_tokens: int, overlap_tokens: int) -> dict[str, Any]:
@@ -122,11 +130,12 @@ class PlanIndex:
             path = self.dir / MANIFEST
             if path.is_file():
                 try:
-                    self._manifest = json.loads(path.read_text(encoding="utf-8"))
-                except ValueError as e:
-                    raise IndexDamagedError(
-                        f"Tệp chỉ mục hỏng ({path}): chạy `assistant index build --rebuild`."
-                    ) from e
+                    manifest = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError) as e:
+                    raise _damaged(str(path), e) from e
+                if not isinstance(manifest, dict) or not isinstance(manifest.get("documents"), dict):
+                    raise _damaged(str(path))
+                self._manifest = manifest
             else:
                 self._manifest = {"fingerprint": self.fingerprint, "documents": {}}
         return self._manifest
@@ -155,17 +164,24 @@ class PlanIndex:
             self._chunks = {}
             path = self.dir / "chunks.jsonl"
             if path.is_file():
-                with open(path, encoding="utf-8") as f:
-                    for line in f:
-                        c = Chunk.from_dict(json.loads(line))
-                        self._chunks[c.chunk_id] = c
+                try:
+                    with open(path, encoding="utf-8") as f:
+                        for line in f:
+                            c = Chunk.from_dict(json.loads(line))
+                            self._chunks[c.chunk_id] = c
+                except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
+                    self._chunks = None
+                    raise _damaged(str(path), e) from e
         return self._chunks
 
     def bm25(self) -> BM25Index:
         """The lexical index, loaded lazily."""
         if self._bm25 is None:
             folder = self.dir / "bm25"
-            self._bm25 = BM25Index.load(folder) if (folder / "bm25.json").is_file() else BM25Index([], None)
+            try:
+                self._bm25 = BM25Index.load(folder) if (folder / "bm25.json").is_file() else BM25Index([], None)
+            except Exception as e:  # bm25s/numpy/json raise many kinds on truncated files
+                raise _damaged(str(folder), e) from e
         return self._bm25
 
     def accent_restorer(self) -> AccentRestorer:
@@ -182,10 +198,24 @@ class PlanIndex:
             )
         self.check_fingerprint()
         ids = set(self.chunks())
-        if set(self.bm25().chunk_ids) != ids:
+        if set(self.bm25().chunk_ids) != ids or self._manifest_ids() != ids:
+            # e.g. a build killed between its file writes: the next build repairs from the manifest
             raise IndexDamagedError(
-                "Chỉ mục không nhất quán: chạy `assistant index build` để sửa (BM25 out of sync)."
+                "Chỉ mục không nhất quán: chạy `assistant index build` để sửa (index out of sync)."
             )
+        try:
+            stored = self.dense().ids()
+        except Exception as e:  # chromadb raises its own kinds on a damaged database
+            raise _damaged("chroma", e) from e
+        if stored != ids:
+            log.warning(
+                "%d chunks lack vectors, %d vectors are orphans: run `assistant index build`",
+                len(ids - stored),
+                len(stored - ids),
+            )
+
+    def _manifest_ids(self) -> set[str]:
+        return {c for d in self.manifest()["documents"].values() for c in d.get("chunk_ids", [])}
 
     def documents(self) -> list[dict[str, Any]]:
         """Indexed documents with their metadata, in id order."""
@@ -214,32 +244,49 @@ class PlanIndex:
         remove_missing: bool = True,
         rebuild: bool = False,
         only_remove: Iterable[str] = (),
+        check_path: Callable[[Path], None] | None = None,
     ) -> SyncReport:
         """Bring the index in line with the files under `roots`: add new, replace changed, drop removed.
 
         Idempotent: unchanged files (same content hash) are skipped. With `remove_missing=False` files
         not seen are kept (`index add`). `only_remove` lists doc ids or file names to drop (`index remove`).
+        `check_path` may refuse a file (size, allowed folders) by raising LoaderError before it is read.
         """
         report = SyncReport()
         self.dir.mkdir(parents=True, exist_ok=True)
-        manifest = self.manifest()
+        manifest = {} if rebuild else self.manifest()  # --rebuild must work on a damaged manifest
         if rebuild or manifest.get("fingerprint") != self.fingerprint:
-            if manifest["documents"]:
+            if manifest.get("documents"):
                 log.warning("Index settings changed or rebuild asked: rebuilding from scratch.")
             self._reset()
             manifest = self.manifest()
         docs: dict[str, Any] = manifest["documents"]
-        chunks = dict(self.chunks())
+        # Only chunks the manifest lists: a killed build may have left others in chunks.jsonl.
+        listed = self._manifest_ids()
+        chunks = {cid: c for cid, c in self.chunks().items() if cid in listed}
+        self._check_dense()
 
         scanned: list[tuple[str, Path, str]] = []
         for root in roots:
             for path in iter_files(root):
                 doc_id = path.name if root.is_file() else path.relative_to(root).as_posix()
-                scanned.append((doc_id, path, hashlib.sha256(path.read_bytes()).hexdigest()))
+                try:
+                    if check_path is not None:
+                        check_path(path)
+                    scanned.append((doc_id, path, _file_hash(path)))
+                except LoaderError as e:
+                    report.failed.append((str(path), str(e)))
+                except OSError as e:
+                    report.failed.append((str(path), f"{path.name}: không đọc được tệp (cannot read: {e.strerror})"))
+
         # One document per content: an indexed copy keeps its name; otherwise the first name seen wins.
+        def intact(doc_id: str, h: str) -> bool:  # indexed with this content, every chunk present
+            d = docs.get(doc_id)
+            return d is not None and d["content_hash"] == h and all(c in chunks for c in d["chunk_ids"])
+
         owner_of: dict[str, str] = {}
         for doc_id, _, h in scanned:
-            if doc_id in docs and docs[doc_id]["content_hash"] == h:
+            if intact(doc_id, h):
                 owner_of.setdefault(h, doc_id)
         if not remove_missing:
             for k, d in docs.items():
@@ -254,7 +301,7 @@ class PlanIndex:
                 report.duplicates.append(doc_id)
                 continue
             seen.add(doc_id)  # a file that fails to load keeps its previous chunks, if any
-            if doc_id in docs and docs[doc_id]["content_hash"] == h:
+            if intact(doc_id, h):
                 report.unchanged.append(doc_id)
                 continue
             try:
@@ -306,7 +353,9 @@ class PlanIndex:
         for c in new_chunks:
             chunks[c.chunk_id] = c
         self._repair_dense(chunks)
-        if report.changed or not self.exists() or set(self.bm25().chunk_ids) != set(chunks):
+        wanted = set(chunks)
+        consistent = self.exists() and set(self.bm25().chunk_ids) == set(self.chunks()) == wanted
+        if report.changed or not consistent:
             self._write(chunks, docs)
         report.chunks = len(chunks)
         return report
@@ -324,6 +373,16 @@ class PlanIndex:
                 rows.append(self.embedder.embed_passages(batch))
                 bar.update(len(batch))
         return np.concatenate(rows)
+
+    def _check_dense(self) -> None:
+        """Open the vector store; a local one that cannot be read is dropped (`_repair_dense` refills it)."""
+        try:
+            self.dense().ids()
+        except Exception as e:  # chromadb raises its own kinds on a damaged database
+            if self.chroma_url:
+                raise _damaged("chroma server collection", e) from e
+            log.warning("Local vector store unreadable (%s): rebuilding it from the chunks.", e)
+            self._drop_local_chroma()
 
     def _repair_dense(self, chunks: dict[str, Chunk]) -> None:
         """Make Chroma hold exactly the chunk set (after a crash it may have orphans or gaps)."""
@@ -360,19 +419,42 @@ class PlanIndex:
         self._manifest, self._chunks, self._bm25 = manifest, {c.chunk_id: c for c in ordered}, bm25
         self._accents = None
 
+    def _drop_local_chroma(self) -> None:
+        """Delete the local Chroma folder, and chromadb's per-path client cache that would still point at it."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        self._dense = None
+        folder = self.dir / "chroma"
+        system = SharedSystemClient._identifier_to_system.pop(str(folder), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(folder), None)
+        if system is not None:
+            try:
+                system.stop()
+            except Exception:  # a damaged store may fail to stop; it is deleted anyway
+                log.debug("stopping chroma failed", exc_info=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
     def _reset(self) -> None:
         """Forget everything (used for rebuilds and fingerprint changes)."""
         if self.chroma_url:
             dense = self.dense()
             dense.delete_ids(sorted(dense.ids()))
         else:
-            self._dense = None
-            shutil.rmtree(self.dir / "chroma", ignore_errors=True)
-        for name in ("bm25", "chunks.jsonl", MANIFEST):
+            self._drop_local_chroma()
+        for name in (MANIFEST, "bm25", "chunks.jsonl"):  # the manifest first: a killed reset reads as no index
             p = self.dir / name
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
         self._manifest = {"fingerprint": self.fingerprint, "documents": {}}
         self._chunks, self._bm25 = {}, None
+
+
+def _file_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes, read in blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
 
 
 def doc_meta_from_manifest(d: dict[str, Any]) -> DocMeta:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -15,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import USER_ERRORS, QuestionError
-from assistant.service import MAX_COMMENT_CHARS, AssistantService
+from assistant.service import MAX_COMMENT_CHARS, AssistantService, BusyError
 from index.errors import IndexPipelineError
 from index.types import Filters
 
@@ -111,12 +113,18 @@ def documents(request: Request) -> JSONResponse:
 
 
 @router.post("/api/ask")
-def ask(body: AskIn, request: Request) -> JSONResponse:
-    """Answer one question; the body is exactly `Answer.to_json()`."""
+async def ask(body: AskIn, request: Request) -> JSONResponse:
+    """Answer one question; the body is exactly `Answer.to_json()`. 503 with Retry-After when busy."""
     history = [t.model_dump() for t in body.history]
     filters = body.filters.to_filters() if body.filters else None
+    service = _service(request)
     try:
-        answer = _service(request).ask(body.question, history=history, filters=filters)
+        async with service.slots.slot():
+            answer = await to_thread.run_sync(partial(service.ask, body.question, history=history, filters=filters))
+    except BusyError as e:
+        response = error(503, str(e))
+        response.headers["Retry-After"] = "5"
+        return response
     except QuestionError as e:
         return error(400, str(e))
     except IndexPipelineError as e:
@@ -138,6 +146,11 @@ def feedback(body: FeedbackIn, request: Request) -> JSONResponse:
         log.exception("cannot write feedback")
         return error(500, INTERNAL_ERROR)
     return JSONResponse({"status": "ok"})
+
+
+def no_uploads() -> JSONResponse:
+    """Refuse Gradio's file upload route: nothing on the page takes files."""
+    return error(403, "Không nhận tệp tải lên (uploads are disabled).")
 
 
 @router.get(WEB_COMPONENT_ROUTE, include_in_schema=False)

@@ -1,17 +1,21 @@
-"""The answer engine as the server sees it: opened lazily (the index may appear later), plus feedback."""
+"""The answer engine as the server sees it: opened lazily (the index may appear later), answer slots shared
+by the chat page and the API (busy beyond them), and feedback."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from assistant.engine import Assistant
+from assistant.errors import AssistantError
 from assistant.settings import Settings
 from assistant.types import Answer
 from index.errors import IndexPipelineError
@@ -21,6 +25,45 @@ log = logging.getLogger(__name__)
 
 VOTES = ("up", "down")
 MAX_COMMENT_CHARS = 2000
+BUSY = "Hệ thống đang bận, vui lòng thử lại sau ít phút (server busy, try again)."
+
+
+class BusyError(AssistantError):
+    """Every answer slot is taken and the waiting line is full, or the wait timed out."""
+
+
+class AnswerSlots:
+    """At most `limit` questions answered at once and `queue` more waiting (each up to `timeout_s`);
+    any other question gets `BusyError` at once instead of hanging. Used from one event loop."""
+
+    def __init__(self, limit: int, queue: int, timeout_s: float) -> None:
+        self.limit, self.queue, self.timeout_s = limit, queue, timeout_s
+        self.running = self.waiting = 0
+        self._sem: asyncio.Semaphore | None = None
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one answer slot for the duration of the block."""
+        if self.running + self.waiting >= self.limit + self.queue:
+            log.warning("busy: %d answering, %d waiting", self.running, self.waiting)
+            raise BusyError(BUSY)
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.limit)
+        self.waiting += 1
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                await self._sem.acquire()
+        except TimeoutError:
+            log.warning("busy: no slot within %.0f s", self.timeout_s)
+            raise BusyError(BUSY) from None
+        finally:
+            self.waiting -= 1
+        self.running += 1
+        try:
+            yield
+        finally:
+            self.running -= 1
+            self._sem.release()
 
 
 class AssistantService:
@@ -34,6 +77,7 @@ class AssistantService:
         self._last_error: IndexPipelineError | None = None
         self._lock = threading.Lock()
         self._feedback_lock = threading.Lock()
+        self.slots = AnswerSlots(settings.concurrency_limit, settings.queue_size, settings.busy_timeout_s)
 
     def get(self) -> Assistant:
         """The assistant; opens the index on first use (retried at most every `retry_s` seconds)."""

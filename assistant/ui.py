@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import gradio as gr
+from anyio import to_thread
 
 from assistant.engine import Assistant
 from assistant.errors import USER_ERRORS
@@ -90,7 +91,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
     """The chat page; `assistant` may be an engine, a lazily opening service, or None (opened on demand)."""
     service = _as_service(assistant, settings)
 
-    def respond(
+    async def respond(
         question: str,
         chat: Chat,
         history: Chat,
@@ -98,8 +99,11 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         issuers: list[str],
         year_min: float | None,
         year_max: float | None,
-    ) -> Iterator[tuple[str, Chat, Chat, dict[str, Any] | None]]:
-        """Answer the question in the context of the conversation, streaming the answer in."""
+    ) -> AsyncIterator[tuple[str, Chat, Chat, dict[str, Any] | None]]:
+        """Answer the question in the context of the conversation, streaming the answer in.
+
+        Async so that a question waiting for an answer slot holds no thread; the engine runs in threads.
+        """
         chat, history = list(chat or []), list(history or [])
         q = question if isinstance(question, str) else ""
         if q.strip():
@@ -109,15 +113,18 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         yield "", chat, history, None
         answer: Answer | None = None
         shown_text = ""
+        filters = make_filters(sources, issuers, year_min, year_max)
         try:
-            for part in service.stream(q, history=history, filters=make_filters(sources, issuers, year_min, year_max)):
-                if isinstance(part, str):  # text as it grows (LLM deltas, or the quoted answer in pieces)
-                    shown_text += part
-                    chat[-1] = {"role": "assistant", "content": render_partial(shown_text)}
-                    yield "", chat, history, None
-                    time.sleep(STREAM_DELAY_S)
-                else:
-                    answer = part
+            async with service.slots.slot():
+                parts = await to_thread.run_sync(lambda: iter(service.stream(q, history=history, filters=filters)))
+                while (part := await to_thread.run_sync(next, parts, None)) is not None:
+                    if isinstance(part, str):  # text as it grows (LLM deltas, or the quoted answer in pieces)
+                        shown_text += part
+                        chat[-1] = {"role": "assistant", "content": render_partial(shown_text)}
+                        yield "", chat, history, None
+                        await asyncio.sleep(STREAM_DELAY_S)
+                    else:
+                        answer = part
         except IndexPipelineError as e:  # the fix-it message (paths, commands) is for the operator's log
             log.warning("index unavailable: %s", e)
             chat[-1] = {"role": "assistant", "content": render_error(UNAVAILABLE)}
@@ -264,6 +271,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
             api_name="ask",
             show_progress="hidden",
             concurrency_id="chat",
+            concurrency_limit=None,  # AnswerSlots limits answers and says "busy" in Vietnamese
         ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
         for button in example_buttons:
             button.click(
@@ -273,6 +281,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                 api_visibility="private",
                 show_progress="hidden",
                 concurrency_id="chat",
+                concurrency_limit=None,
             ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
         new.click(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
         chatbot.clear(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
@@ -291,7 +300,13 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         blocks.load(
             load_corpus, outputs=[corpus, f_sources, f_issuers], api_visibility="private", show_progress="hidden"
         )
-    blocks.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
+    # Gradio keeps every session's state (10,000 by default, ~150 KB each): bound the memory it can take.
+    blocks.state_session_capacity = settings.max_sessions
+    # Gradio's own queue only bounds bursts (its "busy" toast is English); questions queue in AnswerSlots.
+    blocks.queue(
+        max_size=settings.concurrency_limit + settings.queue_size,
+        default_concurrency_limit=settings.concurrency_limit,
+    )
     return blocks
 
 

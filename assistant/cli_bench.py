@@ -1,6 +1,6 @@
 """`assistant bench ...`: retrieval quality on XQuAD, latency and indexing as the corpus grows.
 
-Registered in the main CLI with `cli.add_command(bench)`. Thin: parses options, calls
+Registered in the main CLI (`assistant.cli`). Thin: parses options, calls
 `assistant.bench.*` (imported inside each command: they pull in chromadb and llama-index), prints a
 table or, with `--json`, the figures.
 """
@@ -13,9 +13,10 @@ from typing import Any
 
 import click
 
-from assistant.settings import Settings, load_settings
+from assistant.settings import REPO_ROOT, Settings, load_settings
 
-DEFAULT_XQUAD = Path("/work/shared/bench/xquad/xquad.vi.json")
+# The team's shared copy beside the repository (CC BY-SA 4.0, read from there, never committed).
+DEFAULT_XQUAD = REPO_ROOT.parent / "shared" / "bench" / "xquad" / "xquad.vi.json"
 
 
 def _settings(ctx: click.Context) -> Settings:

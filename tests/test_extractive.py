@@ -1,0 +1,59 @@
+"""The extractive answerer's quoting by meaning: which sentences reach the model, and when none do."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from assistant.extractive import ExtractiveAnswerer
+from index.embed import HashEmbedder
+from index.types import Chunk, Retrieved
+
+FIRST = "Phòng Nội vụ tổng hợp báo cáo quý của các đơn vị. Các phường gửi báo cáo trước ngày 25 hằng tháng."
+# Overlapping chunks repeat a sentence: "Các phường gửi báo cáo…" ends the first and starts the second.
+SECOND = "Các phường gửi báo cáo trước ngày 25 hằng tháng. Thanh tra quận tăng cường tiếp công dân định kỳ."
+
+
+class CountingEmbedder:
+    """The toy hashing embedder, recording every passage text it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.inner = HashEmbedder()
+        self.passages: list[str] = []
+
+    def embed_query(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.embed_queries(texts)
+
+    def embed_passage(self, texts: Sequence[str]) -> np.ndarray:
+        self.passages.extend(texts)
+        return self.inner.embed_passages(texts)
+
+
+def hit(text: str, n: int, dense: float | None) -> Retrieved:
+    chunk = Chunk(f"c{n}", "d.txt", "d.txt", n, text, 0, len(text))
+    return Retrieved(chunk, 1.0 / (n + 1), dense_rank=n + 1 if dense is not None else None, dense_score=dense)
+
+
+def answerer(emb: CountingEmbedder) -> ExtractiveAnswerer:
+    return ExtractiveAnswerer(lambda _: 1.0, emb.embed_query, emb.embed_passage, min_dense=0.87)
+
+
+def test_a_sentence_shared_by_overlapping_passages_is_embedded_once() -> None:
+    emb = CountingEmbedder()
+    cands = answerer(emb).by_meaning("Ai gửi báo cáo?", [hit(FIRST, 0, 0.9), hit(SECOND, 1, 0.88)])
+    assert len(cands) == 4  # every sentence of both passages is a candidate…
+    assert len(emb.passages) == 3 == len(set(emb.passages))  # …but the shared one reached the model once
+    shared = [c.score for c in cands if c.hit.chunk.text[c.start : c.end].startswith("Các phường")]
+    assert len(shared) == 2 and shared[0] == shared[1]
+
+
+def test_passages_far_from_the_question_skip_the_model() -> None:
+    emb = CountingEmbedder()
+    far = [hit(FIRST, 0, 0.80), hit(SECOND, 1, 0.79)]
+    assert answerer(emb).by_meaning("Thời tiết ngày mai thế nào?", far) == [] and emb.passages == []
+    # One passage close enough, or one whose similarity is unknown (found by BM25 only): the model runs.
+    for second in (0.86, None):
+        emb = CountingEmbedder()
+        assert answerer(emb).by_meaning("Ai gửi báo cáo?", [hit(FIRST, 0, 0.80), hit(SECOND, 1, second)])
+        assert emb.passages

@@ -33,36 +33,55 @@ for _v in _BASE_VOWELS:
         _SPLIT[_c] = (_v, _i)
         _JOIN[(_v, _i)] = _c
 
-_VOWEL_RUN = re.compile("[" + "".join(_SPLIT) + "]+")
-_PAIRS = {"oa", "oe", "uy"}
+# Only two-vowel pairs can change: oa/oe/uy (any case, any tone). The scan looks for these pairs and
+# checks the surrounding vowel run in `_retone`; other vowel runs are never rewritten.
+_PAIR_FIRST = {"u": "y", "o": "ae"}
+_PAIR = re.compile(
+    "|".join(
+        "[" + "".join(c for c, (b, _) in _SPLIT.items() if b.lower() == first) + "]"
+        "[" + "".join(c for c, (b, _) in _SPLIT.items() if b.lower() in seconds) + "]"
+        for first, seconds in _PAIR_FIRST.items()
+    )
+)
+_VOWELS = frozenset(_SPLIT)
+_U = frozenset(c for c, (b, _) in _SPLIT.items() if b in "uU")
+_I = frozenset(c for c, (b, _) in _SPLIT.items() if b in "iI")
 # Invisible or control characters that only get in the way; removed before NFC so that removing
 # them can never leave a mark that a second NFC pass would compose differently.
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
-_SPACE = re.compile(r"\s+")
+# Whitespace runs other than a single space (a single space is already canonical: no rewrite needed).
+_SPACE = re.compile(r"[^\S ]\s*| \s+")
 
 
 def _retone(match: re.Match[str]) -> str:
-    """Move the tone mark of one vowel run to its canonical vowel, when the run is a known pair."""
-    run = match.group(0)
+    """Move the tone mark of an oa/oe/uy pair to its canonical vowel, when the pair is a whole vowel run.
+
+    The run may also be the pair after the consonant "qu"/"gi", whose u/i is not part of the vowel
+    ("quý", "giá"): "quoà" has the vowel "oà". Any other run (three vowels, "uyê"...) is left as written.
+    """
     text = match.string
     start, end = match.span()
-    parts = [_SPLIT[c] for c in run]
-    # "qu" and "gi" are consonants: their u/i is not part of the vowel ("quý", "giá").
-    prev = text[start - 1].lower() if start > 0 else ""
-    if (prev == "q" and parts[0][0] in "uU") or (prev == "g" and parts[0][0] in "iI" and len(parts) > 1):
-        return run[0] + _retone_parts(run[1:], parts[1:], text, end)
-    return _retone_parts(run, parts, text, end)
+    pair = match.group(0)
+    if end < len(text) and text[end] in _VOWELS:
+        return pair
+    before = text[start - 1] if start > 0 else ""
+    if before in _VOWELS:  # a three-vowel run: only the u of "qu" or the i of "gi" may lead it
+        lead = text[start - 2].lower() if start > 1 else ""
+        if not ((lead == "q" and before in _U) or (lead == "g" and before in _I)):
+            return pair
+    elif before.lower() == "q" and pair[0] in _U:  # "quy": the vowel is the y alone
+        return pair
+    return _retone_pair(pair, text, end)
 
 
-def _retone_parts(run: str, parts: list[tuple[str, int]], text: str, end: int) -> str:
-    if len(parts) != 2 or "".join(p[0] for p in parts).lower() not in _PAIRS:
-        return run
+def _retone_pair(pair: str, text: str, end: int) -> str:
+    parts = [_SPLIT[c] for c in pair]
     tones = [t for _, t in parts if t >= 0]
     if len(tones) != 1:
-        return run
+        return pair
     nxt = text[end] if end < len(text) else ""
     if nxt and unicodedata.combining(nxt):
-        return run  # a stray combining mark follows; moving ours could make NFC compose differently
+        return pair  # a stray combining mark follows; moving ours could make NFC compose differently
     closed = bool(nxt) and nxt.isalpha()
     target = 1 if closed else 0
     tone = tones[0]
@@ -73,14 +92,30 @@ def normalize(text: str) -> str:
     """Canonical form: NFC, one tone-mark style ("hoà"→"hòa", "uỷ"→"ủy"), single spaces, stripped."""
     text = _INVISIBLE.sub("", text)
     text = unicodedata.normalize("NFC", text)
-    text = _VOWEL_RUN.sub(_retone, text)
+    text = _PAIR.sub(_retone, text)
     return _SPACE.sub(" ", text).strip()
 
 
+class _FoldTable(dict[int, str]):
+    """`str.translate` table: each character without its combining marks (NFD, marks dropped), đ→d.
+
+    Filled on first use of each character. Dropping the marks character by character is the same as
+    decomposing the whole text: canonical reordering only permutes marks, and every mark is dropped.
+    """
+
+    def __missing__(self, code: int) -> str:
+        decomposed = unicodedata.normalize("NFD", chr(code))
+        bare = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "d")
+        self[code] = bare
+        return bare
+
+
+_FOLD = _FoldTable()
+_SEP = "\x00"  # neither cased nor case-ignorable: lower-casing the joined tokens is lower-casing each
+
+
 def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return bare.replace("đ", "d").replace("Đ", "d")
+    return text.translate(_FOLD)
 
 
 def fold(text: str) -> str:
@@ -98,4 +133,9 @@ def tokenize(text: str) -> list[str]:
 
 def fold_tokens(tokens: list[str]) -> list[str]:
     """Diacritic-free copy of each token, in order."""
-    return [_strip_marks(t.lower()) for t in tokens]
+    if not tokens:
+        return []
+    joined = _SEP.join(tokens)
+    if joined.count(_SEP) != len(tokens) - 1:  # a token holds the separator itself: one by one
+        return [_strip_marks(t.lower()) for t in tokens]
+    return _strip_marks(joined.lower()).split(_SEP)

@@ -66,9 +66,7 @@ def chroma_client(path: Path | None = None, url: str = "") -> Any:
         u = urlparse(url)
         if not u.hostname:
             raise IndexPipelineError(f"Invalid Chroma URL {url!r}.")
-        return chromadb.HttpClient(
-            host=u.hostname, port=u.port or 8000, ssl=u.scheme == "https", settings=cfg
-        )
+        return chromadb.HttpClient(host=u.hostname, port=u.port or 8000, ssl=u.scheme == "https", settings=cfg)
     if path is None:
         raise IndexPipelineError("Chroma needs a folder or a server URL.")
     path.mkdir(parents=True, exist_ok=True)
@@ -148,14 +146,13 @@ class DenseStore:
         return int(self.collection.count())
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
-        """(chunk_id, cosine similarity) of the k nearest chunks, best first."""
-        if self.count() == 0:
-            return []
+        """(chunk_id, cosine similarity) of the k nearest chunks, best first (fewer when fewer are stored).
+
+        One request to Chroma: it returns fewer than `k` by itself, so there is no `count()` round trip.
+        """
         qvec = self.embed_model.get_query_embedding(query)
         res = self.vector_store.query(
-            VectorStoreQuery(
-                query_embedding=qvec, similarity_top_k=min(k, self.count()), filters=_to_li_filters(filters)
-            )
+            VectorStoreQuery(query_embedding=qvec, similarity_top_k=k, filters=_to_li_filters(filters))
         )
         # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
         return [(i, 1.0 + math.log(max(s, 1e-12))) for i, s in zip(res.ids or [], res.similarities or [], strict=True)]

@@ -16,9 +16,7 @@ def make_store(tmp_path: Path) -> tuple[DenseStore, list[Chunk]]:
     store = DenseStore(chroma_client(tmp_path / "chroma"), emb)
     chunks = [
         chunk("a#0", "a.txt", "Phòng Nội vụ tổng hợp báo cáo quý", "UBND quận Ba Đình", "2025-02"),
-        chunk(
-            "b#0", "b.txt", "Phòng Nội vụ quận Gò Vấp nhận báo cáo hàng quý", "UBND quận Gò Vấp", "2010-02-09"
-        ),
+        chunk("b#0", "b.txt", "Phòng Nội vụ quận Gò Vấp nhận báo cáo hàng quý", "UBND quận Gò Vấp", "2010-02-09"),
         chunk("c#0", "c.txt", "Mặt trận Tổ quốc giám sát cán bộ", "Thành ủy Hà Nội", "2018-03-07"),
     ]
     texts = [c.text for c in chunks]
@@ -68,3 +66,20 @@ def test_adding_an_existing_id_replaces_its_vector(tmp_path: Path):
     assert store.ids() == {"a#0", "b#0", "c#0"}
     top = store.search("Mặt trận Tổ quốc giám sát cán bộ", 3, Filters(sources=("a.txt",)))
     assert top[0][0] == "a#0" and top[0][1] > 0.99
+
+
+def test_search_is_one_chroma_request_and_copes_with_fewer_vectors_than_k(tmp_path: Path):
+    store, _ = make_store(tmp_path)
+    calls: list[str] = []
+    for name in ("count", "query", "get"):
+        original = getattr(store.collection, name)
+
+        def spy(*args, _name=name, _original=original, **kwargs):  # type: ignore[no-untyped-def]
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        setattr(store.collection, name, spy)
+    hits = store.search("báo cáo quý", 50)
+    assert len(hits) == 3 and calls == ["query"]  # k above the stored count: Chroma returns what it has
+    empty = DenseStore(chroma_client(tmp_path / "empty"), HashEmbedder())
+    assert empty.search("báo cáo quý", 5) == []

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 import assistant.offline  # noqa: F401  (first: switches off phoning home before heavy imports)
 from assistant.errors import USER_ERRORS
@@ -21,6 +22,28 @@ from assistant.settings import Settings, load_settings
 from index.types import Filters
 
 log = logging.getLogger("assistant")
+
+
+class OneLineFormatter(logging.Formatter):
+    """Messages without tracebacks: users read one line on stderr, the log file keeps the traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The message line only."""
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info = record.exc_text = record.stack_info = None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def settings_error_line(e: ValidationError) -> str:
+    """One line naming each bad setting by its environment variable."""
+    parts = []
+    for err in e.errors():
+        name = "_".join(str(x) for x in err.get("loc", ()) if isinstance(x, str)).upper()
+        parts.append(f"ASSISTANT_{name}: {err.get('msg', 'invalid')}" if name else str(err.get("msg")))
+    return "Cấu hình không hợp lệ (invalid settings): " + "; ".join(parts)
 
 
 def setup_logging(settings: Settings, verbose: bool = False) -> None:
@@ -31,7 +54,8 @@ def setup_logging(settings: Settings, verbose: bool = False) -> None:
     root.setLevel(settings.log_level.upper())
     err = logging.StreamHandler(sys.stderr)
     err.setLevel(logging.INFO if verbose else logging.WARNING)
-    err.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    err.setFormatter(OneLineFormatter("%(levelname)s: %(message)s"))
+    err.addFilter(lambda record: not getattr(record, "file_only", False))
     root.addHandler(err)
     try:
         logs = settings.data_dir / "logs"
@@ -40,11 +64,7 @@ def setup_logging(settings: Settings, verbose: bool = False) -> None:
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(fh)
     except OSError as e:  # a read-only data folder must not stop the CLI
-        err.handle(
-            logging.makeLogRecord(
-                {"msg": f"cannot write log file: {e}", "levelno": 30, "levelname": "WARNING"}
-            )
-        )
+        err.handle(logging.makeLogRecord({"msg": f"cannot write log file: {e}", "levelno": 30, "levelname": "WARNING"}))
     for noisy in ("httpx", "httpcore", "openai", "chromadb", "urllib3", "bm25s", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     root._assistant_configured = True  # type: ignore[attr-defined]
@@ -218,12 +238,8 @@ def chat(obj: Ctx) -> None:
 
 @cli.command("eval")
 @click.option("--dataset", "dataset", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--report", "report_path", type=click.Path(path_type=Path), default=None, help="Write the JSON report."
-)
-@click.option(
-    "--html", "html_path", type=click.Path(path_type=Path), default=None, help="Write an HTML report."
-)
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None, help="Write the JSON report.")
+@click.option("--html", "html_path", type=click.Path(path_type=Path), default=None, help="Write an HTML report.")
 @click.option(
     "--thresholds",
     "thresholds_path",
@@ -231,9 +247,7 @@ def chat(obj: Ctx) -> None:
     default=None,
     help="TOML thresholds (default: eval/thresholds.toml).",
 )
-@click.option(
-    "--threshold", "overrides", multiple=True, help="Override one threshold: overall.fact_recall=0.6"
-)
+@click.option("--threshold", "overrides", multiple=True, help="Override one threshold: overall.fact_recall=0.6")
 @click.option("-k", "k", type=int, default=5, show_default=True, help="Cut-off of hit@k.")
 @click.pass_obj
 def eval_cmd(
@@ -246,8 +260,9 @@ def eval_cmd(
     k: int,
 ) -> None:
     """Run the evaluation set through the chat code path; exit 1 when a metric is below its threshold."""
-    from assistant.evaluate import evaluate
+    from assistant.evaluate import check_inputs, evaluate
 
+    check_inputs(dataset, thresholds_path, overrides)  # a bad file is reported before the index is opened
     failures = evaluate(
         obj.assistant(),
         obj.settings,
@@ -301,10 +316,17 @@ def main() -> None:
         log.debug("user error", exc_info=True)
         click.echo(f"Lỗi: {e}", err=True)
         sys.exit(2)
+    except ValidationError as e:  # settings from the environment or a preset
+        click.echo(f"Lỗi: {settings_error_line(e)}", err=True)
+        sys.exit(2)
     except (OSError, ValueError) as e:
-        logging.getLogger("assistant").exception("command failed")
+        log.error("command failed", exc_info=True, extra={"file_only": True})
         click.echo(f"Lỗi: {e}", err=True)
         sys.exit(2)
+    except Exception as e:  # a bug: one line for the user, the traceback in the log file
+        log.error("unexpected error", exc_info=True, extra={"file_only": True})
+        click.echo(f"Lỗi không mong đợi (unexpected error): {type(e).__name__}: {e}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,12 @@ def apply_overrides(thresholds: dict[str, Any], overrides: Sequence[str]) -> dic
     return thresholds
 
 
+def check_inputs(dataset: Path, thresholds_path: Path | None = None, overrides: Sequence[str] = ()) -> None:
+    """Raise ValueError with the file and line when the dataset, thresholds or overrides are malformed."""
+    runner.load_dataset(dataset)
+    apply_overrides(runner.load_thresholds(thresholds_path or DEFAULT_THRESHOLDS), overrides)
+
+
 def evaluate(
     assistant: Any,
     settings: Settings,
@@ -48,7 +54,11 @@ def evaluate(
         "dataset": str(dataset),
         "embed_backend": settings.embed_backend,
         "llm": settings.llm,
+        "llm_model": settings.llm_model if settings.llm != "extractive" else "",
         "top_k": settings.top_k,
+        "candidate_k": settings.candidate_k,
+        "fusion": settings.fusion,
+        "fusion_alpha": settings.fusion_alpha,
         "chunk_max_tokens": settings.chunk_max_tokens,
         "fingerprint": assistant.index.fingerprint,
     }

@@ -66,9 +66,7 @@ def test_abstention_exits_zero(built: Path):
 def test_index_list_shows_metadata_and_rebuild_is_idempotent(built: Path, corpus_copy: Path):
     r = run(["index", "list", "--json"], built)
     docs = {d["source"]: d["meta"] for d in json.loads(r.stdout)}
-    assert (
-        docs[GO_VAP_2010]["signer"] == "Nguyễn Hồng" and docs[BA_DINH_2025]["issuer"] == "UBND quận Ba Đình"
-    )
+    assert docs[GO_VAP_2010]["signer"] == "Nguyễn Hồng" and docs[BA_DINH_2025]["issuer"] == "UBND quận Ba Đình"
     text = run(["index", "list"], built).stdout
     assert "08/KH-UBND" in text and "Phạm Thị Diễm" in text
     again = run(["index", "build", str(corpus_copy)], built)
@@ -98,10 +96,36 @@ def test_eval_command_writes_reports_and_fails_below_threshold(built: Path, tmp_
     src = (REPO / "eval" / "datasets" / "plans.jsonl").read_text(encoding="utf-8").splitlines()
     dataset.write_text("\n".join(src[:3] + src[-3:]) + "\n", encoding="utf-8")
     report, html = tmp_path / "r.json", tmp_path / "r.html"
-    ok = run(["eval", "--dataset", str(dataset), "--report", str(report), "--html", str(html),
-              "--threshold", "overall.groundedness=0.0"], built, ASSISTANT_EMBED_BACKEND="hash")
+    ok = run(
+        [
+            "eval",
+            "--dataset",
+            str(dataset),
+            "--report",
+            str(report),
+            "--html",
+            str(html),
+            "--threshold",
+            "overall.groundedness=0.0",
+        ],
+        built,
+        ASSISTANT_EMBED_BACKEND="hash",
+    )
     data = json.loads(report.read_text(encoding="utf-8"))
     assert {"config", "summary", "items"} <= set(data) and len(data["items"]) == 6
     assert "overall" in ok.stdout and html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     bad = run(["eval", "--dataset", str(dataset), "--threshold", "overall.fact_recall=1.01"], built)
     assert bad.returncode == 1 and "overall.fact_recall" in bad.stderr
+
+
+def test_bad_settings_and_bad_files_give_one_line_not_a_traceback(tmp_path: Path) -> None:
+    bad = run(["ask", "Ai báo cáo quý?"], tmp_path / "data", ASSISTANT_TOP_K="abc", ASSISTANT_FUSION="nope")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and "ASSISTANT_TOP_K" in lines[0] and "ASSISTANT_FUSION" in lines[0]
+    dataset = tmp_path / "bad.jsonl"
+    dataset.write_text('{"id": "q1"}\n', encoding="utf-8")
+    broken = run(["eval", "--dataset", str(dataset)], tmp_path / "data")
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr
+    assert broken.stderr.strip().splitlines() == [broken.stderr.strip()] and "line 1" in broken.stderr
+    assert "Traceback" in (tmp_path / "data" / "logs" / "assistant.log").read_text(encoding="utf-8")

@@ -54,13 +54,12 @@ class Extract:
 
 def doc_label(meta: DocMeta, source: str, lang: str) -> str:
     """How an answer names a document: kind and number or title, then issuing body and date."""
-    kind = (meta.kind or "").strip()
-    kind_word = {"KẾ HOẠCH": ("Kế hoạch", "Plan"), "tin tức": ("bài", "news item")}.get(kind)
-    kw = kind_word[1 if lang == "en" else 0] if kind_word else ("văn bản" if lang == "vi" else "document")
+    kind = {"KẾ HOẠCH": "kind_plan", "tin tức": "kind_news"}.get((meta.kind or "").strip(), "kind_other")
+    kw = phrase(kind, lang)
     if meta.number:
-        name = f"{kw} số {meta.number}" if lang == "vi" else f"{kw} {meta.number}"
+        name = phrase("doc_numbered", lang, kind=kw, number=meta.number)
     elif meta.title:
-        name = f"{kw} «{meta.title}»"
+        name = phrase("doc_titled", lang, kind=kw, title=meta.title)
     else:
         name = f"{kw} {source}"
     extra = ", ".join(p for p in (meta.issuer, display_date(meta.date)) if p)
@@ -256,10 +255,7 @@ class ExtractiveAnswerer:
             start = max(ch.text.rfind("\n", 0, pos) + 1, pos - 80)
             start = ch.text.find(" ", start) + 1 if start > 0 and ch.text[start - 1] != "\n" else start
             label = doc_label(ch.meta, ch.source, lang)
-            if lang == "en":
-                text = f"According to {label}, the document was signed by {signer}. [1]"
-            else:
-                text = f"Theo {label}, văn bản do {signer} ký. [1]"
+            text = phrase("signed_by", lang, label=label, signer=signer) + " [1]"
             cite = Citation(
                 1,
                 ch.source,
@@ -315,19 +311,13 @@ class ExtractiveAnswerer:
                 c.end = _extend_list(ch.text, c.start, c.end, whole_sentences)
                 n = numbers.setdefault(ch.chunk_id, len(numbers) + 1)
                 quotes.setdefault(ch.chunk_id, []).append((c.start, c.end))
-                where = (
-                    f", mục «{ch.section}»"
-                    if ch.section and lang == "vi"
-                    else (f", section «{ch.section}»" if ch.section else "")
-                )
+                where = phrase("section", lang, section=ch.section) if ch.section else ""
                 if first:
                     lead = phrase("according_to", lang, label=doc_label(ch.meta, ch.source, lang) + where)
                 else:
                     if ch.section == last_section:
                         where = ""
-                    lead = ("Cũng theo văn bản này" if lang == "vi" else "The same document") + (
-                        f"{where}:" if where else ":"
-                    )
+                    lead = phrase("same_document", lang, where=where)
                 last_section = ch.section
                 lines.append(f"{lead} {_quote(ch.text[c.start : c.end])} [{n}]")
                 first = False

@@ -99,9 +99,7 @@ class GenerativeAnswerer:
     def __init__(self, llm: LLM) -> None:
         self.llm = llm
 
-    def answer(
-        self, question: str, hits: Sequence[Retrieved], lang: str, fallback: Extract
-    ) -> GenerativeResult:
+    def answer(self, question: str, hits: Sequence[Retrieved], lang: str, fallback: Extract) -> GenerativeResult:
         """One complete answer (non-streaming request)."""
         if not hits:
             return self._fallback(fallback, mode="extractive")
@@ -185,7 +183,7 @@ def _history_lines(history: Sequence[Any]) -> str:
             continue
         content = " ".join(str(h.get("content") or "").split())[:_HISTORY_CHARS]
         if content:
-            lines.append(f"{'Người dùng' if h['role'] == 'user' else 'Trợ lý'}: {content}")
+            lines.append(f"{phrase('speaker_' + h['role'])}: {content}")
     return "\n".join(lines)
 
 

@@ -22,12 +22,14 @@ SUPPORT_MIN_OVERLAP = 0.9
 GROUNDED_MIN_COVERAGE = 0.8
 
 # Metric names, in display order. `abstained` applies to unanswerable items only,
-# `groundedness` to every answer that did not abstain, the others to answerable items.
+# `groundedness` to every answer that did not abstain, `document_recall` to items answered by several
+# documents, the others to answerable items.
 METRICS = (
     "evidence_hit_at_k",
     "reciprocal_rank",
     "citation_support",
     "citation_precision",
+    "document_recall",
     "fact_recall",
     "answered",
     "abstained",
@@ -39,9 +41,7 @@ _MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])*"
 # A sentence ends at . ! ? (with any citation markers that follow) before whitespace/end.
 # A period after a Roman numeral or a small number ("II. NỘI DUNG", "mục 2. Công tác") numbers a
 # heading; it does not end a sentence.
-_HEADING_NO = "".join(
-    f"(?<![\\s«›(]{n})(?<!^{n})" for n in ("[IVXLC]", "[IVXLC]{2}", "[IVXLC]{3}", "\\d", "\\d\\d")
-)
+_HEADING_NO = "".join(f"(?<![\\s«›(]{n})(?<!^{n})" for n in ("[IVXLC]", "[IVXLC]{2}", "[IVXLC]{3}", "\\d", "\\d\\d"))
 _SENTENCE_END = re.compile(_HEADING_NO + r"[.!?]+" + _MARKERS + r"(?=\s|$)")
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _ONLY_MARKERS = re.compile(r"^" + _MARKERS + r"\s*$")
@@ -120,6 +120,18 @@ def citation_precision(cited_sources: Sequence[str], gold_docs: Sequence[str]) -
         return 0.0
     gold = set(gold_docs)
     return sum(1 for s in cited_sources if s in gold) / len(cited_sources)
+
+
+def document_recall(cited_sources: Sequence[str], gold_docs: Sequence[str]) -> float:
+    """Share of the gold documents that at least one citation comes from (does the answer say what each says?).
+
+    >>> document_recall(["a.txt", "a.txt"], ["a.txt", "b.txt"])
+    0.5
+    """
+    if not gold_docs:
+        return 1.0
+    cited = set(cited_sources)
+    return sum(1 for d in set(gold_docs) if d in cited) / len(set(gold_docs))
 
 
 def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float:

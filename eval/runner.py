@@ -118,6 +118,8 @@ def score_item(item: Mapping[str, Any], response: Mapping[str, Any], k: int) -> 
         out["reciprocal_rank"] = metrics.reciprocal_rank(retrieved, item["evidence"])
         out["citation_support"] = metrics.citation_support(cited_texts, item["evidence"])
         out["citation_precision"] = metrics.citation_precision(cited_sources, item["docs"])
+        if len(set(item["docs"])) > 1:  # answered by several documents: the answer must cite each
+            out["document_recall"] = metrics.document_recall(cited_sources, item["docs"])
         out["fact_recall"] = metrics.fact_recall(answer, item["facts"])
         out["answered"] = metrics.answered(abstained)
     else:
@@ -217,6 +219,7 @@ COLUMNS = (
     ("MRR", "reciprocal_rank"),
     ("cit.support", "citation_support"),
     ("cit.precision", "citation_precision"),
+    ("doc recall", "document_recall"),
     ("fact recall", "fact_recall"),
     ("answered", "answered"),
     ("abstained", "abstained"),

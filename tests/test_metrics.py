@@ -51,6 +51,13 @@ def test_citation_support_contained_and_near_boundary() -> None:
     assert m.citation_support([PASSAGE_NV], [evidence]) == 0.0
 
 
+def test_document_recall() -> None:
+    assert m.document_recall(["a.txt", "a.txt"], ["a.txt", "b.txt"]) == 0.5  # one plan quoted twice
+    assert m.document_recall(["b.txt", "a.txt", ""], ["a.txt", "b.txt"]) == 1.0
+    assert m.document_recall([], ["a.txt", "b.txt"]) == 0.0
+    assert m.document_recall(["x.txt"], []) == 1.0
+
+
 def test_citation_precision() -> None:
     assert m.citation_precision(["a.txt", "b.txt"], ["a.txt"]) == 0.5
     assert m.citation_precision(["a.txt"], ["a.txt", "b.txt"]) == 1.0
@@ -124,9 +131,7 @@ def test_groundedness_invalid_number_fails_sentence() -> None:
 
 
 def test_groundedness_no_citation_fails_and_unsupported_content_fails() -> None:
-    score, details = m.sentence_groundedness(
-        "Phòng Nội vụ là đầu mối. Ngân sách 5 tỷ đồng [1].", {1: PASSAGE_NV}
-    )
+    score, details = m.sentence_groundedness("Phòng Nội vụ là đầu mối. Ngân sách 5 tỷ đồng [1].", {1: PASSAGE_NV})
     assert score == 0.0
     assert [d["reason"] for d in details] == ["no citation", "content not in cited passages"]
 

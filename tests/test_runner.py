@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -151,8 +152,7 @@ def test_invalid_citation_and_failing_ask_are_failures() -> None:
     ("line", "message"),
     [
         (
-            '{"id": "x", "kind": "fact", "turns": ["q"], "docs": ["a"], "evidence": ["e"], "facts": [], '
-            '"extra": 1}',
+            '{"id": "x", "kind": "fact", "turns": ["q"], "docs": ["a"], "evidence": ["e"], "facts": [], "extra": 1}',
             "unknown",
         ),
         ('{"id": "x", "kind": "fact", "turns": "q", "docs": ["a"], "evidence": ["e"], "facts": []}', "turns"),
@@ -289,7 +289,20 @@ def test_failing_items_selection(report: dict[str, Any]) -> None:
 
 
 def test_check_thresholds_shows_enough_digits() -> None:
-    failures = check_thresholds(
-        {"overall": {"reciprocal_rank": 0.3999}}, {"overall": {"reciprocal_rank": 0.4}}
-    )
+    failures = check_thresholds({"overall": {"reciprocal_rank": 0.3999}}, {"overall": {"reciprocal_rank": 0.4}})
     assert failures == ["overall.reciprocal_rank 0.3999 < 0.4000"]
+
+
+def test_a_multi_document_answer_quoting_one_plan_scores_half_document_recall() -> None:
+    item = next(i for i in load_dataset(DATASET) if i["id"] == "q039")  # quarterly reports: Ba Đình and Gò Vấp
+    one, other = item["docs"][:2]
+
+    def ask_citing(*sources: str) -> Callable[[list[str]], dict[str, Any]]:
+        cits = [{"n": n, "source": s, "text": item["evidence"][0]} for n, s in enumerate(sources, start=1)]
+        answer = " ".join(f"Phòng Nội vụ tổng hợp [{c['n']}]." for c in cits)
+        return lambda turns: {"answer": answer, "abstained": False, "citations": cits, "retrieved": cits}
+
+    assert run([item], ask_citing(one, one))["items"][0]["metrics"]["document_recall"] == 0.5
+    assert run([item], ask_citing(one, other))["items"][0]["metrics"]["document_recall"] == 1.0
+    single = next(i for i in load_dataset(DATASET) if len(i["docs"]) == 1)
+    assert run([single], ask_citing(single["docs"][0]))["items"][0]["metrics"]["document_recall"] is None

@@ -298,3 +298,39 @@ def test_chat_endpoint_streams_html_answers_and_short_errors(base: str) -> None:
     _, chat = chat_api.predict("   ", [], [], [], None, None, api_name="/ask")
     text = chat[-1]["content"][0]["text"]
     assert 'class="tl-error"' in text and "Traceback" not in text
+
+
+def _cited_cards(bot_html: str) -> list[tuple[int, str, str, str]]:
+    """(n, file name, heading path, passage text without spaces) of each cited source card of a chat answer."""
+    import html as html_lib
+
+    def text(fragment: str) -> str:
+        return html_lib.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+    def field(card: str, pattern: str) -> str:
+        m = re.search(pattern, card, flags=re.S)
+        return text(m.group(1)) if m else ""
+
+    sources = bot_html.split('<div class="tl-sources">', 1)[1].split('<details class="tl-related">', 1)[0]
+    cards = []
+    for card in sources.split('<div class="tl-card" id=')[1:]:
+        n = int(field(card, r'<span class="tl-num">(.*?)</span>').strip("[]"))
+        passage = "".join(field(card, r'<div class="tl-passage">(.*)</div></div>').split())
+        cards.append(
+            (
+                n,
+                field(card, r'<span class="tl-file">(.*?)</span>'),
+                field(card, r'<div class="tl-section">(.*?)</div>'),
+                passage,
+            )
+        )
+    return cards
+
+
+@pytest.mark.parametrize("question", [QUARTERLY, "Ai ky ke hoach dan van chinh quyen quan Ba Dinh 2025?"])
+def test_gradio_client_and_http_api_give_the_same_citations(base: str, client: httpx.Client, question: str) -> None:
+    api = client.post("/api/ask", json={"question": question}).json()
+    _, chat = Client(base, verbose=False).predict(question, [], [], [], None, None, api_name="/ask")
+    cards = _cited_cards(chat[-1]["content"][0]["text"])
+    expected = [(c["n"], c["source"], c["section"], "".join(c["text"].split())) for c in api["citations"]]
+    assert expected and cards == expected

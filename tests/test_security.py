@@ -215,7 +215,11 @@ def test_page_works_offline_and_escapes_everything(blocked_server: dict[str, Any
 
 
 def test_logs_and_feedback_never_hold_secrets(blocked_server: dict[str, Any]) -> None:
-    """Runs after the others in this module: everything they wrote is searched for the secrets."""
+    """An answer that tries the LLM and a feedback line, then everything the server wrote is searched."""
+    url, auth = blocked_server["url"], {"Authorization": f"Bearer {TOKEN}"}
+    body = httpx.post(url + "api/ask", json={"question": QUARTERLY}, headers=auth, timeout=60).json()
+    vote = {"question": body["question"], "answer": body["answer"], "vote": "up", "comment": f"token {TOKEN[:4]}"}
+    assert httpx.post(url + "api/feedback", json=vote, headers=auth, timeout=60).status_code == 200
     data: Path = blocked_server["data"]
     written = [p for p in data.rglob("*") if p.is_file() and p.suffix in (".log", ".jsonl", ".json", ".txt")]
     logs = [p for p in written if p.suffix == ".log"]

@@ -56,7 +56,7 @@ def doc_label(meta: DocMeta, source: str, lang: str) -> str:
     """How an answer names a document: kind and number or title, then issuing body and date."""
     kind = {"KẾ HOẠCH": "kind_plan", "tin tức": "kind_news"}.get((meta.kind or "").strip(), "kind_other")
     kw = phrase(kind, lang)
-    if meta.number:
+    if meta.number and kind != "kind_news":  # a news item's number is the document it reports on
         name = phrase("doc_numbered", lang, kind=kw, number=meta.number)
     elif meta.title:
         name = phrase("doc_titled", lang, kind=kw, title=meta.title)

@@ -5,11 +5,13 @@ Two shapes are recognised:
   MINH / ỦY BAN NHÂN DÂN QUẬN GÒ VẤP": the superior body first, the issuer second), "Số: 08/KH-UBND",
   the dateline "Gò Vấp, ngày 09 tháng 02 năm 2010", the kind in capitals ("KẾ HOẠCH") followed by the
   title, and a signature block ending with the signer's name;
-- a news item: headline, "Ngày đăng 29/05/2018" or "(21:41 07/03/2018)", body, byline. It has no number
-  and no signer (the byline names a reporter, not a signatory). Its issuer is the first body named in
+- a news item: headline, "Ngày đăng 29/05/2018" or "(21:41 07/03/2018)", body, byline. It has no
+  signer (the byline names a reporter, not a signatory). Its issuer is the first body named in
   the text (the one whose plan or meeting is reported: "UBND quận Ba Đình" for a report on Ba Đình's
   plan 34/KH-UBND, "Thành ủy Hà Nội" for one on its notice 1186-TB/TU), so that filtering by issuer
-  finds the news about that body; its place is that body's locality.
+  finds the news about that body; its place is that body's locality. Its number is that of the
+  document its lead announces ("Thành ủy Hà Nội vừa có Văn bản số 1186-TB/TU thông báo…"); documents
+  merely cited further on ("theo Kết luận số 22-KL/TW") are not the item's subject.
 
 A field that the text does not state stays empty rather than guessed. Fields are normalised
 (`index.normalize.normalize`) so that "Thành uỷ" and "Thành ủy" filter alike.
@@ -31,11 +33,14 @@ _KINDS = (
 )
 # The kind in capitals on its own line, or inline right after the dateline (one-line PDF extraction).
 _KIND = re.compile(rf"(?:^|\bnăm \d{{4}} )({_KINDS})(?=\s|$)", re.M)
-_NEWS_DATE = re.compile(
-    r"Ngày đăng:?\s*(\d{1,2})/(\d{1,2})/(\d{4})|\(\d{1,2}:\d{2}\s+(\d{1,2})/(\d{1,2})/(\d{4})\)"
-)
+_NEWS_DATE = re.compile(r"Ngày đăng:?\s*(\d{1,2})/(\d{1,2})/(\d{4})|\(\d{1,2}:\d{2}\s+(\d{1,2})/(\d{1,2})/(\d{4})\)")
 _DATELINE = re.compile(r"([^\n,]{2,60}),\s*ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})?\s*năm\s*(\d{4})", re.I)
 _NUMBER = re.compile(r"\bSố\s*:\s*([^\n]{0,40})")
+_ANNOUNCED = re.compile(
+    r"\bvừa (?:có|ban hành|ra|gửi)\s+(?:văn bản|thông báo|kế hoạch|kết luận|chỉ thị|nghị quyết|quyết định"
+    r"|công văn|hướng dẫn)\s+số\s+(\d+[\w./-]*[/-][\w./-]*\w)",
+    re.I,
+)
 _LEVELS = r"thành phố|tp\.?|tỉnh|quận|huyện|thị xã|phường|xã|thị trấn"
 _UBND = re.compile(rf"\b(?:ubnd|ủy ban nhân dân|hđnd|hội đồng nhân dân)\s+({_LEVELS})\s+", re.I)
 _PARTY = re.compile(rf"\b(thành ủy|tỉnh ủy|quận ủy|huyện ủy|thị ủy|đảng ủy(?:\s+(?:{_LEVELS}))?)\s+", re.I)
@@ -262,4 +267,13 @@ def _news_meta(norm: str, lines: list[str], news_m: re.Match[str]) -> DocMeta:
         title = ""
     orgs = _orgs(norm)
     issuer, place = (orgs[0][2], orgs[0][3]) if orgs else ("", "")
-    return DocMeta(title=title, issuer=issuer, date=_iso(year, month, day), place=place, kind="tin tức")
+    lead = next((ln for ln in lines[1:] if len(ln) > 60), "")  # the first paragraph after the headline
+    announced = _ANNOUNCED.search(lead)
+    return DocMeta(
+        title=title,
+        issuer=issuer,
+        number=announced.group(1) if announced else "",
+        date=_iso(year, month, day),
+        place=place,
+        kind="tin tức",
+    )

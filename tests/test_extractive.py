@@ -66,6 +66,6 @@ def test_document_labels_golden() -> None:
     plan = DocMeta(kind="KẾ HOẠCH", number="08/KH-UBND", issuer="UBND quận Gò Vấp", date="2010-02-09")
     assert doc_label(plan, "002.txt", "vi") == "Kế hoạch số 08/KH-UBND (UBND quận Gò Vấp, 09/02/2010)"
     assert doc_label(plan, "002.txt", "en") == "Plan 08/KH-UBND (UBND quận Gò Vấp, 09/02/2010)"
-    news = DocMeta(kind="tin tức", title="Dân vận chính quyền", date="2018-05")
+    news = DocMeta(kind="tin tức", title="Dân vận chính quyền", date="2018-05", number="1186-TB/TU")
     assert doc_label(news, "001.txt", "vi") == "bài «Dân vận chính quyền» (05/2018)"
     assert doc_label(DocMeta(), "x.txt", "en") == "document x.txt"

@@ -52,7 +52,7 @@ EXPECTED = {
     "004": DocMeta(
         title="Nâng cao hiệu quả công tác dân vận xây dựng chính quyền trong sạch, vững mạnh",
         issuer="Thành ủy Hà Nội",
-        number="",  # 1186-TB/TU is the notice the news reports, not the news item's number
+        number="1186-TB/TU",  # the notice the item's lead announces ("vừa có Văn bản số 1186-TB/TU")
         date="2018-03-07",
         place="Hà Nội",
         kind="tin tức",
@@ -173,9 +173,7 @@ def test_one_line_pdf_header() -> None:
 
 
 def test_place_names_that_look_like_body_words() -> None:
-    text = (
-        "Phường Thành Công ra mắt mô hình\nNgày đăng 02/01/2024\n\nUBND phường Thành Công tổ chức hội nghị."
-    )
+    text = "Phường Thành Công ra mắt mô hình\nNgày đăng 02/01/2024\n\nUBND phường Thành Công tổ chức hội nghị."
     assert extract_metadata(text, "tin.html").issuer == "UBND phường Thành Công"
 
 

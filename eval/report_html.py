@@ -70,9 +70,7 @@ def _summary_table(summary: Mapping[str, Any]) -> str:
     head = "".join(f"<th>{_e(label)}</th>" for label, _ in COLUMNS)
     rows = [*summary.get("kinds", {}).items(), ("overall", summary.get("overall", {}))]
     body = "".join(
-        f"<tr><td>{_e(name)}</td>"
-        + "".join(f"<td>{_e(_fmt(k, row.get(k)))}</td>" for _, k in COLUMNS)
-        + "</tr>"
+        f"<tr><td>{_e(name)}</td>" + "".join(f"<td>{_e(_fmt(k, row.get(k)))}</td>" for _, k in COLUMNS) + "</tr>"
         for name, row in rows
     )
     return f"<table><tr><th>kind</th>{head}</tr>{body}</table>"
@@ -83,8 +81,7 @@ def _bar_chart(name: str, row: Mapping[str, Any]) -> str:
     width = len(CHART_METRICS) * (bar_w + gap) + gap
     parts = [
         f'<svg width="{width}" height="{height + 60}" role="img" aria-label="{_e(name)}">',
-        f'<text x="{gap}" y="14" font-size="13" font-weight="bold">'
-        f"{_e(name)} (n={_e(row.get('n', ''))})</text>",
+        f'<text x="{gap}" y="14" font-size="13" font-weight="bold">{_e(name)} (n={_e(row.get("n", ""))})</text>',
         f'<line x1="0" y1="{top + height}" x2="{width}" y2="{top + height}" stroke="#999"/>',
     ]
     for i, (label, key) in enumerate(CHART_METRICS):
@@ -96,9 +93,7 @@ def _bar_chart(name: str, row: Mapping[str, Any]) -> str:
                 f'<rect x="{x}" y="{top + height - h:.1f}" width="{bar_w}" height="{h:.1f}" fill="#4a7ab5">'
                 f"<title>{_e(label)}: {float(value):.2f}</title></rect>"
             )
-            parts.append(
-                f'<text x="{x}" y="{top + height - h - 3:.1f}" font-size="10">{float(value):.2f}</text>'
-            )
+            parts.append(f'<text x="{x}" y="{top + height - h - 3:.1f}" font-size="10">{float(value):.2f}</text>')
         parts.append(
             f'<text x="{x}" y="{top + height + 14}" font-size="9" '
             f'transform="rotate(30 {x} {top + height + 14})">{_e(label)}</text>'
@@ -120,9 +115,7 @@ def _passages(citations: Iterable[Mapping[str, Any]]) -> str:
 def _item(item: Mapping[str, Any]) -> str:
     turns = item.get("turns") or [item.get("question", "")]
     earlier = "".join(f"<li>{_e(t)}</li>" for t in turns[:-1])
-    metrics = ", ".join(
-        f"{_e(k)}={_e(_fmt(k, v))}" for k, v in item.get("metrics", {}).items() if v is not None
-    )
+    metrics = ", ".join(f"{_e(k)}={_e(_fmt(k, v))}" for k, v in item.get("metrics", {}).items() if v is not None)
     expected = "; ".join(" | ".join(group) for group in item.get("facts", []))
     error = f"<p class='bad'>error: {_e(item['error'])}</p>" if item.get("error") else ""
     return (

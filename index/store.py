@@ -32,6 +32,7 @@ from index.types import Chunk, Filters
 log = logging.getLogger(__name__)
 
 COLLECTION = "chunks"
+_ADD_BATCH = 1000
 
 
 class LlamaIndexEmbedding(BaseEmbedding):
@@ -115,14 +116,20 @@ class DenseStore:
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
 
     def add(self, chunks: Sequence[Chunk], vectors: np.ndarray, texts: Sequence[str]) -> None:
-        """Store chunks with precomputed vectors; `texts` is what was embedded (normalised text)."""
-        nodes: list[BaseNode] = []
-        for c, v, t in zip(chunks, vectors, texts, strict=True):
-            node = TextNode(id_=c.chunk_id, text=t, embedding=v.tolist(), metadata=_chunk_metadata(c))
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=c.doc_id)
-            nodes.append(node)
-        for i in range(0, len(nodes), 1000):
-            batch = nodes[i : i + 1000]
+        """Store chunks with precomputed vectors; `texts` is what was embedded (normalised text).
+
+        Nodes are built a batch at a time: a node holds its vector as a Python list (~30 bytes a float),
+        so building all of them first cost gigabytes at 100k chunks.
+        """
+        if not (len(chunks) == len(vectors) == len(texts)):
+            raise ValueError(f"{len(chunks)} chunks, {len(vectors)} vectors, {len(texts)} texts")
+        for i in range(0, len(chunks), _ADD_BATCH):
+            batch: list[BaseNode] = []
+            part = slice(i, i + _ADD_BATCH)
+            for c, v, t in zip(chunks[part], vectors[part], texts[part], strict=True):
+                node = TextNode(id_=c.chunk_id, text=t, embedding=v.tolist(), metadata=_chunk_metadata(c))
+                node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=c.doc_id)
+                batch.append(node)
             # Ids are positional (doc#n): after an interrupted ingest a stale vector may hold an id we
             # write again, and Chroma's add keeps the old one. Delete first so the new vector wins.
             self.collection.delete(ids=[n.node_id for n in batch])

@@ -3,15 +3,21 @@
 No stemming, no stopwords, one-letter syllables kept ("ở", "ý"): Vietnamese words are syllables, and
 the folded copies let questions typed without accents match. Our own file records the tokenizer, so a
 reload can never silently fall back to other settings (llama-index's BM25 `persist()` forgets them).
+
+Each chunk's term counts are kept next to the bm25s matrix (`TermCounts`, one sparse row per chunk), so
+a re-index tokenises only new chunks: the matrix is recomputed from the counts with numpy, with the same
+scores bm25s's own `index()` gives for the same token lists.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,6 +27,8 @@ from index.normalize import NORMALISER_VERSION, fold_tokens, tokenize
 log = logging.getLogger(__name__)
 
 TOKENIZER_ID = f"syllables+folded/normaliser-{NORMALISER_VERSION}"
+COUNTS = "counts.npz"
+_BLOCK = 1 << 22  # entries scored at a time: bounds the float64 temporaries to ~100 MB
 
 
 def bm25_tokens(text: str) -> list[str]:
@@ -30,8 +38,129 @@ def bm25_tokens(text: str) -> list[str]:
     return toks + folded
 
 
+@dataclass
+class TermCounts:
+    """Term counts of each chunk as sparse rows (CSR): row i holds `terms[indptr[i]:indptr[i+1]]` with
+    their counts `tf[...]`; term ids index `vocab`. A chunk without terms counts the empty term once, as
+    bm25s does."""
+
+    vocab: list[str]
+    indptr: np.ndarray  # int64, rows + 1
+    terms: np.ndarray  # int32
+    tf: np.ndarray  # unsigned counts
+
+    @classmethod
+    def empty(cls, vocab: Sequence[str] = ()) -> TermCounts:
+        """No rows."""
+        return cls(list(vocab), np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.uint16))
+
+    @classmethod
+    def from_tokens(cls, token_lists: Iterable[Sequence[str]], vocab: Sequence[str] = ()) -> TermCounts:
+        """Count each list; `vocab` is extended (its existing ids are kept)."""
+        words = list(vocab)
+        ids = {w: i for i, w in enumerate(words)}
+        indptr, terms, tf = [0], [], []
+        for toks in token_lists:
+            for t, n in Counter(toks or [""]).items():
+                i = ids.get(t)
+                if i is None:
+                    i = ids[t] = len(words)
+                    words.append(t)
+                terms.append(i)
+                tf.append(n)
+            indptr.append(len(terms))
+        counts = np.asarray(tf, dtype=np.int64)
+        return cls(
+            words,
+            np.asarray(indptr, dtype=np.int64),
+            np.asarray(terms, dtype=np.int32),
+            counts.astype(np.min_scalar_type(int(counts.max(initial=0)))),
+        )
+
+    @property
+    def rows(self) -> int:
+        """Number of chunks."""
+        return len(self.indptr) - 1
+
+    def row(self, i: int) -> dict[str, int]:
+        """Term -> count of one chunk."""
+        a, b = self.indptr[i], self.indptr[i + 1]
+        return {self.vocab[t]: int(n) for t, n in zip(self.terms[a:b], self.tf[a:b], strict=True)}
+
+    def extended(self, other: TermCounts) -> TermCounts:
+        """These rows followed by `other`'s, in one vocabulary (ours first)."""
+        ids = {w: i for i, w in enumerate(self.vocab)}
+        vocab = list(self.vocab)
+        for w in other.vocab:
+            if w not in ids:
+                ids[w] = len(vocab)
+                vocab.append(w)
+        remap = np.asarray([ids[w] for w in other.vocab], dtype=np.int32)
+        tf_type = np.promote_types(self.tf.dtype, other.tf.dtype)
+        return TermCounts(
+            vocab,
+            np.concatenate([self.indptr, other.indptr[1:] + self.indptr[-1]]),
+            np.concatenate([self.terms, remap[other.terms] if len(remap) else other.terms]),
+            np.concatenate([self.tf.astype(tf_type), other.tf.astype(tf_type)]),
+        )
+
+    def select(self, rows: np.ndarray) -> TermCounts:
+        """The given rows, in that order, with terms no row uses dropped from the vocabulary."""
+        rows = np.asarray(rows, dtype=np.int64)
+        lengths = (self.indptr[1:] - self.indptr[:-1])[rows]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        gather = np.repeat(self.indptr[rows] - indptr[:-1], lengths) + np.arange(indptr[-1], dtype=np.int64)
+        terms, tf = self.terms[gather], self.tf[gather]
+        used = np.bincount(terms, minlength=len(self.vocab)) > 0
+        remap = (np.cumsum(used) - 1).astype(np.int32)
+        vocab = [w for w, u in zip(self.vocab, used, strict=True) if u]
+        return TermCounts(vocab, indptr, remap[terms], tf)
+
+    def save(self, path: Path) -> None:
+        """Write as one uncompressed .npz (vocabulary included)."""
+        with open(path, "wb") as f:
+            np.savez(f, indptr=self.indptr, terms=self.terms, tf=self.tf, vocab=np.asarray("\n".join(self.vocab)))
+
+    @classmethod
+    def load(cls, path: Path) -> TermCounts:
+        """Read what `save` wrote."""
+        with np.load(path, allow_pickle=False) as z:
+            text = str(z["vocab"])
+            return cls(text.split("\n") if text or z["terms"].size else [], z["indptr"], z["terms"], z["tf"])
+
+
+def _scores_model(counts: TermCounts, k1: float, b: float) -> Any:
+    """A bm25s model (Lucene BM25) over `counts`, scored as bm25s's `index()` scores the same tokens."""
+    import bm25s
+    from scipy.sparse import csr_matrix
+
+    n, n_vocab = counts.rows, len(counts.vocab)
+    lengths = counts.indptr[1:] - counts.indptr[:-1]
+    doc_of = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    doc_len = np.bincount(doc_of, weights=counts.tf, minlength=n).astype(np.int64)
+    avg_len = doc_len.mean()
+    df = np.bincount(counts.terms, minlength=n_vocab)
+    values, where = np.unique(df, return_inverse=True)
+    # math.log per distinct df, as bm25s computes it, so that the float32 idf is bit for bit the same.
+    idf = np.asarray([math.log(1 + (n - int(d) + 0.5) / (int(d) + 0.5)) for d in values])[where].astype(np.float32)
+    data = np.empty(len(counts.terms), dtype=np.float32)
+    for a in range(0, len(data), _BLOCK):
+        z = slice(a, a + _BLOCK)
+        tf = counts.tf[z].astype(np.float64)
+        tfc = tf / (k1 * ((1 - b) + b * doc_len[doc_of[z]] / avg_len) + tf)
+        data[z] = idf[counts.terms[z]].astype(np.float64) * tfc
+    csc = csr_matrix((data, counts.terms, counts.indptr), shape=(n, n_vocab)).tocsc()
+    model = bm25s.BM25(k1=k1, b=b)
+    model.scores = {"data": csc.data, "indices": csc.indices, "indptr": csc.indptr, "num_docs": n}
+    model.vocab_dict = {w: i for i, w in enumerate(counts.vocab)}
+    model.unique_token_ids_set = set(model.vocab_dict.values())
+    model.nonoccurrence_array = None
+    return model
+
+
 class BM25Index:
-    """An immutable BM25 index over chunk ids; rebuild or load, then search."""
+    """An immutable BM25 index over chunk ids; build, load, then search."""
 
     def __init__(
         self,
@@ -40,30 +169,55 @@ class BM25Index:
         k1: float = 1.2,
         b: float = 0.75,
         df: dict[str, int] | None = None,
+        counts: TermCounts | None = None,
+        extra: dict[str, Any] | None = None,
+        folder: Path | None = None,
     ):
         self.chunk_ids = list(chunk_ids)
         self.df = df or {}
         self._pos = {cid: i for i, cid in enumerate(self.chunk_ids)}
         self._model = model
         self.k1, self.b = k1, b
+        self._counts = counts
+        self.extra = dict(extra or {})  # what the pipeline records with the index (generation, offsets...)
+        self.folder = folder
 
     @classmethod
-    def build(
-        cls, chunk_ids: Sequence[str], texts: Sequence[str], k1: float = 1.2, b: float = 0.75
-    ) -> BM25Index:
+    def build(cls, chunk_ids: Sequence[str], texts: Sequence[str], k1: float = 1.2, b: float = 0.75) -> BM25Index:
         """Index `texts` (one per chunk id)."""
-        import bm25s
+        return cls.from_counts(chunk_ids, TermCounts.from_tokens(bm25_tokens(t) for t in texts), k1, b)
 
+    @classmethod
+    def from_counts(cls, chunk_ids: Sequence[str], counts: TermCounts, k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        """Index chunks from their term counts (row i is chunk_ids[i])."""
+        if counts.rows != len(chunk_ids):
+            raise ValueError(f"{counts.rows} count rows for {len(chunk_ids)} chunks")
         if not chunk_ids:
-            return cls([], None, k1, b)
-        model = bm25s.BM25(k1=k1, b=b)
-        corpus = [bm25_tokens(t) or [""] for t in texts]
-        model.index(corpus, show_progress=False)
-        df: dict[str, int] = {}
-        for toks in corpus:
-            for t in set(toks):
-                df[t] = df.get(t, 0) + 1
-        return cls(chunk_ids, model, k1, b, df)
+            return cls([], None, k1, b, counts=counts)
+        df = np.bincount(counts.terms, minlength=len(counts.vocab))
+        if (df == 0).any():  # terms of dropped rows: not part of this index
+            counts = counts.select(np.arange(counts.rows))
+            df = np.bincount(counts.terms, minlength=len(counts.vocab))
+        return cls(
+            chunk_ids, _scores_model(counts, k1, b), k1, b, dict(zip(counts.vocab, df.tolist(), strict=True)), counts
+        )
+
+    def position(self, chunk_id: str) -> int | None:
+        """Row of a chunk, or None."""
+        return self._pos.get(chunk_id)
+
+    def counts(self) -> TermCounts | None:
+        """Per-chunk term counts (read from disk on first use); None for an index saved without them."""
+        if self._counts is None and self.folder is not None and (self.folder / COUNTS).is_file():
+            try:
+                self._counts = TermCounts.load(self.folder / COUNTS)
+            except (OSError, ValueError, KeyError) as e:
+                log.warning("BM25 term counts unreadable (%s): every chunk will be tokenised again", e)
+                return None
+            if self._counts.rows != len(self.chunk_ids):
+                log.warning("BM25 term counts do not match the index: every chunk will be tokenised again")
+                self._counts = None
+        return self._counts
 
     def idf(self, term: str) -> float:
         """BM25 inverse document frequency of an index term (unknown terms get the highest value)."""
@@ -93,31 +247,42 @@ class BM25Index:
         return [(self.chunk_ids[i], float(scores[i])) for i in top]
 
     def save(self, folder: Path) -> None:
-        """Write the index to `folder` (replaced as a whole by the caller)."""
+        """Write the index (and the term counts, when known) to `folder` (replaced as a whole by the caller)."""
+        import orjson
+
         folder.mkdir(parents=True, exist_ok=True)
         if self._model is not None:
             self._model.save(str(folder / "bm25s"), show_progress=False)  # type: ignore[attr-defined]
+        if self._counts is not None:
+            self._counts.save(folder / COUNTS)
         meta = {
             "tokenizer": TOKENIZER_ID,
             "k1": self.k1,
             "b": self.b,
             "chunk_ids": self.chunk_ids,
             "df": self.df,
+            **self.extra,
         }
-        (folder / "bm25.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        (folder / "bm25.json").write_bytes(orjson.dumps(meta))
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
-        """Read an index written by `save`; a different tokenizer is an error, not a silent default."""
+        """Read an index written by `save`; a different tokenizer is an error, not a silent default.
+
+        The score matrix is memory-mapped (shared by processes, paged in as queries touch it); the term
+        counts are read only when a re-index needs them.
+        """
         import bm25s
+        import orjson
 
         try:
-            meta = json.loads((folder / "bm25.json").read_text(encoding="utf-8"))
+            meta = orjson.loads((folder / "bm25.json").read_bytes())
         except (OSError, ValueError) as e:
             raise IndexDamagedError(f"BM25 index unreadable in {folder}: {e}") from e
         if meta.get("tokenizer") != TOKENIZER_ID:
             raise IndexDamagedError("BM25 index was built with another tokenizer; rebuild the index.")
         model = None
         if meta["chunk_ids"]:
-            model = bm25s.BM25.load(str(folder / "bm25s"), show_progress=False, verbosity=0)
-        return cls(meta["chunk_ids"], model, meta["k1"], meta["b"], meta.get("df", {}))
+            model = bm25s.BM25.load(str(folder / "bm25s"), show_progress=False, verbosity=0, mmap=True)
+        extra = {k: v for k, v in meta.items() if k not in ("tokenizer", "k1", "b", "chunk_ids", "df")}
+        return cls(meta["chunk_ids"], model, meta["k1"], meta["b"], meta.get("df", {}), extra=extra, folder=folder)

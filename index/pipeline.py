@@ -4,8 +4,18 @@ Files on disk under `index_dir`:
 - manifest.json: fingerprint of every setting that changes vectors, and per document its content hash,
   metadata and chunk ids. Written last, atomically, after the stores commit, so a crash mid-ingest
   leaves the previous manifest and the next `sync` repairs the stores against it.
-- chunks.jsonl: every chunk (display text, offsets, section, metadata).
-- bm25/: the lexical index. chroma/: the local vector store (unless a Chroma server is used).
+- chunks.jsonl: every chunk (display text, offsets, section, metadata), one line each, sorted by
+  (document, ordinal).
+- bm25/: replaced as a whole (one rename) by every write: the lexical index (bm25s score matrix), each
+  chunk's term counts, the accent model's counts, the byte offsets of chunks.jsonl's lines, and a record
+  of the write (a random generation, chunks.jsonl's size and CRC-32). chroma/: the local vector store
+  (unless a Chroma server is used).
+
+The manifest carries the generation of the write that produced it. When manifest, bm25/ and chunks.jsonl
+are of one write (generation and size match), opening reads no chunk: `chunks()` is a mapping that
+parses a chunk when asked, and a re-index tokenises and serialises only the new chunks (it checks the
+CRC first). Anything else (an index of an earlier version, a crash between the renames) is read in
+full and rebuilt once, as before.
 
 A file that cannot be parsed raises `IndexDamagedError` with the fix-it command, never a library error.
 """
@@ -17,14 +27,19 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.accents import AccentRestorer
-from index.bm25 import TOKENIZER_ID, BM25Index
+import numpy as np
+import orjson
+
+from index.accents import AccentCounts, AccentRestorer
+from index.bm25 import TOKENIZER_ID, BM25Index, TermCounts, bm25_tokens
 from index.chunking import CHUNKER_VERSION, chunk_document
+from index.chunkstore import ChunkStore, ChunkWriter, file_crc32, read_all
 from index.clean import CLEANER_VERSION, clean
 from index.embed import Embedder
 from index.errors import FingerprintMismatchError, IndexDamagedError, IndexMissingError, LoaderError
@@ -32,11 +47,14 @@ from index.loaders import iter_files, read_text
 from index.metadata import extract_metadata
 from index.normalize import NORMALISER_VERSION, normalize
 from index.store import DenseStore, chroma_client
-from index.types import Chunk, DocMeta, Document
+from index.types import Chunk, DocMeta, Document, Filters
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+CHUNKS = "chunks.jsonl"
+OFFSETS = "offsets.npy"  # in bm25/: byte offset of each chunks.jsonl line, then the file size
+ACCENTS = "accents.json"  # in bm25/: corpus counts of the accent model
 FORMAT_VERSION = 1
 REBUILD = "chạy `assistant index build --rebuild` để xây dựng lại"
 
@@ -115,7 +133,7 @@ class PlanIndex:
         self.fingerprint = fingerprint(embedder, chunk_max_tokens, chunk_overlap_tokens)
         self._dense: DenseStore | None = None
         self._bm25: BM25Index | None = None
-        self._chunks: dict[str, Chunk] | None = None
+        self._chunks: Mapping[str, Chunk] | None = None
         self._manifest: dict[str, Any] | None = None
         self._accents: AccentRestorer | None = None
 
@@ -158,21 +176,37 @@ class PlanIndex:
             self._dense = DenseStore(client, self.embedder)
         return self._dense
 
-    def chunks(self) -> dict[str, Chunk]:
-        """All chunks by id, loaded lazily."""
+    def chunks(self) -> Mapping[str, Chunk]:
+        """All chunks by id, loaded lazily (a `ChunkStore` that reads each chunk on demand, when it can)."""
         if self._chunks is None:
-            self._chunks = {}
-            path = self.dir / "chunks.jsonl"
-            if path.is_file():
-                try:
-                    with open(path, encoding="utf-8") as f:
-                        for line in f:
-                            c = Chunk.from_dict(json.loads(line))
-                            self._chunks[c.chunk_id] = c
-                except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
-                    self._chunks = None
-                    raise _damaged(str(path), e) from e
+            self._chunks = self._open_chunks(verify=False)
         return self._chunks
+
+    def _open_chunks(self, verify: bool) -> Mapping[str, Chunk]:
+        """chunks.jsonl through the offsets of its write when bm25/ and the manifest are of that write (size
+        checked; with `verify`, the CRC too, before bytes are copied), else parsed in full."""
+        path = self.dir / CHUNKS
+        if not path.is_file():
+            return {}
+        bm25 = self.bm25()
+        rec = bm25.extra
+        if self._in_step(bm25) and rec.get("chunks_bytes") == path.stat().st_size and bm25.folder is not None:
+            if verify and rec.get("chunks_crc32") != file_crc32(path):
+                log.warning("%s changed after the index was written: reading it in full", path)
+            else:
+                try:
+                    return ChunkStore(path, bm25.chunk_ids, np.load(bm25.folder / OFFSETS))
+                except (OSError, ValueError) as e:
+                    log.warning("chunk offsets unusable (%s): reading %s in full", e, path)
+        try:
+            return read_all(path)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as e:
+            raise _damaged(str(path), e) from e
+
+    def _in_step(self, bm25: BM25Index) -> bool:
+        """Whether bm25/ was written by the write that wrote the manifest."""
+        generation = self.manifest().get("generation")
+        return generation is not None and bm25.extra.get("generation") == generation
 
     def bm25(self) -> BM25Index:
         """The lexical index, loaded lazily."""
@@ -185,34 +219,72 @@ class PlanIndex:
         return self._bm25
 
     def accent_restorer(self) -> AccentRestorer:
-        """Diacritic restoration model of this corpus, built lazily from the chunks."""
+        """Diacritic restoration model of this corpus: its counts are read from bm25/ (written with the
+        index); an index written without them has them counted from the chunks."""
         if self._accents is None:
-            self._accents = AccentRestorer.from_texts(c.text for c in self.chunks().values())
+            counts = self._stored_accent_counts(self.bm25())
+            if counts is None:
+                log.info("Counting the accent model from the chunks (index written without it)")
+                counts = AccentCounts()
+                counts.add(c.text for c in self.chunks().values())
+            self._accents = AccentRestorer.from_counts(counts)
         return self._accents
 
+    def _stored_accent_counts(self, bm25: BM25Index) -> AccentCounts | None:
+        path = bm25.folder / ACCENTS if bm25.folder is not None else None
+        if path is None or not bm25.extra.get("accents") or not path.is_file():
+            return None
+        try:
+            return AccentCounts.from_json(orjson.loads(path.read_bytes()))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            log.warning("accent counts unreadable (%s): counting them again", e)
+            return None
+
     def open_for_search(self) -> None:
-        """Check the index can answer queries made with the current settings."""
+        """Check the index can answer queries made with the current settings (cheap: no chunk is parsed
+        when the files are of one write)."""
         if not self.exists():
             raise IndexMissingError(
                 f"Chưa có chỉ mục trong {self.dir}: chạy `assistant index build` trước (no index yet)."
             )
         self.check_fingerprint()
-        ids = set(self.chunks())
-        if set(self.bm25().chunk_ids) != ids or self._manifest_ids() != ids:
+        chunks = self.chunks()
+        listed = sum(len(d.get("chunk_ids", [])) for d in self.manifest()["documents"].values())
+        if isinstance(chunks, ChunkStore):  # manifest, bm25/ and chunks.jsonl of one write
+            consistent = listed == len(chunks)
+        else:
+            ids = set(chunks)
+            consistent = set(self.bm25().chunk_ids) == ids and self._manifest_ids() == ids
+        if not consistent:
             # e.g. a build killed between its file writes: the next build repairs from the manifest
-            raise IndexDamagedError(
-                "Chỉ mục không nhất quán: chạy `assistant index build` để sửa (index out of sync)."
-            )
+            raise IndexDamagedError("Chỉ mục không nhất quán: chạy `assistant index build` để sửa (index out of sync).")
         try:
-            stored = self.dense().ids()
+            stored = self.dense().count()
         except Exception as e:  # chromadb raises its own kinds on a damaged database
             raise _damaged("chroma", e) from e
-        if stored != ids:
+        if stored != len(chunks):
+            have = self.dense().ids()
             log.warning(
                 "%d chunks lack vectors, %d vectors are orphans: run `assistant index build`",
-                len(ids - stored),
-                len(stored - ids),
+                sum(1 for c in chunks if c not in have),
+                len(have - set(chunks)),
             )
+
+    def doc_chunks(self, doc_id: str) -> list[Chunk]:
+        """The chunks of one document, in order (read through the manifest: no scan of every chunk)."""
+        d = self.manifest()["documents"].get(doc_id)
+        chunks = self.chunks()
+        return [chunks[c] for c in (d or {}).get("chunk_ids", []) if c in chunks]
+
+    def allowed_ids(self, filters: Filters) -> set[str]:
+        """Ids of the chunks that pass `filters`, decided per document from the manifest (every filter is
+        on document fields: file name, issuer, year), so no chunk text is read."""
+        out: set[str] = set()
+        for doc_id, d in self.manifest()["documents"].items():
+            probe = Chunk("", doc_id, d.get("source", ""), 0, "", 0, 0, meta=doc_meta_from_manifest(d))
+            if filters.accepts(probe):
+                out.update(d.get("chunk_ids", []))
+        return out
 
     def _manifest_ids(self) -> set[str]:
         return {c for d in self.manifest()["documents"].values() for c in d.get("chunk_ids", [])}
@@ -262,9 +334,10 @@ class PlanIndex:
             manifest = self.manifest()
         docs: dict[str, Any] = manifest["documents"]
         # Only chunks the manifest lists: a killed build may have left others in chunks.jsonl.
-        listed = self._manifest_ids()
-        chunks = {cid: c for cid, c in self.chunks().items() if cid in listed}
-        self._check_dense()
+        old = self._open_chunks(verify=True)
+        self._chunks = old
+        present = self._manifest_ids().intersection(old)
+        stored = self._check_dense()
 
         scanned: list[tuple[str, Path, str]] = []
         for root in roots:
@@ -282,7 +355,7 @@ class PlanIndex:
         # One document per content: an indexed copy keeps its name; otherwise the first name seen wins.
         def intact(doc_id: str, h: str) -> bool:  # indexed with this content, every chunk present
             d = docs.get(doc_id)
-            return d is not None and d["content_hash"] == h and all(c in chunks for c in d["chunk_ids"])
+            return d is not None and d["content_hash"] == h and all(c in present for c in d["chunk_ids"])
 
         owner_of: dict[str, str] = {}
         for doc_id, _, h in scanned:
@@ -336,28 +409,31 @@ class PlanIndex:
         dense.delete_ids(stale_ids)
         if new_chunks:
             dense.add(new_chunks, vectors, texts)
+        new = {c.chunk_id: (c, t) for c, t in zip(new_chunks, texts, strict=True)}
+        stored = (stored - set(stale_ids)) | set(new)
 
-        for cid in stale_ids:
-            chunks.pop(cid, None)
         for k in to_remove:
             docs.pop(k, None)
+        ids_of: dict[str, list[str]] = {}
+        for c in new_chunks:
+            ids_of.setdefault(c.doc_id, []).append(c.chunk_id)
         for doc in new_docs:
-            ids = [c.chunk_id for c in new_chunks if c.doc_id == doc.doc_id]
             docs[doc.doc_id] = {
                 "source": doc.source,
                 "path": doc.path,
                 "content_hash": doc.content_hash,
                 "meta": {**asdict(doc.meta), "year": doc.meta.year},
-                "chunk_ids": ids,
+                "chunk_ids": ids_of.get(doc.doc_id, []),
             }
-        for c in new_chunks:
-            chunks[c.chunk_id] = c
-        self._repair_dense(chunks)
-        wanted = set(chunks)
-        consistent = self.exists() and set(self.bm25().chunk_ids) == set(self.chunks()) == wanted
+        keep = present.difference(stale_ids).union(new)
+        # chunks.jsonl order, (document, ordinal): the manifest lists each document's chunks in order.
+        order = [cid for d in sorted(docs) for cid in docs[d]["chunk_ids"] if cid in keep]
+        self._repair_dense(order, stored, new, old)
+        bm25 = self.bm25()
+        consistent = isinstance(old, ChunkStore) and self.exists() and bm25.chunk_ids == order
         if report.changed or not consistent:
-            self._write(chunks, docs)
-        report.chunks = len(chunks)
+            self._write(order, docs, new, old)
+        report.chunks = len(order)
         return report
 
     def _embed(self, texts: list[str]):  # noqa: ANN202
@@ -374,22 +450,25 @@ class PlanIndex:
                 bar.update(len(batch))
         return np.concatenate(rows)
 
-    def _check_dense(self) -> None:
-        """Open the vector store; a local one that cannot be read is dropped (`_repair_dense` refills it)."""
+    def _check_dense(self) -> set[str]:
+        """Open the vector store and list its ids; a local one that cannot be read is dropped (and refilled by
+        `_repair_dense`)."""
         try:
-            self.dense().ids()
+            return self.dense().ids()
         except Exception as e:  # chromadb raises its own kinds on a damaged database
             if self.chroma_url:
                 raise _damaged("chroma server collection", e) from e
             log.warning("Local vector store unreadable (%s): rebuilding it from the chunks.", e)
             self._drop_local_chroma()
+            return set()
 
-    def _repair_dense(self, chunks: dict[str, Chunk]) -> None:
+    def _repair_dense(
+        self, order: list[str], stored: set[str], new: dict[str, tuple[Chunk, str]], old: Mapping[str, Chunk]
+    ) -> None:
         """Make Chroma hold exactly the chunk set (after a crash it may have orphans or gaps)."""
         dense = self.dense()
-        stored = dense.ids()
-        orphans = stored - set(chunks)
-        missing = [chunks[c] for c in chunks if c not in stored]
+        orphans = stored.difference(order)
+        missing = [old[c] for c in order if c not in stored and c not in new]
         if orphans:
             log.warning("Removing %d orphan vectors", len(orphans))
             dense.delete_ids(sorted(orphans))
@@ -398,26 +477,122 @@ class PlanIndex:
             texts = [index_text(c) for c in missing]
             dense.add(missing, self._embed(texts), texts)
 
-    def _write(self, chunks: dict[str, Chunk], docs: dict[str, Any]) -> None:
-        ordered = sorted(chunks.values(), key=lambda c: (c.doc_id, c.ordinal))
-        bm25 = BM25Index.build([c.chunk_id for c in ordered], [index_text(c) for c in ordered])
-        tmp = self.dir / "bm25.tmp"
-        shutil.rmtree(tmp, ignore_errors=True)
-        bm25.save(tmp)
-        _atomic_write(
-            self.dir / "chunks.jsonl",
-            "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in ordered),
-        )
-        old = self.dir / "bm25.old"
-        shutil.rmtree(old, ignore_errors=True)
+    def _write(
+        self, order: list[str], docs: dict[str, Any], new: dict[str, tuple[Chunk, str]], old: Mapping[str, Chunk]
+    ) -> None:
+        """Commit the chunk set `order`: chunks.jsonl, then bm25/ (one rename), then the manifest, last.
+
+        `old` is what `sync` read: when it is a `ChunkStore` (files of one write, CRC checked) unchanged
+        lines are copied as bytes and unchanged chunks keep their term and accent counts; otherwise every
+        chunk is serialised and counted again.
+        """
+        generation = uuid.uuid4().hex
+        offsets, crc, tmp_chunks = self._write_chunks(order, new, old)
+        try:
+            trusted = isinstance(old, ChunkStore)
+            previous = self.bm25() if trusted else None
+            bm25 = BM25Index.from_counts(order, self._term_counts(order, new, old, previous))
+            bm25.extra = {
+                "generation": generation,
+                "chunks_bytes": int(offsets[-1]),
+                "chunks_crc32": crc,
+                "accents": ACCENTS,
+            }
+            accents = self._accent_counts(order, new, old, previous)
+            tmp = self.dir / "bm25.tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            bm25.save(tmp)
+            np.save(tmp / OFFSETS, offsets)
+            (tmp / ACCENTS).write_bytes(orjson.dumps(accents.to_json()))
+        except BaseException:
+            tmp_chunks.unlink(missing_ok=True)
+            raise
+        os.replace(tmp_chunks, self.dir / CHUNKS)
+        old_dir = self.dir / "bm25.old"
+        shutil.rmtree(old_dir, ignore_errors=True)
         if (self.dir / "bm25").exists():
-            os.replace(self.dir / "bm25", old)
+            os.replace(self.dir / "bm25", old_dir)
         os.replace(tmp, self.dir / "bm25")
-        shutil.rmtree(old, ignore_errors=True)
-        manifest = {"fingerprint": self.fingerprint, "documents": docs}
+        shutil.rmtree(old_dir, ignore_errors=True)
+        manifest = {"fingerprint": self.fingerprint, "generation": generation, "documents": docs}
         _atomic_write(self.dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
-        self._manifest, self._chunks, self._bm25 = manifest, {c.chunk_id: c for c in ordered}, bm25
-        self._accents = None
+        bm25.folder = self.dir / "bm25"
+        if isinstance(old, ChunkStore):
+            old.close()
+        self._manifest, self._bm25, self._accents = manifest, bm25, None
+        self._chunks = ChunkStore(self.dir / CHUNKS, order, offsets)
+
+    def _write_chunks(
+        self, order: list[str], new: dict[str, tuple[Chunk, str]], old: Mapping[str, Chunk]
+    ) -> tuple[np.ndarray, int, Path]:
+        """chunks.jsonl.tmp in `order`; unchanged runs of lines are copied from a `ChunkStore` as bytes."""
+        writer = ChunkWriter(self.dir / CHUNKS)
+        store = old if isinstance(old, ChunkStore) else None
+
+        def line_of(cid: str) -> int | None:  # where an unchanged chunk sits in a store we may copy from
+            return store.position(cid) if store is not None and cid not in new else None
+
+        try:
+            i = 0
+            while i < len(order):
+                pos = line_of(order[i])
+                if store is None or pos is None:
+                    writer.add(new[order[i]][0] if order[i] in new else old[order[i]])
+                    i += 1
+                    continue
+                j = i + 1  # extend the run while the old file has the next chunk on the next line
+                while j < len(order) and line_of(order[j]) == pos + j - i:
+                    j += 1
+                writer.copy(store, pos, pos + j - i)
+                i = j
+            offsets, crc = writer.finish()
+        except BaseException:
+            writer.abort()
+            raise
+        return offsets, crc, writer.tmp
+
+    def _term_counts(
+        self,
+        order: list[str],
+        new: dict[str, tuple[Chunk, str]],
+        old: Mapping[str, Chunk],
+        previous: BM25Index | None,
+    ) -> TermCounts:
+        """BM25 term counts of `order`: kept rows of the previous index, new chunks tokenised."""
+        counts = previous.counts() if previous is not None else None
+        rows: list[int | None] = [None] * len(order)
+        if previous is not None and counts is not None:
+            rows = [previous.position(c) if c not in new else None for c in order]
+        fresh = [c for c, r in zip(order, rows, strict=True) if r is None]
+        if len(fresh) < len(order):
+            log.info("BM25: %d chunks kept, %d tokenised", len(order) - len(fresh), len(fresh))
+        added = TermCounts.from_tokens(bm25_tokens(new[c][1] if c in new else index_text(old[c])) for c in fresh)
+        if counts is None:
+            return added
+        both = counts.extended(added)
+        at = iter(range(counts.rows, both.rows))
+        return both.select(np.asarray([r if r is not None else next(at) for r in rows], dtype=np.int64))
+
+    def _accent_counts(
+        self,
+        order: list[str],
+        new: dict[str, tuple[Chunk, str]],
+        old: Mapping[str, Chunk],
+        previous: BM25Index | None,
+    ) -> AccentCounts:
+        """Accent model counts of `order`: the previous counts minus removed chunks plus new ones."""
+        counts = self._stored_accent_counts(previous) if previous is not None else None
+        if counts is not None and previous is not None:
+            kept = set(order).difference(new)
+            try:
+                counts.add((old[c].text for c in previous.chunk_ids if c not in kept), sign=-1)
+                counts.add(new[c][0].text for c in order if c in new)
+                return counts
+            except ValueError as e:
+                log.warning("accent counts out of step (%s): counting them again", e)
+        counts = AccentCounts()
+        counts.add((new[c][0] if c in new else old[c]).text for c in order)
+        return counts
 
     def _drop_local_chroma(self) -> None:
         """Delete the local Chroma folder, and chromadb's per-path client cache that would still point at it."""
@@ -441,11 +616,11 @@ class PlanIndex:
             dense.delete_ids(sorted(dense.ids()))
         else:
             self._drop_local_chroma()
-        for name in (MANIFEST, "bm25", "chunks.jsonl"):  # the manifest first: a killed reset reads as no index
+        for name in (MANIFEST, "bm25", CHUNKS):  # the manifest first: a killed reset reads as no index
             p = self.dir / name
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
         self._manifest = {"fingerprint": self.fingerprint, "documents": {}}
-        self._chunks, self._bm25 = {}, None
+        self._chunks, self._bm25, self._accents = {}, None, None
 
 
 def _file_hash(path: Path) -> str:

@@ -47,9 +47,7 @@ def test_load_refuses_another_tokenizer(tmp_path: Path):
     idx = build()
     idx.save(tmp_path / "b")
     meta = tmp_path / "b" / "bm25.json"
-    meta.write_text(
-        meta.read_text(encoding="utf-8").replace("syllables+folded", "english-stemmer"), encoding="utf-8"
-    )
+    meta.write_text(meta.read_text(encoding="utf-8").replace("syllables+folded", "english-stemmer"), encoding="utf-8")
     with pytest.raises(IndexDamagedError):
         BM25Index.load(tmp_path / "b")
 
@@ -57,3 +55,46 @@ def test_load_refuses_another_tokenizer(tmp_path: Path):
 def test_idf_rare_terms_weigh_more():
     idx = build()
     assert idx.idf("noi") > idx.idf("va")  # "và" appears in two chunks
+
+
+def test_scores_are_bm25s_own_bit_for_bit() -> None:
+    """The numpy scoring from term counts gives every term column bm25s's `index()` gives, float for float."""
+    import bm25s
+    import numpy as np
+
+    from index.pipeline import index_text
+    from index.types import Chunk
+
+    corpus_dir = Path(__file__).resolve().parents[1] / "corpus"
+    docs = [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
+    paragraphs = [x for doc in docs for x in doc.split("\n\n")]
+    texts = [index_text(Chunk(str(i), "d", "d", i, x, 0, len(x))) for i, x in enumerate(paragraphs)]
+    texts += ["", "!!!"]  # chunks without terms count the empty term, as bm25s does
+    ref = bm25s.BM25(k1=1.2, b=0.75)
+    ref.index([bm25_tokens(t) or [""] for t in texts], show_progress=False)
+    ours = BM25Index.build([str(i) for i in range(len(texts))], texts)
+    model = ours._model
+    assert set(model.vocab_dict) | {""} == set(ref.vocab_dict) | {""} and len(model.vocab_dict) > 500
+    for term in model.vocab_dict:
+        assert np.array_equal(model.get_scores([term]), ref.get_scores([term])), term
+    q = bm25_tokens("báo cáo quý Phòng Nội vụ bao cao")
+    assert np.array_equal(model.get_scores(q), ref.get_scores(q))
+
+
+def test_term_counts_select_extend_and_round_trip(tmp_path: Path) -> None:
+    from index.bm25 import TermCounts
+
+    a = TermCounts.from_tokens([["a", "b", "a"], ["c"], []])
+    b = TermCounts.from_tokens([["d", "a"], ["b", "b"]])
+    both = a.extended(b)
+    assert [both.row(i) for i in range(both.rows)] == [{"a": 2, "b": 1}, {"c": 1}, {"": 1}, {"d": 1, "a": 1}, {"b": 2}]
+    picked = both.select([4, 0, 3])
+    assert [picked.row(i) for i in range(3)] == [{"b": 2}, {"a": 2, "b": 1}, {"d": 1, "a": 1}]
+    assert sorted(picked.vocab) == ["a", "b", "d"]  # terms no kept row uses are dropped
+    picked.save(tmp_path / "c.npz")
+    again = TermCounts.load(tmp_path / "c.npz")
+    assert again.vocab == picked.vocab and [again.row(i) for i in range(3)] == [picked.row(i) for i in range(3)]
+    ids = ["x", "y", "z"]
+    assert BM25Index.from_counts(ids, picked).search("a d", 3) == BM25Index.build(ids, ["b b", "a a b", "d a"]).search(
+        "a d", 3
+    )

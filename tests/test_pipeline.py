@@ -58,9 +58,7 @@ def test_changed_file_replaces_its_chunks_and_deleted_file_goes(toy_settings: Se
     assert len(d) == len(set(d))
 
 
-def test_add_keeps_other_documents_and_remove_drops_one(
-    toy_settings: Settings, corpus_copy: Path, tmp_path: Path
-):
+def test_add_keeps_other_documents_and_remove_drops_one(toy_settings: Settings, corpus_copy: Path, tmp_path: Path):
     idx = build_index(toy_settings)
     idx.sync([corpus_copy / BA_DINH_2025])
     extra = tmp_path / "extra"
@@ -128,3 +126,134 @@ def test_manifest_lists_metadata(toy_settings: Settings, corpus_copy: Path):
     assert docs[GO_VAP_2010]["meta"]["number"] == "08/KH-UBND"
     assert docs[GO_VAP_2010]["meta"]["date"] == "2010-02-09"
     assert json.loads((toy_settings.index_dir / "manifest.json").read_text(encoding="utf-8"))["fingerprint"]
+
+
+# ----------------------------------------------------------------- incremental writes and cheap opening
+QUERIES = ["báo cáo quý", "phong noi vu", "Ủy ban nhân dân quận Ba Đình", "dân vận khéo năm 2025", "cân đối kinh phí"]
+
+
+def _change_corpus(folder: Path) -> None:
+    """One document changed, one deleted, one added."""
+    path = folder / BA_DINH_2025
+    extra = "\n\n5. Phòng Tài chính\n\nCân đối kinh phí thực hiện.\n"
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    (folder / GO_VAP_2010).unlink()
+    moi = (folder / "004_6d6ef2d0f9823f83.txt").read_text(encoding="utf-8")
+    (folder / "moi.txt").write_text(moi + "\n\nGhi chú: bản bổ sung năm 2026.\n", encoding="utf-8")
+
+
+def _bm25_scores(idx: PlanIndex) -> list[dict[str, float]]:
+    return [dict(idx.bm25().search(q, 100_000)) for q in QUERIES]
+
+
+def test_incremental_sync_equals_a_fresh_build_and_only_new_chunks_are_tokenised(
+    toy_settings: Settings, corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import index.chunkstore
+    import index.pipeline
+    from index.accents import AccentCounts, AccentRestorer
+    from index.bm25 import bm25_tokens
+    from index.chunkstore import chunk_json
+
+    build_index(toy_settings).sync([corpus_copy])
+    _change_corpus(corpus_copy)
+    tokenised: list[str] = []
+    serialised: list[str] = []
+    monkeypatch.setattr(index.pipeline, "bm25_tokens", lambda t: tokenised.append(t) or bm25_tokens(t))
+    monkeypatch.setattr(index.chunkstore, "chunk_json", lambda c: serialised.append(c.chunk_id) or chunk_json(c))
+    rep = build_index(toy_settings).sync([corpus_copy])
+    monkeypatch.undo()
+    assert rep.updated == [BA_DINH_2025] and rep.removed == [GO_VAP_2010] and rep.added == ["moi.txt"]
+    docs = build_index(toy_settings).manifest()["documents"]
+    written = [c for d in (BA_DINH_2025, "moi.txt") for c in docs[d]["chunk_ids"]]
+    assert len(tokenised) == len(written) < rep.chunks  # the other chunks kept their term counts
+    assert sorted(serialised) == sorted(written)  # and their lines were copied as bytes
+
+    fresh = build_index(toy_settings.model_copy(update={"data_dir": tmp_path / "fresh"}))
+    fresh.sync([corpus_copy])
+    inc = build_index(toy_settings)  # read back from disk
+    assert inc.bm25().chunk_ids == fresh.bm25().chunk_ids and inc.bm25().df == fresh.bm25().df
+    assert _bm25_scores(inc) == _bm25_scores(fresh)  # the same floats, not just the same ranks
+    assert list(inc.chunks().items()) == list(fresh.chunks().items())
+    assert (inc.dir / "chunks.jsonl").read_bytes() == (fresh.dir / "chunks.jsonl").read_bytes()
+    from_scratch = AccentCounts()
+    from_scratch.add(c.text for c in fresh.chunks().values())
+    stored = inc._stored_accent_counts(inc.bm25())
+    assert stored == from_scratch == fresh._stored_accent_counts(fresh.bm25())
+    assert inc.accent_restorer().by_fold == AccentRestorer.from_texts(c.text for c in inc.chunks().values()).by_fold
+
+
+def test_opening_parses_no_chunk_and_search_parses_only_hits(toy_settings: Settings, corpus_copy: Path):
+    from index.chunkstore import ChunkStore
+
+    build_index(toy_settings).sync([corpus_copy])
+    a = Assistant.open(toy_settings)
+    store = a.index.chunks()
+    assert isinstance(store, ChunkStore) and store.parsed == 0 and len(store) > 40
+    hits = a.retriever.retrieve("Ai chịu trách nhiệm báo cáo quý?", k=3)
+    assert hits and 0 < store.parsed < len(store)
+    assert a.ask("Ai chịu trách nhiệm báo cáo quý?").citations
+
+
+def test_filters_and_document_chunks_come_from_the_manifest(toy_settings: Settings, corpus_copy: Path):
+    from index.types import Filters
+
+    idx = build_index(toy_settings)
+    idx.sync([corpus_copy])
+    chunks = idx.chunks()
+    for f in (
+        Filters(sources=(GO_VAP_2010,)),
+        Filters(issuers=("UBND quận Gò Vấp",)),
+        Filters(year_min=2015),
+        Filters(year_max=2012, sources=(GO_VAP_2010, BA_DINH_2025)),
+    ):
+        expected = {cid for cid, c in chunks.items() if f.accepts(c)}
+        assert idx.allowed_ids(f) == expected and expected
+    assert [c.chunk_id for c in idx.doc_chunks(BA_DINH_2025)] == [
+        c.chunk_id for c in chunks.values() if c.doc_id == BA_DINH_2025
+    ]
+    assert idx.doc_chunks("no-such-doc") == []
+
+
+def test_an_index_written_by_the_previous_version_is_read_in_full_then_upgraded(
+    toy_settings: Settings, corpus_copy: Path
+):
+    """No generation in the manifest, no term counts, offsets or accent counts in bm25/ (format of the
+    previous version): everything still works, and the next sync writes the new layout once."""
+    from index.chunkstore import ChunkStore
+
+    idx = build_index(toy_settings)
+    idx.sync([corpus_copy])
+    expected = _bm25_scores(idx)
+    path = toy_settings.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["generation"]
+    path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    for name in ("counts.npz", "offsets.npy", "accents.json"):
+        (toy_settings.index_dir / "bm25" / name).unlink()
+    old = Assistant.open(toy_settings)
+    assert not isinstance(old.index.chunks(), ChunkStore)
+    assert old.index.accent_restorer().restore("bao cao quy") == "báo cáo quý"
+    assert old.ask("Ai chịu trách nhiệm báo cáo quý?").citations
+    rep = build_index(toy_settings).sync([corpus_copy])
+    assert not rep.changed and len(rep.unchanged) == 5
+    upgraded = build_index(toy_settings)
+    upgraded.open_for_search()
+    assert isinstance(upgraded.chunks(), ChunkStore) and _bm25_scores(upgraded) == expected
+    assert (toy_settings.index_dir / "bm25" / "counts.npz").is_file()
+
+
+def test_a_chunk_list_changed_behind_the_index_is_read_in_full_not_copied(toy_settings: Settings, corpus_copy: Path):
+    """Same size, other bytes (CRC differs): the sync re-reads and re-counts every chunk instead of trusting
+    the stored term counts, so BM25 agrees with the chunk texts again."""
+    idx = build_index(toy_settings)
+    idx.sync([corpus_copy])
+    path = toy_settings.index_dir / "chunks.jsonl"
+    data = path.read_bytes()
+    assert b" kinh " in data
+    path.write_bytes(data.replace(b" kinh ", b" zqzq ", 1))
+    assert build_index(toy_settings).bm25().search("zqzq", 5) == []
+    build_index(toy_settings).sync([corpus_copy])
+    again = build_index(toy_settings)
+    hit = again.bm25().search("zqzq", 5)
+    assert len(hit) == 1 and "zqzq" in again.chunks()[hit[0][0]].text

@@ -25,7 +25,7 @@ def vietnamese_terms(question: str) -> str:
     """Vietnamese search terms for an English question: glossary terms plus names and numbers as typed.
 
     >>> vietnamese_terms("Who signed Go Vap's plan?")
-    'ký kế hoạch Go Vap'
+    'ký Go Vap kế hoạch'
     """
     text = question.lower()
     found: list[tuple[int, str]] = []

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
+from assistant.crosslingual import vietnamese_terms
 from index.normalize import fold, tokenize
 
 # Question and function words (accented, lower case). "bao" is left out: folded it is also "báo".
@@ -16,22 +19,34 @@ STOPWORDS = frozenset(
     and or from as at this that these those it its whose whom there their they please tell me
     """.split()
 )
+# English function words that are not also Vietnamese syllables typed without accents: "the" is thể/thế,
+# "do" is do/đó, so they mark nothing in a question typed without accents.
 ENGLISH_MARKERS = frozenset(
-    "the what who which when where how does do did is are was were of for with about please tell".split()
+    "what who whom whose which when where why how does did is are was were of for with about please tell".split()
 )
+# Vietnamese function syllables typed without accents that are not English words: they outweigh an English
+# name in an unaccented question ("Doctor Who la gi?", "Bank of America co tru so o dau?").
+VIETNAMESE_MARKERS = frozenset("gi nao la cua khong duoc nhung cac mot nhieu bao khi nhu voi trong nay".split())
 
 # Sentence and clause ends; a "- " bullet only after a colon ("chính trị - xã hội" is a hyphen).
 _SPAN_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=:)\s+(?=- )")
-_DIACRITIC = re.compile(r"[^\x00-\x7f]")
+# Letters of the Vietnamese alphabet beyond ASCII (not any non-ASCII character: °, –, ü occur in English).
+_VI_LETTERS = re.compile("[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.IGNORECASE)
 
 
 def detect_language(question: str) -> str:
-    """'en' for English questions, else 'vi' (unaccented Vietnamese stays 'vi')."""
-    toks = [t for t in re.findall(r"[a-zA-Z]+", question.lower())]
-    if _DIACRITIC.search(question.replace("’", "'")):
+    """'en' for English questions, else 'vi': Vietnamese letters mean Vietnamese; without them, English
+    function words mean English when there are enough of them and more than Vietnamese ones.
+
+    >>> detect_language("Ai ky the nao?"), detect_language("Doctor Who la ai?"), detect_language("Who is it?")
+    ('vi', 'vi', 'en')
+    """
+    if _VI_LETTERS.search(unicodedata.normalize("NFC", question)):
         return "vi"
-    hits = sum(1 for t in toks if t in ENGLISH_MARKERS)
-    return "en" if toks and hits >= max(1, len(toks) // 6) else "vi"
+    toks = re.findall(r"[a-z]+", question.lower())
+    english = sum(1 for t in toks if t in ENGLISH_MARKERS)
+    vietnamese = sum(1 for t in toks if t in VIETNAMESE_MARKERS)
+    return "en" if english >= max(1, len(toks) // 8) and english > vietnamese else "vi"
 
 
 # Question frames (folded syllables): they ask *for* something and are not words to look for.
@@ -96,6 +111,40 @@ def _drop_frames(tokens: list[str]) -> list[str]:
 def lexical_query(question: str) -> str:
     """The question without its frame ("Ai chịu trách nhiệm …?" → "… "): what BM25 should look for."""
     return " ".join(_drop_frames(tokenize(question)))
+
+
+@dataclass(frozen=True)
+class SearchQueries:
+    """What each side searches for one question: built once, used by the engine and the benchmark."""
+
+    match: str  # the words answers are matched against: accents restored, or the glossary's Vietnamese terms
+    dense: str  # what the embedder sees: the restored text, or the English question itself
+    lexical: tuple[str, ...]  # what BM25 searches, one list each; () searches nothing
+    restored: bool  # accents were guessed by us
+
+
+def search_queries(
+    question: str, lang: str, restore: Callable[[str], str], known_words: Callable[[str], str]
+) -> SearchQueries:
+    """The queries of `question` ('vi' or 'en'); `restore` guesses missing accents, `known_words` keeps the
+    syllables the corpus has.
+
+    English: the dense side is multilingual and gets the question; BM25 and the answerer get its glossary
+    terms (none found: no BM25, rather than BM25 on English words). Vietnamese typed without accents: the
+    dense side needs them restored (the answerer too, softly); BM25 searches the terms as typed, which match
+    the index's folded copies, and, as a second list of equal weight, the restored ones: a right guess
+    ("ai ky" → "ai ký") tells ký from kỳ, a wrong one ("đội" → "đối") only counts half.
+
+    >>> search_queries("Ai ky ke hoach?", "vi", lambda q: "ai ký kế hoạch", str).lexical
+    ('ai ky ke hoach', 'ai ký kế hoạch')
+    """
+    if lang == "en":
+        match = known_words(vietnamese_terms(question))
+        return SearchQueries(match, question, tuple(t for t in [lexical_query(match)] if t), False)
+    match = restore(question)
+    restored = match != question
+    lexical = dict.fromkeys([lexical_query(question), lexical_query(match) if restored else ""])
+    return SearchQueries(match, match, tuple(t for t in lexical if t), restored)
 
 
 def content_terms(question: str) -> list[str]:

@@ -7,6 +7,7 @@ from assistant.textmatch import (
     is_list_question,
     lexical_query,
     places,
+    search_queries,
     sentence_spans,
     years,
 )
@@ -27,6 +28,49 @@ def test_language_detection():
     assert detect_language("Who signed the Go Vap plan?") == "en"
     assert detect_language("Ai ky ke hoach Go Vap?") == "vi"
     assert detect_language("Ai ký kế hoạch?") == "vi"
+
+
+def test_unaccented_vietnamese_with_the_do_or_an_english_name_stays_vietnamese():
+    # "the" and "do" are thể/thế and do/đó typed without accents; they were taken for English.
+    assert detect_language("Lam the nao de bao cao quy?") == "vi"
+    assert detect_language("Do ai ky, the thuc ra sao?") == "vi"
+    assert detect_language("Ke hoach do ai ky the?") == "vi"
+    # an English name with a marker word is outweighed by the Vietnamese function syllables around it
+    assert detect_language("Doctor Who la loai Chua te gi?") == "vi"
+    assert detect_language("Bank of America co tru so o dau, thanh lap nam nao?") == "vi"
+
+
+def test_english_with_non_vietnamese_characters_stays_english():
+    # Any non-ASCII character used to mean Vietnamese: degree signs, dashes, umlauts, curly quotes.
+    assert detect_language("What is the average temperature in °C – and who measured it?") == "en"
+    assert detect_language("Which university did Tesla attend in Graz, Austria, after Zürich?") == "en"
+    assert detect_language("Who signed Ba Dinh district’s plan?") == "en"
+    assert detect_language("Why was the plan delayed?") == "en"
+    # and NFD input (accents as combining marks) is still Vietnamese
+    assert detect_language("Ai ky\u0301 ke\u0302\u0301 hoa\u0323ch?") == "vi"
+
+
+def test_search_queries_give_each_side_its_own_query():
+    def restore(q: str) -> str:
+        return "ai chịu trách nhiệm báo cáo quý" if q == "Ai chiu trach nhiem bao cao quy?" else q
+
+    def known(text: str) -> str:
+        return " ".join(t for t in text.split() if t in {"ký", "kế", "hoạch", "Go", "Vap"})
+
+    typed = search_queries("Ai chiu trach nhiem bao cao quy?", "vi", restore, known)
+    assert typed.dense == typed.match == "ai chịu trách nhiệm báo cáo quý" and typed.restored
+    # BM25 gets the terms as typed, and the guessed accents only as a second list beside them
+    assert typed.lexical == ("ai bao cao quy", "ai báo cáo quý")
+    accented = search_queries("Ai chịu trách nhiệm báo cáo quý?", "vi", restore, known)
+    assert not accented.restored and accented.dense == "Ai chịu trách nhiệm báo cáo quý?"
+    assert accented.lexical == ("ai báo cáo quý",)
+    unknown = search_queries("Go Vap?", "vi", lambda q: "go vap", known)  # nothing to restore: one list
+    assert unknown.restored and unknown.lexical == ("go vap",)
+    english = search_queries("Who signed Go Vap's plan?", "en", restore, known)
+    assert english.dense == "Who signed Go Vap's plan?" and english.match == "ký Go Vap kế hoạch"
+    assert english.lexical == ("ký go vap kế hoạch",) and not english.restored
+    nothing = search_queries("How is the weather on Mars?", "en", restore, known)
+    assert nothing.lexical == () and nothing.dense == "How is the weather on Mars?"  # no BM25 at all
 
 
 def test_coverage_exact_for_accented_folded_for_unaccented():

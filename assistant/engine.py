@@ -19,7 +19,7 @@ from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_
 from assistant.llm import make_llm
 from assistant.offline import forbid_llama_index_defaults
 from assistant.settings import Settings
-from assistant.textmatch import detect_language, lexical_query
+from assistant.textmatch import detect_language, search_queries
 from assistant.types import Answer
 from index.embed import Embedder, make_embedder
 from index.errors import LoaderError
@@ -83,7 +83,13 @@ class Assistant:
         forbid_llama_index_defaults()  # any silent fallback to OpenAI models fails loudly
         self.settings = settings
         self.index = index or build_index(settings)
-        self.retriever = HybridRetriever(self.index, candidate_k=settings.candidate_k, rrf_k=settings.rrf_k)
+        self.retriever = HybridRetriever(
+            self.index,
+            candidate_k=settings.candidate_k,
+            rrf_k=settings.rrf_k,
+            fusion=settings.fusion,
+            fusion_alpha=settings.fusion_alpha,
+        )
         self._known: list[str] | None = None
         llm = make_llm(settings)
         self.generative = GenerativeAnswerer(llm) if llm is not None else None
@@ -175,21 +181,18 @@ class Assistant:
             search_query = condense_llm(self.generative.llm, q, history)
         else:
             search_query = condense(q, history, self.known_names())
-        restored = False
-        if lang == "en":
-            # The dense side is multilingual; words are matched through the glossary.
-            match_query = self._known_words(vietnamese_terms(search_query))
-            dense_query = search_query
-        else:
-            # Typed without accents: restore them from the corpus's own words (both sides benefit).
-            match_query = self.index.accent_restorer().restore(search_query)
-            restored = match_query != search_query
-            dense_query = match_query
+
+        def restore(text: str) -> str:  # the accent model is built at first use: English questions skip it
+            return self.index.accent_restorer().restore(text)
+
+        # English: glossary terms for BM25 and the answerer; without accents: restored ones (BM25 also as typed).
+        queries = search_queries(search_query, lang, restore, self._known_words)
+        match_query, dense_query, restored = queries.match, queries.dense, queries.restored
         focus = None
         if search_query != q:  # names were inherited from earlier turns: the new question is the focus
             focus = vietnamese_terms(q) if lang == "en" else self.index.accent_restorer().restore(q)
         hits = self.retriever.retrieve(
-            dense_query, k=self.settings.top_k, filters=filters, lexical_query=lexical_query(match_query)
+            dense_query, k=self.settings.top_k, filters=filters, lexical_query=queries.lexical
         )
         signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(q)) else None
         ext = self.extractive.answer(

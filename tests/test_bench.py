@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from assistant.bench import MemoQueries, percentile
 from assistant.bench.retrieval import (
-    convex_fusion,
+    app_queries,
     dedupe,
     first_rank,
     hit_at,
@@ -101,12 +101,6 @@ def test_metrics_are_pure_functions_of_ranks() -> None:
     assert first_rank(["a"], "z") is None
 
 
-def test_convex_fusion_rewards_agreement_and_tolerates_an_empty_list() -> None:
-    fused = [c for c, _ in convex_fusion([("a", 5.0), ("b", 4.5), ("c", 1.0)], [("b", 0.9), ("c", 0.5), ("a", 0.1)])]
-    assert fused[0] == "b"
-    assert [c for c, _ in convex_fusion([], [("x", 0.9), ("y", 0.2)])] == ["x", "y"]
-
-
 def test_strip_diacritics_and_percentile() -> None:
     assert strip_diacritics("Đồng bằng sông Hồng") == "Dong bang song Hong"
     assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.5
@@ -184,17 +178,47 @@ def hash_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bench_retrieval_command_json(tmp_path: Path, hash_env: None) -> None:
     vi, en = _xquad(tmp_path)
     runner = CliRunner()
-    res = runner.invoke(bench, ["retrieval", "--xquad", str(vi), "--json", "--proposed"])
+    res = runner.invoke(bench, ["retrieval", "--xquad", str(vi), "--json"])
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout[res.stdout.index("{") :])
-    for mode in ("bm25", "dense", "hybrid", "llamaindex_vector", "hybrid_proposed"):
+    for mode in ("bm25", "dense", "hybrid", "hybrid_rrf", "llamaindex_vector"):
         assert set(out[mode]) == {"hit@1", "hit@5", "mrr", "n"} and out[mode]["n"] == 6
         assert 0.0 <= out[mode]["hit@1"] <= out[mode]["hit@5"] <= 1.0
     assert out["bm25"]["hit@1"] >= 0.8  # the questions share their words with their paragraphs
+    assert (out["config"]["fusion"], out["config"]["fusion_alpha"]) == ("convex", 0.5)  # the settings' defaults
     for extra in (["--strip-diacritics"], ["--questions-from", str(en)]):
         res = runner.invoke(bench, ["retrieval", "--xquad", str(vi), "--no-baseline", *extra])
         assert res.exit_code == 0, res.output
         assert "hybrid" in res.output and "hit@1" in res.output
+
+
+@pytest.mark.parametrize("variant", ["vi", "no-accents", "en"])
+def test_bench_queries_are_the_ones_the_assistant_retrieves_with(
+    tmp_path: Path, hash_env: None, monkeypatch: pytest.MonkeyPatch, variant: str
+) -> None:
+    from assistant.bench.retrieval import open_bench_index
+    from assistant.engine import Assistant
+    from assistant.settings import load_settings
+
+    vi, en = _xquad(tmp_path)
+    paras, qs = load_xquad(vi, questions_from=en if variant == "en" else None, strip=variant == "no-accents")
+    settings = load_settings()
+    app = Assistant(settings, index=open_bench_index(settings, paras))
+    seen: list[tuple[str, str | None]] = []
+    inner = app.retriever.retrieve
+
+    def spy(query, k=5, filters=None, lexical_query=None):  # type: ignore[no-untyped-def]
+        seen.append((query, lexical_query))
+        return inner(query, k=k, filters=filters, lexical_query=lexical_query)
+
+    monkeypatch.setattr(app.retriever, "retrieve", spy)
+    for q in qs:
+        queries = app_queries(app, q.text)
+        app.ask(q.text)
+        assert seen[-1] == (queries.dense, queries.lexical)
+    if variant == "no-accents":
+        typed, guessed = queries.lexical  # BM25: the terms as typed, then with the accents restored
+        assert queries.restored and typed == strip_diacritics(typed) and guessed != typed
 
 
 def test_bench_index_command(hash_env: None) -> None:

@@ -2,9 +2,11 @@
 
 Each XQuAD paragraph becomes one document of a bench index (built by the real pipeline, so chunking,
 normalisation and the embedding cache are those of the app). Questions go through the app's query
-path (accent restoration for Vietnamese, the glossary for English, the question frame dropped for
-BM25); a paragraph's rank is the rank of its first chunk in the retrieved list. llama-index's plain
-`VectorStoreIndex` over the same chunks and vectors, asked the raw question, is the baseline.
+path (`assistant.textmatch.search_queries`, as in `Assistant._prepare`: accent restoration for the
+dense side, the glossary for English, the question frame dropped for BM25); `hybrid` is the retriever
+the app builds from the settings, `hybrid_rrf` the same with reciprocal rank fusion. A paragraph's rank
+is the rank of its first chunk in the retrieved list. llama-index's plain `VectorStoreIndex` over the
+same chunks and vectors, asked the raw question, is the baseline.
 
 >>> summarize([1, 2, None, 1])
 {'hit@1': 0.5, 'hit@5': 0.75, 'mrr': 0.625, 'n': 4}
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 import unicodedata
 from collections.abc import Sequence
@@ -24,10 +25,11 @@ from typing import Any
 
 from assistant.bench import MemoQueries, bench_root
 from assistant.settings import Settings
+from assistant.textmatch import SearchQueries, detect_language, search_queries
 
 log = logging.getLogger(__name__)
 
-MODES = ("bm25", "dense", "hybrid")
+MODES = ("bm25", "dense", "hybrid", "hybrid_rrf")
 
 
 # ------------------------------------------------------------------------------------------ metrics
@@ -120,74 +122,14 @@ def write_docs(paragraphs: dict[str, str], folder: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------ queries
-def app_queries(index: Any, question: str, restore: bool = True, lang: str | None = None) -> tuple[str, str]:
-    """(dense query, BM25 query) built the way `Assistant._prepare` builds them for a first turn."""
-    from assistant.crosslingual import vietnamese_terms
-    from assistant.textmatch import detect_language, lexical_query
-    from index.normalize import fold, tokenize
+def app_queries(app: Any, question: str, restore: bool = True) -> SearchQueries:
+    """The queries `Assistant._prepare` builds for `question` as a first turn (shared `search_queries`);
+    `restore=False` leaves accents as typed."""
+    from assistant.engine import clean_question
 
-    if (lang or detect_language(question)) == "en":
-        df = index.bm25().df
-        terms = " ".join(t for t in tokenize(vietnamese_terms(question)) if df.get(fold(t)))
-        return question, lexical_query(terms)
-    match = index.accent_restorer().restore(question) if restore else question
-    return match, lexical_query(match)
-
-
-_VI_LETTERS = re.compile("[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.I)
-# English function words that are not also Vietnamese syllables typed without accents ("the" = thể, "do" = đó).
-_EN_ONLY = frozenset("what who which when where how does did is are was were of for with about please tell".split())
-
-
-def proposed_language(question: str) -> str:
-    """Proposed `detect_language`: Vietnamese letters (not any non-ASCII: °, –, ü) mean Vietnamese, and
-    only unambiguous English function words count as English markers."""
-    if _VI_LETTERS.search(question):
-        return "vi"
-    toks = re.findall(r"[a-z]+", question.lower())
-    hits = sum(1 for t in toks if t in _EN_ONLY)
-    return "en" if toks and hits >= max(1, len(toks) // 8) else "vi"
-
-
-def convex_fusion(
-    bm25_hits: Sequence[tuple[str, float]], dense_hits: Sequence[tuple[str, float]], alpha: float = 0.5
-) -> list[tuple[str, float]]:
-    """Proposed fusion (not the app's yet): alpha * z(dense) + (1 - alpha) * z(bm25), where z standardises
-    each list's scores and an id missing from a list gets that list's lowest value.
-
-    >>> [c for c, _ in convex_fusion([("a", 9.0), ("b", 1.0)], [("b", 0.9), ("c", 0.8), ("a", 0.1)])]
-    ['b', 'a', 'c']
-    """
-
-    def z(hits: Sequence[tuple[str, float]]) -> dict[str, float]:
-        if not hits:
-            return {}
-        vals = [s for _, s in hits]
-        mean = sum(vals) / len(vals)
-        sd = (sum((v - mean) ** 2 for v in vals) / len(vals)) ** 0.5 or 1.0
-        return {c: (s - mean) / sd for c, s in hits}
-
-    zb, zd = z(bm25_hits), z(dense_hits)
-    low_b, low_d = min(zb.values(), default=0.0), min(zd.values(), default=0.0)
-    ids = dict.fromkeys([c for c, _ in bm25_hits] + [c for c, _ in dense_hits])
-    scores = {c: alpha * zd.get(c, low_d) + (1 - alpha) * zb.get(c, low_b) for c in ids}
-    return sorted(scores.items(), key=lambda kv: -kv[1])
-
-
-def proposed_hits(index: Any, question: str, k: int, alpha: float = 0.5) -> list[str]:
-    """Chunk ids ranked the proposed way: the language is told by `proposed_language`; an empty BM25
-    query searches nothing (the app falls back to the whole question); an unaccented question is
-    searched by BM25 as typed (its folded terms match the folded copies, while restored accents add
-    wrong terms) and by dense search restored; the two lists are fused by `convex_fusion`."""
-    from assistant.textmatch import lexical_query
-    from index.normalize import normalize
-
-    dense_q, lex_q = app_queries(index, question, lang=proposed_language(question))
-    if normalize(dense_q) != normalize(question):  # accents were restored
-        lex_q = lexical_query(question)
-    bm25 = index.bm25().search(normalize(lex_q), k) if lex_q.strip() else []
-    dense = index.dense().search(normalize(dense_q), k)
-    return [c for c, _ in convex_fusion(bm25, dense, alpha)]
+    q = clean_question(question, app.settings.max_question_chars)
+    restorer = app.index.accent_restorer().restore if restore else str
+    return search_queries(q, detect_language(q), restorer, app._known_words)  # the engine's own vocabulary filter
 
 
 def llamaindex_retriever(index: Any, embedder: Any, k: int) -> Any:
@@ -239,9 +181,15 @@ def run(
     baseline: bool = True,
     proposed: bool = False,
 ) -> dict[str, Any]:
-    """Figures of every mode (and the llama-index baseline) on one XQuAD file."""
+    """Figures of every mode (and the llama-index baseline) on one XQuAD file.
+
+    `hybrid` is the retriever `Assistant` builds from `settings`, `hybrid_rrf` the same with RRF fusion;
+    `bm25` and `dense` are its two sides alone. All get the app's queries (`app_queries`). `proposed` is
+    ignored (the comparison it used to add is now `hybrid_rrf`, always reported).
+    """
     from tqdm import tqdm
 
+    from assistant.engine import Assistant
     from index.normalize import normalize
     from index.retrieve import HybridRetriever
 
@@ -251,24 +199,26 @@ def run(
     index = open_bench_index(settings, paragraphs)
     ck = candidate_k or settings.candidate_k
     rk = rrf_k or settings.rrf_k
+    configured = settings.model_copy(update={"candidate_k": ck, "rrf_k": rk})
+    app = Assistant(configured, index=index)
+    rrf_app = Assistant(configured.model_copy(update={"fusion": "rrf"}), index=index)
     retrievers = {
         "bm25": HybridRetriever(index, ck, rk, use_dense=False),
         "dense": HybridRetriever(index, ck, rk, use_bm25=False),
-        "hybrid": HybridRetriever(index, ck, rk),
+        "hybrid": app.retriever,
+        "hybrid_rrf": rrf_app.retriever,
     }
     ranks: dict[str, list[int | None]] = {m: [] for m in MODES}
     seconds: dict[str, float] = {m: 0.0 for m in MODES}
     li = llamaindex_retriever(index, index.embedder, ck) if baseline else None
     if li is not None:
         ranks["llamaindex_vector"], seconds["llamaindex_vector"] = [], 0.0
-    if proposed:
-        ranks["hybrid_proposed"], seconds["hybrid_proposed"] = [], 0.0
     for q in tqdm(questions, desc="Questions", unit="q", disable=len(questions) < 50):
-        dense_q, lex_q = app_queries(index, q.text, restore)
-        index.embedder.embed_queries([normalize(dense_q)])  # embed once, outside the timings of each mode
+        queries = app_queries(app, q.text, restore)
+        index.embedder.embed_queries([normalize(queries.dense)])  # embed once, outside the timings of each mode
         for mode, r in retrievers.items():
             t0 = time.perf_counter()
-            hits = r.retrieve(dense_q, k=ck, lexical_query=lex_q)
+            hits = r.retrieve(queries.dense, k=ck, lexical_query=queries.lexical)
             seconds[mode] += time.perf_counter() - t0
             ranks[mode].append(first_rank(dedupe([h.chunk.source for h in hits]), q.gold))
         if li is not None:
@@ -277,11 +227,6 @@ def run(
             seconds["llamaindex_vector"] += time.perf_counter() - t0
             docs = dedupe([index.chunks()[n.node.node_id].source for n in found])
             ranks["llamaindex_vector"].append(first_rank(docs, q.gold))
-        if proposed:
-            t0 = time.perf_counter()
-            ids = proposed_hits(index, q.text, ck)
-            seconds["hybrid_proposed"] += time.perf_counter() - t0
-            ranks["hybrid_proposed"].append(first_rank(dedupe([index.chunks()[c].source for c in ids]), q.gold))
     out: dict[str, Any] = {m: summarize(r) for m, r in ranks.items()}
     out["config"] = {
         "xquad": str(xquad),
@@ -291,6 +236,8 @@ def run(
         "paragraphs": len(paragraphs),
         "chunks": len(index.chunks()),
         "candidate_k": ck,
+        "fusion": app.retriever.fusion,
+        "fusion_alpha": app.retriever.fusion_alpha,
         "rrf_k": rk,
         "accent_restoration": restore,
         "ms_per_query_excluding_query_embedding": {
@@ -310,6 +257,7 @@ def format_table(result: dict[str, Any]) -> str:
     cfg = result.get("config", {})
     lines.append(
         f"embedder={cfg.get('embedder')} paragraphs={cfg.get('paragraphs')} chunks={cfg.get('chunks')} "
-        f"candidate_k={cfg.get('candidate_k')} rrf_k={cfg.get('rrf_k')}"
+        f"candidate_k={cfg.get('candidate_k')} fusion={cfg.get('fusion')} alpha={cfg.get('fusion_alpha')} "
+        f"rrf_k={cfg.get('rrf_k')}"
     )
     return "\n".join(lines)

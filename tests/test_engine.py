@@ -104,3 +104,48 @@ def test_real_model_quarterly_report_with_and_without_diacritics(real_assistant:
     assert {c.source for c in b.citations} == {c.source for c in a.citations}
     # the answer says which document says what
     assert "Gò Vấp" in a.answer and "Ba Đình" in a.answer and a.answer.count("- Theo") == 2
+
+
+def _record_retrieval(a: Assistant, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
+    """Record the (dense query, lexical query) of every retrieval, still retrieving for real."""
+    calls: list[tuple[str, object]] = []
+    inner = a.retriever.retrieve
+
+    def spy(query, k=5, filters=None, lexical_query=None):  # type: ignore[no-untyped-def]
+        calls.append((query, lexical_query))
+        return inner(query, k=k, filters=filters, lexical_query=lexical_query)
+
+    monkeypatch.setattr(a.retriever, "retrieve", spy)
+    return calls
+
+
+def test_the_retriever_follows_the_fusion_settings(toy_settings: Settings, corpus_copy: Path):
+    a = Assistant(toy_settings.model_copy(update={"fusion": "rrf", "fusion_alpha": 0.3, "rrf_k": 20}))
+    assert (a.retriever.fusion, a.retriever.fusion_alpha, a.retriever.rrf_k) == ("rrf", 0.3, 20)
+    assert Assistant(toy_settings).retriever.fusion == "convex"
+
+
+def test_unaccented_question_bm25_gets_it_as_typed_dense_gets_accents_restored(
+    toy: Assistant, monkeypatch: pytest.MonkeyPatch
+):
+    calls = _record_retrieval(toy, monkeypatch)
+    ans = toy.ask("Ai chiu trach nhiem bao cao quy?")
+    dense_query, lexical = calls[-1]
+    assert "báo cáo quý" in dense_query  # the embedder needs the accents back
+    # BM25: the folded terms as typed (they match the index's folded copies), and the guess as a second list
+    assert lexical == ("ai bao cao quy", "ai báo cáo quý")
+    assert not ans.abstained and "Nội vụ" in ans.answer
+    toy.ask("Ai chịu trách nhiệm báo cáo quý?")
+    assert calls[-1] == ("Ai chịu trách nhiệm báo cáo quý?", ("ai báo cáo quý",))
+
+
+def test_english_question_without_known_terms_skips_bm25_and_the_accent_model(
+    toy_settings: Settings, corpus_copy: Path, monkeypatch: pytest.MonkeyPatch
+):
+    Assistant(toy_settings).sync([corpus_copy])
+    a = Assistant.open(toy_settings)
+    calls = _record_retrieval(a, monkeypatch)
+    ans = a.ask("What is the weather on Mars?")
+    assert calls == [("What is the weather on Mars?", ())]
+    assert all(r.bm25_rank is None for r in ans.retrieved)  # no BM25, rather than BM25 on the English text
+    assert a.index._accents is None  # English questions never build the accent model

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import math
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,21 +60,22 @@ class TermCounts:
         """Count each list; `vocab` is extended (its existing ids are kept)."""
         words = list(vocab)
         ids = {w: i for i, w in enumerate(words)}
-        indptr, terms, tf = [0], [], []
+        # C arrays, not lists: 100k chunks hold ~30M (term, count) pairs.
+        indptr, terms, tf = array("q", [0]), array("i"), array("I")
         for toks in token_lists:
-            for t, n in Counter(toks or [""]).items():
-                i = ids.get(t)
-                if i is None:
-                    i = ids[t] = len(words)
+            counted = Counter(toks or [""])
+            for t in counted:
+                if t not in ids:
+                    ids[t] = len(words)
                     words.append(t)
-                terms.append(i)
-                tf.append(n)
+            terms.extend(ids[t] for t in counted)
+            tf.extend(counted.values())
             indptr.append(len(terms))
-        counts = np.asarray(tf, dtype=np.int64)
+        counts = np.frombuffer(tf, dtype=np.uint32) if tf else np.zeros(0, np.uint32)
         return cls(
             words,
-            np.asarray(indptr, dtype=np.int64),
-            np.asarray(terms, dtype=np.int32),
+            np.frombuffer(indptr, dtype=np.int64).copy(),
+            np.frombuffer(terms, dtype=np.int32).copy() if terms else np.zeros(0, np.int32),
             counts.astype(np.min_scalar_type(int(counts.max(initial=0)))),
         )
 

@@ -23,7 +23,6 @@ A file that cannot be parsed raises `IndexDamagedError` with the fix-it command,
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import shutil
@@ -103,10 +102,10 @@ class SyncReport:
         return bool(self.added or self.updated or self.removed)
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
+    with open(tmp, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
@@ -148,7 +147,7 @@ class PlanIndex:
             path = self.dir / MANIFEST
             if path.is_file():
                 try:
-                    manifest = json.loads(path.read_text(encoding="utf-8"))
+                    manifest = orjson.loads(path.read_bytes())
                 except (OSError, ValueError) as e:
                     raise _damaged(str(path), e) from e
                 if not isinstance(manifest, dict) or not isinstance(manifest.get("documents"), dict):
@@ -515,7 +514,7 @@ class PlanIndex:
         os.replace(tmp, self.dir / "bm25")
         shutil.rmtree(old_dir, ignore_errors=True)
         manifest = {"fingerprint": self.fingerprint, "generation": generation, "documents": docs}
-        _atomic_write(self.dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        _atomic_write(self.dir / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         bm25.folder = self.dir / "bm25"
         if isinstance(old, ChunkStore):
             old.close()

@@ -59,7 +59,6 @@ def bench() -> None:
 @click.option("--rrf-k", type=int, default=None, help="RRF constant (default: settings).")
 @click.option("--no-restore", is_flag=True, help="Do not restore accents of unaccented questions.")
 @click.option("--no-baseline", is_flag=True, help="Skip llama-index's plain VectorStoreIndex baseline.")
-@click.option("--proposed", is_flag=True, help="Also report the proposed fusion (hybrid_proposed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the JSON here.")
 @click.pass_context
@@ -73,7 +72,6 @@ def retrieval_cmd(
     rrf_k: int | None,
     no_restore: bool,
     no_baseline: bool,
-    proposed: bool,
     as_json: bool,
     out: Path | None,
 ) -> None:
@@ -90,7 +88,6 @@ def retrieval_cmd(
         rrf_k,
         restore=not no_restore,
         baseline=not no_baseline,
-        proposed=proposed,
     )
     _emit(res, as_json, retrieval.format_table(res), out)
 

@@ -179,13 +179,11 @@ def run(
     rrf_k: int | None = None,
     restore: bool = True,
     baseline: bool = True,
-    proposed: bool = False,
 ) -> dict[str, Any]:
     """Figures of every mode (and the llama-index baseline) on one XQuAD file.
 
     `hybrid` is the retriever `Assistant` builds from `settings`, `hybrid_rrf` the same with RRF fusion;
-    `bm25` and `dense` are its two sides alone. All get the app's queries (`app_queries`). `proposed` is
-    ignored (the comparison it used to add is now `hybrid_rrf`, always reported).
+    `bm25` and `dense` are its two sides alone. All get the app's queries (`app_queries`).
     """
     from tqdm import tqdm
 

@@ -26,6 +26,10 @@ _MIN_QUOTE_WORDS = 4
 # A sentence can be closer to the question than its whole passage, but on the eval set never by more
 # than 0.033 (cosine, multilingual-e5-small): below min_dense minus this margin no sentence can qualify.
 _MEANING_MARGIN = 0.04
+# A document other than the best one's is quoted too when its best sentence scores this share of the
+# best sentence's score (and covers the question): "which plan says what" for questions several answer.
+_OTHER_DOCUMENT_RATIO = 0.5
+_MAX_OTHER_DOCUMENTS = 2  # quoted beyond `max_sentences`, one sentence each: the answer stays short
 _MAX_QUOTE_CHARS = 420
 _MAX_LIST_CHARS = 600
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+|[a-zđ])[.)]\s*", re.IGNORECASE)
@@ -234,15 +238,30 @@ class ExtractiveAnswerer:
         named = places(entity_query or question) + years(entity_query or question) + list(known_named)
         cands = sorted(self.candidates(matcher, hits, named), key=lambda c: -c.score)
         chosen: list[Candidate] = []
+        others: list[Candidate] = []
         if cands and cands[0].coverage >= self.min_coverage:
             best = cands[0].score
             chosen = [c for c in cands if c.coverage >= self.min_coverage and c.score >= 0.7 * best]
+            if not named and lang != "en":  # nothing named (English names are not recognised): all plans speak
+                others = self._other_documents(cands, chosen, _OTHER_DOCUMENT_RATIO * best)
         else:  # no word overlap to speak of: quote by meaning, but only a sentence that is really close
             by_meaning = sorted(self.by_meaning(meaning_query or question, hits), key=lambda c: -c.score)
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
-        return self._compose(self._select(chosen), lang, whole_sentences=is_list_question(question))
+        picked = self._select(chosen) + others
+        return self._compose(picked, lang, whole_sentences=is_list_question(question))
+
+    def _other_documents(self, cands: list[Candidate], chosen: list[Candidate], floor: float) -> list[Candidate]:
+        """The best evidence of each document the chosen quotes leave out, if it covers the question too."""
+        seen = {c.hit.chunk.doc_id for c in chosen}
+        out = []
+        for c in cands:  # best first
+            doc = c.hit.chunk.doc_id
+            if doc not in seen and c.coverage >= self.min_coverage and c.score >= floor:
+                out.append(c)
+                seen.add(doc)
+        return out[:_MAX_OTHER_DOCUMENTS]
 
     def signer_answer(self, hits: Sequence[Retrieved], lang: str) -> Extract | None:
         """ "Who signed?": the signer recorded in the metadata, cited at the signature block that names them."""
@@ -275,8 +294,9 @@ class ExtractiveAnswerer:
             return Extract(text, False, [cite])
         return None
 
-    def _select(self, ranked: list[Candidate]) -> list[Candidate]:
-        """At most `max_sentences` distinct spans, two per passage, keeping a second document if it answers."""
+    def _select(self, ranked: list[Candidate], limit: int | None = None) -> list[Candidate]:
+        """At most `limit` (default `max_sentences`) distinct spans, two per passage, best first."""
+        limit = limit or self.max_sentences
         picked: list[Candidate] = []
         per_chunk: dict[str, int] = {}
         seen_text: set[str] = set()
@@ -290,7 +310,7 @@ class ExtractiveAnswerer:
             picked.append(c)
             seen_text.add(key)
             per_chunk[cid] = per_chunk.get(cid, 0) + 1
-            if len(picked) >= self.max_sentences:
+            if len(picked) >= limit:
                 break
         return picked
 

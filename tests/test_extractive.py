@@ -69,3 +69,24 @@ def test_document_labels_golden() -> None:
     news = DocMeta(kind="tin tức", title="Dân vận chính quyền", date="2018-05", number="1186-TB/TU")
     assert doc_label(news, "001.txt", "vi") == "bài «Dân vận chính quyền» (05/2018)"
     assert doc_label(DocMeta(), "x.txt", "en") == "document x.txt"
+
+
+def _plan(doc: str, text: str, place: str, n: int) -> Retrieved:
+    from index.types import DocMeta
+
+    meta = DocMeta(kind="KẾ HOẠCH", issuer=f"UBND quận {place}", place=place, date="2020-01-01")
+    return Retrieved(Chunk(f"{doc}-{n}", doc, doc, n, text, 0, len(text), meta=meta), 1.0 / (n + 1))
+
+
+BA_DINH = "Phòng Nội vụ quận tổng hợp báo cáo quý về công tác dân vận chính quyền của các đơn vị trong quận."
+GO_VAP = "Các phường định kỳ hàng quý gửi báo cáo công tác dân vận cho Ủy ban nhân dân quận."
+
+
+def test_every_plan_that_answers_is_quoted_unless_the_question_names_one() -> None:
+    emb = CountingEmbedder()
+    hits = [_plan("ba-dinh.txt", BA_DINH, "Ba Đình", 0), _plan("go-vap.txt", GO_VAP, "Gò Vấp", 1)]
+    both = answerer(emb).answer("Ai tổng hợp báo cáo quý về công tác dân vận chính quyền?", hits)
+    assert {c.source for c in both.citations} == {"ba-dinh.txt", "go-vap.txt"}
+    assert "UBND quận Ba Đình" in both.text and "UBND quận Gò Vấp" in both.text  # which plan says what
+    one = answerer(emb).answer("Ở quận Ba Đình ai tổng hợp báo cáo quý về công tác dân vận chính quyền?", hits)
+    assert {c.source for c in one.citations} == {"ba-dinh.txt"}

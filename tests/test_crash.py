@@ -195,7 +195,9 @@ def _ids(idx: Any) -> tuple[list[str], ...]:
     return listed, list(idx.chunks()), idx.bm25().chunk_ids, sorted(idx.dense().ids())
 
 
-# os.replace calls of one ingest: chunks.jsonl, bm25 → bm25.old, bm25.tmp → bm25, manifest.json.
+# os.replace calls of one ingest: chunks.jsonl, bm25 → bm25.old, bm25.tmp → bm25, manifest.json. The second
+# sync is incremental (term counts, accent counts and chunk lines of the first are reused), so each crash
+# leaves files of two writes side by side: the repair must notice and not reuse what no longer matches.
 @pytest.mark.parametrize("step", ["vectors", "replace-1", "replace-2", "replace-3", "replace-4"])
 def test_crash_at_each_commit_step_is_repaired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
     import index.pipeline
@@ -231,6 +233,15 @@ def test_crash_at_each_commit_step_is_repaired(tmp_path: Path, monkeypatch: pyte
     assert len(listed) == len(set(listed)) and set(listed) == set(chunks) == set(bm25) == set(dense)
     assert {c.split("#")[0] for c in listed} == {p.name for p in corpus.iterdir()}
     assert Assistant.open(settings).ask(question(12)).citations[0].source == "kh_012.txt"
+    # The repaired index is the one a fresh build makes: no term or accent count of a crashed write survives.
+    fresh = build_index(Settings(embed_backend="hash", data_dir=tmp_path / "fresh"))
+    fresh.sync([corpus])
+    repaired = build_index(settings)
+    assert repaired.bm25().chunk_ids == fresh.bm25().chunk_ids and repaired.bm25().df == fresh.bm25().df
+    for q in (question(3), question(12), "báo cáo kiểm tra giám sát"):
+        assert repaired.bm25().search(q, 1000) == fresh.bm25().search(q, 1000)
+    assert repaired._stored_accent_counts(repaired.bm25()) == fresh._stored_accent_counts(fresh.bm25())
+    assert list(repaired.chunks().items()) == list(fresh.chunks().items())
 
 
 # ------------------------------------------------------------------------------------------ damaged

@@ -37,14 +37,21 @@ _SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky boi|ai da ky|who signed|signed by|
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    """The embedder the settings select, with its vector cache under the data folder."""
+    """The embedder the settings select, with its vector cache under the data folder.
+
+    fast-e5 keeps its converted model in `embed_model`, by default `<data_dir>/models/fast-e5`.
+    """
+    model_path = settings.embed_model
+    if settings.embed_backend == "fast-e5" and not model_path:
+        model_path = str(settings.data_dir / "models" / "fast-e5")
     return make_embedder(
         settings.embed_backend,
-        model_path=settings.embed_model,
+        model_path=model_path,
         query_prefix=settings.embed_query_prefix,
         passage_prefix=settings.embed_passage_prefix,
         threads=settings.embed_threads,
         cache_path=settings.cache_dir / "embeddings.sqlite",
+        batch_size=settings.embed_batch_size,
     )
 
 

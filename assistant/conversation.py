@@ -24,9 +24,7 @@ def user_turns(history: Sequence[dict[str, Any]]) -> list[str]:
 
 def is_followup(question: str) -> bool:
     """Whether a question leans on earlier turns ("Còn hạn báo cáo năm thì sao?")."""
-    return bool(
-        _FOLLOWUP_START.search(question) or _PRONOUN.search(question) or len(content_terms(question)) <= 2
-    )
+    return bool(_FOLLOWUP_START.search(question) or _PRONOUN.search(question) or len(content_terms(question)) <= 2)
 
 
 def condense(question: str, history: Sequence[dict[str, Any]], known: Iterable[str] = ()) -> str:

@@ -27,9 +27,7 @@ MIN_QUOTE_OVERLAP = 0.5  # share of a sentence's content words a passage sentenc
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])*"
 # A period after a Roman numeral or a small number ("II. NỘI DUNG") numbers a heading; no sentence end.
-_HEADING_NO = "".join(
-    f"(?<![\\s«›(]{n})(?<!^{n})" for n in ("[IVXLC]", "[IVXLC]{2}", "[IVXLC]{3}", "\\d", "\\d\\d")
-)
+_HEADING_NO = "".join(f"(?<![\\s«›(]{n})(?<!^{n})" for n in ("[IVXLC]", "[IVXLC]{2}", "[IVXLC]{3}", "\\d", "\\d\\d"))
 _SENTENCE_END = re.compile(_HEADING_NO + r"[.!?]+" + _MARKERS + r"(?=\s|$)")
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
 _ONLY_MARKERS = re.compile(r"^" + _MARKERS + r"\s*$")

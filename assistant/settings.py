@@ -54,9 +54,7 @@ class Settings(BaseSettings):
         "for fast-e5, where its converted model is kept (default: `<data_dir>/models/fast-e5`).",
     )
     embed_query_prefix: str = Field(default="query: ", description="Prefix put before queries (e5 models).")
-    embed_passage_prefix: str = Field(
-        default="passage: ", description="Prefix put before passages (e5 models)."
-    )
+    embed_passage_prefix: str = Field(default="passage: ", description="Prefix put before passages (e5 models).")
     embed_threads: int = Field(default=1, ge=1, le=64, description="CPU threads of the embedder.")
     embed_batch_size: int = Field(default=16, ge=1, le=512, description="Passages embedded per batch.")
 

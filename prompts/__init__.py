@@ -43,9 +43,7 @@ def load_prompt(name: str) -> Prompt:
         raise PromptError(f"Cannot read prompt {name}: {e}") from e
     variables = tuple(data.get("variables") or ())
     template = data["template"]
-    used = {m.group("named") or m.group("braced") for m in string.Template.pattern.finditer(template)} - {
-        None
-    }
+    used = {m.group("named") or m.group("braced") for m in string.Template.pattern.finditer(template)} - {None}
     if used != set(variables):
         raise PromptError(f"Prompt {name}: declared {sorted(variables)} but template uses {sorted(used)}")
     return Prompt(name, variables, template)

@@ -58,9 +58,7 @@ def test_version_is_declared() -> None:
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
 @pytest.mark.parametrize(("count", "max_tokens"), [(words, 220), (words, 40), (quarter_chars, 60)])
-def test_corpus_budget_offsets_and_determinism(
-    prefix: str, count: Callable[[str], int], max_tokens: int
-) -> None:
+def test_corpus_budget_offsets_and_determinism(prefix: str, count: Callable[[str], int], max_tokens: int) -> None:
     doc = _doc(prefix)
     chunks = chunk_document(doc, count, max_tokens, 30 if max_tokens > 40 else 8)
     _check(doc, chunks, count, max_tokens)

@@ -91,9 +91,7 @@ def test_004_comment_form_and_article_lists_removed() -> None:
     ):
         assert gone not in cleaned
     assert "Mã xác nhận" not in cleaned and "Lấy lại mã bảo mật" not in cleaned
-    assert cleaned.startswith(
-        "Nâng cao hiệu quả công tác dân vận xây dựng chính quyền trong sạch, vững mạnh (21:41"
-    )
+    assert cleaned.startswith("Nâng cao hiệu quả công tác dân vận xây dựng chính quyền trong sạch, vững mạnh (21:41")
     assert "Văn bản số 1186-TB/TU" in cleaned
     assert cleaned.endswith("theo hướng dẫn của Trung ương.\n\nBình An")
 

@@ -37,6 +37,7 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     service = AssistantService(settings, assistant)
     try:
         service.get()
+        threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
     except USER_ERRORS as e:  # serve anyway: /healthz says 503 and the page says why until the index exists
         log.warning("starting without an index: %s", e)
     app = FastAPI(

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 VOTES = ("up", "down")
 MAX_COMMENT_CHARS = 2000
+WARM_UP_QUESTION = "ai bao cao ket qua thuc hien ke hoach"  # typed without accents: loads the accent model too
 BUSY = "Hệ thống đang bận, vui lòng thử lại sau ít phút (server busy, try again)."
 
 
@@ -97,6 +98,16 @@ class AssistantService:
                     log.warning("index not available: %s", e)
                     raise
             return self._assistant
+
+    def warm_up(self) -> None:
+        """Ask one unaccented question through the whole path and discard the answer, so that the first user
+        does not wait for the model, the vector store and the accent model to load. Never raises."""
+        try:
+            t0 = time.perf_counter()
+            self.get().ask(WARM_UP_QUESTION)
+            log.info("warmed up in %.1f s", time.perf_counter() - t0)
+        except Exception as e:  # a missing index is reported elsewhere; warming up is best effort
+            log.info("warm-up skipped: %s", e)
 
     @property
     def ready(self) -> bool:

@@ -81,9 +81,7 @@ def _openai_like(settings: Settings) -> LLM:
 
     if not settings.llm_base_url:
         # Without it the OpenAI client would fall back to api.openai.com.
-        raise ConfigError(
-            "ASSISTANT_LLM_BASE_URL is required for the openai backend (e.g. http://127.0.0.1:8080/v1)"
-        )
+        raise ConfigError("ASSISTANT_LLM_BASE_URL is required for the openai backend (e.g. http://127.0.0.1:8080/v1)")
     if not settings.llm_model:
         raise ConfigError("ASSISTANT_LLM_MODEL is required for the openai backend (the served model name)")
     url = _check_url(settings.llm_base_url)
@@ -146,9 +144,7 @@ def _llamacpp(settings: Settings) -> LLM:
         raise ConfigError(LLAMA_CPP_HINT) from None
     path = Path(settings.llm_model).expanduser()
     if not path.is_file():
-        raise ConfigError(
-            f"ASSISTANT_LLM_MODEL must be the path of a GGUF file for llamacpp; not found: {path}"
-        )
+        raise ConfigError(f"ASSISTANT_LLM_MODEL must be the path of a GGUF file for llamacpp; not found: {path}")
     llama = llama_cpp.Llama(model_path=str(path), n_threads=2, n_ctx=CONTEXT_WINDOW, verbose=False)
     return LlamaCppLLM(llama, model_name=path.name)
 

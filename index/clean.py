@@ -81,9 +81,7 @@ def _is_breadcrumb(line: str) -> bool:
         return True
     words = line.split()
     return (
-        0 < len(words) <= 8
-        and not any(c.isupper() or c.isdigit() for c in line)
-        and not re.search(r"[.:;!?,]", line)
+        0 < len(words) <= 8 and not any(c.isupper() or c.isdigit() for c in line) and not re.search(r"[.:;!?,]", line)
     )
 
 
@@ -144,8 +142,7 @@ def _dedupe(paragraphs: list[str]) -> list[str]:
     for i in kept:
         k = keys[i]
         glued = len(k) >= _MIN_NEAR_DUPLICATE and any(
-            len(keys[j]) > len(k) and k in keys[j] and _is_glued_copy(paragraphs[i], paragraphs[j])
-            for j in kept
+            len(keys[j]) > len(k) and k in keys[j] and _is_glued_copy(paragraphs[i], paragraphs[j]) for j in kept
         )
         if glued:
             log.debug("dropping run-together copy: %.60r", paragraphs[i])

@@ -51,9 +51,7 @@ class Server:
                             "object": "chat.completion.chunk",
                             "created": 0,
                             "model": "m",
-                            "choices": [
-                                {"index": 0, "delta": {"content": text[i : i + 9]}, "finish_reason": None}
-                            ],
+                            "choices": [{"index": 0, "delta": {"content": text[i : i + 9]}, "finish_reason": None}],
                         }
                         self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                     self.wfile.write(b"data: [DONE]\n\n")
@@ -115,9 +113,7 @@ def test_generative_answer_is_kept_when_grounded(toy_settings: Settings, corpus_
     assert ans.citations and ans.citations[0].n == 1 and "[1]" in ans.answer
 
 
-def test_stream_yields_text_then_the_final_answer(
-    toy_settings: Settings, corpus_copy: Path, faithful: Server
-):
+def test_stream_yields_text_then_the_final_answer(toy_settings: Settings, corpus_copy: Path, faithful: Server):
     a = llm_assistant(toy_settings, corpus_copy, faithful.url)
     parts = list(a.stream("Phòng Nội vụ quận Ba Đình có nhiệm vụ gì?"))
     final = parts[-1]

@@ -106,9 +106,7 @@ def test_html_drops_page_furniture_and_keeps_blocks() -> None:
         assert gone not in text
     lines = text.split("\n")
     assert lines[0] == "Quận Gò Vấp ra quân phong trào “Dân vận khéo”"  # source line break collapsed
-    assert (
-        "Sáng 05/3, UBND quận Gò Vấp tổ chức lễ ra quân phong trào thi đua “Dân vận khéo” năm 2024." in lines
-    )
+    assert "Sáng 05/3, UBND quận Gò Vấp tổ chức lễ ra quân phong trào thi đua “Dân vận khéo” năm 2024." in lines
     assert "tham mưu UBND quận theo dõi\nviệc thực hiện." in text  # <br>
     assert "Tiếp công dân định kỳ;\nĐối thoại với nhân dân." in text  # list items on their own lines
     assert "\n\n\n" not in text
@@ -116,9 +114,7 @@ def test_html_drops_page_furniture_and_keeps_blocks() -> None:
 
 def test_html_without_h1_keeps_title(tmp_path: Path) -> None:
     path = tmp_path / "page.htm"
-    path.write_bytes(
-        "<html><head><title>Thông báo lịch tiếp dân</title></head><body><p>Nội dung.</p>".encode()
-    )
+    path.write_bytes("<html><head><title>Thông báo lịch tiếp dân</title></head><body><p>Nội dung.</p>".encode())
     assert read_text(path) == "Thông báo lịch tiếp dân\n\nNội dung."
 
 

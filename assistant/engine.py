@@ -172,8 +172,8 @@ class Assistant:
             if doc in seen or not meta.signer:
                 continue
             seen.add(doc)
-            for c in self.index.chunks().values():
-                if c.doc_id == doc and meta.signer in c.text:
+            for c in self.index.doc_chunks(doc):
+                if meta.signer in c.text:
                     out.append(Retrieved(c, h.score))
         return out
 

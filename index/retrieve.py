@@ -70,7 +70,7 @@ class HybridRetriever:
         chunks = self.index.chunks()
         allowed = None
         if filters is not None and not filters.is_empty():
-            allowed = {cid for cid, c in chunks.items() if filters.accepts(c)}
+            allowed = self.index.allowed_ids(filters)  # from the manifest: no chunk is parsed
             if not allowed:
                 return []
         bm25_lists = [

@@ -19,6 +19,7 @@ from assistant.errors import AssistantError
 from assistant.settings import Settings
 from assistant.types import Answer
 from index.errors import IndexPipelineError
+from index.pipeline import MANIFEST
 from index.types import Filters
 
 log = logging.getLogger(__name__)
@@ -79,18 +80,53 @@ class AssistantService:
         self._lock = threading.Lock()
         self._feedback_lock = threading.Lock()
         self.slots = AnswerSlots(settings.concurrency_limit, settings.queue_size, settings.busy_timeout_s)
+        # An engine handed in was opened by the caller: it counts as the index as it is on disk now.
+        self._opened_signature = self._signature() if assistant is not None else None
+        self._checked = time.monotonic()
+
+    def _signature(self) -> tuple[int, int, int] | None:
+        """Identity of the manifest on disk (written last by every build, by an atomic rename)."""
+        try:
+            st = (self.settings.index_dir / MANIFEST).stat()
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def _reload_if_changed(self, current: Assistant) -> Assistant:
+        """Reopen the index when another process rebuilt it; keep serving the old one if the new one fails."""
+        now = time.monotonic()
+        if self.settings.reload_check_s <= 0 or now - self._checked < self.settings.reload_check_s:
+            return current
+        with self._lock:
+            if now - self._checked < self.settings.reload_check_s or self._assistant is not current:
+                return self._assistant or current
+            self._checked = now
+            signature = self._signature()
+            if signature is None or signature == self._opened_signature:
+                return current
+            try:
+                fresh = Assistant.open(self.settings)
+            except IndexPipelineError as e:
+                log.warning("index changed on disk but cannot be opened yet; still serving the previous one: %s", e)
+                return current
+            self._assistant, self._opened_signature = fresh, signature
+            log.info("index changed on disk: reopened %s", self.settings.index_dir)
+            return fresh
 
     def get(self) -> Assistant:
-        """The assistant; opens the index on first use (retried at most every `retry_s` seconds)."""
+        """The assistant; opens the index on first use (retried at most every `retry_s` seconds) and reopens
+        it when a build by another process changed it (checked every `reload_check_s` seconds)."""
         if self._assistant is not None:
-            return self._assistant
+            return self._reload_if_changed(self._assistant)
         with self._lock:
             if self._assistant is None:
                 if self._last_error is not None and time.monotonic() - self._last_try < self.retry_s:
                     raise self._last_error
                 self._last_try = time.monotonic()
                 try:
+                    signature = self._signature()
                     self._assistant = Assistant.open(self.settings)
+                    self._opened_signature, self._checked = signature, time.monotonic()
                     self._last_error = None
                     log.info("index opened: %s", self.settings.index_dir)
                 except IndexPipelineError as e:

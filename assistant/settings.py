@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         default=50.0, gt=0, le=4096, description="Largest file ingested, in megabytes; bigger files are skipped."
     )
+    index_path: Path | None = Field(
+        default=None,
+        description="Folder of the index (manifest, chunk list, BM25, local Chroma); empty means "
+        "`<data_dir>/index`. Serving processes that share one indexer's folder (with a Chroma server) point "
+        "here; they only read it.",
+    )
     chroma_url: str = Field(
         default="",
         description="URL of a Chroma server (`chroma run`); empty keeps a local Chroma under the data folder.",
@@ -134,12 +140,23 @@ class Settings(BaseSettings):
     busy_timeout_s: float = Field(
         default=30.0, gt=0, description="Longest wait for a free slot before a question is told to try again."
     )
+    reload_check_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds between checks that the index on disk changed (a build by another process); a "
+        "changed index is reopened without a restart. 0 turns the check off.",
+    )
     log_level: str = Field(default="INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
 
-    @field_validator("data_dir", "corpus_dir")
+    @field_validator("data_dir", "corpus_dir", "index_path")
     @classmethod
-    def _absolute(cls, v: Path) -> Path:
-        return v.expanduser().resolve()
+    def _absolute(cls, v: Path | None) -> Path | None:
+        return v.expanduser().resolve() if v is not None else None
+
+    @field_validator("index_path", mode="before")
+    @classmethod
+    def _empty_is_default(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
 
     @field_validator("ingest_dirs", mode="before")
     @classmethod
@@ -157,8 +174,8 @@ class Settings(BaseSettings):
 
     @property
     def index_dir(self) -> Path:
-        """Folder of the index (manifest, BM25, local Chroma)."""
-        return self.data_dir / "index"
+        """Folder of the index (manifest, BM25, local Chroma): `index_path`, or `<data_dir>/index`."""
+        return self.index_path or self.data_dir / "index"
 
     @property
     def cache_dir(self) -> Path:

@@ -2,8 +2,9 @@
 
 One process indexes the bundled corpus into the server; two `assistant serve` processes answer from
 it. The BM25 side (manifest, chunk list, BM25 files) is a shared index folder written only by the
-indexer: each serving process has its own writable data folder (cache, logs, feedback) whose
-`index` entry points at the shared folder (a symlink here, a read-only network mount in production).
+indexer: each serving process has its own writable data folder (cache, logs, feedback) and reads the
+shared folder through `ASSISTANT_INDEX_PATH` (a read-only network mount in production). When the
+indexer adds a document, both serving processes reopen the index by themselves (`ASSISTANT_RELOAD_CHECK_S`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,6 +26,15 @@ pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMA = Path(sys.executable).parent / "chroma"
+NEW_DOC = """ỦY BAN NHÂN DÂN QUẬN BA ĐÌNH
+Số: 77/KH-UBND
+Ba Đình, ngày 02 tháng 03 năm 2025
+KẾ HOẠCH
+Tổ chức ngày hội đọc sách năm 2025
+
+I. MỤC ĐÍCH
+Phòng Văn hóa và Thông tin tổ chức ngày hội đọc sách cho thiếu nhi tại các phường trong tháng 4.
+"""
 
 
 def _free_port() -> int:
@@ -113,10 +124,15 @@ def test_index_once_answer_from_two_serving_processes(tmp_path: Path) -> None:
         for name in ("app1", "app2"):
             data = tmp_path / name
             data.mkdir()
-            (data / "index").symlink_to(shared, target_is_directory=True)
             p = _free_port()
             handles.append(open(data / "serve.stderr", "wb"))
-            env = {**app_env, "ASSISTANT_DATA_DIR": str(data), "GRADIO_ANALYTICS_ENABLED": "False"}
+            env = {
+                **app_env,
+                "ASSISTANT_DATA_DIR": str(data),
+                "ASSISTANT_INDEX_PATH": str(shared),  # the indexer's folder, only read
+                "ASSISTANT_RELOAD_CHECK_S": "0.5",
+                "GRADIO_ANALYTICS_ENABLED": "False",
+            }
             proc = subprocess.Popen(
                 [sys.executable, "-m", "assistant.cli", "serve", "--port", str(p)],
                 env=env,
@@ -150,6 +166,26 @@ def test_index_once_answer_from_two_serving_processes(tmp_path: Path) -> None:
             for c in psutil.Process(proc.pid).net_connections("inet"):
                 assert not c.raddr or c.raddr.ip in ("127.0.0.1", "::1"), c
         assert _snapshot(shared) == before, "serving processes must not write to the shared index folder"
+
+        # The indexer adds a document; both serving processes pick it up without a restart.
+        extra = tmp_path / "more"
+        shutil.copytree(REPO / "corpus", extra)
+        (extra / "900_doc_sach.txt").write_text(NEW_DOC, encoding="utf-8")
+        subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "index", "build", str(extra)],
+            env={**app_env, "ASSISTANT_DATA_DIR": str(indexer_data), "ASSISTANT_INGEST_DIRS": str(extra)},
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        for _, base in servers:
+            deadline = time.monotonic() + 30
+            while json.loads(urllib.request.urlopen(f"{base}/healthz").read())["documents"] != 6:
+                assert time.monotonic() < deadline, "the new index was not picked up"
+                time.sleep(0.5)
+            found = _post(f"{base}/api/ask", {"question": "Ai tổ chức ngày hội đọc sách cho thiếu nhi?"})
+            assert "900_doc_sach.txt" in {c["source"] for c in found["citations"]}, found
+        assert client.get_collection("chunks").count() > n_chunks
     finally:
         for proc in reversed(procs):
             _stop(proc)

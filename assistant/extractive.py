@@ -136,6 +136,9 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.min_coverage = min_coverage
         self.min_dense = min_dense
+        # Skip sentence embedding when the passages are far from the question; needs the passages' cosine
+        # to come from the same model as the sentences' (a benchmark mixing models turns it off).
+        self.gate_by_passage_similarity = True
 
     # ------------------------------------------------------------------ evidence checks
     def missing_entities(self, question: str, hits: Sequence[Retrieved]) -> list[str]:
@@ -190,7 +193,8 @@ class ExtractiveAnswerer:
             return []
         top = hits[:2]
         known = [h.dense_score for h in top if h.dense_score is not None]
-        if known and len(known) == len(top) and max(known) < self.min_dense - _MEANING_MARGIN:
+        far = known and len(known) == len(top) and max(known) < self.min_dense - _MEANING_MARGIN
+        if far and self.gate_by_passage_similarity:
             return []
         spans = [
             (rank, h, s, e)

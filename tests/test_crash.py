@@ -206,7 +206,7 @@ def _ids(idx: Any) -> tuple[list[str], ...]:
 # leaves files of two writes side by side: the repair must notice and not reuse what no longer matches.
 @pytest.mark.parametrize("step", ["vectors", "replace-1", "replace-2", "replace-3", "replace-4"])
 def test_crash_at_each_commit_step_is_repaired(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, step: str) -> None:
-    import index.pipeline
+    import index.writer
     from assistant.engine import Assistant, build_index
     from assistant.settings import Settings
     from index.errors import IndexPipelineError
@@ -224,7 +224,7 @@ def test_crash_at_each_commit_step_is_repaired(tmp_path: Path, monkeypatch: pyte
         if step == "vectors":
             m.setattr(DenseStore, "add", _half_then_crash(DenseStore.add))
         else:
-            m.setattr(index.pipeline.os, "replace", _crashing(os.replace, int(step[-1])))
+            m.setattr(index.writer.os, "replace", _crashing(os.replace, int(step[-1])))
         with pytest.raises(Crash):
             Assistant(settings).sync([corpus])
     try:  # after the crash: the old answers, or a message that names the fixing command

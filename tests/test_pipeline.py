@@ -150,7 +150,7 @@ def test_incremental_sync_equals_a_fresh_build_and_only_new_chunks_are_tokenised
     toy_settings: Settings, corpus_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     import index.chunkstore
-    import index.pipeline
+    import index.writer
     from index.accents import AccentCounts, AccentRestorer
     from index.bm25 import bm25_tokens
     from index.chunkstore import chunk_json
@@ -159,7 +159,7 @@ def test_incremental_sync_equals_a_fresh_build_and_only_new_chunks_are_tokenised
     _change_corpus(corpus_copy)
     tokenised: list[str] = []
     serialised: list[str] = []
-    monkeypatch.setattr(index.pipeline, "bm25_tokens", lambda t: tokenised.append(t) or bm25_tokens(t))
+    monkeypatch.setattr(index.writer, "bm25_tokens", lambda t: tokenised.append(t) or bm25_tokens(t))
     monkeypatch.setattr(index.chunkstore, "chunk_json", lambda c: serialised.append(c.chunk_id) or chunk_json(c))
     rep = build_index(toy_settings).sync([corpus_copy])
     monkeypatch.undo()

@@ -14,7 +14,7 @@ from typing import Any
 from assistant.conversation import condense
 from assistant.crosslingual import vietnamese_terms
 from assistant.errors import QuestionError
-from assistant.extractive import Extract, ExtractiveAnswerer
+from assistant.extractive import Extract, ExtractiveAnswerer, meaning_texts
 from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_llm
 from assistant.llm import make_llm
 from assistant.offline import forbid_llama_index_defaults
@@ -126,7 +126,8 @@ class Assistant:
                     f"Không được phép đọc {root}: nằm ngoài các thư mục được phép; thêm thư mục vào "
                     "ASSISTANT_INGEST_DIRS nếu cần (path outside the allowed folders)."
                 )
-        return self.index.sync(roots, check_path=self._check_file, **kwargs)
+        extra = meaning_texts if self.settings.sentence_vectors else None
+        return self.index.sync(roots, check_path=self._check_file, extra_texts=extra, **kwargs)
 
     def _allowed(self, path: Path) -> bool:
         """Whether `path`, links resolved, lies inside one of the allowed folders."""

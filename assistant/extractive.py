@@ -56,6 +56,16 @@ class Extract:
     citations: list[Citation]
 
 
+def meaning_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of a passage that may be quoted by meaning (its first eight long enough to stand alone)."""
+    return [(s, e) for s, e in sentence_spans(text)[:8] if len(text[s:e].split()) >= _MIN_QUOTE_WORDS]
+
+
+def meaning_texts(chunk: Chunk) -> list[str]:
+    """Texts of `meaning_spans`: embedded at index time so that answers need not wait for the model."""
+    return [chunk.text[s:e] for s, e in meaning_spans(chunk.text)]
+
+
 def doc_label(meta: DocMeta, source: str, lang: str) -> str:
     """How an answer names a document: kind and number or title, then issuing body and date."""
     kind = {"KẾ HOẠCH": "kind_plan", "tin tức": "kind_news"}.get((meta.kind or "").strip(), "kind_other")
@@ -196,12 +206,7 @@ class ExtractiveAnswerer:
         far = known and len(known) == len(top) and max(known) < self.min_dense - _MEANING_MARGIN
         if far and self.gate_by_passage_similarity:
             return []
-        spans = [
-            (rank, h, s, e)
-            for rank, h in enumerate(top)
-            for s, e in sentence_spans(h.chunk.text)[:8]
-            if len(h.chunk.text[s:e].split()) >= _MIN_QUOTE_WORDS
-        ]
+        spans = [(rank, h, s, e) for rank, h in enumerate(top) for s, e in meaning_spans(h.chunk.text)]
         if not spans:
             return []
         texts = list(dict.fromkeys(h.chunk.text[s:e] for _, h, s, e in spans))

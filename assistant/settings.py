@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     embed_threads: int = Field(default=1, ge=1, le=64, description="CPU threads of the embedder.")
     embed_batch_size: int = Field(default=16, ge=1, le=512, description="Passages embedded per batch.")
 
+    sentence_vectors: bool = Field(
+        default=True,
+        description="Also embed, when indexing, the sentences an answer may quote by meaning (about twice the "
+        "embedding time of a build), so that answers never wait for the model to embed them.",
+    )
+
     # --- chunking
     chunk_max_tokens: int = Field(
         default=220, ge=32, le=512, description="Maximum chunk length in the embedder's own tokens."

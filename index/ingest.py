@@ -78,6 +78,7 @@ def sync(
     only_remove: Iterable[str] = (),
     check_path: Callable[[Path], None] | None = None,
     chunker: Chunker = chunk_document,
+    extra_texts: Callable[[Chunk], list[str]] | None = None,
 ) -> SyncReport:
     """`PlanIndex.sync` (see there), chunking with `chunker`."""
     report = SyncReport()
@@ -150,6 +151,8 @@ def sync(
         new_chunks.extend(chunker(doc, idx.embedder.count_tokens, idx.max_tokens, idx.overlap))
     texts = [index_text(c) for c in new_chunks]
     vectors = _embed(idx, texts)
+    if extra_texts is not None:  # e.g. sentences the answerer may compare by meaning: into the vector cache
+        _embed(idx, list(dict.fromkeys(t for c in new_chunks for t in extra_texts(c))), "Embedding sentences")
 
     dense = idx.dense()
     stale_ids: list[str] = []
@@ -193,14 +196,14 @@ def sync(
     return report
 
 
-def _embed(idx: PlanIndex, texts: list[str]):  # noqa: ANN202
+def _embed(idx: PlanIndex, texts: list[str], desc: str = "Embedding"):  # noqa: ANN202
     import numpy as np
     from tqdm import tqdm
 
     if not texts:
         return np.zeros((0, idx.embedder.dim), dtype=np.float32)
     rows = []
-    with tqdm(total=len(texts), desc="Embedding", unit="chunk", disable=len(texts) < 2) as bar:
+    with tqdm(total=len(texts), desc=desc, unit="text", disable=len(texts) < 2) as bar:
         for i in range(0, len(texts), idx.batch_size):
             batch = texts[i : i + idx.batch_size]
             rows.append(idx.embedder.embed_passages(batch))

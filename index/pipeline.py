@@ -273,14 +273,17 @@ class PlanIndex:
         rebuild: bool = False,
         only_remove: Iterable[str] = (),
         check_path: Callable[[Path], None] | None = None,
+        extra_texts: Callable[[Chunk], list[str]] | None = None,
     ) -> SyncReport:
         """Bring the index in line with the files under `roots`: add new, replace changed, drop removed.
 
         Idempotent: unchanged files (same content hash) are skipped. With `remove_missing=False` files
         not seen are kept (`index add`). `only_remove` lists doc ids or file names to drop (`index remove`).
         `check_path` may refuse a file (size, allowed folders) by raising LoaderError before it is read.
+        `extra_texts` names texts of a new chunk to embed too (only into the vector cache), so that their
+        vectors are ready when a question needs them.
         """
-        return ingest.sync(self, roots, remove_missing, rebuild, only_remove, check_path, chunker=chunk_document)
+        return ingest.sync(self, roots, remove_missing, rebuild, only_remove, check_path, chunk_document, extra_texts)
 
     def _write(
         self, order: list[str], docs: dict[str, Any], new: dict[str, tuple[Chunk, str]], old: Mapping[str, Chunk]

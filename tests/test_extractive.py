@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
 from assistant.extractive import ExtractiveAnswerer
+from assistant.settings import Settings
 from index.embed import HashEmbedder
 from index.types import Chunk, Retrieved
 
@@ -90,3 +92,27 @@ def test_every_plan_that_answers_is_quoted_unless_the_question_names_one() -> No
     assert "UBND quận Ba Đình" in both.text and "UBND quận Gò Vấp" in both.text  # which plan says what
     one = answerer(emb).answer("Ở quận Ba Đình ai tổng hợp báo cáo quý về công tác dân vận chính quyền?", hits)
     assert {c.source for c in one.citations} == {"ba-dinh.txt"}
+
+
+def test_sentences_embedded_at_index_time_spare_the_model_at_question_time(
+    toy_settings: Settings, corpus_copy: Path
+) -> None:
+    from assistant.engine import Assistant
+
+    calls: dict[bool, int] = {}
+    for precompute in (True, False):
+        data = toy_settings.data_dir / ("with" if precompute else "without")
+        settings = toy_settings.model_copy(
+            update={"corpus_dir": corpus_copy, "data_dir": data, "sentence_vectors": precompute}
+        )
+        a = Assistant(settings)
+        a.sync()
+        inner = a.index.embedder.inner  # the model behind the vector cache
+        seen: list[str] = []
+        original = inner.embed_passages
+        inner.embed_passages = lambda texts, o=original, s=seen: (s.extend(texts), o(texts))[1]
+        a.extractive.gate_by_passage_similarity = False  # hash vectors: passages always look far
+        hits = a.retriever.retrieve("Phòng Nội vụ làm gì?", k=4)
+        assert a.extractive.by_meaning("Phòng Nội vụ làm gì?", hits)
+        calls[precompute] = len(seen)
+    assert calls == {True: 0, False: calls[False]} and calls[False] > 0

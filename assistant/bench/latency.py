@@ -77,8 +77,10 @@ def measure(data_dir: Path, backend: str, questions: list[str], query_model: str
     settings = load_settings(data_dir=data_dir, embed_backend=backend, chroma_url="")
     t0 = time.perf_counter()
     embedder = build_embedder(settings)
-    if query_model:
-        embedder = RealCostEmbedder(embedder, make_embedder(query_model, threads=settings.embed_threads))
+    query_cache = data_dir / f"query-model-cache-{os.getpid()}.sqlite"
+    if query_model:  # its own throwaway cache: the first pass embeds sentences, the second finds them ready
+        real = make_embedder(query_model, threads=settings.embed_threads, cache_path=query_cache)
+        embedder = RealCostEmbedder(embedder, real)
     a = Assistant(settings, index=build_index(settings, embedder=embedder))
     if query_model:  # hash passage vectors say nothing about closeness: always embed sentences (upper bound)
         a.extractive.gate_by_passage_similarity = False
@@ -90,6 +92,14 @@ def measure(data_dir: Path, backend: str, questions: list[str], query_model: str
     t0 = time.perf_counter()
     a.index.accent_restorer()
     t_accents = time.perf_counter() - t0
+    cold: list[float] = []
+    if query_model:
+        # Pass 1: every sentence quoted by meaning is embedded at question time (ASSISTANT_SENTENCE_VECTORS off).
+        # Pass 2 below finds them ready, as an index built with the setting on has them for every chunk.
+        for q in questions[1:]:
+            t0 = time.perf_counter()
+            a.ask(q)
+            cold.append(1000 * (time.perf_counter() - t0))
     retr, ask = [], []
     for q in questions[1:]:
         t0 = time.perf_counter()
@@ -98,6 +108,7 @@ def measure(data_dir: Path, backend: str, questions: list[str], query_model: str
         t0 = time.perf_counter()
         a.ask(q)
         ask.append(1000 * (time.perf_counter() - t0))
+    query_cache.unlink(missing_ok=True)
     out: dict[str, Any] = {
         "chunks": len(a.index.chunks()),
         "docs": len(a.documents()),
@@ -107,6 +118,9 @@ def measure(data_dir: Path, backend: str, questions: list[str], query_model: str
         "accent_model_build_s_if_not_built_by_first_ask": round(t_accents, 3),
         "retrieval_ms": {"p50": round(percentile(retr, 50), 1), "p95": round(percentile(retr, 95), 1)},
         "ask_ms": {"p50": round(percentile(ask, 50), 1), "p95": round(percentile(ask, 95), 1)},
+        "ask_ms_sentences_embedded_at_question_time": (
+            {"p50": round(percentile(cold, 50), 1), "p95": round(percentile(cold, 95), 1)} if cold else None
+        ),
         "questions": len(ask),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }

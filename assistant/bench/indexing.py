@@ -88,13 +88,18 @@ def instrument(index: Any, timer: Timer) -> Iterator[None]:
             delattr(obj, attr)
 
 
-def timed_sync(index: Any, roots: Sequence[Path], timer: Timer | None = None) -> dict[str, Any]:
-    """Sync with a stage breakdown: seconds, chunks written, chunks/s and each stage's share."""
+def timed_sync(
+    index: Any, roots: Sequence[Path], timer: Timer | None = None, sentence_vectors: bool = False
+) -> dict[str, Any]:
+    """Sync with a stage breakdown: seconds, chunks written, chunks/s and each stage's share; with
+    `sentence_vectors` the answerer's sentences are embedded too, as `Assistant.sync` does by default."""
+    from assistant.extractive import meaning_texts
+
     timer = timer or Timer()
     before = len(index.chunks())
     t0 = time.perf_counter()
     with instrument(index, timer):
-        report = index.sync(list(roots))
+        report = index.sync(list(roots), extra_texts=meaning_texts if sentence_vectors else None)
     total = time.perf_counter() - t0
     added = sum(len(index.manifest()["documents"][d]["chunk_ids"]) for d in report.added + report.updated)
     stages = dict(timer.seconds)
@@ -169,7 +174,7 @@ def build(settings: Settings, name: str, backend: str, rebuild: bool = False, co
         shutil.rmtree(s.cache_dir, ignore_errors=True)
     embedder = TimedEmbedder(bench_embedder(cache_src, backend, settings.data_dir), timer)
     index = build_index(s, embedder=embedder)
-    res = timed_sync(index, [docs], timer)
+    res = timed_sync(index, [docs], timer, s.sentence_vectors)
     res.update(
         {
             "corpus": name,
@@ -177,6 +182,7 @@ def build(settings: Settings, name: str, backend: str, rebuild: bool = False, co
             "embedder": embedder.name,
             "docs": len(index.documents()),
             "vector_cache": "empty at start" if cold_cache else "shared main cache",
+            "sentence_vectors": s.sentence_vectors,
         }
     )
     if res["chunks_written"] == 0 and record_path.is_file():  # already built: keep the first build's figures
@@ -203,7 +209,7 @@ def incremental(settings: Settings, name: str, backend: str) -> dict[str, Any]:
             timer = Timer()
             emb = bench_embedder(main_cache(settings, backend), backend, settings.data_dir)
             index = build_index(s, embedder=TimedEmbedder(emb, timer))
-            out[step] = timed_sync(index, [docs], timer)
+            out[step] = timed_sync(index, [docs], timer, s.sentence_vectors)
     finally:
         target.write_text(original, encoding="utf-8")
     return out

@@ -69,14 +69,22 @@ def questions_for(corpus: str, n: int) -> list[str]:
     return qs[:n]
 
 
-def measure(data_dir: Path, backend: str, questions: list[str], query_model: str, baseline_n: int) -> dict:
-    """Open the index, ask every question, report timings and memory (run in a fresh process)."""
+def measure(
+    data_dir: Path,
+    backend: str,
+    questions: list[str],
+    query_model: str,
+    baseline_n: int,
+    cache_from: Path | None = None,
+) -> dict:
+    """Open the index, ask every question, report timings and memory (run in a fresh process). The vector
+    cache is that of `cache_from` (the data folder the index was built with), as in a deployment."""
     from assistant.engine import Assistant, build_embedder, build_index
     from index.embed import make_embedder
 
     settings = load_settings(data_dir=data_dir, embed_backend=backend, chroma_url="")
     t0 = time.perf_counter()
-    embedder = build_embedder(settings)
+    embedder = build_embedder(settings.model_copy(update={"data_dir": cache_from or data_dir}))
     query_cache = data_dir / f"query-model-cache-{os.getpid()}.sqlite"
     if query_model:  # its own throwaway cache: the first pass embeds sentences, the second finds them ready
         real = make_embedder(query_model, threads=settings.embed_threads, cache_path=query_cache)
@@ -264,7 +272,8 @@ def run(
             variants = [""] + ([query_model] if query_model and backend == "hash" else [])
             for qm in variants:
                 log.info("%s/%s%s: measuring", corpus, backend, f"+{qm}" if qm else "")
-                row = _child(["measure", str(s.data_dir), backend, json.dumps(qs), qm, str(baseline_n)])
+                args = [str(s.data_dir), backend, json.dumps(qs), qm, str(baseline_n), str(settings.data_dir)]
+                row = _child(["measure", *args])
                 row.update({"corpus": corpus, "index_build": build})
                 if serve and not qm:
                     row["serve"] = serve_cold_start(s.data_dir, backend, qs[:3])
@@ -307,7 +316,7 @@ def _main(argv: list[str]) -> None:
 
         res = indexing.build(load_settings(data_dir=Path(argv[1])), argv[2], argv[3])
     elif mode == "measure":
-        res = measure(Path(argv[1]), argv[2], json.loads(argv[3]), argv[4], int(argv[5]))
+        res = measure(Path(argv[1]), argv[2], json.loads(argv[3]), argv[4], int(argv[5]), Path(argv[6]))
     elif mode == "embed-speed":
         from assistant.bench import indexing
 

@@ -64,6 +64,8 @@ def evaluate(
     }
     report = runner.run(items, lambda turns: run_turns(assistant, turns).to_json(), k=k, config=config)
     echo(runner.format_table(report["summary"]))
+    if report["summary"].get("modes"):
+        echo("answers by mode: " + ", ".join(f"{m} {n}" for m, n in report["summary"]["modes"].items()))
     if report_path:
         import json
 

@@ -10,6 +10,7 @@ import json
 import logging
 import time
 import tomllib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -162,12 +163,15 @@ def run(
             "citations": list(response.get("citations") or []),
             "retrieved": list(response.get("retrieved") or []),
             "latency_ms": float(latency) if latency is not None else elapsed_ms,
+            "mode": str(response.get("mode") or ""),  # llm, extractive or extractive-fallback
             "metrics": score_item(item, response, k),
         }
         if error:
             record["error"] = error
         records.append(record)
-    return {"config": {"k": k, **dict(config or {})}, "summary": metrics.summarize(records), "items": records}
+    summary = metrics.summarize(records)
+    summary["modes"] = dict(sorted(Counter(r["mode"] for r in records if r["mode"]).items()))
+    return {"config": {"k": k, **dict(config or {})}, "summary": summary, "items": records}
 
 
 def load_thresholds(path: str | Path) -> dict[str, Any]:

@@ -306,3 +306,15 @@ def test_a_multi_document_answer_quoting_one_plan_scores_half_document_recall() 
     assert run([item], ask_citing(one, other))["items"][0]["metrics"]["document_recall"] == 1.0
     single = next(i for i in load_dataset(DATASET) if len(i["docs"]) == 1)
     assert run([single], ask_citing(single["docs"][0]))["items"][0]["metrics"]["document_recall"] is None
+
+
+def test_report_records_each_answers_mode() -> None:
+    items = load_dataset(DATASET)[:3]
+    modes = iter(["llm", "extractive-fallback", "llm"])
+
+    def ask(turns: list[str]) -> dict[str, Any]:
+        return {"answer": "", "abstained": True, "citations": [], "retrieved": [], "mode": next(modes)}
+
+    report = run(items, ask)
+    assert [i["mode"] for i in report["items"]] == ["llm", "extractive-fallback", "llm"]
+    assert report["summary"]["modes"] == {"extractive-fallback": 1, "llm": 2}

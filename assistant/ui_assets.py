@@ -95,6 +95,8 @@ CSS = """
   padding: 6px 10px; margin-bottom: 8px; font-size: 0.9rem; }
 .tl-error { background: #fdecec; border: 1px solid #f1a7a7; color: #8a1f1f; border-radius: 6px;
   padding: 6px 10px; }
+.dark .tl-notice { background: #3a2a08; border-color: #8a6417; color: #ffd98a; }
+.dark .tl-error { background: #3b1212; border-color: #8f3434; color: #ffc2c2; }
 a.tl-cite { display: inline-block; padding: 0 3px; margin: 0 1px; border-radius: 4px; font-size: 0.85em;
   font-weight: 600; line-height: 1.3; text-decoration: none !important; color: var(--color-accent) !important;
   background: var(--color-accent-soft); vertical-align: baseline; cursor: pointer; }

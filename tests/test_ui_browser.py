@@ -181,6 +181,46 @@ def test_streamed_answer_links_to_highlighted_source_cards(page: Any, app_url: s
     assert page.locator("#tl-chat .message-row").count() == 0
 
 
+def _luminance(css_color: str) -> float:
+    """Relative luminance of an `rgb(...)`/`rgba(...)` computed colour (WCAG formula)."""
+    parts = [float(x) for x in css_color[css_color.index("(") + 1 : -1].replace("/", ",").split(",")[:3]]
+    lin = [(c / 255) / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in parts]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_dark_mode_keeps_answer_and_cards_readable(browser: Any, app_url: str) -> None:
+    """A browser set to a dark colour scheme gets Gradio's dark theme: answer, cards and the highlighted
+    quote must stay readable (contrast ratio of text to its background at least 4.5, WCAG AA)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN", color_scheme="dark")
+    pg = context.new_page()
+    requests: list[str] = []
+    pg.on("request", lambda r: requests.append(r.url))
+    try:
+        pg.goto(app_url, wait_until="load")
+        pg.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+        assert pg.evaluate("() => document.body.classList.contains('dark')")
+        answer = ask(pg, QUARTERLY)
+        check_citation_link(pg, answer, first_quote(app_url, QUARTERLY))
+        pg.wait_for_timeout(900)
+        shot(pg, "chat-dark.png")
+        for selector in (".tl-text", ".tl-card .tl-title", ".tl-card .tl-passage", ".tl-card mark"):
+            fg, bg = answer.locator(selector).first.evaluate(
+                """(el) => { const fg = getComputedStyle(el).color;
+                  let node = el, bg = 'rgba(0, 0, 0, 0)';
+                  while (node && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) {
+                    bg = getComputedStyle(node).backgroundColor; node = node.parentElement; }
+                  return [fg, bg]; }"""
+            )
+            hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+            assert (hi + 0.05) / (lo + 0.05) >= 4.5, f"{selector}: {fg} on {bg}"
+    finally:
+        context.close()
+    outside = [
+        u for u in requests if urlparse(u).scheme not in ("data", "blob") and urlparse(u).hostname not in LOCAL_HOSTS
+    ]
+    assert not outside, f"requests left 127.0.0.1: {outside[:5]}"
+
+
 def test_follow_up_uses_the_conversation(page: Any, app_url: str) -> None:
     page.goto(app_url, wait_until="load")
     page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)

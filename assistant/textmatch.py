@@ -14,7 +14,7 @@ from index.normalize import fold, tokenize
 STOPWORDS = frozenset(
     """ai gì nào nhiêu khi là của các những và có được trong về cho thì sao không này đó thế như với tại
     theo một hay hoặc ở đến từ ra vào phải cần sẽ đã đang vậy còn gồm nêu nói cái việc
-    tôi bạn hãy xin cho biết biết muốn hỏi ạ nhé đâu bởi vì nếu mà rằng nhưng cũng rất nhiều ít mỗi bị
+    tôi bạn hãy xin cho muốn hỏi ạ nhé đâu bởi vì nếu mà rằng nhưng cũng rất nhiều ít mỗi bị
     the a an of to in on for is are was were be by with what who which when where how does do did about
     and or from as at this that these those it its whose whom there their they please tell me
     """.split()
@@ -71,6 +71,9 @@ _FRAMES = [
         "nhung viec",
         "duoc giao",
         "cho biet",
+        "co biet",
+        "muon biet",
+        "biet khong",
         "noi dung gi",
         "noi dung nao",
         "nhung noi dung",

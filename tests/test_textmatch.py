@@ -21,6 +21,10 @@ def test_question_frames_and_stopwords_are_not_search_terms():
     assert content_terms("Ai chịu trách nhiệm báo cáo quý?") == ["báo", "cáo", "quý"]
     assert content_terms("Ai chiu trach nhiem bao cao quy?") == ["bao", "cao", "quy"]
     assert "nội" in content_terms("Phòng Nội vụ làm gì?")  # "nội" of Nội vụ is a content word
+    # "biết" asks in "cho biết"/"muốn biết", but is the phrase's own word in "Dân biết, dân bàn"
+    assert content_terms("Cho biết hạn báo cáo năm?") == ["hạn", "báo", "cáo", "năm"]
+    assert content_terms("Tôi muốn biết hạn báo cáo") == ["hạn", "báo", "cáo"]
+    assert "biết" in content_terms("Phương châm dân biết, dân bàn là gì?")
     assert lexical_query("Ai chịu trách nhiệm báo cáo quý?") == "ai báo cáo quý"
 
 

@@ -77,10 +77,10 @@ def _summary_table(summary: Mapping[str, Any]) -> str:
 
 
 def _bar_chart(name: str, row: Mapping[str, Any]) -> str:
-    bar_w, gap, height, top = 36, 14, 120, 20
+    bar_w, gap, height, top = 36, 14, 120, 34  # top: room for the title and a full bar's value
     width = len(CHART_METRICS) * (bar_w + gap) + gap
     parts = [
-        f'<svg width="{width}" height="{height + 60}" role="img" aria-label="{_e(name)}">',
+        f'<svg width="{width}" height="{top + height + 48}" role="img" aria-label="{_e(name)}">',
         f'<text x="{gap}" y="14" font-size="13" font-weight="bold">{_e(name)} (n={_e(row.get("n", ""))})</text>',
         f'<line x1="0" y1="{top + height}" x2="{width}" y2="{top + height}" stroke="#999"/>',
     ]

@@ -174,7 +174,7 @@ def render_user(question: str) -> str:
 
 def render_error(message: str) -> str:
     """A short error message in the chat (never a traceback)."""
-    return f'<div class="tl-error">{esc(message)}</div>'
+    return f'<div class="tl-answer"><div class="tl-error">{esc(message)}</div></div>'
 
 
 def render_pending() -> str:
@@ -182,10 +182,35 @@ def render_pending() -> str:
     return '<div class="tl-answer"><div class="tl-text tl-pending">Đang tìm trong tài liệu…</div></div>'
 
 
-def render_documents(docs: Sequence[Mapping[str, Any]]) -> str:
-    """The list of indexed documents: title, issuing body, date."""
+def vi_number(n: int) -> str:
+    """An integer with Vietnamese thousands separators: 37000 -> 37.000."""
+    return f"{n:,}".replace(",", ".")
+
+
+def newest_first(docs: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Documents by date, newest first (ISO dates sort as text); undated ones last, in their order."""
+    return sorted(docs, key=lambda d: (d.get("meta") or {}).get("date") or "", reverse=True)
+
+
+def render_documents(docs: Sequence[Mapping[str, Any]], limit: int | None = None) -> str:
+    """The list of indexed documents: title, issuing body, date.
+
+    Beyond `limit` documents the box summarises instead (a page listing 37,000 documents weighs 20 MB):
+    how many documents and issuing bodies, the `limit` newest documents, and how to reach the others.
+    """
     if not docs:
         return '<div class="tl-docs tl-empty">Chưa có tài liệu nào được lập chỉ mục.</div>'
+    if limit is not None and len(docs) > limit:
+        issuers = {(d.get("meta") or {}).get("issuer", "") for d in docs} - {""}
+        head = (
+            f'<div class="tl-docs-summary">{vi_number(len(docs))} tài liệu của {vi_number(len(issuers))} '
+            "cơ quan ban hành. Mới nhất:</div>"
+        )
+        more = (
+            f'<div class="tl-docs-more">… và {vi_number(len(docs) - limit)} tài liệu khác. '
+            "Dùng «Bộ lọc» để hỏi riêng một văn bản (gõ tên tệp) hoặc một cơ quan.</div>"
+        )
+        return head + render_documents(newest_first(docs)[:limit]) + more
     items = []
     for d in docs:
         meta = d.get("meta") or {}

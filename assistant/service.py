@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.engine import Assistant
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, QuestionError
 from assistant.settings import Settings
 from assistant.types import Answer
 from index.errors import IndexPipelineError
@@ -74,6 +74,7 @@ class AssistantService:
     def __init__(self, settings: Settings, assistant: Assistant | None = None, retry_s: float = 5.0) -> None:
         self.settings = settings
         self._assistant = assistant
+        self._known_sources: tuple[dict[str, Any], frozenset[str]] | None = None
         self.retry_s = retry_s  # seconds between attempts to open a missing index
         self._last_try = float("-inf")
         self._last_error: IndexPipelineError | None = None
@@ -167,6 +168,22 @@ class AssistantService:
     def documents(self) -> list[dict[str, Any]]:
         """Indexed documents with metadata, without server file paths."""
         return [{k: v for k, v in d.items() if k != "path"} for d in self.get().documents()]
+
+    def check_sources(self, sources: Sequence[str]) -> None:
+        """Raise a clear `QuestionError` for document file names (a filter) that are not indexed."""
+        if not sources:
+            return
+        assistant = self.get()
+        manifest = assistant.index.manifest()  # a new object after every write of the index
+        known = self._known_sources
+        if known is None or known[0] is not manifest:  # once per version of the index, not per question
+            known = self._known_sources = (manifest, frozenset(d["source"] for d in assistant.documents()))
+        if missing := [s for s in sources if s not in known[1]]:
+            shown = ", ".join(f"«{n}»" for n in missing[:3]) + (" …" if len(missing) > 3 else "")
+            raise QuestionError(
+                f"Không có văn bản {shown} trong kho; hãy chọn văn bản trong danh sách của «Bộ lọc» "
+                "hoặc gõ đúng tên tệp (no such document)."
+            )
 
     def record_feedback(
         self, *, question: str, answer: str, citations: Sequence[dict[str, Any]], vote: str, comment: str = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -12,10 +13,11 @@ import gradio as gr
 from anyio import to_thread
 
 from assistant.engine import Assistant
-from assistant.errors import USER_ERRORS
+from assistant.errors import USER_ERRORS, QuestionError
 from assistant.render import (
     doc_label,
     esc,
+    newest_first,
     render_answer,
     render_documents,
     render_error,
@@ -46,6 +48,9 @@ NO_ANSWER_YET = "Chưa có câu trả lời nào để đánh giá."
 THANKS = "Đã ghi nhận phản hồi. Cảm ơn bạn!"
 STREAM_DELAY_S = 0.02
 MAX_SHOWN_QUESTION = 3000
+MIN_YEAR, MAX_YEAR = 1900, 2100
+CORPUS_LIST_MAX = 40  # documents listed one by one in the corpus box; beyond, a summary and the newest
+FILTER_CHOICES_MAX = 300  # documents (and issuing bodies) offered in a filter's list; more are typed
 
 Chat = list[dict[str, Any]]
 
@@ -68,16 +73,25 @@ def mount_options() -> dict[str, Any]:
 def make_filters(
     sources: Sequence[str] | None,
     issuers: Sequence[str] | None,
-    year_min: float | None,
-    year_max: float | None,
+    year_min: str | float | None,
+    year_max: str | float | None,
 ) -> Filters | None:
-    """Filters from the filter widgets; None when nothing is restricted."""
-    f = Filters(
-        sources=tuple(sources or ()),
-        issuers=tuple(issuers or ()),
-        year_min=None if year_min in (None, "") else int(year_min),  # type: ignore[arg-type]
-        year_max=None if year_max in (None, "") else int(year_max),  # type: ignore[arg-type]
-    )
+    """Filters from the filter widgets; None when nothing is restricted. An empty year box is no bound;
+    anything but a year in 1900–2100 is a clear error."""
+    years: list[int | None] = []
+    for y in (year_min, year_max):
+        text = "" if y is None else str(y).strip()
+        if text.endswith(".0"):  # a number sent by an API client as a float
+            text = text[:-2]
+        if not text:
+            years.append(None)
+        elif text.isascii() and text.isdigit() and MIN_YEAR <= int(text) <= MAX_YEAR:
+            years.append(int(text))
+        else:
+            raise QuestionError(f"Năm lọc phải là một năm từ {MIN_YEAR} đến {MAX_YEAR} (nhận được: «{text[:20]}»).")
+    if years[0] is not None and years[1] is not None and years[0] > years[1]:
+        raise QuestionError(f"«Từ năm» ({years[0]}) phải không lớn hơn «Đến năm» ({years[1]}).")
+    f = Filters(sources=tuple(sources or ()), issuers=tuple(issuers or ()), year_min=years[0], year_max=years[1])
     return None if f.is_empty() else f
 
 
@@ -97,8 +111,8 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         history: Chat,
         sources: list[str],
         issuers: list[str],
-        year_min: float | None,
-        year_max: float | None,
+        year_min: str | None,
+        year_max: str | None,
     ) -> AsyncIterator[tuple[str, Chat, Chat, dict[str, Any] | None]]:
         """Answer the question in the context of the conversation, streaming the answer in.
 
@@ -113,8 +127,9 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         yield "", chat, history, None
         answer: Answer | None = None
         shown_text = ""
-        filters = make_filters(sources, issuers, year_min, year_max)
         try:
+            filters = make_filters(sources, issuers, year_min, year_max)
+            await to_thread.run_sync(service.check_sources, sources or [])
             async with service.slots.slot():
                 parts = await to_thread.run_sync(lambda: iter(service.stream(q, history=history, filters=filters)))
                 while (part := await to_thread.run_sync(next, parts, None)) is not None:
@@ -243,9 +258,11 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                 with gr.Accordion("Bộ lọc", open=False, elem_id="tl-filters"):
                     f_sources = gr.Dropdown(
                         label="Văn bản",
+                        info="Chọn trong danh sách, hoặc gõ tên tệp rồi Enter.",
                         multiselect=True,
                         choices=source_choices,
                         value=[],
+                        allow_custom_value=True,
                         elem_id="tl-f-sources",
                     )
                     f_issuers = gr.Dropdown(
@@ -256,8 +273,9 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                         elem_id="tl-f-issuers",
                     )
                     with gr.Row():
-                        f_min = gr.Number(label="Từ năm", precision=0, value=None, minimum=1900, maximum=2100)
-                        f_max = gr.Number(label="Đến năm", precision=0, value=None, minimum=1900, maximum=2100)
+                        # Text boxes: an empty gr.Number shows and sends 0 ("year 0"), and its bounds fail in English.
+                        f_min = gr.Textbox(label="Từ năm", placeholder="vd. 2010", max_lines=1, elem_id="tl-f-min")
+                        f_max = gr.Textbox(label="Đến năm", placeholder="vd. 2025", max_lines=1, elem_id="tl-f-max")
                 with gr.Accordion("Tài liệu trong kho", open=True, elem_id="tl-corpus"):
                     corpus = gr.HTML(corpus_html)
 
@@ -317,6 +335,17 @@ def corpus_view(service: AssistantService) -> tuple[str, list[tuple[str, str]], 
     except USER_ERRORS as e:
         log.warning("document list unavailable: %s", e)
         return render_error(UNAVAILABLE), [], []
-    sources = [(doc_label(d), d["source"]) for d in docs]
-    issuers = sorted({d["meta"].get("issuer", "") for d in docs} - {""})
-    return render_documents(docs), sources, issuers
+    return corpus_view_of(docs)
+
+
+def corpus_view_of(docs: Sequence[dict[str, Any]]) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """The corpus box and the filter choices for these documents, bounded for large corpora: the box lists
+    `CORPUS_LIST_MAX` documents at most, the document filter offers the `FILTER_CHOICES_MAX` newest (any
+    other is typed by file name), the issuer filter the `FILTER_CHOICES_MAX` bodies with most documents."""
+    shown = docs if len(docs) <= FILTER_CHOICES_MAX else newest_first(docs)[:FILTER_CHOICES_MAX]
+    sources = [(doc_label(d), d["source"]) for d in shown]
+    counts = Counter(d["meta"].get("issuer", "") for d in docs if d["meta"].get("issuer"))
+    issuers = (
+        sorted(counts) if len(counts) <= FILTER_CHOICES_MAX else [i for i, _ in counts.most_common(FILTER_CHOICES_MAX)]
+    )
+    return render_documents(docs, limit=CORPUS_LIST_MAX), sources, issuers

@@ -129,6 +129,7 @@ details.tl-related > summary { cursor: pointer; font-size: 0.88rem; color: var(-
 details.tl-related[open] > summary { margin-bottom: 6px; }
 
 ul.tl-docs { list-style: none; padding: 0; margin: 0; }
+.tl-docs-summary, .tl-docs-more { font-size: 0.85rem; color: var(--body-text-color-subdued); padding: 6px 2px; }
 li.tl-doc { padding: 8px 2px; border-bottom: 1px solid var(--border-color-primary); }
 li.tl-doc:last-child { border-bottom: none; }
 .tl-doc-title { font-size: 0.9rem; font-weight: 550; line-height: 1.35; color: var(--body-text-color); }

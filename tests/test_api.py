@@ -18,7 +18,7 @@ from gradio_client import Client
 
 from assistant.api import WEB_COMPONENT_JS
 from assistant.engine import Assistant
-from assistant.render import render_answer, render_documents, render_user
+from assistant.render import esc, render_answer, render_documents, render_user
 from assistant.server import BackgroundServer, create_app
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
@@ -166,6 +166,7 @@ def test_filters_restrict_retrieval(client: httpx.Client, filters: dict, check) 
         ({"question": "Ai ký?", "filters": {"year_min": "năm 2010"}}, 422),
         ({"question": "Ai ký?", "filters": {"sources": "a.txt"}}, 422),
         ({"question": "Ai ký?", "unexpected": True}, 422),
+        ({"question": "Ai ký?", "filters": {"sources": [GO_VAP_2010, "khong-co.txt"]}}, 400),  # not indexed
     ],
 )
 def test_bad_requests_get_one_line_errors(client: httpx.Client, payload: dict, status: int) -> None:
@@ -298,6 +299,24 @@ def test_chat_endpoint_streams_html_answers_and_short_errors(base: str) -> None:
     _, chat = chat_api.predict("   ", [], [], [], None, None, api_name="/ask")
     text = chat[-1]["content"][0]["text"]
     assert 'class="tl-error"' in text and "Traceback" not in text
+
+
+def test_chat_endpoint_filters_by_typed_file_name_and_year_text(base: str) -> None:
+    """The document filter takes typed file names (large corpora list only the newest); years are text boxes."""
+    chat_api = Client(base, verbose=False)
+
+    def bot(sources: list[str], y_min: object, y_max: object) -> str:
+        _, chat = chat_api.predict(QUARTERLY, [], sources, [], y_min, y_max, api_name="/ask")
+        return chat[-1]["content"][0]["text"]
+
+    assert 'class="tl-card"' in bot([], "", "")  # empty year boxes: no bound
+    assert 'class="tl-card"' in bot([], "2010", " 2010 ")
+    html = bot([GO_VAP_2010, "khong-co.txt"], "", "")
+    assert 'class="tl-error"' in html and esc("khong-co.txt") in html
+    for y_min, y_max in (("hai nghìn", ""), ("1800", ""), ("2025", "2010")):
+        html = bot([], y_min, y_max)
+        assert 'class="tl-error"' in html and "năm" in html.lower(), (y_min, y_max)
+        assert "Traceback" not in html
 
 
 def _cited_cards(bot_html: str) -> list[tuple[int, str, str, str]]:

@@ -246,6 +246,34 @@ def test_example_question_and_feedback(page: Any, app_url: str, settings) -> Non
     assert "Gò Vấp" in entry["question"] and entry["citations"]
 
 
+def test_filters_by_picked_and_typed_documents_and_years(page: Any, app_url: str) -> None:
+    """Open the filters: the year boxes start empty (not "0"); a document picked from the list or typed by
+    file name restricts the sources; an unknown file name or a bad year is a clear message."""
+    page.goto(app_url, wait_until="load")
+    page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+    page.locator("#tl-filters").click()
+    year_from = page.locator("#tl-f-min input, #tl-f-min textarea").first
+    year_from.wait_for(timeout=WAIT_MS)
+    assert year_from.input_value() == ""
+    assert page.locator("#tl-f-max input, #tl-f-max textarea").first.input_value() == ""
+    answer = ask(page, QUARTERLY)  # with the filters open and empty: the answer cites both plans
+    assert len(set(answer.locator(".tl-card .tl-file").all_inner_texts())) >= 2
+    typed = page.locator("#tl-f-sources input")
+    typed.fill(GO_VAP_2010)
+    typed.press("Enter")
+    answer = ask(page, QUARTERLY)
+    assert set(answer.locator(".tl-sources .tl-card .tl-file").all_inner_texts()) == {GO_VAP_2010}
+    typed.fill("khong-co-van-ban-nay.txt")
+    typed.press("Enter")
+    answer = ask(page, QUARTERLY)
+    assert "khong-co-van-ban-nay.txt" in answer.locator(".tl-error").inner_text()
+    page.locator("#tl-f-sources .token-remove, #tl-f-sources .remove-all").last.click()
+    year_from.fill("năm ngoái")
+    answer = ask(page, QUARTERLY)
+    assert "1900" in answer.locator(".tl-error").inner_text()
+    shot(page, "filters.png")
+
+
 def test_hostile_document_shows_as_text(page: Any, app_url: str) -> None:
     page.goto(app_url, wait_until="load")
     page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)

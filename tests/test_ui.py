@@ -1,0 +1,66 @@
+"""The chat page's pure parts: filters from the widgets, and the corpus box and filter choices of a large corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import QuestionError
+from assistant.ui import CORPUS_LIST_MAX, FILTER_CHOICES_MAX, corpus_view_of, make_filters
+
+
+def test_empty_filters_restrict_nothing() -> None:
+    assert make_filters([], [], None, None) is None
+    assert make_filters(None, None, "", "  ") is None
+
+
+def test_year_boxes_take_text_and_api_numbers() -> None:
+    f = make_filters(["a.txt"], ["UBND quận Gò Vấp"], " 2010", "2025")
+    assert f is not None and (f.sources, f.issuers, f.year_min, f.year_max) == (
+        ("a.txt",),
+        ("UBND quận Gò Vấp",),
+        2010,
+        2025,
+    )
+    f = make_filters([], [], 2018.0, 2018)  # gradio_client callers may send numbers
+    assert f is not None and (f.year_min, f.year_max) == (2018, 2018)
+
+
+@pytest.mark.parametrize("y_min,y_max", [("abc", ""), ("1899", ""), ("", "2101"), ("2025", "2010"), ("２０１８", "")])
+def test_bad_years_are_clear_errors(y_min: str, y_max: str) -> None:
+    with pytest.raises(QuestionError, match="năm"):
+        make_filters([], [], y_min, y_max)
+
+
+def _docs(n: int, issuers: int) -> list[dict]:
+    return [
+        {
+            "source": f"doc_{i:05d}.txt",
+            "meta": {
+                "title": f"Kế hoạch {i}",
+                "issuer": f"UBND quận {i % issuers}",
+                "date": f"{2000 + i % 25}-01-{1 + i % 28:02d}",
+            },
+        }
+        for i in range(n)
+    ]
+
+
+def test_small_corpus_is_listed_whole() -> None:
+    docs = _docs(5, 3)
+    html, sources, issuers = corpus_view_of(docs)
+    assert html.count('class="tl-doc"') == 5 and "tl-docs-more" not in html
+    assert [s for _, s in sources] == [d["source"] for d in docs]  # the index's order
+    assert issuers == ["UBND quận 0", "UBND quận 1", "UBND quận 2"]
+
+
+def test_large_corpus_is_summarised_and_its_choices_bounded() -> None:
+    docs = _docs(37_000, 400)
+    html, sources, issuers = corpus_view_of(docs)
+    assert html.count('class="tl-doc"') == CORPUS_LIST_MAX
+    assert "37.000 tài liệu của 400 cơ quan ban hành" in html
+    assert f"… và {37_000 - CORPUS_LIST_MAX:,} tài liệu khác".replace(",", ".") in html
+    assert len(html) < 20_000  # the unbounded list was 20 MB of page
+    assert len(sources) == FILTER_CHOICES_MAX and len(issuers) == FILTER_CHOICES_MAX
+    dates = [next(d for d in docs if d["source"] == s)["meta"]["date"] for _, s in sources]
+    assert dates == sorted(dates, reverse=True)  # the newest documents are offered
+    assert dates[0] == max(d["meta"]["date"] for d in docs)

@@ -82,6 +82,7 @@ class FeedbackIn(BaseModel):
     citations: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
     vote: Literal["up", "down"]
     comment: StrictStr = Field(default="", max_length=MAX_COMMENT_CHARS)
+    turns: list[StrictStr] = Field(default_factory=list, max_length=50)  # the conversation's earlier questions
 
 
 def error(status: int, message: str) -> JSONResponse:

@@ -280,6 +280,47 @@ def eval_cmd(
         sys.exit(1)
 
 
+@cli.group()
+def feedback() -> None:
+    """The chat's 👍/👎 feedback ($ASSISTANT_DATA_DIR/feedback.jsonl)."""
+
+
+@feedback.command("export")
+@click.option("--vote", type=click.Choice(["all", "up", "down"]), default="all", show_default=True)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Feedback file (default: the data folder's).",
+)
+@click.option(
+    "--out", "out", type=click.Path(path_type=Path), default=None, help="Write the drafts here (default: print)."
+)
+@click.pass_obj
+def feedback_export(obj: Ctx, vote: str, source: Path | None, out: Path | None) -> None:
+    """Draft evaluation items (dataset JSONL) from feedback: a 👍 answer is a ready regression item (its cited
+    documents and quoted sentences as gold); a 👎 one a draft to complete, marked with a 'review' key."""
+    from eval.feedback import REVIEW_KEY, drafts, read_feedback
+
+    path = source or obj.settings.feedback_path
+    if not path.is_file():
+        raise click.ClickException(f"Chưa có phản hồi nào: không thấy tệp {path} (no feedback file).")
+    items = drafts(read_feedback(path), vote=vote)
+    text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    todo = sum(REVIEW_KEY in item for item in items)
+    click.echo(
+        f"{len(items)} mục nháp ({len(items) - todo} sẵn dùng, {todo} cần hoàn thiện: xóa khóa '{REVIEW_KEY}' khi xong)"
+        f"{f' → {out}' if out else ''}.",
+        err=True,
+    )
+
+
 @cli.command()
 @click.option("--host", default=None, help="Bind address (default from settings: 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default 7860).")

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 VOTES = ("up", "down")
 MAX_COMMENT_CHARS = 2000
+MAX_TURNS = 20  # earlier questions kept with a feedback line
 WARM_UP_QUESTION = "ai bao cao ket qua thuc hien ke hoach"  # typed without accents: loads the accent model too
 BUSY = "Hệ thống đang bận, vui lòng thử lại sau ít phút (server busy, try again)."
 
@@ -186,9 +187,17 @@ class AssistantService:
             )
 
     def record_feedback(
-        self, *, question: str, answer: str, citations: Sequence[dict[str, Any]], vote: str, comment: str = ""
+        self,
+        *,
+        question: str,
+        answer: str,
+        citations: Sequence[dict[str, Any]],
+        vote: str,
+        comment: str = "",
+        turns: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """Append one feedback line (JSON) to `settings.feedback_path`; only these fields, never settings."""
+        """Append one feedback line (JSON) to `settings.feedback_path`; only these fields, never settings.
+        `turns` are the conversation's earlier questions (`assistant feedback export` makes eval items of them)."""
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {VOTES}")
         entry = {
@@ -198,6 +207,7 @@ class AssistantService:
             "citations": list(citations),
             "vote": vote,
             "comment": str(comment or "")[:MAX_COMMENT_CHARS],
+            "turns": [str(t) for t in turns][-MAX_TURNS:],
         }
         write_feedback(self.settings.feedback_path, entry, self._feedback_lock)
         return entry

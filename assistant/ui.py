@@ -163,6 +163,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         key = uuid.uuid4().hex[:8]
         # The final answer is authoritative: it replaces the streamed text (e.g. after a fallback).
         chat[-1] = {"role": "assistant", "content": render_answer(answer, key)}
+        earlier = [str(t["content"]) for t in history if t.get("role") == "user"]
         history += [
             {"role": "user", "content": answer.question},
             {"role": "assistant", "content": answer.answer},
@@ -171,6 +172,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
             "question": answer.question,
             "answer": answer.answer,
             "citations": [c.to_json() for c in answer.citations],
+            "turns": earlier,
         }
         yield "", chat, history, last
 

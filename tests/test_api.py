@@ -233,7 +233,7 @@ def test_feedback_appends_one_line_without_secrets(client: httpx.Client, setting
     lines = settings.feedback_path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(before) + 1
     entry = json.loads(lines[-1])
-    assert set(entry) == {"timestamp", "question", "answer", "citations", "vote", "comment"}
+    assert set(entry) == {"timestamp", "question", "answer", "citations", "vote", "comment", "turns"}
     assert entry["vote"] == "down" and entry["comment"] == "Thiếu hạn báo cáo năm"
     assert entry["citations"][0]["n"] == 1
     assert API_KEY not in settings.feedback_path.read_text(encoding="utf-8")

@@ -221,13 +221,18 @@ def test_dark_mode_keeps_answer_and_cards_readable(browser: Any, app_url: str) -
     assert not outside, f"requests left 127.0.0.1: {outside[:5]}"
 
 
-def test_follow_up_uses_the_conversation(page: Any, app_url: str) -> None:
+def test_follow_up_uses_the_conversation(page: Any, app_url: str, settings) -> None:
     page.goto(app_url, wait_until="load")
     page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
     ask(page, "Kế hoạch của quận Gò Vấp năm 2010 do ai ký?")
     follow = ask(page, "Kế hoạch này có mục đích gì?")
     files = follow.locator(".tl-card .tl-file").all_inner_texts()
     assert files and files[0] == GO_VAP_2010
+    page.locator("#tl-down").click()  # feedback keeps the conversation, so it can become a multi-turn eval item
+    page.locator("#tl-fb-status", has_text="Cảm ơn").wait_for(timeout=WAIT_MS)
+    entry = json.loads(settings.feedback_path.read_text(encoding="utf-8").splitlines()[-1])
+    assert entry["vote"] == "down" and entry["question"] == "Kế hoạch này có mục đích gì?"
+    assert entry["turns"] == ["Kế hoạch của quận Gò Vấp năm 2010 do ai ký?"]
 
 
 def test_example_question_and_feedback(page: Any, app_url: str, settings) -> None:

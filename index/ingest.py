@@ -167,7 +167,7 @@ def sync(
         report.removed.append(k)
     dense.delete_ids(stale_ids)
     if new_chunks:
-        dense.add(new_chunks, vectors, texts)
+        dense.add(new_chunks, vectors)
     new = {c.chunk_id: (c, t) for c, t in zip(new_chunks, texts, strict=True)}
     stored = (stored - set(stale_ids)) | set(new)
 
@@ -237,7 +237,7 @@ def _repair_dense(
     if missing:
         log.warning("Re-adding %d missing vectors", len(missing))
         texts = [index_text(c) for c in missing]
-        dense.add(missing, _embed(idx, texts), texts)
+        dense.add(missing, _embed(idx, texts))
 
 
 def _drop_local_chroma(idx: PlanIndex) -> None:

@@ -188,9 +188,9 @@ def _crashing(original: Any, at: int) -> Any:
 
 
 def _half_then_crash(original: Any) -> Any:
-    def add(self: Any, chunks: Any, vectors: Any, texts: Any) -> None:
+    def add(self: Any, chunks: Any, vectors: Any) -> None:
         n = len(chunks) // 2
-        original(self, chunks[:n], vectors[:n], texts[:n])
+        original(self, chunks[:n], vectors[:n])
         raise Crash
 
     return add

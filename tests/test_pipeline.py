@@ -112,7 +112,7 @@ def test_sync_repairs_orphan_and_missing_vectors(toy_settings: Settings, corpus_
     from index.types import Chunk
 
     orphan = Chunk("ghost.txt#0", "ghost.txt", "ghost.txt", 0, "bóng ma", 0, 7)
-    idx.dense().add([orphan], idx.embedder.embed_passages(["bóng ma"]), ["bóng ma"])
+    idx.dense().add([orphan], idx.embedder.embed_passages(["bóng ma"]))
     idx2 = build_index(toy_settings)
     idx2.sync([corpus_copy])
     m, b, d = state(idx2)

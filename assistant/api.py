@@ -120,8 +120,6 @@ async def ask(body: AskIn, request: Request) -> JSONResponse:
     filters = body.filters.to_filters() if body.filters else None
     service = _service(request)
     try:
-        if filters is not None:
-            await to_thread.run_sync(service.check_sources, filters.sources)
         async with service.slots.slot():
             answer = await to_thread.run_sync(partial(service.ask, body.question, history=history, filters=filters))
     except BusyError as e:

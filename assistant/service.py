@@ -157,13 +157,15 @@ class AssistantService:
         return True
 
     def ask(self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None) -> Answer:
-        """Answer one question (see `Assistant.ask`)."""
+        """Answer one question (see `Assistant.ask`); a filter naming a document not indexed is a `QuestionError`."""
+        self.check_sources(filters.sources if filters else ())
         return self.get().ask(question, history=history, filters=filters)
 
     def stream(
         self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None
     ) -> Iterator[str | Answer]:
-        """Answer text as it grows, then the final `Answer` (see `Assistant.stream`)."""
+        """Answer text as it grows, then the final `Answer` (see `Assistant.stream`); filters checked as in `ask`."""
+        self.check_sources(filters.sources if filters else ())
         return self.get().stream(question, history=history, filters=filters)
 
     def documents(self) -> list[dict[str, Any]]:

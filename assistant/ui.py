@@ -129,7 +129,6 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         shown_text = ""
         try:
             filters = make_filters(sources, issuers, year_min, year_max)
-            await to_thread.run_sync(service.check_sources, sources or [])
             async with service.slots.slot():
                 parts = await to_thread.run_sync(lambda: iter(service.stream(q, history=history, filters=filters)))
                 while (part := await to_thread.run_sync(next, parts, None)) is not None:

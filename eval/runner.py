@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eval import metrics
+from eval.feedback import REVIEW_KEY
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,8 @@ def validate_item(item: Any) -> None:
     """Raise ValueError if `item` does not have the exact dataset shape."""
     if not isinstance(item, dict):
         raise ValueError("item is not a JSON object")
-    if "review" in item:
-        raise ValueError("a draft from feedback: complete it and delete its 'review' key (see eval/feedback.py)")
+    if REVIEW_KEY in item:
+        raise ValueError(f"a draft from feedback: complete it and delete its '{REVIEW_KEY}' key (see eval/feedback.py)")
     if set(item) != set(_KEYS):
         unknown = sorted(set(item) - set(_KEYS))
         missing = sorted(set(_KEYS) - set(item))

@@ -76,11 +76,12 @@ def _gradio_client(url: str) -> Any:
     return Client(url, verbose=False, download_files=False)
 
 
-def _ask_gradio(client: Any, question: str, chat: list[Any]) -> tuple[list[Any], list[str], str]:
-    """One chat turn through the page's endpoint: the new chat, the answer's source files, its HTML."""
-    _, chat = client.predict(question, chat, [], [], None, None, api_name="/ask")
+def _ask_gradio(client: Any, question: str) -> tuple[list[str], str]:
+    """One chat turn through the page's endpoint (the server keeps the session's chat): the answer's source
+    files and its HTML."""
+    _, chat = client.predict(question, [], [], None, None, api_name="/ask")
     html = chat[-1]["content"][0]["text"] if isinstance(chat[-1]["content"], list) else str(chat[-1]["content"])
-    return chat, _FILE.findall(html), html
+    return _FILE.findall(html), html
 
 
 def _ask_http(http: httpx.Client, question: str, history: list[dict[str, str]]) -> tuple[dict[str, Any], list[str]]:
@@ -108,8 +109,8 @@ def expected_sources(url: str) -> Expected:
     with httpx.Client(base_url=url, timeout=120) as http:
         for q1, q2 in CONVERSATIONS:
             client.reset_session()
-            chat, s1, _ = _ask_gradio(client, q1, [])
-            _, s2, _ = _ask_gradio(client, q2, chat)
+            s1, _ = _ask_gradio(client, q1)
+            s2, _ = _ask_gradio(client, q2)
             out["gradio"].append([s1, s2])
             body, h1 = _ask_http(http, q1, [])
             history = [{"role": "user", "content": body["question"]}, {"role": "assistant", "content": body["answer"]}]
@@ -152,10 +153,9 @@ def _converse(mode: str, client: Any, http: httpx.Client, turns: tuple[str, str]
     seen: list[list[str]] = []
     if mode == "gradio":
         client.reset_session()  # a new conversation: fresh server-side history
-        chat: list[Any] = []
         for q in turns:
             t0 = time.perf_counter()
-            chat, files, html = _ask_gradio(client, q, chat)
+            files, html = _ask_gradio(client, q)
             if _BUSY_WORDS in html:
                 raise _Busy
             if 'class="tl-error"' in html:

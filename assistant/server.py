@@ -22,6 +22,7 @@ from assistant import api
 from assistant.access import check_exposure, install_access_control
 from assistant.engine import Assistant
 from assistant.errors import USER_ERRORS
+from assistant.gradio_gate import GradioGate
 from assistant.service import AssistantService
 from assistant.settings import Settings
 from assistant.ui import build_ui, mount_options
@@ -49,9 +50,10 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     # The page has no file inputs: Gradio's generic upload route would only let anyone write files here.
     app.add_api_route("/gradio_api/upload", api.no_uploads, methods=["POST"], include_in_schema=False)
     api.install_error_handlers(app)
-    install_access_control(app, settings)
+    app.add_middleware(GradioGate)  # text-only inputs, and only the Gradio routes the page uses
+    install_access_control(app, settings)  # added last: runs first
     blocks = build_ui(service, settings)
-    return gr.mount_gradio_app(
+    app = gr.mount_gradio_app(
         app,
         blocks,
         path="/",
@@ -68,6 +70,10 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
         max_file_size=int(settings.max_file_mb * 1_000_000),
         **mount_options(),
     )
+    # Gradio checks file paths found in event inputs ("uploaded files only") once `launch()` has run, and
+    # a mounted app never runs it; mark it launched so that check applies too, behind GradioGate.
+    blocks.has_launched = True
+    return app
 
 
 class BackgroundServer:

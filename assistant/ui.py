@@ -113,9 +113,11 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         issuers: list[str],
         year_min: str | None,
         year_max: str | None,
-    ) -> AsyncIterator[tuple[str, Chat, Chat, dict[str, Any] | None]]:
+    ) -> AsyncIterator[tuple[str, Chat, Chat, Chat, dict[str, Any] | None]]:
         """Answer the question in the context of the conversation, streaming the answer in.
 
+        `chat` is what the chat box shows, kept on the server (a `gr.State`): the chat box is an output only,
+        so no client can hand Gradio a message holding a file object (docs/SECURITY.md).
         Async so that a question waiting for an answer slot holds no thread; the engine runs in threads.
         """
         chat, history = list(chat or []), list(history or [])
@@ -124,7 +126,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
             shown = q if len(q) <= MAX_SHOWN_QUESTION else q[:MAX_SHOWN_QUESTION] + "…"
             chat.append({"role": "user", "content": render_user(shown)})
         chat.append({"role": "assistant", "content": render_pending()})
-        yield "", chat, history, None
+        yield "", chat, chat, history, None
         answer: Answer | None = None
         shown_text = ""
         try:
@@ -135,29 +137,29 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                     if isinstance(part, str):  # text as it grows (LLM deltas, or the quoted answer in pieces)
                         shown_text += part
                         chat[-1] = {"role": "assistant", "content": render_partial(shown_text)}
-                        yield "", chat, history, None
+                        yield "", chat, chat, history, None
                         await asyncio.sleep(STREAM_DELAY_S)
                     else:
                         answer = part
         except IndexPipelineError as e:  # the fix-it message (paths, commands) is for the operator's log
             log.warning("index unavailable: %s", e)
             chat[-1] = {"role": "assistant", "content": render_error(UNAVAILABLE)}
-            yield "", chat, history, None
+            yield "", chat, chat, history, None
             return
         except USER_ERRORS as e:
             log.info("question refused: %s", e)
             chat[-1] = {"role": "assistant", "content": render_error(str(e))}
-            yield "", chat, history, None
+            yield "", chat, chat, history, None
             return
         except Exception:
             log.exception("answering failed")
             chat[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
-            yield "", chat, history, None
+            yield "", chat, chat, history, None
             return
         if answer is None:  # a stream always ends with the Answer; guard against a broken backend
             log.error("answer stream ended without a final answer")
             chat[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
-            yield "", chat, history, None
+            yield "", chat, chat, history, None
             return
         key = uuid.uuid4().hex[:8]
         # The final answer is authoritative: it replaces the streamed text (e.g. after a fallback).
@@ -173,11 +175,11 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
             "citations": [c.to_json() for c in answer.citations],
             "turns": earlier,
         }
-        yield "", chat, history, last
+        yield "", chat, chat, history, last
 
-    def new_conversation() -> tuple[Chat, Chat, None, str, str]:
+    def new_conversation() -> tuple[Chat, Chat, Chat, None, str, str]:
         """Forget the conversation."""
-        return [], [], None, "", ""
+        return [], [], [], None, "", ""
 
     def vote(kind: str, last: dict[str, Any] | None, comment: str) -> tuple[str, str]:
         """Record 👍/👎 (and the optional comment) on the last answer."""
@@ -199,6 +201,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
         gr.HTML(HEADER.format(title=esc(TITLE)), elem_id="tl-header")
+        chat_state = gr.State([])  # the chat box's messages, kept server-side
         history = gr.State([])
         last = gr.State(None)
         with gr.Row(equal_height=False, elem_id="tl-main"):
@@ -280,12 +283,12 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                 with gr.Accordion("Tài liệu trong kho", open=True, elem_id="tl-corpus"):
                     corpus = gr.HTML(corpus_html)
 
-        outputs = [msg, chatbot, history, last]
+        outputs = [msg, chatbot, chat_state, history, last]
         filters = [f_sources, f_issuers, f_min, f_max]
         gr.on(
             [msg.submit, send.click],
             respond,
-            inputs=[msg, chatbot, history, *filters],
+            inputs=[msg, chat_state, history, *filters],
             outputs=outputs,
             api_name="ask",
             show_progress="hidden",
@@ -295,15 +298,19 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         for button in example_buttons:
             button.click(
                 respond,
-                inputs=[button, chatbot, history, *filters],
+                inputs=[button, chat_state, history, *filters],
                 outputs=outputs,
                 api_visibility="private",
                 show_progress="hidden",
                 concurrency_id="chat",
                 concurrency_limit=None,
             ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
-        new.click(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
-        chatbot.clear(new_conversation, outputs=[chatbot, history, last, comment, status], api_visibility="private")
+        new.click(
+            new_conversation, outputs=[chatbot, chat_state, history, last, comment, status], api_visibility="private"
+        )
+        chatbot.clear(
+            new_conversation, outputs=[chatbot, chat_state, history, last, comment, status], api_visibility="private"
+        )
         up.click(
             lambda la, c: vote("up", la, c),
             inputs=[last, comment],

@@ -187,7 +187,7 @@ def test_missing_index_is_503_until_it_is_built(tmp_path: Path) -> None:
         assert_error(c.post("/api/ask", json={"question": QUARTERLY}), 503)
         assert_error(c.get("/api/documents"), 503)
         assert c.get("/").status_code == 200  # the page still opens and explains
-        _, chat = Client(srv.url, verbose=False).predict(QUARTERLY, [], [], [], None, None, api_name="/ask")
+        _, chat = Client(srv.url, verbose=False).predict(QUARTERLY, [], [], None, None, api_name="/ask")
         shown = chat[-1]["content"][0]["text"]
         assert 'class="tl-error"' in shown and "chưa sẵn sàng" in shown and str(tmp_path) not in shown
         Assistant(settings).sync()
@@ -291,12 +291,12 @@ def test_quotes_are_highlighted_and_unknown_markers_stay_text() -> None:
 # ------------------------------------------------------------------------------- chat endpoint (UI)
 def test_chat_endpoint_streams_html_answers_and_short_errors(base: str) -> None:
     chat_api = Client(base, verbose=False)
-    _, chat = chat_api.predict(QUARTERLY, [], [], [], None, None, api_name="/ask")
+    _, chat = chat_api.predict(QUARTERLY, [], [], None, None, api_name="/ask")
     user, bot = (m["content"][0]["text"] for m in chat)
     assert 'class="tl-user"' in user and 'class="tl-card"' in bot and 'class="tl-cite"' in bot
-    _, chat = chat_api.predict(QUARTERLY, [], [GO_VAP_2010], [], None, None, api_name="/ask")
+    _, chat = chat_api.predict(QUARTERLY, [GO_VAP_2010], [], None, None, api_name="/ask")
     assert BA_DINH_2025.replace("_", "&#95;").replace(".", "&#46;") not in chat[-1]["content"][0]["text"]
-    _, chat = chat_api.predict("   ", [], [], [], None, None, api_name="/ask")
+    _, chat = chat_api.predict("   ", [], [], None, None, api_name="/ask")
     text = chat[-1]["content"][0]["text"]
     assert 'class="tl-error"' in text and "Traceback" not in text
 
@@ -306,7 +306,7 @@ def test_chat_endpoint_filters_by_typed_file_name_and_year_text(base: str) -> No
     chat_api = Client(base, verbose=False)
 
     def bot(sources: list[str], y_min: object, y_max: object) -> str:
-        _, chat = chat_api.predict(QUARTERLY, [], sources, [], y_min, y_max, api_name="/ask")
+        _, chat = chat_api.predict(QUARTERLY, sources, [], y_min, y_max, api_name="/ask")
         return chat[-1]["content"][0]["text"]
 
     assert 'class="tl-card"' in bot([], "", "")  # empty year boxes: no bound
@@ -349,7 +349,7 @@ def _cited_cards(bot_html: str) -> list[tuple[int, str, str, str]]:
 @pytest.mark.parametrize("question", [QUARTERLY, "Ai ky ke hoach dan van chinh quyen quan Ba Dinh 2025?"])
 def test_gradio_client_and_http_api_give_the_same_citations(base: str, client: httpx.Client, question: str) -> None:
     api = client.post("/api/ask", json={"question": question}).json()
-    _, chat = Client(base, verbose=False).predict(question, [], [], [], None, None, api_name="/ask")
+    _, chat = Client(base, verbose=False).predict(question, [], [], None, None, api_name="/ask")
     cards = _cited_cards(chat[-1]["content"][0]["text"])
     expected = [(c["n"], c["source"], c["section"], "".join(c["text"].split())) for c in api["citations"]]
     assert expected and cards == expected

@@ -116,7 +116,7 @@ def test_chat_page_beyond_the_slots_shows_busy_in_vietnamese(data_dir: Path) -> 
         def chat(i: int) -> str:
             client = Client(srv.url, verbose=False)
             try:
-                _, shown = client.predict(QUARTERLY, [], [], [], None, None, api_name="/ask")
+                _, shown = client.predict(QUARTERLY, [], [], None, None, api_name="/ask")
             finally:
                 client.close()
             return str(shown[-1]["content"][0]["text"])
@@ -140,7 +140,7 @@ def test_server_keeps_at_most_max_sessions_in_memory(data_dir: Path) -> None:
         try:
             for _ in range(15):
                 client.reset_session()
-                client.predict(QUARTERLY, [], [], [], None, None, api_name="/ask")
+                client.predict(QUARTERLY, [], [], None, None, api_name="/ask")
         finally:
             client.close()
         assert 5 <= len(holder.session_data) <= 10

@@ -64,6 +64,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> PlanInd
         chunk_overlap_tokens=settings.chunk_overlap_tokens,
         chroma_url=settings.chroma_url,
         batch_size=settings.embed_batch_size,
+        max_unpacked_bytes=int(settings.max_uncompressed_mb * 1_000_000),
+        max_document_chars=settings.max_document_chars,
+        max_document_chunks=settings.max_document_chunks,
     )
 
 
@@ -126,6 +129,7 @@ class Assistant:
                     f"Không được phép đọc {root}: nằm ngoài các thư mục được phép; thêm thư mục vào "
                     "ASSISTANT_INGEST_DIRS nếu cần (path outside the allowed folders)."
                 )
+            self._check_data_folder(Path(root))
         extra = meaning_texts if self.settings.sentence_vectors else None
         return self.index.sync(roots, check_path=self._check_file, extra_texts=extra, **kwargs)
 
@@ -134,13 +138,39 @@ class Assistant:
         real = Path(os.path.realpath(path))
         return any(real.is_relative_to(os.path.realpath(d)) for d in self.settings.allowed_dirs)
 
+    def _state_dirs(self) -> list[Path]:
+        """The folders of the assistant's own state (the index wherever `index_path` puts it, caches, logs,
+        temporary files, models, benchmarks), links resolved."""
+        s, d = self.settings, self.settings.data_dir
+        dirs = (s.index_dir, d / "index", s.cache_dir, d / "logs", d / "tmp", d / "models", d / "bench")
+        return [Path(os.path.realpath(p)) for p in dirs]
+
+    def _check_data_folder(self, path: Path) -> None:
+        """Refuse the assistant's own state (`_state_dirs`, and the files directly in the data folder: feedback,
+        build records), and a link from outside the data folder into a part of it. A folder the user put in
+        the data folder (e.g. `data/inbox`) and named directly stays allowed."""
+        real = Path(os.path.realpath(path))
+        data = Path(os.path.realpath(self.settings.data_dir))
+        if any(real.is_relative_to(s) for s in self._state_dirs()) or (real.parent == data and not real.is_dir()):
+            raise LoaderError(
+                f"{path.name}: thuộc dữ liệu của chính trợ lý (chỉ mục, bộ nhớ đệm, nhật ký, phản hồi), không đưa vào "
+                "chỉ mục (the assistant's own data; see ASSISTANT_DATA_DIR, ASSISTANT_INDEX_PATH)"
+            )
+        if real.is_relative_to(data) and _linked_into(Path(os.path.abspath(path)), data):
+            raise LoaderError(
+                f"{path.name}: liên kết từ bên ngoài trỏ vào thư mục dữ liệu (link into the data folder from "
+                "outside; see ASSISTANT_DATA_DIR)"
+            )
+
     def _check_file(self, path: Path) -> None:
-        """Refuse a file that links out of the allowed folders or is over the size limit (before reading)."""
+        """Refuse a file that links out of the allowed folders or into the data folder, or is over the size
+        limit (before reading)."""
         if not self._allowed(path):
             raise LoaderError(
                 f"{path.name}: liên kết trỏ ra ngoài các thư mục được phép (link outside the allowed folders; "
                 "see ASSISTANT_INGEST_DIRS)"
             )
+        self._check_data_folder(path)
         size_mb = path.stat().st_size / 1_000_000
         if size_mb > self.settings.max_file_mb:
             raise LoaderError(
@@ -266,6 +296,18 @@ class Assistant:
             for i in range(0, len(words), 6):
                 yield " ".join(words[i : i + 6]) + (" " if i + 6 < len(words) else "")
         yield self._finish(answer, t0)
+
+
+def _linked_into(path: Path, data: Path) -> bool:
+    """Whether a link on the way to `path` (an absolute path, links not resolved), the file itself or a folder
+    above it, leads from outside `data` into a part of it. A link to `data` as a whole (or to a folder above
+    it) only moves the data folder, and is not one."""
+    for p in (path, *path.parents):
+        if p.is_symlink():
+            target, here = Path(os.path.realpath(p)), Path(os.path.realpath(p.parent))
+            if target.is_relative_to(data) and target != data and not here.is_relative_to(data):
+                return True
+    return False
 
 
 def _apply(answer: Answer, result: GenerativeResult) -> None:

@@ -37,6 +37,21 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         default=50.0, gt=0, le=4096, description="Largest file ingested, in megabytes; bigger files are skipped."
     )
+    max_uncompressed_mb: float = Field(
+        default=200.0,
+        gt=0,
+        le=100_000,
+        description="Most a file may unpack to, in megabytes: the parts of a .docx (a zip), each PDF stream and "
+        "the content of its pages; a .docx packed over 100:1 (a zip bomb) is refused too. Such files are skipped.",
+    )
+    max_document_chars: int = Field(
+        default=2_000_000,
+        ge=1000,
+        description="Most characters in one document's text (a 40-page plan has ~40,000); longer ones are skipped.",
+    )
+    max_document_chunks: int = Field(
+        default=5000, ge=1, description="Most chunks one document may be split into; a document of more is skipped."
+    )
     index_path: Path | None = Field(
         default=None,
         description="Folder of the index (manifest, chunk list, BM25, local Chroma); empty means "

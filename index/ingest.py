@@ -24,7 +24,7 @@ from index.chunkstore import ChunkStore
 from index.clean import clean
 from index.errors import LoaderError
 from index.layout import CHUNKS, MANIFEST, damaged
-from index.loaders import iter_files, read_text
+from index.loaders import MAX_DOCUMENT_CHARS, MAX_UNPACKED_BYTES, iter_files, read_text
 from index.metadata import extract_metadata
 from index.normalize import normalize
 from index.types import Chunk, Document
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("index.pipeline")  # the name the index has always logged under
 
 Chunker = Callable[[Document, Callable[[str], int], int, int], list[Chunk]]
+
+MAX_DOCUMENT_CHUNKS = 5000  # the settings' default (assistant/settings.py)
 
 
 def index_text(chunk: Chunk) -> str:
@@ -61,9 +63,15 @@ class SyncReport:
         return bool(self.added or self.updated or self.removed)
 
 
-def load_document(path: Path, doc_id: str, content_hash: str) -> Document:
-    """Read, clean and describe one file."""
-    text = clean(read_text(path))
+def load_document(
+    path: Path,
+    doc_id: str,
+    content_hash: str,
+    max_chars: int = MAX_DOCUMENT_CHARS,
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+) -> Document:
+    """Read, clean and describe one file; raises LoaderError over a limit (see `read_text`)."""
+    text = clean(read_text(path, max_chars, max_unpacked_bytes))
     if not text.strip():
         raise LoaderError(f"{path.name}: không còn nội dung sau khi làm sạch (no text after cleaning).")
     meta = extract_metadata(text, path.name)
@@ -145,10 +153,16 @@ def sync(
         for k, d in docs.items()
         if (remove_missing and k not in seen) or k in wanted_removed or d.get("source") in wanted_removed
     ]
-    # Chunk and embed before touching any store: a failure here leaves the index as it was.
+    # Chunk and embed before touching any store: a failure here leaves the index as it was. A document of
+    # too many chunks is dropped like one that failed to load: its earlier version, if any, stays.
     new_chunks: list[Chunk] = []
-    for doc in new_docs:
-        new_chunks.extend(chunker(doc, idx.embedder.count_tokens, idx.max_tokens, idx.overlap))
+    for doc in list(new_docs):
+        chunks = chunker(doc, idx.embedder.count_tokens, idx.max_tokens, idx.overlap)
+        if len(chunks) > idx.max_document_chunks:
+            new_docs.remove(doc)
+            report.failed.append((doc.path, _too_many_chunks(doc, len(chunks), idx.max_document_chunks)))
+            continue
+        new_chunks.extend(chunks)
     texts = [index_text(c) for c in new_chunks]
     vectors = _embed(idx, texts)
     if extra_texts is not None:  # e.g. sentences the answerer may compare by meaning: into the vector cache
@@ -194,6 +208,13 @@ def sync(
         idx._write(order, docs, new, old)
     report.chunks = len(order)
     return report
+
+
+def _too_many_chunks(doc: Document, n: int, limit: int) -> str:
+    return (
+        f"{doc.source}: văn bản chia thành quá nhiều đoạn ({n:,} > {limit:,}; "
+        "too many chunks, see ASSISTANT_MAX_DOCUMENT_CHUNKS)"
+    )
 
 
 def _embed(idx: PlanIndex, texts: list[str], desc: str = "Embedding"):  # noqa: ANN202

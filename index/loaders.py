@@ -4,16 +4,25 @@ Every failure becomes a `LoaderError` with a one-line message naming the file (V
 English in parentheses): the ingest reports it and goes on with the next file. Library exceptions
 never leak, because pypdf and python-docx raise many kinds on damaged input.
 
+A small file may unpack to a huge one (a .docx is a zip, PDF streams are compressed), so the size on
+disk says little: `read_text` bounds what a file unpacks to (`max_unpacked_bytes`: the members of a
+.docx, each PDF stream and the content of all pages) and the characters of its text (`max_chars`),
+and checks a .docx before python-docx opens it (see `_check_docx`).
+
 The text returned is NFC and uses "\n" line ends: that is a change of encoding, not of spelling, and
 Windows-1258 files spell tone marks as combining characters.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import os
 import re
 import unicodedata
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from index.errors import LoaderError
@@ -21,6 +30,15 @@ from index.errors import LoaderError
 log = logging.getLogger(__name__)
 
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
+
+MAX_DOCUMENT_CHARS = 2_000_000  # characters of one document's text (the settings' defaults: assistant/settings.py)
+MAX_UNPACKED_BYTES = 200_000_000  # what one file may unpack to
+# A zip member over the grace size that unpacks to more than this many times its packed size is a bomb
+# (Apache POI's rule for Office files); real .docx parts stay under ~30:1.
+ZIP_MAX_RATIO = 100
+ZIP_RATIO_GRACE_BYTES = 1_000_000
+DOCX_MIN_ELEMENTS = 100_000  # XML elements a .docx may hold at least (python-docx's own template has ~19,000)
+_W_TEXT = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
 
 
 def _one_line(exc: BaseException) -> str:
@@ -33,6 +51,25 @@ def _finish(text: str, path: Path) -> str:
     if not text.strip():
         raise LoaderError(f"{path.name}: không có nội dung chữ (no text)")
     return text
+
+
+def _too_long(path: Path, max_chars: int) -> LoaderError:
+    return LoaderError(
+        f"{path.name}: văn bản quá dài (hơn {max_chars:,} ký tự; document too long, see ASSISTANT_MAX_DOCUMENT_CHARS)"
+    )
+
+
+def _check_length(text: str, path: Path, max_chars: int) -> str:
+    if len(text) > max_chars:
+        raise _too_long(path, max_chars)
+    return text
+
+
+def _too_big(path: Path, what: str, size: int, max_bytes: int) -> LoaderError:
+    return LoaderError(
+        f"{path.name}: {what} giải nén quá lớn ({size / 1e6:.1f} MB > {max_bytes / 1e6:g} MB; "
+        "unpacked size too large, see ASSISTANT_MAX_UNCOMPRESSED_MB)"
+    )
 
 
 def _check_readable(text: str, path: Path) -> str:
@@ -180,22 +217,73 @@ def _html_text(data: bytes | str) -> str:
 # --- pdf and docx -----------------------------------------------------------------------------
 
 
-def _pdf_text(path: Path) -> str:
-    from pypdf import PdfReader
-
+@contextlib.contextmanager
+def _pdf_limits(max_bytes: int) -> Iterator[None]:
+    """pypdf's own limits on what one stream may decode to, lowered to `max_bytes` (pypdf >= 6.4 has them as
+    a configuration; older versions keep their built-in 75 MB)."""
     try:
-        reader = PdfReader(path)
-        if reader.is_encrypted:
-            try:
-                opened = bool(reader.decrypt(""))  # owner-only protection opens with an empty password
-            except Exception:  # e.g. AES without the optional `cryptography` package
-                log.debug("decrypt failed on %s", path, exc_info=True)
-                opened = False
-            if not opened:
-                raise LoaderError(f"{path.name}: tệp PDF được mã hoá (encrypted), cần mật khẩu để mở")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        from pypdf import apply_configuration, get_configuration
+    except ImportError:
+        yield
+        return
+    current = get_configuration()
+    lowered = {
+        f.name: min(getattr(current, f.name), max_bytes)
+        for f in dataclasses.fields(current)
+        if f.name.endswith(("_maximum_output_length", "_work_maximum_length"))
+        and isinstance(getattr(current, f.name), int)
+    }
+    with apply_configuration(**lowered):
+        yield
+
+
+def _page_content_bytes(page: object) -> int:
+    """Decoded size of a page's content streams (pypdf keeps the decoded data: extraction does not decode again)."""
+    from pypdf.generic import ArrayObject
+
+    contents = page.get("/Contents")  # type: ignore[attr-defined]
+    if contents is None:
+        return 0
+    contents = contents.get_object()
+    streams = [s.get_object() for s in (contents if isinstance(contents, ArrayObject) else [contents])]
+    return sum(len(s.get_data()) for s in streams if hasattr(s, "get_data"))  # anything else: extraction's affair
+
+
+def _pdf_text(path: Path, max_chars: int, max_bytes: int) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError
+
+    pages: list[str] = []
+    chars = unpacked = 0
+    try:
+        with _pdf_limits(max_bytes):
+            reader = PdfReader(path)
+            if reader.is_encrypted:
+                try:
+                    opened = bool(reader.decrypt(""))  # owner-only protection opens with an empty password
+                except Exception:  # e.g. AES without the optional `cryptography` package
+                    log.debug("decrypt failed on %s", path, exc_info=True)
+                    opened = False
+                if not opened:
+                    raise LoaderError(f"{path.name}: tệp PDF được mã hoá (encrypted), cần mật khẩu để mở")
+            # Page by page: one stream shown on every page is decoded once but counted each time, and the
+            # extraction stops as soon as a limit is passed.
+            for page in reader.pages:
+                unpacked += _page_content_bytes(page)
+                if unpacked > max_bytes:
+                    raise _too_big(path, "nội dung các trang PDF", unpacked, max_bytes)
+                pages.append(page.extract_text() or "")
+                chars += len(pages[-1]) + 1
+                if chars > max_chars:
+                    raise _too_long(path, max_chars)
     except LoaderError:
         raise
+    except LimitReachedError as e:  # a stream decodes to more than the limits allow
+        log.debug("pypdf limit on %s", path, exc_info=True)
+        raise LoaderError(
+            f"{path.name}: dữ liệu nén trong PDF vượt giới hạn an toàn ({_one_line(e)}; "
+            "PDF stream too large when decoded, see ASSISTANT_MAX_UNCOMPRESSED_MB)"
+        ) from e
     except Exception as e:  # pypdf raises many kinds on damaged or exotic files
         log.debug("pypdf failed on %s", path, exc_info=True)
         if "crypt" in type(e).__name__.lower() or "decrypt" in str(e).lower():
@@ -208,7 +296,63 @@ def _pdf_text(path: Path) -> str:
     return text
 
 
-def _docx_text(path: Path) -> str:
+def _member(m: zipfile.ZipInfo) -> str:
+    return " ".join(m.filename.split())[:60]  # the name is the file's: keep the message one short line
+
+
+def _check_docx(path: Path, max_chars: int, max_bytes: int) -> None:
+    """Refuse a .docx that would unpack to too much, before python-docx reads it whole into memory.
+
+    The sizes the zip declares are checked first (their sum, and each member's compression ratio); zipfile
+    then never decodes a Deflate or stored member past its declared size (a false size fails the CRC
+    check), and other methods are refused, as zipfile decodes them in one piece. Last, the XML parts are
+    streamed with lxml to count their text and elements, stopping at the limit, since python-docx keeps
+    every element of them in memory.
+    """
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        members = z.infolist()
+        for m in members:
+            if m.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise LoaderError(
+                    f"{path.name}: kiểu nén không được hỗ trợ trong tệp Word "
+                    f"(unsupported compression method {m.compress_type} in {_member(m)})"
+                )
+        total = sum(m.file_size for m in members)
+        if total > max_bytes:
+            raise _too_big(path, "tệp Word", total, max_bytes)
+        for m in members:
+            if m.file_size > ZIP_RATIO_GRACE_BYTES and m.file_size > ZIP_MAX_RATIO * max(m.compress_size, 1):
+                raise LoaderError(
+                    f"{path.name}: tỉ lệ nén bất thường ({_member(m)}: "
+                    f"{m.file_size // max(m.compress_size, 1):,}:1), nghi là bom giải nén "
+                    "(compression ratio too high, possible zip bomb)"
+                )
+        max_elements = max(max_chars, DOCX_MIN_ELEMENTS)
+        chars = elements = 0
+        for m in members:
+            if not m.filename.endswith((".xml", ".rels")):
+                continue
+            with z.open(m) as f:
+                for _, el in etree.iterparse(f, events=("end",), resolve_entities=False, no_network=True):
+                    elements += 1
+                    if el.tag == _W_TEXT and el.text:
+                        chars += len(el.text)
+                    if chars > max_chars:
+                        raise _too_long(path, max_chars)
+                    if elements > max_elements:
+                        raise LoaderError(
+                            f"{path.name}: tệp Word có quá nhiều phần tử XML (hơn {max_elements:,}; too many XML "
+                            "elements for the text it holds, see ASSISTANT_MAX_DOCUMENT_CHARS)"
+                        )
+                    el.clear()  # keep the streamed tree empty: memory stays flat
+                    parent = el.getparent()
+                    while parent is not None and el.getprevious() is not None:
+                        del parent[0]
+
+
+def _docx_text(path: Path, max_chars: int, max_bytes: int) -> str:
     import docx
     from docx.table import Table
 
@@ -226,10 +370,13 @@ def _docx_text(path: Path) -> str:
         return out
 
     try:
+        _check_docx(path, max_chars, max_bytes)
         document = docx.Document(str(path))
         lines: list[str] = []
         for block in document.iter_inner_content():
             lines.extend(table_lines(block) if isinstance(block, Table) else [block.text])
+    except LoaderError:
+        raise
     except Exception as e:  # zipfile, lxml and python-docx errors on damaged files
         log.debug("python-docx failed on %s", path, exc_info=True)
         reason = _one_line(e)
@@ -240,8 +387,9 @@ def _docx_text(path: Path) -> str:
 # --- public -----------------------------------------------------------------------------------
 
 
-def read_text(path: Path) -> str:
-    """The raw text of one supported file; raises LoaderError for anything unreadable or empty."""
+def read_text(path: Path, max_chars: int = MAX_DOCUMENT_CHARS, max_unpacked_bytes: int = MAX_UNPACKED_BYTES) -> str:
+    """The raw text of one supported file; raises LoaderError for anything unreadable, empty, longer than
+    `max_chars` characters or unpacking to more than `max_unpacked_bytes` (a .docx or PDF)."""
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
@@ -250,9 +398,9 @@ def read_text(path: Path) -> str:
         if path.stat().st_size == 0:
             raise LoaderError(f"{path.name}: tệp rỗng (empty file)")
         if ext == ".pdf":
-            return _finish(_pdf_text(path), path)
+            return _check_length(_finish(_pdf_text(path, max_chars, max_unpacked_bytes), path), path, max_chars)
         if ext == ".docx":
-            return _finish(_docx_text(path), path)
+            return _check_length(_finish(_docx_text(path, max_chars, max_unpacked_bytes), path), path, max_chars)
         data = path.read_bytes()
     except OSError as e:
         reason = e.strerror or _one_line(e)
@@ -260,8 +408,8 @@ def read_text(path: Path) -> str:
     if ext in (".html", ".htm"):
         # bs4 honours <meta charset>; text with NUL bytes (UTF-16, or binary) is decoded by us first.
         html = _check_readable(_decode(data, path), path) if b"\x00" in data else data
-        return _finish(_check_readable(_html_text(html), path), path)
-    text = _check_readable(_decode(data, path), path)
+        return _finish(_check_readable(_check_length(_html_text(html), path, max_chars), path), path)
+    text = _check_readable(_check_length(_decode(data, path), path, max_chars), path)
     return _finish(_strip_markdown(text) if ext == ".md" else text, path)
 
 

@@ -46,6 +46,7 @@ from index.errors import FingerprintMismatchError, IndexDamagedError, IndexMissi
 from index.ingest import SyncReport
 from index.ingest import index_text as index_text  # re-exported: callers import it from here
 from index.layout import ACCENTS, CHUNKS, MANIFEST, OFFSETS, damaged
+from index.loaders import MAX_DOCUMENT_CHARS, MAX_UNPACKED_BYTES
 from index.normalize import NORMALISER_VERSION
 from index.store import DenseStore, chroma_client
 from index.types import Chunk, DocMeta, Document, Filters
@@ -81,6 +82,9 @@ class PlanIndex:
         chunk_overlap_tokens: int = 30,
         chroma_url: str = "",
         batch_size: int = 16,
+        max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+        max_document_chars: int = MAX_DOCUMENT_CHARS,
+        max_document_chunks: int = ingest.MAX_DOCUMENT_CHUNKS,
     ) -> None:
         self.dir = index_dir
         self.embedder = embedder
@@ -88,6 +92,10 @@ class PlanIndex:
         self.overlap = chunk_overlap_tokens
         self.chroma_url = chroma_url
         self.batch_size = batch_size
+        # Limits of one document (a file over one is reported and skipped; its earlier version stays indexed).
+        self.max_unpacked_bytes = max_unpacked_bytes
+        self.max_document_chars = max_document_chars
+        self.max_document_chunks = max_document_chunks
         self.fingerprint = fingerprint(embedder, chunk_max_tokens, chunk_overlap_tokens)
         self._dense: DenseStore | None = None
         self._bm25: BM25Index | None = None
@@ -263,8 +271,8 @@ class PlanIndex:
     # `sync` calls the stages below through the index, and chunks with this module's `chunk_document`:
     # wrapping one on an instance (or patching the function here) times that stage (assistant/bench/indexing.py).
     def load_document(self, path: Path, doc_id: str, content_hash: str) -> Document:
-        """Read, clean and describe one file."""
-        return ingest.load_document(path, doc_id, content_hash)
+        """Read, clean and describe one file (within this index's limits of one document)."""
+        return ingest.load_document(path, doc_id, content_hash, self.max_document_chars, self.max_unpacked_bytes)
 
     def sync(
         self,

@@ -14,6 +14,7 @@ import pytest
 from assistant.engine import Assistant
 from assistant.errors import QuestionError
 from assistant.settings import Settings
+from index.errors import LoaderError
 from index.loaders import read_text
 
 from .conftest import CORPUS, GO_VAP_2010, REPO
@@ -204,7 +205,8 @@ def test_size_limit_is_a_setting(tmp_path: Path) -> None:
     (inbox / "vua.txt").write_text(VIET * 30_000, encoding="utf-8")  # about 3 MB
     small = Assistant(Settings(embed_backend="hash", max_file_mb=1)).sync([inbox])
     assert small.failed and "1 MB" in small.failed[0][1] and not small.added
-    assert read_text(inbox / "vua.txt").startswith("Kế hoạch")
+    # readable text, over 1 MB only (its 2.8 million characters are also over the default character limit)
+    assert read_text(inbox / "vua.txt", max_chars=3_000_000).startswith("Kế hoạch")
 
 
 def test_cli_build_with_bad_files_reports_them_and_leaves_the_index_untouched(tmp_path: Path) -> None:
@@ -243,3 +245,61 @@ def test_paths_outside_the_allowed_folders_are_refused(tmp_path: Path) -> None:
     assert index_state(data) == before
     ok = cli(["index", "add", str(outside / GO_VAP_2010)], data, ASSISTANT_INGEST_DIRS=str(outside))
     assert ok.returncode == 0 and "giữ nguyên" in ok.stdout  # same content as the bundled copy: once
+
+
+# --------------------------------------------------------------------------------- the data folder
+def test_links_into_the_data_folder_are_refused(tmp_path: Path) -> None:
+    """The data folder is allowed (e.g. data/inbox), but never its own state, nor a link into it from outside."""
+    data, corpus = tmp_path / "data", tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    settings = Settings(embed_backend="hash", data_dir=data, corpus_dir=corpus)  # no extra ingest folder
+    assert len(Assistant(settings).sync().added) == 5
+    (data / "feedback.jsonl").write_text('{"question": "Mật khẩu quản trị là gì?"}\n', encoding="utf-8")
+    (data / "logs").mkdir()
+    (data / "logs" / "assistant.log").write_text("WARNING nhật ký\n", encoding="utf-8")
+    (data / "inbox").mkdir()
+    (data / "inbox" / "dat-vao-data.txt").write_text(VIET, encoding="utf-8")
+    links = {
+        "manifest.txt": data / "index" / "manifest.json",
+        "chunks.txt": data / "index" / "chunks.jsonl",
+        "phan-hoi.txt": data / "feedback.jsonl",
+        "nhat-ky.txt": data / "logs" / "assistant.log",
+        "vao-inbox.txt": data / "inbox" / "dat-vao-data.txt",  # not state, but a link from outside into it
+    }
+    for name, target in links.items():
+        (corpus / name).symlink_to(target)
+    before = index_state(data)
+    report = Assistant(settings).sync()
+    failed = {Path(p).name: msg for p, msg in report.failed}
+    assert set(failed) == set(links), failed
+    for name, msg in failed.items():
+        assert name in msg and "ASSISTANT_DATA_DIR" in msg and "\n" not in msg, msg
+    assert not report.changed and len(report.unchanged) == 5
+    assert index_state(data) == before
+
+    (tmp_path / "chi-muc").symlink_to(data / "index", target_is_directory=True)
+    (tmp_path / "hop-thu").symlink_to(data / "inbox", target_is_directory=True)
+    for root in (data / "index", data / "cache", tmp_path / "chi-muc", tmp_path / "hop-thu"):
+        with pytest.raises(LoaderError, match="ASSISTANT_DATA_DIR"):
+            Assistant(settings).sync([root], remove_missing=False)
+    assert index_state(data) == before
+    # A file deliberately put in the data folder, named directly, is still read.
+    assert Assistant(settings).sync([data / "inbox"], remove_missing=False).added == ["dat-vao-data.txt"]
+
+
+def test_an_index_outside_the_data_folder_is_never_read(tmp_path: Path) -> None:
+    corpus, shared = tmp_path / "corpus", tmp_path / "shared-index"
+    shutil.copytree(CORPUS, corpus)
+    settings = Settings(
+        embed_backend="hash", data_dir=tmp_path / "data", corpus_dir=corpus, index_path=shared, ingest_dirs=[tmp_path]
+    )
+    Assistant(settings).sync()
+    (corpus / "manifest.txt").symlink_to(shared / "manifest.json")
+    (corpus / "nested").mkdir()
+    (corpus / "nested" / "chunks.txt").symlink_to(shared / "chunks.jsonl")
+    report = Assistant(settings).sync()
+    assert sorted(Path(p).name for p, _ in report.failed) == ["chunks.txt", "manifest.txt"], report.failed
+    assert all("ASSISTANT_INDEX_PATH" in msg for _, msg in report.failed)
+    assert not report.changed
+    with pytest.raises(LoaderError, match="ASSISTANT_INDEX_PATH"):
+        Assistant(settings).sync([shared], remove_missing=False)  # inside an allowed folder, still refused

@@ -2,7 +2,8 @@
 
 Off when the server is bound to a loopback address and neither a token nor a trusted header is
 configured. A public bind with neither is refused (`check_exposure`). The token is never logged:
-the cookie holds an HMAC of it, and `?token=` is stripped from the access log and the address bar.
+the cookie holds an HMAC of it, only the exact `?token=` name is accepted, and every spelling of it
+(`Token=`, `%74oken=`) is removed from the log (`assistant.redact`) and from the address bar.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ import hmac
 import ipaddress
 import json
 import logging
-import re
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import quote, unquote_plus
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.errors import ConfigError
+from assistant.redact import SECRET_PARAMS, add_secrets, protect, redact
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,8 @@ log = logging.getLogger(__name__)
 COOKIE_NAME = "tro_ly_session"
 QUERY_PARAM = "token"
 DENIED = "Cần xác thực: thiếu hoặc sai mã truy cập (access token required)."
-_TOKEN_IN_URL = re.compile(r"((?:^|[?&])token=)[^&\s]*")
+# Characters a query string keeps as they are in the Location header; everything else is percent-encoded.
+_QUERY_SAFE = "!$&'()*+,;=:@/?%[]"
 
 
 def is_loopback(host: str) -> bool:
@@ -59,21 +61,30 @@ def cookie_value(token: str) -> str:
     return hmac.new(token.encode(), b"tro-ly-session-v1", hashlib.sha256).hexdigest()
 
 
-def redact_token(text: str) -> str:
-    """`text` with any `token=` query value replaced by ***."""
-    return _TOKEN_IN_URL.sub(r"\1***", text)
+def query_token(query_string: str) -> str | None:
+    """The value of the first parameter named exactly `token` (value percent-decoded), or None."""
+    for part in query_string.split("&"):
+        name, sep, value = part.partition("=")
+        if name == QUERY_PARAM and sep:
+            return unquote_plus(value)
+    return None
 
 
-class RedactTokenFilter(logging.Filter):
-    """Logging filter that removes `?token=` values from log records (uvicorn's access log)."""
+def _is_secret_param(part: str) -> bool:
+    return unquote_plus(part.partition("=")[0]).strip().lower() in SECRET_PARAMS
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Redact the message arguments in place; never drops a record."""
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact_token(a) if isinstance(a, str) else a for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = redact_token(record.msg)
-        return True
+
+def same_page_location(path: str, query_string: str) -> str:
+    """A relative reference to the same page with every token-like parameter removed.
+
+    It always starts with `./` and its one path segment is fully percent-encoded (slashes, backslashes, colons,
+    control characters), so a browser can never read it as another host or a scheme, whatever the request path
+    held (`/%5C%5Cevil`, `//evil`, `/http:%5C%5Cevil`). Relative, so it stays right behind a path-stripping proxy.
+    """
+    last = path.rsplit("/", 1)[-1]
+    segment = "" if last in (".", "..") else quote(last, safe="")
+    rest = "&".join(p for p in query_string.split("&") if p and not _is_secret_param(p))
+    return "./" + segment + (f"?{quote(rest.encode('latin-1'), safe=_QUERY_SAFE)}" if rest else "")
 
 
 class AccessControl:
@@ -94,8 +105,9 @@ class AccessControl:
         if self._allowed(headers):
             await self.app(scope, receive, send)
             return
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-        if self._token and hmac.compare_digest(query.get(QUERY_PARAM, "").encode(), self._token):
+        query = scope.get("query_string", b"").decode("latin-1")
+        given = query_token(query)
+        if self._token and given is not None and hmac.compare_digest(given.encode(), self._token):
             if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
                 await self._redirect_with_cookie(scope, headers, query, send)
             else:
@@ -117,12 +129,9 @@ class AccessControl:
                 return True
         return False
 
-    async def _redirect_with_cookie(self, scope: Scope, headers: Headers, query: dict[str, str], send: Send) -> None:
-        """Set the session cookie and reload the same address without the token in it."""
-        # Relative location: correct behind a path-stripping proxy without knowing its prefix.
-        last = scope["path"].rsplit("/", 1)[-1] or "./"
-        rest = urlencode([(k, v) for k, v in query.items() if k != QUERY_PARAM])
-        location = last + (f"?{rest}" if rest else "")
+    async def _redirect_with_cookie(self, scope: Scope, headers: Headers, query: str, send: Send) -> None:
+        """Set the session cookie and reload the same page without the token in its address."""
+        location = same_page_location(scope["path"], query)
         https = scope.get("scheme") == "https" or headers.get("x-forwarded-proto", "").startswith("https")
         cookie = (
             f"{COOKIE_NAME}={self._cookie.decode()}; Path={self._cookie_path}; HttpOnly; "
@@ -143,7 +152,7 @@ class AccessControl:
         await send({"type": "http.response.body", "body": b""})
 
     async def _deny(self, scope: Scope, send: Send) -> None:
-        log.info("access denied: %s %s", scope.get("method", "WS"), scope.get("path", ""))
+        log.info("access denied: %s %s", scope.get("method", "WS"), redact(scope.get("path", "")))
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
@@ -162,18 +171,46 @@ class AccessControl:
         await send({"type": "http.response.body", "body": body})
 
 
+def warn_about_trusted_header(settings: Settings) -> None:
+    """Say at start-up that anyone who can set the trusted header is let in, louder on a public bind."""
+    if not settings.trusted_header:
+        return
+    header = settings.trusted_header
+    if is_loopback(settings.host):
+        log.warning(
+            "ASSISTANT_TRUSTED_HEADER=%s: mọi yêu cầu có tiêu đề này đều được cho qua; proxy ngược phải xoá bản "
+            "do trình duyệt gửi và tự đặt lại nó (any request carrying %s is let in: the reverse proxy must remove "
+            "the client's own copy and set it itself).",
+            header,
+            header,
+        )
+        return
+    log.warning(
+        "CẢNH BÁO: lắng nghe trên %s với ASSISTANT_TRUSTED_HEADER=%s: ai kết nối thẳng tới cổng này và tự đặt "
+        "tiêu đề đó đều vào được. Chỉ bind 127.0.0.1 (proxy cùng máy) hoặc địa chỉ mà chỉ proxy tới được; proxy "
+        "phải xoá bản do trình duyệt gửi và tự đặt lại (WARNING: bound to %s with a trusted header: anyone who "
+        "reaches this port directly and sets %s is let in; bind to 127.0.0.1 or an address only the proxy "
+        "reaches, and make the proxy overwrite the client's copy of the header).",
+        settings.host,
+        header,
+        settings.host,
+        header,
+    )
+
+
 def install_access_control(app: object, settings: Settings) -> bool:
     """Add the middleware to a FastAPI/Starlette app when access control applies; returns whether it did."""
+    add_secrets(settings.access_token.get_secret_value())
+    # uvicorn's access log shows each path with its query string; its records never reach our handlers.
+    protect(logging.getLogger("uvicorn.access"), logging.getLogger("uvicorn.error"))
     if not access_required(settings):
         return False
     check_exposure(settings)
+    warn_about_trusted_header(settings)
     app.add_middleware(  # type: ignore[attr-defined]
         AccessControl,
         token=settings.access_token.get_secret_value(),
         trusted_header=settings.trusted_header,
         cookie_path=settings.root_path.rstrip("/") or "/",
     )
-    access_log = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactTokenFilter) for f in access_log.filters):
-        access_log.addFilter(RedactTokenFilter())
     return True

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 import assistant.offline  # noqa: F401  (first: switches off phoning home before heavy imports)
 from assistant.errors import USER_ERRORS
+from assistant.redact import add_secrets, protect, settings_secrets
 from assistant.settings import Settings, load_settings
 from index.types import Filters
 
@@ -46,25 +47,57 @@ def settings_error_line(e: ValidationError) -> str:
     return "Cấu hình không hợp lệ (invalid settings): " + "; ".join(parts)
 
 
+OWN_LOGGERS = ("assistant", "index", "eval")
+
+
+class ConsoleFilter(logging.Filter):
+    """What the console shows: our own records from `level` up, other libraries' only from `others` up.
+
+    Library warnings (pypdf's "EOF marker not found", chromadb's notices) still reach the log file.
+    """
+
+    def __init__(self, level: int, others: int) -> None:
+        super().__init__()
+        self.level, self.others = level, others
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record on the console?"""
+        if getattr(record, "file_only", False):
+            return False
+        own = record.name.partition(".")[0] in OWN_LOGGERS
+        return record.levelno >= (self.level if own else self.others)
+
+
 def setup_logging(settings: Settings, verbose: bool = False) -> None:
-    """Warnings to stderr; everything (with tracebacks) to `<data_dir>/logs/assistant.log`."""
+    """Our warnings and other libraries' errors to stderr; everything, with tracebacks, to `<data_dir>/logs/`.
+
+    Every handler removes the configured secrets (access token, LLM API key) from what it writes.
+    """
     root = logging.getLogger()
     if getattr(root, "_assistant_configured", False):
         return
+    add_secrets(*settings_secrets(settings))
     root.setLevel(settings.log_level.upper())
     err = logging.StreamHandler(sys.stderr)
-    err.setLevel(logging.INFO if verbose else logging.WARNING)
     err.setFormatter(OneLineFormatter("%(levelname)s: %(message)s"))
-    err.addFilter(lambda record: not getattr(record, "file_only", False))
+    err.addFilter(
+        ConsoleFilter(logging.INFO if verbose else logging.WARNING, logging.WARNING if verbose else logging.ERROR)
+    )
+    protect(err)
     root.addHandler(err)
     try:
         logs = settings.data_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         fh = logging.handlers.RotatingFileHandler(logs / "assistant.log", maxBytes=5_000_000, backupCount=3)
         fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        protect(fh)
         root.addHandler(fh)
     except OSError as e:  # a read-only data folder must not stop the CLI
-        err.handle(logging.makeLogRecord({"msg": f"cannot write log file: {e}", "levelno": 30, "levelname": "WARNING"}))
+        err.handle(
+            logging.makeLogRecord(
+                {"name": "assistant.cli", "msg": f"cannot write log file: {e}", "levelno": 30, "levelname": "WARNING"}
+            )
+        )
     for noisy in ("httpx", "httpcore", "openai", "chromadb", "urllib3", "bm25s", "llama_index"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     root._assistant_configured = True  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from llama_index.core.llms import LLM
 from assistant.conversation import condense, user_turns
 from assistant.extractive import Extract
 from assistant.guard import GuardResult, GuardStream, is_abstention, visible_text
+from assistant.redact import redact
 from assistant.types import Citation
 from index.types import Retrieved
 from prompts import load_prompt, phrase
@@ -88,8 +89,8 @@ def build_messages(question: str, hits: Sequence[Retrieved], lang: str) -> list[
 
 
 def _failure(exc: BaseException) -> str:
-    """Exception class and the first line of its message (no request data: keys never reach the log)."""
-    first = (str(exc).splitlines() or [""])[0][:200]
+    """Exception class and the first line of its message, secrets removed (a server may echo the API key)."""
+    first = redact((str(exc).splitlines() or [""])[0])[:200]
     return f"{type(exc).__name__}: {first}"
 
 

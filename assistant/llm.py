@@ -28,6 +28,7 @@ from llama_index.core.llms import LLM, CustomLLM
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 
 from assistant.errors import ConfigError
+from assistant.redact import add_secrets, redact
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def make_llm(settings: Settings) -> LLM | None:
     """The LLM the settings select, or None for the extractive answerer; ConfigError when it cannot work."""
     if settings.llm == "extractive":
         return None
+    add_secrets(settings.llm_api_key.get_secret_value())  # a failing server may echo it back in its error
     if settings.llm == "openai":
         return _openai_like(settings)
     if settings.llm == "ollama":
@@ -70,7 +72,7 @@ def describe_llm(settings: Settings) -> str:
 def _check_url(url: str, variable: str = "ASSISTANT_LLM_BASE_URL") -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{variable} must be an http(s) URL such as http://127.0.0.1:8080/v1, got {url!r}")
+        raise ConfigError(f"{variable} must be an http(s) URL such as http://127.0.0.1:8080/v1, got {redact(url)!r}")
     return url.rstrip("/")
 
 

@@ -23,6 +23,7 @@ from assistant.access import check_exposure, install_access_control
 from assistant.engine import Assistant
 from assistant.errors import USER_ERRORS
 from assistant.gradio_gate import GradioGate
+from assistant.redact import uvicorn_log_config
 from assistant.service import AssistantService
 from assistant.settings import Settings
 from assistant.ui import build_ui, mount_options
@@ -124,6 +125,7 @@ def run(settings: Settings) -> None:
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
+        log_config=uvicorn_log_config(),  # uvicorn's console handlers, with secrets redacted
         proxy_headers=True,
         server_header=False,
     )

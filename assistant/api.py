@@ -1,10 +1,18 @@
 """HTTP API: /api/ask (the `Answer.to_json()` contract), /api/documents, /api/feedback, /healthz,
-and the `<gradio-app>` web-component loader served from the installed gradio wheel."""
+and the `<gradio-app>` web-component loader served from the installed gradio wheel.
+
+Every error of these routes is `{"error": "<one line, Vietnamese first>"}`: validation and parse errors,
+unknown `/api/…` paths (404) and wrong methods (405 with `Allow`), and bodies over their limit (413,
+refused while the body is read: `BodyLimit`).
+"""
 
 from __future__ import annotations
 
+import email.message
 import importlib.util
+import json
 import logging
+from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any, Literal
@@ -14,12 +22,14 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.errors import USER_ERRORS, QuestionError
 from assistant.service import MAX_COMMENT_CHARS, AssistantService, BusyError
 from index.errors import IndexPipelineError
-from index.types import Filters
+from index.types import FilterError, Filters
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +47,33 @@ WEB_COMPONENT_JS = _gradio_dir() / "templates" / "frontend" / "gradio.js"
 WEB_COMPONENT_ROUTE = "/gradio.js"
 INTERNAL_ERROR = "Lỗi máy chủ khi xử lý yêu cầu (internal error)."
 MAX_TEXT = 100_000  # bodies beyond this are malformed, not questions (the engine enforces the real limit)
+# Request bodies, in bytes. A question with a long conversation is far below 1 MB; a feedback line with its
+# citations (8 passages of ~1,000 characters, even \u-escaped) below 64 KB.
+MAX_ASK_BYTES = 1_000_000
+MAX_FEEDBACK_BYTES = 64_000
+MAX_OTHER_BYTES = 64_000  # every other /api/… path and /healthz: none of them reads a body
+BODY_LIMITS: Mapping[str, int] = {"/api/ask": MAX_ASK_BYTES, "/api/feedback": MAX_FEEDBACK_BYTES}
+
+BAD_BODY = "Nội dung yêu cầu không đọc được: cần một đối tượng JSON hợp lệ, mã hóa UTF-8 (malformed JSON body)."
+EMPTY_BODY = "Thiếu nội dung yêu cầu: cần một đối tượng JSON (empty request body)."
+NOT_JSON = "Nội dung yêu cầu phải là JSON, với Content-Type: application/json (unsupported media type)."
+NOT_FOUND = "Không có địa chỉ này trong API (not found)."
+INVALID = "Yêu cầu không hợp lệ"
+# Pydantic's error types, in Vietnamese (the English message follows in parentheses).
+_VALIDATION_VI = {
+    "missing": "thiếu trường này",
+    "extra_forbidden": "không có trường này",
+    "string_type": "phải là chuỗi",
+    "int_type": "phải là số nguyên",
+    "bool_type": "phải là true hoặc false",
+    "list_type": "phải là danh sách",
+    "dict_type": "phải là đối tượng JSON",
+    "model_type": "phải là đối tượng JSON",
+    "model_attributes_type": "phải là đối tượng JSON",
+    "literal_error": "giá trị không được chấp nhận",
+    "string_too_long": "quá dài",
+    "too_long": "quá nhiều phần tử",
+}
 
 router = APIRouter()
 
@@ -85,9 +122,15 @@ class FeedbackIn(BaseModel):
     turns: list[StrictStr] = Field(default_factory=list, max_length=50)  # the conversation's earlier questions
 
 
-def error(status: int, message: str) -> JSONResponse:
+def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     """The error shape of every API route: `{"error": "<one line>"}`."""
-    return JSONResponse({"error": " ".join(str(message).split())}, status_code=status)
+    return JSONResponse({"error": " ".join(str(message).split())}, status_code=status, headers=headers)
+
+
+def too_large_message(limit: int) -> str:
+    """The 413 message for a body over `limit` bytes."""
+    size = f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit / 1000:g} KB"
+    return f"Nội dung yêu cầu quá lớn, tối đa {size} (request body too large)."
 
 
 def _service(request: Request) -> AssistantService:
@@ -117,7 +160,10 @@ def documents(request: Request) -> JSONResponse:
 async def ask(body: AskIn, request: Request) -> JSONResponse:
     """Answer one question; the body is exactly `Answer.to_json()`. 503 with Retry-After when busy."""
     history = [t.model_dump() for t in body.history]
-    filters = body.filters.to_filters() if body.filters else None
+    try:
+        filters = body.filters.to_filters() if body.filters else None
+    except FilterError as e:  # a year outside 1900-2100, or year_min after year_max
+        return error(400, str(e))
     service = _service(request)
     try:
         async with service.slots.slot():
@@ -165,22 +211,164 @@ def web_component_script() -> FileResponse:
     )
 
 
+def _route_path(scope: Scope) -> str:
+    """The request path as routes see it (without a `root_path` prefix, when the server puts it in `path`)."""
+    path: str = scope.get("path", "")
+    prefix = (scope.get("root_path") or "").rstrip("/")
+    return path[len(prefix) :] if prefix and path.startswith(prefix + "/") else path
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Methods of the routes (ours and the app's own, e.g. the OpenAPI schema) whose path matches the request."""
+    path = _route_path(request.scope)
+    methods: set[str] = set()
+    for route in [*router.routes, *request.app.router.routes]:
+        if getattr(route, "endpoint", None) is no_route or not hasattr(route, "path_regex"):
+            continue
+        if route.path_regex.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+# Last of our routes: everything under /api/ (and /healthz) that no route above takes. Without it the Gradio
+# mount at "/" would answer unknown paths and wrong methods with its own `{"detail": "Not Found"}`.
+_EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+@router.api_route("/api/{rest:path}", methods=_EVERY_METHOD, include_in_schema=False)
+@router.api_route("/healthz", methods=_EVERY_METHOD, include_in_schema=False)
+def no_route(request: Request) -> JSONResponse:
+    """404 for a path the API does not have; 405 with `Allow` for a known path asked with another method."""
+    allowed = _allowed_methods(request)
+    if allowed:
+        method = request.method[:20]
+        return error(
+            405,
+            f"Địa chỉ này không nhận phương thức {method}, chỉ nhận {', '.join(allowed)} (method not allowed).",
+            headers={"Allow": ", ".join(allowed)},
+        )
+    return error(404, NOT_FOUND)
+
+
+class _BodyTooLarge(Exception):
+    """Raised into the app by `BodyLimit` when a body passes its limit while being read."""
+
+
+class BodyLimit:
+    """ASGI middleware: refuses a request body over its route's limit with 413 `{"error": …}`.
+
+    A declared `Content-Length` over the limit is refused before anything is read; otherwise (chunked bodies
+    too) the bytes are counted as the app reads them and reading stops at the limit: the app's own answer to
+    the interrupted read is dropped and the 413 sent instead. Only our routes (`/api/…`, `/healthz`).
+    """
+
+    def __init__(self, app: ASGIApp, limits: Mapping[str, int] = BODY_LIMITS, default: int = MAX_OTHER_BYTES) -> None:
+        self.app = app
+        self.limits = dict(limits)
+        self.default = default
+
+    def limit_for(self, path: str) -> int | None:
+        """The byte limit of a path, or None for paths that are not ours (Gradio's bound their own)."""
+        if path in self.limits:
+            return self.limits[path]
+        if path.startswith("/api/") or path == "/healthz":
+            return self.default
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = self.limit_for(_route_path(scope)) if scope["type"] == "http" else None
+        if limit is None:
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "").strip()
+        if declared.isdigit() and (len(declared) > 15 or int(declared) > limit):
+            await self._refuse(scope, send, limit)
+            return
+        received, refused, started = 0, False, False
+
+        async def limited_receive() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    refused = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused:  # the app's reply to the interrupted read (a parse error) is replaced by the 413
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
+        if refused and not started:
+            await self._refuse(scope, send, limit)
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+        log.warning("request body over %d bytes refused: %s %s", limit, scope.get("method"), _route_path(scope))
+        body = json.dumps({"error": too_large_message(limit)}, ensure_ascii=False).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),  # the rest of the body is not read: do not wait for it on this connection
+        ]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _is_json(content_type: str | None) -> bool:
+    """Whether a Content-Type header names JSON (`application/json`, `application/…+json`), as FastAPI reads it."""
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def validation_message(errors: list[Any]) -> str:
+    """One line for pydantic's errors: Vietnamese first, pydantic's English in parentheses."""
+    vi, en = [], []
+    for e in errors[:3]:
+        loc = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
+        vi.append(f"{loc} {_VALIDATION_VI.get(str(e.get('type')), 'không hợp lệ')}")
+        en.append(f"{loc}: {str(e.get('msg', 'invalid'))[:200]}")
+    return f"{INVALID}: {'; '.join(vi)} (invalid request: {'; '.join(en)})."
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Turn FastAPI's validation and HTTP errors on our routes into `{"error": ...}` bodies."""
+    """Turn FastAPI's validation and HTTP errors on our routes into `{"error": ...}` bodies, and bound request
+    bodies (`BodyLimit`)."""
 
     async def validation(request: Request, exc: Exception) -> JSONResponse:
-        errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-        if errors and errors[0].get("type") == "json_invalid":
-            return error(422, "Nội dung yêu cầu không phải JSON hợp lệ (malformed JSON).")
-        parts = []
-        for e in errors[:3]:
-            loc = ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "body"
-            parts.append(f"{loc}: {e.get('msg', 'invalid')}")
-        return error(422, "Yêu cầu không hợp lệ (invalid request): " + "; ".join(parts))
+        errors = list(exc.errors()) if isinstance(exc, RequestValidationError) else []
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error(400, BAD_BODY)
+        body_errors = [e for e in errors if tuple(e.get("loc", ())) == ("body",)]
+        if any(e.get("type") == "missing" for e in body_errors):
+            return error(400, EMPTY_BODY)
+        if body_errors and not _is_json(request.headers.get("content-type")):
+            return error(415, NOT_JSON)
+        return error(422, validation_message(errors))
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
-        return error(status, str(getattr(exc, "detail", "")) or "error")
+        headers = getattr(exc, "headers", None)
+        if status == 400:  # FastAPI's "There was an error parsing the body": bad UTF-8, too deep, huge numbers
+            return error(400, BAD_BODY, headers)
+        if status == 404:
+            return error(404, NOT_FOUND, headers)
+        detail = str(getattr(exc, "detail", "") or "")
+        return error(status, f"Không xử lý được yêu cầu (HTTP {status}{': ' + detail if detail else ''}).", headers)
 
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_middleware(BodyLimit)

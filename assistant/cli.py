@@ -334,10 +334,10 @@ def feedback() -> None:
 def feedback_export(obj: Ctx, vote: str, source: Path | None, out: Path | None) -> None:
     """Draft evaluation items (dataset JSONL) from feedback: a 👍 answer is a ready regression item (its cited
     documents and quoted sentences as gold); a 👎 one a draft to complete, marked with a 'review' key."""
-    from eval.feedback import REVIEW_KEY, drafts, read_feedback
+    from eval.feedback import REVIEW_KEY, drafts, feedback_files, read_feedback
 
     path = source or obj.settings.feedback_path
-    if not path.is_file():
+    if not feedback_files(path):  # the file, or only its rotated parts
         raise click.ClickException(f"Chưa có phản hồi nào: không thấy tệp {path} (no feedback file).")
     items = drafts(read_feedback(path), vote=vote)
     text = "".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from index.errors import IndexPipelineError
+from index.types import FilterError
 
 
 class AssistantError(Exception):
@@ -17,4 +18,4 @@ class ConfigError(AssistantError):
     """The settings cannot work together (e.g. public bind without access control)."""
 
 
-USER_ERRORS: tuple[type[Exception], ...] = (AssistantError, IndexPipelineError)
+USER_ERRORS: tuple[type[Exception], ...] = (AssistantError, IndexPipelineError, FilterError)

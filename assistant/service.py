@@ -4,8 +4,11 @@ by the chat page and the API (busy beyond them), and feedback."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
+import math
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -17,7 +20,8 @@ from typing import Any
 from assistant.engine import Assistant
 from assistant.errors import AssistantError, QuestionError
 from assistant.settings import Settings
-from assistant.types import Answer
+from assistant.types import Answer, Citation
+from eval.feedback import rotated_path
 from index.errors import IndexPipelineError
 from index.pipeline import MANIFEST
 from index.types import Filters
@@ -27,6 +31,15 @@ log = logging.getLogger(__name__)
 VOTES = ("up", "down")
 MAX_COMMENT_CHARS = 2000
 MAX_TURNS = 20  # earlier questions kept with a feedback line
+# What one feedback line may hold (longer values are cut, extra items dropped), so that neither the API nor the
+# page can grow feedback.jsonl by more than ~250,000 characters a line; the file itself is rotated by size.
+MAX_FEEDBACK_QUESTION_CHARS = 4000  # the question and each earlier question
+MAX_FEEDBACK_ANSWER_CHARS = 10_000
+MAX_FEEDBACK_CITATIONS = 20  # an extractive answer cites at most 12 passages
+MAX_CITATION_TEXT_CHARS = 3000  # a cited passage (a chunk of at most 512 model tokens)
+MAX_CITATION_FIELD_CHARS = 500  # title, section, source, issuer… of a citation
+MAX_CITATION_QUOTES = 20
+CITATION_KEYS = tuple(f.name for f in dataclasses.fields(Citation))  # the fields of `Citation.to_json()`
 WARM_UP_QUESTION = "ai bao cao ket qua thuc hien ke hoach"  # typed without accents: loads the accent model too
 BUSY = "Hệ thống đang bận, vui lòng thử lại sau ít phút (server busy, try again)."
 
@@ -198,26 +211,96 @@ class AssistantService:
         comment: str = "",
         turns: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """Append one feedback line (JSON) to `settings.feedback_path`; only these fields, never settings.
-        `turns` are the conversation's earlier questions (`assistant feedback export` makes eval items of them)."""
+        """Append one feedback line (JSON) to `settings.feedback_path`; only these fields, never settings, each
+        bounded (`MAX_FEEDBACK_*`, `CITATION_KEYS`). `turns` are the conversation's earlier questions (`assistant
+        feedback export` makes eval items of them). The file is rotated at `settings.feedback_max_mb`."""
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {VOTES}")
         entry = {
             "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
-            "question": str(question),
-            "answer": str(answer),
-            "citations": list(citations),
+            "question": str(question)[:MAX_FEEDBACK_QUESTION_CHARS],
+            "answer": str(answer)[:MAX_FEEDBACK_ANSWER_CHARS],
+            "citations": [_bounded_citation(c) for c in list(citations)[:MAX_FEEDBACK_CITATIONS]],
             "vote": vote,
             "comment": str(comment or "")[:MAX_COMMENT_CHARS],
-            "turns": [str(t) for t in turns][-MAX_TURNS:],
+            "turns": [str(t)[:MAX_FEEDBACK_QUESTION_CHARS] for t in list(turns)[-MAX_TURNS:]],
         }
-        write_feedback(self.settings.feedback_path, entry, self._feedback_lock)
+        write_feedback(
+            self.settings.feedback_path,
+            entry,
+            self._feedback_lock,
+            max_bytes=int(self.settings.feedback_max_mb * 1_000_000),
+            keep=self.settings.feedback_keep,
+        )
         return entry
 
 
-def write_feedback(path: Path, entry: dict[str, Any], lock: threading.Lock | None = None) -> None:
-    """Append `entry` as one JSON line, creating the parent folders."""
-    line = json.dumps(entry, ensure_ascii=False) + "\n"
+def _bounded_scalar(value: Any, max_chars: int) -> str | int | float | bool | None:
+    """A citation field as stored: text cut to `max_chars`, numbers kept when finite and of sane size."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**15 else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        return value[:max_chars]
+    return None  # lists and objects where a citation has text or numbers
+
+
+def _bounded_spans(value: Any) -> list[list[int]]:
+    """A citation's quoted spans as stored: at most `MAX_CITATION_QUOTES` [start, end] pairs within the text."""
+    spans = value[:MAX_CITATION_QUOTES] if isinstance(value, list | tuple) else []
+    out = []
+    for span in spans:
+        if isinstance(span, list | tuple) and len(span) == 2:
+            start, end = span
+            if type(start) is int and type(end) is int and 0 <= start < end <= MAX_CITATION_TEXT_CHARS:
+                out.append([start, end])
+    return out
+
+
+def _bounded_citation(citation: Any) -> dict[str, Any]:
+    """The `Citation.to_json()` fields of one cited passage, each bounded; anything else is dropped."""
+    if not isinstance(citation, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for key in CITATION_KEYS:
+        if key not in citation:
+            continue
+        value = citation[key]
+        if key == "quotes":
+            out[key] = _bounded_spans(value)
+        else:
+            limit = MAX_CITATION_TEXT_CHARS if key == "text" else MAX_CITATION_FIELD_CHARS
+            out[key] = _bounded_scalar(value, limit)
+    return out
+
+
+def write_feedback(
+    path: Path,
+    entry: dict[str, Any],
+    lock: threading.Lock | None = None,
+    *,
+    max_bytes: int = 10_000_000,
+    keep: int = 5,
+) -> None:
+    """Append `entry` as one JSON line, creating the parent folders. When the line would take the file past
+    `max_bytes`, the file is first renamed `path.1` (`path.1` → `path.2` … the oldest beyond `keep` is deleted)."""
+    data = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with lock or threading.Lock(), path.open("a", encoding="utf-8") as f:
-        f.write(line)
+    with lock or threading.Lock():
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            size = 0
+        if size and size + len(data) > max_bytes:
+            older = [rotated_path(path, n) for n in range(1, keep + 1)]  # newest first
+            older[-1].unlink(missing_ok=True)
+            for src, dst in zip(reversed(older[:-1]), reversed(older[1:]), strict=True):  # .1 -> .2, … last first
+                if src.exists():
+                    os.replace(src, dst)
+            os.replace(path, older[0])
+            log.info("feedback file rotated at %d bytes: %s", size, older[0])
+        with path.open("ab") as f:
+            f.write(data)

@@ -167,6 +167,19 @@ class Settings(BaseSettings):
         description="Seconds between checks that the index on disk changed (a build by another process); a "
         "changed index is reopened without a restart. 0 turns the check off.",
     )
+    feedback_max_mb: float = Field(
+        default=10.0,
+        gt=0,
+        le=1024,
+        description="Size in megabytes at which `feedback.jsonl` is rotated: renamed `feedback.jsonl.1` (older ones "
+        "shift to `.2`, `.3`…) and a new file started; `assistant feedback export` reads them all.",
+    )
+    feedback_keep: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Rotated feedback files kept (`feedback.jsonl.1` … `.N`); older are deleted.",
+    )
     log_level: str = Field(default="INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
 
     @field_validator("data_dir", "corpus_dir", "index_path")

@@ -30,7 +30,7 @@ from assistant.settings import Settings
 from assistant.types import Answer
 from assistant.ui_assets import CSS, HEADER, JS, PLACEHOLDER, SCROLL_TO_ANSWER_JS
 from index.errors import IndexPipelineError
-from index.types import Filters
+from index.types import MAX_YEAR, MIN_YEAR, FilterError, Filters
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,6 @@ NO_ANSWER_YET = "Chưa có câu trả lời nào để đánh giá."
 THANKS = "Đã ghi nhận phản hồi. Cảm ơn bạn!"
 STREAM_DELAY_S = 0.02
 MAX_SHOWN_QUESTION = 3000
-MIN_YEAR, MAX_YEAR = 1900, 2100
 CORPUS_LIST_MAX = 40  # documents listed one by one in the corpus box; beyond, a summary and the newest
 FILTER_CHOICES_MAX = 300  # documents (and issuing bodies) offered in a filter's list; more are typed
 
@@ -85,13 +84,14 @@ def make_filters(
             text = text[:-2]
         if not text:
             years.append(None)
-        elif text.isascii() and text.isdigit() and MIN_YEAR <= int(text) <= MAX_YEAR:
+        elif text.isascii() and text.isdigit() and len(text) <= 4 and MIN_YEAR <= int(text) <= MAX_YEAR:
             years.append(int(text))
         else:
             raise QuestionError(f"Năm lọc phải là một năm từ {MIN_YEAR} đến {MAX_YEAR} (nhận được: «{text[:20]}»).")
-    if years[0] is not None and years[1] is not None and years[0] > years[1]:
-        raise QuestionError(f"«Từ năm» ({years[0]}) phải không lớn hơn «Đến năm» ({years[1]}).")
-    f = Filters(sources=tuple(sources or ()), issuers=tuple(issuers or ()), year_min=years[0], year_max=years[1])
+    try:  # the year rule every caller shares (index.types.check_years): 1900-2100, from <= to
+        f = Filters(sources=tuple(sources or ()), issuers=tuple(issuers or ()), year_min=years[0], year_max=years[1])
+    except FilterError as e:
+        raise QuestionError(str(e)) from None
     return None if f.is_empty() else f
 
 

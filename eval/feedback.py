@@ -4,10 +4,14 @@ A 👍 answer becomes a regression item at once: its cited documents are the gol
 sentences it quoted are the evidence. A 👎 answer becomes a draft to complete: a person reads the
 question and the comment, fills `docs`/`evidence`/`facts` (or leaves them empty if the corpus cannot
 answer), sets `kind`, and deletes the `review` key, which the dataset loader refuses until then.
+
+The server rotates `feedback.jsonl` by size (`feedback.jsonl.1` is the newest older part, then `.2`…);
+`read_feedback` reads the rotated parts too, oldest first.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -16,16 +20,36 @@ from typing import Any
 REVIEW_KEY = "review"
 
 
+def rotated_path(path: Path, n: int) -> Path:
+    """The n-th rotated part of a feedback file: `feedback.jsonl.1` is the newest, higher numbers are older."""
+    return path.with_name(f"{path.name}.{n}")
+
+
+def feedback_files(path: str | Path) -> list[Path]:
+    """The existing parts of a feedback file in the order they were written: rotated parts, oldest first, then
+    `path` itself."""
+    path = Path(path)
+    numbers = []
+    for part in path.parent.glob(glob.escape(path.name) + ".*"):
+        suffix = part.name[len(path.name) + 1 :]
+        if suffix.isascii() and suffix.isdigit() and part.is_file():
+            numbers.append(int(suffix))
+    parts = [rotated_path(path, n) for n in sorted(numbers, reverse=True)]
+    return parts + ([path] if path.is_file() else [])
+
+
 def read_feedback(path: str | Path) -> Iterator[dict[str, Any]]:
-    """The feedback lines of `path`, skipping blank and unreadable ones (the file is append-only)."""
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(entry, dict) and entry.get("question") and entry.get("vote") in ("up", "down"):
-                yield entry
+    """The feedback lines of `path` and of its rotated parts (oldest first), skipping blank and unreadable ones
+    (the files are append-only)."""
+    for part in feedback_files(path):
+        with part.open(encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    entry = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(entry, dict) and entry.get("question") and entry.get("vote") in ("up", "down"):
+                    yield entry
 
 
 def _quotes(citation: Mapping[str, Any]) -> list[str]:

@@ -86,14 +86,48 @@ class Retrieved:
     dense_score: float | None = None  # cosine similarity, when the dense retriever found it
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2100  # years a filter may name (the vector store compares years as 64-bit integers)
+
+
+class FilterError(ValueError):
+    """A filter that cannot be applied (a year outside MIN_YEAR..MAX_YEAR, a reversed range); one line for users."""
+
+
+def _shown(value: object) -> str:
+    """A short rendering of a rejected value (a huge int is never converted to all its digits)."""
+    if isinstance(value, int) and value.bit_length() > 64:
+        return "…"
+    return str(value)[:20]
+
+
+def check_years(year_min: object, year_max: object) -> None:
+    """Raise `FilterError` unless each given year is an integer in MIN_YEAR..MAX_YEAR and year_min <= year_max:
+    the one year rule of the API, the chat page and the CLI (they all build `Filters`)."""
+    for year in (year_min, year_max):
+        if year is not None and (
+            isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR
+        ):
+            raise FilterError(
+                f"Năm lọc phải là một năm từ {MIN_YEAR} đến {MAX_YEAR}, nhận được «{_shown(year)}» "
+                f"(year must be {MIN_YEAR}-{MAX_YEAR})."
+            )
+    if isinstance(year_min, int) and isinstance(year_max, int) and year_min > year_max:
+        raise FilterError(
+            f"«Từ năm» ({year_min}) phải không lớn hơn «Đến năm» ({year_max}) (year_min is after year_max)."
+        )
+
+
 @dataclass(frozen=True)
 class Filters:
-    """Optional restrictions on retrieval; empty means no restriction."""
+    """Optional restrictions on retrieval; empty means no restriction. Years are checked (`check_years`)."""
 
     sources: tuple[str, ...] = ()  # file names
     issuers: tuple[str, ...] = ()
     year_min: int | None = None
     year_max: int | None = None
+
+    def __post_init__(self) -> None:
+        check_years(self.year_min, self.year_max)
 
     def accepts(self, chunk: Chunk) -> bool:
         """Whether a chunk passes every filter."""

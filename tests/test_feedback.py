@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from assistant.engine import Assistant
-from assistant.service import AssistantService
-from eval.feedback import REVIEW_KEY, drafts, read_feedback
+from assistant.service import (
+    CITATION_KEYS,
+    MAX_CITATION_FIELD_CHARS,
+    MAX_CITATION_QUOTES,
+    MAX_CITATION_TEXT_CHARS,
+    MAX_COMMENT_CHARS,
+    MAX_FEEDBACK_ANSWER_CHARS,
+    MAX_FEEDBACK_CITATIONS,
+    MAX_FEEDBACK_QUESTION_CHARS,
+    MAX_TURNS,
+    AssistantService,
+)
+from eval.feedback import REVIEW_KEY, drafts, feedback_files, read_feedback
 from eval.runner import load_dataset, validate_item
 from tests.conftest import CORPUS, GO_VAP_2010
 from tests.test_api import QUARTERLY, toy_settings
@@ -24,7 +36,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> AssistantService:
     return AssistantService(settings)
 
 
-def _record(service: AssistantService, question: str, vote: str, turns: list[str] = (), comment: str = "") -> None:
+def _record(service: AssistantService, question: str, vote: str, turns: Sequence[str] = (), comment: str = "") -> None:
     history = []
     for t in turns:
         history += [{"role": "user", "content": t}, {"role": "assistant", "content": service.ask(t).answer}]
@@ -78,3 +90,61 @@ def test_feedback_export_command(service: AssistantService, tmp_path: Path) -> N
     assert lines and all(REVIEW_KEY not in x for x in lines) and "sẵn dùng" in r.stderr
     r = run(["feedback", "export"], tmp_path / "no-data")
     assert r.returncode != 0 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_stored_feedback_fields_are_bounded(tmp_path: Path) -> None:
+    """Whatever a client sends (API) or an answer holds (page), one feedback line stays small."""
+    service = AssistantService(toy_settings(tmp_path / "data"))
+    huge = "x" * 100_000
+    citation = {
+        "n": 1,
+        "source": huge,
+        "text": huge,
+        "quotes": [[0, 5]] * 100 + [[0, 10**9]],
+        "score": float("inf"),
+        "start": 10**30,
+        "title": {"nested": huge},
+        "not_a_citation_field": huge,
+    }
+    entry = service.record_feedback(
+        question=huge, answer=huge, citations=[citation] * 50, vote="down", comment=huge, turns=[huge] * 100
+    )
+    text = service.settings.feedback_path.read_text(encoding="utf-8")
+    assert len(text) < 300_000 and json.loads(text) == entry
+    assert len(entry["question"]) == MAX_FEEDBACK_QUESTION_CHARS and len(entry["answer"]) == MAX_FEEDBACK_ANSWER_CHARS
+    assert len(entry["comment"]) == MAX_COMMENT_CHARS
+    assert len(entry["turns"]) == MAX_TURNS and all(len(t) == MAX_FEEDBACK_QUESTION_CHARS for t in entry["turns"])
+    assert len(entry["citations"]) == MAX_FEEDBACK_CITATIONS
+    stored = entry["citations"][0]
+    assert set(stored) == {"n", "source", "text", "quotes", "score", "start", "title"} <= set(CITATION_KEYS)
+    assert len(stored["text"]) == MAX_CITATION_TEXT_CHARS and len(stored["source"]) == MAX_CITATION_FIELD_CHARS
+    assert stored["quotes"] == [[0, 5]] * MAX_CITATION_QUOTES
+    assert stored["score"] is None and stored["start"] is None and stored["title"] is None
+
+
+def test_feedback_file_rotates_and_export_reads_every_part(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    service = AssistantService(toy_settings(data, feedback_max_mb=0.002, feedback_keep=2))  # 2,000 bytes a file
+    path = service.settings.feedback_path
+    asked = [f"Câu hỏi số {i} về báo cáo quý?" for i in range(14)]
+    for q in asked:
+        service.record_feedback(question=q, answer="Trả lời " * 40, citations=[], vote="down")
+    parts = feedback_files(path)
+    assert parts == [path.with_name("feedback.jsonl.2"), path.with_name("feedback.jsonl.1"), path]
+    assert not path.with_name("feedback.jsonl.3").exists()  # the oldest part beyond `feedback_keep` is gone
+    assert all(0 < p.stat().st_size <= 2000 for p in parts)
+    kept = [e["question"] for e in read_feedback(path)]
+    assert 6 <= len(kept) < len(asked) and kept == asked[-len(kept) :]  # the newest, in the order given
+    out = tmp_path / "drafts.jsonl"
+    r = run(["feedback", "export", "--out", str(out)], data)
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(x)["turns"][-1] for x in out.read_text(encoding="utf-8").splitlines()] == kept
+
+
+def test_feedback_parts_are_read_oldest_first(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.jsonl"
+    for suffix, q in ((".10", "a"), (".2", "b"), (".1", "c"), ("", "d")):
+        line = json.dumps({"question": q, "vote": "up"}).encode()
+        (tmp_path / f"feedback.jsonl{suffix}").write_bytes(line + b"\n\xff\xfe torn\n")  # a damaged line is skipped
+    (tmp_path / "feedback.jsonl.bak").write_text(json.dumps({"question": "x", "vote": "up"}) + "\n", encoding="utf-8")
+    assert [e["question"] for e in read_feedback(path)] == ["a", "b", "c", "d"]

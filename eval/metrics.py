@@ -244,9 +244,12 @@ def _mean(values: list[float]) -> float | None:
 
 def _group_summary(items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     row: dict[str, Any] = {"n": len(items)}
+    counts: dict[str, int] = {}
     for name in METRICS:
         values = [float(it["metrics"][name]) for it in items if it["metrics"].get(name) is not None]
         row[name] = _mean(values)
+        counts[name] = len(values)
+    row["counts"] = counts  # items each metric applied to: a gate's allowed misses are counted in these
     latencies = [float(it["latency_ms"]) for it in items if it.get("latency_ms") is not None]
     row["latency_p50_ms"] = percentile(latencies, 50)
     row["latency_p95_ms"] = percentile(latencies, 95)

@@ -178,7 +178,12 @@ def run(
 
 
 def load_thresholds(path: str | Path) -> dict[str, Any]:
-    """Read the thresholds TOML ([overall], [kind.<name>], optional [meta])."""
+    """Read the thresholds TOML ([overall], [kind.<name>], optional [meta]).
+
+    A gate is a number (a fixed minimum; a maximum for latencies) or `{measured = x, misses = m}`: the
+    metric may fall at most m items below the measured mean, counted in the items it applies to (see
+    `gate_limit`), so the margin follows the item count of each kind.
+    """
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     for section, table in [("overall", data.get("overall", {}))] + [
@@ -187,9 +192,39 @@ def load_thresholds(path: str | Path) -> dict[str, Any]:
         for key, value in table.items():
             if key not in metrics.METRICS and key not in LOWER_IS_BETTER:
                 raise ValueError(f"{path}: [{section}] unknown metric {key!r}")
-            if not isinstance(value, (int, float)) or isinstance(value, bool):
+            if isinstance(value, dict) and key not in LOWER_IS_BETTER:
+                measured, misses = value.get("measured"), value.get("misses")
+                good_measured = _is_number(measured) and 0 <= measured <= 1  # type: ignore[operator]
+                good_misses = isinstance(misses, int) and not isinstance(misses, bool) and misses >= 0
+                if set(value) != {"measured", "misses"} or not (good_measured and good_misses):
+                    raise ValueError(
+                        f"{path}: [{section}] {key} must be a number or {{measured = 0..1, misses = integer >= 0}}"
+                    )
+            elif not _is_number(value):
                 raise ValueError(f"{path}: [{section}] {key} must be a number")
     return data
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def gate_limit(gate: Any, applies_to: int) -> tuple[float, str]:
+    """The minimum a gate sets for a metric measured over `applies_to` items, and how it was derived.
+
+    `{measured = 0.9, misses = 1}` over 9 items gives 0.9 - 1/9: one item may flip (rank 5 → 6 on another
+    machine) without failing the gate, a second may not.
+
+    >>> gate_limit({"measured": 1.0, "misses": 1}, 9)[0] == 1.0 - 1 / 9 - 1e-9
+    True
+    >>> gate_limit(0.8, 9)
+    (0.8, '')
+    """
+    if not isinstance(gate, dict):
+        return float(gate), ""
+    n = max(applies_to, 1)
+    limit = float(gate["measured"]) - gate["misses"] / n - 1e-9  # 1e-9: a mean equal to the limit passes
+    return limit, f"measured {gate['measured']:.3f}, {gate['misses']} of {n} items may miss"
 
 
 def check_thresholds(summary: Mapping[str, Any], thresholds: Mapping[str, Any]) -> list[str]:
@@ -201,14 +236,18 @@ def check_thresholds(summary: Mapping[str, Any], thresholds: Mapping[str, Any]) 
         checks.append((f"kind.{kind}", summary.get("kinds", {}).get(kind), table))
     failures: list[str] = []
     for label, row, table in checks:
-        for name, limit in table.items():
+        for name, gate in table.items():
             value = None if row is None else row.get(name)
             if value is None:
                 failures.append(f"{label}.{name} missing (no items it applies to)")
-            elif name in LOWER_IS_BETTER and value > limit:
-                failures.append(f"{label}.{name} {_pair(value, limit, 0)} > {_pair(limit, value, 0)}")
+                continue
+            applies_to = int((row or {}).get("counts", {}).get(name, (row or {}).get("n", 1)))
+            limit, how = gate_limit(gate, applies_to)
+            why = f" ({how})" if how else ""
+            if name in LOWER_IS_BETTER and value > limit:
+                failures.append(f"{label}.{name} {_pair(value, limit, 0)} > {_pair(limit, value, 0)}{why}")
             elif name not in LOWER_IS_BETTER and value < limit:
-                failures.append(f"{label}.{name} {_pair(value, limit, 2)} < {_pair(limit, value, 2)}")
+                failures.append(f"{label}.{name} {_pair(value, limit, 2)} < {_pair(limit, value, 2)}{why}")
     return failures
 
 

@@ -39,6 +39,28 @@ def bm25_tokens(text: str) -> list[str]:
     return toks + folded
 
 
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k highest scores, best first; equal scores in position order.
+
+    The same on every machine: `argpartition` alone picks among equal scores at the cut, and orders them,
+    as its selection algorithm and SIMD path happen to (numpy dispatches AVX-512 or AVX2 code at run time),
+    and ties are common in BM25 (chunks sharing the query's terms equally often). Every position tied with
+    the k-th score is kept, then all are ordered by (score, position) and cut.
+
+    >>> top_k(np.array([1.0, 3.0, 3.0, 2.0], dtype=np.float32), 2).tolist()
+    [1, 2]
+    """
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if k < len(scores):
+        kth = scores[np.argpartition(-scores, k - 1)[k - 1]]
+        cand = np.flatnonzero(scores >= kth)
+    else:
+        cand = np.arange(len(scores))
+    order = np.lexsort((cand, -scores[cand]))  # last key first: score descending, then position
+    return cand[order[:k]]
+
+
 @dataclass
 class TermCounts:
     """Term counts of each chunk as sparse rows (CSR): row i holds `terms[indptr[i]:indptr[i+1]]` with
@@ -244,9 +266,7 @@ class BM25Index:
         k = min(k, int((scores > 0).sum()))
         if k <= 0:
             return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self.chunk_ids[i], float(scores[i])) for i in top]
+        return [(self.chunk_ids[i], float(scores[i])) for i in top_k(scores, k)]
 
     def save(self, folder: Path) -> None:
         """Write the index (and the term counts, when known) to `folder` (replaced as a whole by the caller)."""

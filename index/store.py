@@ -7,7 +7,6 @@ vectors always come from our embedder, through a llama-index embedding wrapper p
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,13 +15,6 @@ from urllib.parse import urlparse
 import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import (
-    FilterCondition,
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-    VectorStoreQuery,
-)
 from pydantic import PrivateAttr
 
 from index.embed import Embedder
@@ -33,6 +25,8 @@ log = logging.getLogger(__name__)
 
 COLLECTION = "chunks"
 _ADD_BATCH = 1000
+DENSE_OVERFETCH = 10  # candidates asked of the approximate (HNSW) search beyond k, then rescored exactly
+SCORE_DECIMALS = 9  # exact cosines are rounded here, so last-bit differences of BLAS kernels cannot reorder
 
 
 class LlamaIndexEmbedding(BaseEmbedding):
@@ -86,19 +80,37 @@ def _chunk_metadata(c: Chunk) -> dict[str, Any]:
     return meta
 
 
-def _to_li_filters(f: Filters | None) -> MetadataFilters | None:
+def _to_chroma_where(f: Filters | None) -> dict[str, Any] | None:
+    """Chroma's `where` clause for our filters (the metadata `_chunk_metadata` writes); None for no filter."""
     if f is None or f.is_empty():
         return None
-    parts: list[MetadataFilter] = []
+    parts: list[dict[str, Any]] = []
     if f.sources:
-        parts.append(MetadataFilter(key="source", value=list(f.sources), operator=FilterOperator.IN))
+        parts.append({"source": {"$in": list(f.sources)}})
     if f.issuers:
-        parts.append(MetadataFilter(key="issuer", value=list(f.issuers), operator=FilterOperator.IN))
+        parts.append({"issuer": {"$in": list(f.issuers)}})
     if f.year_min is not None:
-        parts.append(MetadataFilter(key="year", value=f.year_min, operator=FilterOperator.GTE))
+        parts.append({"year": {"$gte": f.year_min}})
     if f.year_max is not None:
-        parts.append(MetadataFilter(key="year", value=f.year_max, operator=FilterOperator.LTE))
-    return MetadataFilters(filters=parts, condition=FilterCondition.AND)  # type: ignore[arg-type]
+        parts.append({"year": {"$lte": f.year_max}})
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def exact_cosines(query: Sequence[float], ids: Sequence[str], vectors: Sequence[Any]) -> list[tuple[str, float]]:
+    """(id, cosine) best first, computed in float64 and rounded to `SCORE_DECIMALS`; equal scores by id.
+
+    Chroma's HNSW scores are float32 sums whose order follows the CPU's SIMD path (AVX-512 or AVX2), so a
+    near tie among candidates could rank differently on another machine of the same kind; the exact
+    cosine of the same stored vectors cannot.
+
+    >>> exact_cosines([1.0, 0.0], ["b", "a", "c"], [[1.0, 1.0], [1.0, 1.0], [1.0, 0.0]])
+    [('c', 1.0), ('a', 0.707106781), ('b', 0.707106781)]
+    """
+    q = np.asarray(query, dtype=np.float64)
+    m = np.asarray(vectors, dtype=np.float64).reshape(len(ids), -1)
+    norms = np.linalg.norm(m, axis=1) * max(float(np.linalg.norm(q)), 1e-12)
+    cos = np.round((m @ q) / np.maximum(norms, 1e-12), SCORE_DECIMALS)
+    return sorted(zip(ids, cos.tolist(), strict=True), key=lambda x: (-x[1], x[0]))
 
 
 class DenseStore:
@@ -158,11 +170,16 @@ class DenseStore:
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the k nearest chunks, best first (fewer when fewer are stored).
 
-        One request to Chroma: it returns fewer than `k` by itself, so there is no `count()` round trip.
+        One request to Chroma for the ids and stored vectors of `k + DENSE_OVERFETCH` approximate (HNSW)
+        neighbours; it returns fewer by itself, so there is no `count()` round trip. They are ranked by their
+        exact cosine (`exact_cosines`), so the order does not depend on the machine's SIMD path.
         """
         qvec = self.embed_model.get_query_embedding(query)
-        res = self.vector_store.query(
-            VectorStoreQuery(query_embedding=qvec, similarity_top_k=k, filters=_to_li_filters(filters))
+        res = self.collection.query(
+            query_embeddings=[qvec],
+            n_results=k + DENSE_OVERFETCH,
+            where=_to_chroma_where(filters),
+            include=["embeddings"],
         )
-        # ChromaVectorStore reports exp(-distance); with cosine space distance = 1 - cos.
-        return [(i, 1.0 + math.log(max(s, 1e-12))) for i, s in zip(res.ids or [], res.similarities or [], strict=True)]
+        ids, vectors = res["ids"][0], res["embeddings"][0]
+        return exact_cosines(qvec, ids, vectors)[:k] if len(ids) else []

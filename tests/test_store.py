@@ -93,3 +93,20 @@ def test_search_is_one_chroma_request_and_copes_with_fewer_vectors_than_k(tmp_pa
     assert len(hits) == 3 and calls == ["query"]  # k above the stored count: Chroma returns what it has
     empty = DenseStore(chroma_client(tmp_path / "empty"), HashEmbedder())
     assert empty.search("báo cáo quý", 5) == []
+
+
+def test_scores_are_exact_cosines_and_ties_are_ordered_by_id(tmp_path: Path):
+    """Dense ranks do not depend on HNSW's float32 sums: exact float64 cosines, equal ones by chunk id."""
+    emb = HashEmbedder()
+    store = DenseStore(chroma_client(tmp_path / "chroma"), emb)
+    text = "Phòng Nội vụ tổng hợp báo cáo quý"
+    twins = [chunk(cid, "t.txt", text) for cid in ("t#2", "t#0", "t#1")]  # same vector three times
+    other = chunk("o#0", "o.txt", "Mặt trận Tổ quốc giám sát cán bộ")
+    vectors = emb.embed_passages([text] * 3 + [other.text])
+    store.add([*twins, other], vectors)
+    hits = store.search(text, 4)
+    assert [h for h, _ in hits[:3]] == ["t#0", "t#1", "t#2"]
+    q = np.asarray(emb.embed_queries([text])[0], dtype=np.float64)
+    v = np.asarray(vectors[3], dtype=np.float64)
+    expected = round(float(q @ v / (np.linalg.norm(q) * np.linalg.norm(v))), 9)
+    assert hits[3] == ("o#0", expected)

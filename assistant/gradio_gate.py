@@ -115,10 +115,13 @@ class GradioGate:
             return
         if method == "POST" and _EVENT_CALLS.match(path):
             raw = await _read_body(receive, MAX_EVENT_BYTES)
-            reason = TOO_LARGE if raw is None else check_event_body(raw)
-            if reason is not None:
+            if raw is None:
+                log.warning("gradio event refused (%s): body over %d bytes", path, MAX_EVENT_BYTES)
+                await _reply(scope, send, 413, TOO_LARGE)
+                return
+            if (reason := check_event_body(raw)) is not None:
                 log.warning("gradio event refused (%s): %s", path, reason)
-                await _reply(scope, send, 413 if raw is None else 400, reason)
+                await _reply(scope, send, 400, reason)
                 return
             await self.app(scope, _replay(raw, receive), send)
             return

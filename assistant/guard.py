@@ -4,8 +4,9 @@ Pure functions over text and retrieved passages. The rule is the evaluation's gr
 (`eval/metrics.py`, re-implemented here because the application never imports the eval): a sentence
 is supported when it cites at least one valid passage `[n]` (1 ≤ n ≤ number of passages) and at least
 80% of its folded content words occur in the cited passages (their text plus title, issuer, date and
-section). Unsupported sentences are removed; citations are renumbered in order of first use.
-`GuardStream` applies the rule sentence by sentence while an answer streams in.
+section); sentences end where `index.sentences` says, for the guard, the answerer and the eval alike.
+Unsupported sentences are removed; citations are renumbered in order of first use. `GuardStream`
+applies the rule sentence by sentence while an answer streams in.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from assistant.textmatch import sentence_spans
 from assistant.types import Citation
+from index.sentences import answer_sentences
 from index.types import Retrieved
 from prompts import phrases
 
@@ -25,12 +27,6 @@ MIN_SUPPORT = 0.5  # least share of supported sentences for the answer to be sho
 MIN_QUOTE_OVERLAP = 0.5  # share of a sentence's content words a passage sentence needs to be its quote
 
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])*"
-# A period after a Roman numeral or a small number ("II. NỘI DUNG") numbers a heading; no sentence end.
-_HEADING_NO = "".join(f"(?<![\\s«›(]{n})(?<!^{n})" for n in ("[IVXLC]", "[IVXLC]{2}", "[IVXLC]{3}", "\\d", "\\d\\d"))
-_SENTENCE_END = re.compile(_HEADING_NO + r"[.!?]+" + _MARKERS + r"(?=\s|$)")
-_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
-_ONLY_MARKERS = re.compile(r"^" + _MARKERS + r"\s*$")
 _TOKEN = re.compile(r"[a-z0-9]+")
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[.,;:!?](?:\s|$))")
@@ -106,24 +102,9 @@ class Unit:
 
 
 def split_units(text: str) -> list[Unit]:
-    """Sentences of an answer in order, split as the eval splits them; lone "[n]" join the one before."""
-    units: list[Unit] = []
-    for no, raw in enumerate(text.splitlines()):
-        m = _BULLET.match(raw)
-        prefix = m.group(0).strip() + " " if m else ""
-        line = raw[m.end() :].strip() if m else raw.strip()
-        start, pieces = 0, []
-        for end in _SENTENCE_END.finditer(line):
-            pieces.append(line[start : end.end()].strip())
-            start = end.end()
-        pieces.append(line[start:].strip())
-        for piece in filter(None, pieces):
-            if _ONLY_MARKERS.match(piece) and units:
-                last = units[-1]
-                units[-1] = Unit(last.line, last.prefix, f"{last.text} {piece}")
-            else:
-                units.append(Unit(no, prefix, piece))
-    return units
+    """Sentences of an answer in order, split by the rule the eval uses (`index.sentences`); lone "[n]" join
+    the one before."""
+    return [Unit(u.line, u.prefix, u.text) for u in answer_sentences(text)]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from assistant.crosslingual import vietnamese_terms
 from index.normalize import fold, tokenize
+from index.sentences import clause_spans
 
 # Question and function words (accented, lower case). "bao" is left out: folded it is also "báo".
 STOPWORDS = frozenset(
@@ -28,8 +29,6 @@ ENGLISH_MARKERS = frozenset(
 # name in an unaccented question ("Doctor Who la gi?", "Bank of America co tru so o dau?").
 VIETNAMESE_MARKERS = frozenset("gi nao la cua khong duoc nhung cac mot nhieu bao khi nhu voi trong nay".split())
 
-# Sentence and clause ends; a "- " bullet only after a colon ("chính trị - xã hội" is a hyphen).
-_SPAN_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=:)\s+(?=- )")
 # Letters of the Vietnamese alphabet beyond ASCII (not any non-ASCII character: °, –, ü occur in English).
 _VI_LETTERS = re.compile("[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.IGNORECASE)
 
@@ -160,22 +159,9 @@ def content_terms(question: str) -> list[str]:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of sentences and clauses of a passage, whitespace trimmed."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for m in _SPAN_END.finditer(text):
-        spans.append((pos, m.start()))
-        pos = m.end()
-    spans.append((pos, len(text)))
-    out = []
-    for s, e in spans:
-        while s < e and text[s] in " \t-–•*":
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
+    """(start, end) of sentences and clauses of a passage, whitespace trimmed (`index.sentences.clause_spans`:
+    sentence ends, line breaks, ";" and ":" before a "- " bullet; "chính trị - xã hội" is a hyphen)."""
+    return clause_spans(text)
 
 
 class TermMatcher:

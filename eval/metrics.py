@@ -2,7 +2,8 @@
 
 Every text comparison is made on `fold(...)`: case, Vietnamese diacritics (đ→d)
 and whitespace are folded, so "phong noi vu" matches "Phòng Nội vụ". This module
-does no I/O and imports nothing from the application.
+does no I/O and imports nothing from the application; where sentences end is the library's one rule
+(`index.sentences`), shared with the answerer and the grounding guard.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
+
+from index.sentences import answer_sentences
 
 # Share of an evidence string's folded characters that must lie in ONE cited passage
 # (as a single common substring) for the citation to count as support. Strict containment
@@ -37,14 +40,6 @@ METRICS = (
 )
 
 _CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])*"
-# A sentence ends at . ! ? (with any citation markers that follow) before whitespace/end.
-# A period after a Roman numeral or a small number ("II. NỘI DUNG", "mục 2. Công tác") numbers a
-# heading; it does not end a sentence.
-_HEADING_NO = "".join(f"(?<![\\s«›(]{n})(?<!^{n})" for n in ("[IVXLC]", "[IVXLC]{2}", "[IVXLC]{3}", "\\d", "\\d\\d"))
-_SENTENCE_END = re.compile(_HEADING_NO + r"[.!?]+" + _MARKERS + r"(?=\s|$)")
-_BULLET = re.compile(r"^\s*(?:[-*•+]|\d{1,2}[.)])\s+")
-_ONLY_MARKERS = re.compile(r"^" + _MARKERS + r"\s*$")
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 # Folded Vietnamese function syllables and English stopwords: never count as content.
@@ -155,24 +150,9 @@ def parse_citations(text: str) -> list[int]:
 
 
 def split_sentences(answer: str) -> list[str]:
-    """Split answer text into sentences; trailing "[n]" markers stay with their sentence."""
-    sentences: list[str] = []
-    for raw_line in answer.splitlines():
-        line = _BULLET.sub("", raw_line).strip()
-        start = 0
-        pieces = []
-        for match in _SENTENCE_END.finditer(line):
-            pieces.append(line[start : match.end()].strip())
-            start = match.end()
-        pieces.append(line[start:].strip())
-        for piece in pieces:
-            if not piece:
-                continue
-            if _ONLY_MARKERS.match(piece) and sentences:
-                sentences[-1] = f"{sentences[-1]} {piece}"
-            else:
-                sentences.append(piece)
-    return sentences
+    """Split answer text into sentences (`index.sentences`: the rule the guard and the answerer use);
+    trailing "[n]" markers stay with their sentence."""
+    return [s.text for s in answer_sentences(answer)]
 
 
 def content_words(sentence: str) -> list[str]:

@@ -21,11 +21,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from index.sentences import sentence_spans
 from index.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"  # 2: sentences end where index.sentences says
 SECTION_SEPARATOR = " › "
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
@@ -43,7 +44,6 @@ _RECIPIENTS = re.compile(r"(?:Nơi nhận|NƠI NHẬN)[ \t]*:")
 _OPENERS = "\"“‘'(«"
 _CLOSERS = "\"”’')»]"
 _SENTENCE_END = ".:;!?…"
-_SENTENCE = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s)|\n")
 _LONE_NUMERAL = re.compile(r"(?:[IVX]{1,4}|\d{1,3}|[a-zđ])[.)]|(?:Điều|ĐIỀU)\s+\d+[a-z]?\.")
 _CLAUSE = re.compile(r";(?=\s)")
 _WORD = re.compile(r"\S+")
@@ -222,7 +222,7 @@ def _fit_words(text: str, a: int, b: int, count: Callable[[str], int], limit: in
 
 def _units(text: str, start: int, end: int, count: Callable[[str], int], limit: int) -> list[tuple[int, int]]:
     """Sentences of a section, each within `limit` tokens."""
-    sentences = _spans(text, start, end, _SENTENCE)
+    sentences = sentence_spans(text, start, end)
     # "1." or "a)" cut off by the sentence pattern belongs to the sentence it numbers.
     for n in range(len(sentences) - 2, -1, -1):
         a, b = sentences[n]

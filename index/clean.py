@@ -1,7 +1,9 @@
 """Remove web chrome and duplicated paragraphs from scraped documents.
 
-`clean` only removes lines, parts of lines and paragraphs, and trims whitespace around them; what it
-keeps stays in its original spelling, because chunk offsets and citations point into this text.
+`clean` removes lines, parts of lines and paragraphs, trims whitespace around them, and reflows
+hard-wrapped text into its paragraphs (`index.reflow`: wrapped lines joined, page furniture dropped,
+runs of spaces and syllables split by justified spacing repaired); otherwise what it keeps stays in
+its original spelling (tone placement included). Chunk offsets and citations point into this text.
 Paragraphs come out separated by one blank line.
 
 The rules are patterns of the page furniture of Vietnamese news and document-sharing sites (view and
@@ -15,10 +17,11 @@ import logging
 import re
 
 from index.normalize import fold
+from index.reflow import REFLOW_VERSION, reflow
 
 log = logging.getLogger(__name__)
 
-CLEANER_VERSION = "1"
+CLEANER_VERSION = f"2.{REFLOW_VERSION}"
 
 _I = re.IGNORECASE
 
@@ -151,10 +154,15 @@ def _dedupe(paragraphs: list[str]) -> list[str]:
     return out
 
 
+def _strip(line: str) -> str:
+    """The line without edge whitespace, keeping a form feed (a page break) in front."""
+    return ("\f" if "\f" in line else "") + line.strip()
+
+
 def clean(text: str) -> str:
-    """The document without web chrome or duplicate paragraphs, in its original spelling."""
-    lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    """The document as its paragraphs, without web chrome, page furniture or duplicate paragraphs."""
+    lines = [_strip(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     lines = _drop_chrome_lines(lines)
-    joined = "\n".join(lines).strip()
+    joined = reflow("\n".join(lines)).strip()
     paragraphs = [p.strip() for p in _BLANK_LINES.split(joined) if p.strip()]
     return "\n\n".join(_dedupe(paragraphs))

@@ -94,6 +94,43 @@ def _affinity(named: Sequence[str], meta_text: str) -> float:
     return sum(1 for n in named if f" {fold(n)} " in hay or fold(n) in hay) / len(named)
 
 
+def _year_fit(meta: DocMeta, year: int) -> bool | None:
+    """Whether a document is of `year` by its own metadata: dated that year, titled with it ("… năm 2024"), or
+    dated in the last quarter of the year before (a year's plans are issued then); None when its date is
+    unknown. A year that merely occurs in its text does not count."""
+    if str(year) in meta.title:
+        return True
+    if meta.year is None:
+        return None
+    month = int(meta.date[5:7]) if len(meta.date) >= 7 else 0
+    return meta.year == year or (meta.year == year - 1 and month >= 10)
+
+
+def fitting_documents(hits: Sequence[Retrieved], years_named: Sequence[str], names: Sequence[str]) -> list[Retrieved]:
+    """The hits whose documents are of a year and place the question names, judged by each document's own
+    metadata (date, title, issuer, place), never by dates or names in its text.
+
+    Years: when some document is of a named year, documents dated otherwise are dropped; when every dated
+    document is of another year, none is left (the corpus lacks that year: abstain). Places (`names`: issuers
+    and places of the corpus that the question names): when some document is issued there, the others go.
+    """
+    kept = list(hits)
+    wanted = [int(y) for y in years_named]
+    if wanted:
+        # An undated document (None) stays: its year cannot be checked, only its text can (missing_entities).
+        kept = [h for h in kept if h.chunk.meta.year is None or any(_year_fit(h.chunk.meta, y) for y in wanted)]
+    if names and kept:
+        folded = [fold(n) for n in names]
+
+        def issued_there(h: Retrieved) -> bool:
+            hay = fold(f"{h.chunk.meta.issuer} {h.chunk.meta.place} {h.chunk.meta.title}")
+            return any(n in hay for n in folded)
+
+        if any(issued_there(h) for h in kept):
+            kept = [h for h in kept if issued_there(h)]
+    return kept
+
+
 def _mostly_capitals(span: str) -> bool:
     letters = [ch for ch in span if ch.isalpha()]
     return len(letters) > 20 and sum(ch.isupper() for ch in letters) > 0.4 * len(letters)
@@ -241,8 +278,15 @@ class ExtractiveAnswerer:
         if missing := self.missing_entities(entity_query or question, hits):
             log.info("Abstaining: question names %s, absent from the passages", missing)
             return abstain
-        if signer_hits is not None and (signed := self.signer_answer(signer_hits, lang)) is not None:
-            return signed
+        named_years = years(entity_query or question)
+        hits = fitting_documents(hits, named_years, known_named)
+        if not hits:
+            log.info("Abstaining: no retrieved document is of the year %s the question names", named_years)
+            return abstain
+        if signer_hits is not None:
+            signer_hits = fitting_documents(signer_hits, named_years, known_named)
+            if (signed := self.signer_answer(signer_hits, lang)) is not None:
+                return signed
         matcher = TermMatcher(question, self.idf, soft=restored, focus=focus)
         named = places(entity_query or question) + years(entity_query or question) + list(known_named)
         cands = sorted(self.candidates(matcher, hits, named), key=lambda c: -c.score)

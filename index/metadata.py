@@ -2,59 +2,117 @@
 
 Two shapes are recognised:
 - an administrative document (Nghị định 30/2020 layout): header with the issuing body ("UBND TP HỒ CHÍ
-  MINH / ỦY BAN NHÂN DÂN QUẬN GÒ VẤP": the superior body first, the issuer second), "Số: 08/KH-UBND",
-  the dateline "Gò Vấp, ngày 09 tháng 02 năm 2010", the kind in capitals ("KẾ HOẠCH") followed by the
-  title, and a signature block ending with the signer's name;
-- a news item: headline, "Ngày đăng 29/05/2018" or "(21:41 07/03/2018)", body, byline. It has no
-  signer (the byline names a reporter, not a signatory). Its issuer is the first body named in
-  the text (the one whose plan or meeting is reported: "UBND quận Ba Đình" for a report on Ba Đình's
-  plan 34/KH-UBND, "Thành ủy Hà Nội" for one on its notice 1186-TB/TU), so that filtering by issuer
-  finds the news about that body; its place is that body's locality. Its number is that of the
+  MINH / ỦY BAN NHÂN DÂN QUẬN GÒ VẤP": the superior body first, the issuer second; "UBND TỈNH LÀO CAI /
+  SỞ CÔNG THƯƠNG": a department of the superior body), "Số: 08/KH-UBND", the dateline "Gò Vấp, ngày 09
+  tháng 02 năm 2010", the kind in capitals ("KẾ HOẠCH") followed by the title, or for an official letter
+  (công văn) its "V/v …" subject, and a signature block ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH / (Đã ký) / Name");
+- a news item: headline, "Ngày đăng 29/05/2018", "Ngày cập nhật: 16.01.2025" or "(21:41 07/03/2018)",
+  body, byline. It has no signer (the byline names a reporter, not a signatory). Its issuer is the first
+  body named in the text (the one whose plan or meeting is reported: "UBND quận Ba Đình" for a report on
+  Ba Đình's plan 34/KH-UBND, "Thành ủy Hà Nội" for one on its notice 1186-TB/TU), so that filtering by
+  issuer finds the news about that body; its place is that body's locality. Its number is that of the
   document its lead announces ("Thành ủy Hà Nội vừa có Văn bản số 1186-TB/TU thông báo…"); documents
   merely cited further on ("theo Kết luận số 22-KL/TW") are not the item's subject.
 
-A field that the text does not state stays empty rather than guessed. Fields are normalised
-(`index.normalize.normalize`) so that "Thành uỷ" and "Thành ủy" filter alike.
+The text may come as blocks (the letterhead's left column, then its right column), interleaved line by
+line (two columns as `pdftotext` and pypdf give them: "ỦY BAN NHÂN DÂN / CỘNG HÒA… / TỈNH LÀO CAI"),
+side by side on one line, or all on one line: the motto, the dateline and the number are taken out of the
+header before the issuer is read, and lines of the other column are skipped inside a wrapped title.
+
+A field that the text does not state stays empty rather than guessed: a blank number ("Số: …/SCT-CN")
+gives no number, a blank day ("ngày … tháng 11 năm 2025") a date of year and month only. Fields are
+normalised (`index.normalize.normalize`) so that "Thành uỷ" and "Thành ủy" filter alike.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
 from index.normalize import fold, normalize
 from index.types import DocMeta
 
 log = logging.getLogger(__name__)
 
-_KINDS = (
+_KIND_NAMES = (
     "KẾ HOẠCH|QUYẾT ĐỊNH|THÔNG BÁO|BÁO CÁO|CHỈ THỊ|NGHỊ QUYẾT|NGHỊ ĐỊNH|THÔNG TƯ|HƯỚNG DẪN|CHƯƠNG TRÌNH"
-    "|TỜ TRÌNH|CÔNG VĂN|QUY ĐỊNH|QUY CHẾ|ĐỀ ÁN|KẾT LUẬN|THÔNG TRI|CÔNG ĐIỆN"
+    "|TỜ TRÌNH|CÔNG VĂN|QUY ĐỊNH|QUY CHẾ|ĐỀ ÁN|KẾT LUẬN|THÔNG TRI|CÔNG ĐIỆN|BIÊN BẢN|GIẤY MỜI|PHƯƠNG ÁN"
 )
-# The kind in capitals on its own line, or inline right after the dateline (one-line PDF extraction).
-_KIND = re.compile(rf"(?:^|\bnăm \d{{4}} )({_KINDS})(?=\s|$)", re.M)
-_NEWS_DATE = re.compile(r"Ngày đăng:?\s*(\d{1,2})/(\d{1,2})/(\d{4})|\(\d{1,2}:\d{2}\s+(\d{1,2})/(\d{1,2})/(\d{4})\)")
-_DATELINE = re.compile(r"([^\n,]{2,60}),\s*ngày\s*(\d{1,2})?\s*tháng\s*(\d{1,2})?\s*năm\s*(\d{4})", re.I)
-_NUMBER = re.compile(r"\bSố\s*:\s*([^\n]{0,40})")
+
+
+def _bare(text: str) -> str:
+    """Upper-case letters without diacritics, case kept ("QUYÉT ĐỊNH" -> "QUYET DINH"): OCR misreads marks."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).replace("Đ", "D")
+
+
+_KIND_OF = {_bare(k): k for k in _KIND_NAMES.split("|")}
+# The kind in capitals at the start of a line, or inline right after the dateline (one-line PDF extraction).
+_KIND = re.compile(rf"(?:^|\bnam \d{{4}} )({'|'.join(_KIND_OF)})(?=\s|$|:)", re.M)
+_SUBJECT = re.compile(r"^[ \t]*(?:V/[vV]|v/v)\b[.:]?\s*\S", re.M)
+_NEWS_LABEL = re.compile(
+    r"(?:Ngày đăng|Ngày cập nhật|Cập nhật(?: lúc)?|Ngày xuất bản|Xuất bản|Đăng ngày|Đăng lúc|Thứ (?:hai|ba|tư|năm|sáu"
+    r"|bảy)|Chủ nhật)\b[^\n\d]{0,12}(?:\d{1,2}[:h]\d{2}\s*[|,-]?\s*)?(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
+    r"|\(\d{1,2}:\d{2}\s+(\d{1,2})/(\d{1,2})/(\d{4})\)",
+    re.I,
+)
+_DATELINE = re.compile(
+    r"([^\n,]{2,60}),\s*ngày\s*(\S{0,4}?)[\s.…_]*tháng\s*(\S{0,4}?)[\s.…_]*năm\s*(\d{4})"
+    r"|([^\n,]{2,60}),\s*(?:ngày\s*)?(\d{1,2})[./](\d{1,2})[./](\d{4})\b",
+    re.I,
+)
+_BARE_DATE = re.compile(r"\bngày\s*(\S{0,4}?)[\s.…_]*tháng\s*(\S{0,4}?)[\s.…_]*năm\s*(\d{4})", re.I)
+_NUMBER = re.compile(r"\b(?:[Ss][ốỐ]\s*:|Số\s(?=\d))\s*([^\n]{0,40})")
 _ANNOUNCED = re.compile(
     r"\bvừa (?:có|ban hành|ra|gửi)\s+(?:văn bản|thông báo|kế hoạch|kết luận|chỉ thị|nghị quyết|quyết định"
     r"|công văn|hướng dẫn)\s+số\s+(\d+[\w./-]*[/-][\w./-]*\w)",
     re.I,
 )
-_LEVELS = r"thành phố|tp\.?|tỉnh|quận|huyện|thị xã|phường|xã|thị trấn"
+_MOTTO = re.compile(
+    r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập\s*-\s*Tự do\s*-\s*Hạnh phúc|ĐẢNG CỘNG SẢN VIỆT NAM|[-–—_*=]{2,}"
+    r"|^\s*\*\s*$",
+    re.I | re.M,
+)
+_LEVELS = r"thành phố|tp\.?|tỉnh|quận|huyện|thị xã|phường|xã|thị trấn|đặc khu"
 _UBND = re.compile(rf"\b(?:ubnd|ủy ban nhân dân|hđnd|hội đồng nhân dân)\s+({_LEVELS})\s+", re.I)
-_PARTY = re.compile(rf"\b(thành ủy|tỉnh ủy|quận ủy|huyện ủy|thị ủy|đảng ủy(?:\s+(?:{_LEVELS}))?)\s+", re.I)
+_PARTY = re.compile(rf"\b(thành ủy|tỉnh ủy|quận ủy|huyện ủy|thị ủy|đảng ủy(?:\s+(?:{_LEVELS}))?)(?:\s+|$)", re.I)
+_PARTY_BRANCH = re.compile(rf"\bđảng bộ\s+({_LEVELS})\s+", re.I)
+# A department below the body named before it: "SỞ CÔNG THƯƠNG", "PHÒNG NỘI VỤ", "BAN DÂN VẬN".
+_DEPARTMENT = re.compile(r"^\s*(SỞ|PHÒNG|BAN|VĂN PHÒNG|CHI CỤC|THANH TRA)\s+([^\W\d_][^\n]{1,80})$", re.M)
+_SIGN_WORDS = re.compile(
+    r"CHỦ TỊCH|GIÁM ĐỐC|BÍ THƯ|TRƯỞNG|CHÁNH VĂN PHÒNG|THƯỜNG TRỰC|THỦ TRƯỞNG|ĐẠI DIỆN|ỦY BAN NHÂN DÂN"
+    r"|BAN THƯỜNG VỤ|ĐẢNG ỦY|THƯ KÝ|NGƯỜI LẬP|TỔNG GIÁM ĐỐC"
+)
+_SIGN_PREFIX = re.compile(r"^(?:(?:KT|TM|TL|TUQ|Q)\s*\.\s*|(?:T/M|K/T|T/L|TM|KT|TL|ĐD)\s+)+(?=\S)")
+_TWO_BLOCKS = re.compile(r"(?:\bĐD\s|ĐẠI DIỆN|\b(?:KT|TM|TL)\s*\.).*(?:\bĐD\s|ĐẠI DIỆN|\b(?:KT|TM|TL)\s*\.)")
+_MEETING_DATE = re.compile(
+    r"Hôm nay,?\s*(?:vào hồi[^,\n]{0,20},\s*)?ngày\s*(?:(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
+    r"|(\S{0,4}?)[\s.…_]*tháng\s*(\S{0,4}?)[\s.…_]*năm\s*(\d{4}))",
+    re.I,
+)
+_SIGNED = re.compile(
+    r"^\(?\s*(?:đã ký|ký|ký tên|chữ ký số|ký số|ký, ghi rõ họ tên|ký, đóng dấu|ký tên, đóng dấu)[^)]*\)?$"
+)
 _SIGN_TITLE = re.compile(
     r"(?:\(đã ký\)|\bCHỦ TỊCH|GIÁM ĐỐC|BÍ THƯ|TRƯỞNG BAN|TRƯỞNG PHÒNG|CHÁNH VĂN PHÒNG|THƯỜNG TRỰC"
     r"|THỦ TRƯỞNG|\(Ký[^)\n]*\))"
 )
+# Where a title ends: the body's first words, a list, or the issuing authority line of a decision.
+_BODY_START = re.compile(
+    r"(?:Căn cứ|Thực hiện|Theo|Nhằm|Để|Trên cơ sở|Xét|Kính gửi|Hôm nay|Vào hồi|Hồi \d|Ngày \d|Điều \d|Phần|Chương"
+    r"|[IVX]+\.|\d+[.)]|[a-zđ]\)|[(\-+•])"
+    r"|(?:ỦY BAN|UBND|CHỦ TỊCH|HỘI ĐỒNG|HĐND|BAN THƯỜNG VỤ|BAN CHẤP HÀNH|THƯỜNG TRỰC|GIÁM ĐỐC|BỘ TRƯỞNG|ĐẢNG ỦY"
+    r"|BÍ THƯ|SỞ [A-ZĐ])"
+)
+_TITLE_NEVER = re.compile(r"Căn cứ|Kính gửi|Hôm nay|Điều \d|[IVX]+\.\s|\d+\.\s")  # no title starts so
 # Capitalised words that end a name in a header (the next header item, not part of the name).
 # ("THÀNH", "HỘI" are not here: "phường Thành Công", "thành phố Hội An".)
 _NAME_STOP = {"ỦY", "UBND", "BAN", "CỘNG", "SỐ", "ĐỘC", "HĐND", "ĐẢNG", "TỈNH"}
 _NAME_STOP |= {"SỞ", "PHÒNG", "BỘ", "CỤC", "TRƯỜNG", "VIỆN", "TỔNG"}  # bodies: never part of a place name
 _NAME_STOP |= {w.capitalize() for w in _NAME_STOP}
-_NAME_END = re.compile(rf"\n|\b(?:{_KINDS})\b")
+_NAME_END = re.compile(rf"\n|\b(?:{_KIND_NAMES})\b")
 _CLOSERS = '”"’)»'
+_MAX_TITLE = 400
 
 
 def _name_after(text: str, pos: int, max_words: int = 4) -> tuple[str, int]:
@@ -80,9 +138,15 @@ def _name_after(text: str, pos: int, max_words: int = 4) -> tuple[str, int]:
 def _org(match: re.Match[str], text: str) -> tuple[int, str, str]:
     """Where the name ends, the canonical short name of the body a pattern matched, and its locality."""
     name, end = _name_after(text, match.end())
+    head = match.group(0).strip()
+    if not name and match.re is _PARTY and len(head.split()) == 2:
+        # "ĐẢNG BỘ THÀNH PHỐ HÀ NỘI / THÀNH ỦY": the committee's locality is its party branch's.
+        branch = list(_PARTY_BRANCH.finditer(text, 0, match.start()))
+        if branch:
+            name = _name_after(text, branch[-1].end())[0]
+            end = match.end()
     if not name:
         return end, "", ""
-    head = match.group(0).strip()
     if match.re is _UBND:
         level = match.group(1).lower().rstrip(".")
         level = "thành phố" if level == "tp" else level
@@ -98,26 +162,65 @@ def _orgs(text: str) -> list[tuple[int, int, str, str]]:
     return sorted(f for f in found if f[2])
 
 
-def _header_issuer(header: str) -> str:
-    """The issuer of a header: the last body named, unless an unrecognised body ("SỞ NỘI VỤ") follows."""
-    orgs = _orgs(header)
+def _spelled(phrase: str, text: str) -> str:
+    """`phrase` ("SỞ CÔNG THƯƠNG") as the document spells it in running text ("Sở Công Thương"), else in
+    sentence case by its parts ("Sở Nông nghiệp và Môi trường")."""
+    pattern = r"\s+".join(re.escape(w) for w in phrase.split())
+    for m in re.finditer(rf"(?<!\w){pattern}(?!\w)", text, re.I):
+        if not m.group(0).isupper() and m.group(0)[0].isupper():
+            return re.sub(r"\s+", " ", m.group(0))
+    words = phrase.lower().split()
+    out = [w.capitalize() if i < 2 or words[i - 1] in {"và", "-", "–"} else w for i, w in enumerate(words)]
+    return " ".join(out)
+
+
+def _letterhead(header: str) -> str:
+    """The header without the motto, dateline, number and rules: only the bodies remain, a line each."""
+    header = _MOTTO.sub("\n", header)
+    header = re.sub(r"[^\n,]{0,60},\s*ngày[^\n]*?năm\s*\d{4}|[^\n,]{0,60},\s*\d{1,2}[./]\d{1,2}[./]\d{4}", "\n", header)
+    header = re.sub(r"\b(?:[Ss][ốỐ]\s*:|Số\s(?=\d))[^\n]*", "\n", header)
+    return "\n".join(line.strip() for line in header.split("\n") if line.strip())
+
+
+def _header_issuer(header: str, text: str) -> str:
+    """The issuer of a header: the last body named, or a department below it ("SỞ CÔNG THƯƠNG")."""
+    head = _letterhead(header)
+    orgs = _orgs(head)
     if not orgs:
         return ""
-    _, end, issuer, _ = orgs[-1]
-    rest = re.split(r"\bSố\b|\bSỐ\b|CỘNG HÒA|ĐẢNG CỘNG SẢN|\n\n", header[end:])[0]
+    _, end, issuer, place = orgs[-1]
+    rest = re.split(r"\bSố\b|\bSỐ\b|\n\n", head[end:])[0]
+    dept = _DEPARTMENT.search(rest.strip("\n ,"))
+    if dept and rest.strip().startswith(dept.group(0).strip()):
+        name = _spelled(dept.group(0).strip(), text)
+        superior = issuer.split(" ", 1)[1] if issuer.startswith(("UBND ", "HĐND ")) else issuer
+        return f"{name} {superior}"
     capitals = [w for w in rest.split() if len(w) > 1 and w.isalpha() and w.isupper()]
     return "" if len(capitals) >= 2 else issuer
 
 
-def _dateline(text: str) -> re.Match[str] | None:
-    """The first "<Place>, ngày … tháng … năm …"; one without a place cites another document."""
-    return next((m for m in _DATELINE.finditer(text) if _place_before(m.group(1))), None)
+def _date_of(match: re.Match[str]) -> tuple[str, str, str, str]:
+    """(place prefix, year, month, day) of a `_DATELINE` match."""
+    if match.group(1) is not None:
+        return match.group(1), match.group(4), match.group(3), match.group(2)
+    return match.group(5), match.group(8), match.group(7), match.group(6)
+
+
+def _dateline(text: str) -> tuple[str, str] | None:
+    """(place, ISO date) of the first "<Place>, ngày … tháng … năm …"; one without a place cites another
+    document."""
+    for m in _DATELINE.finditer(text):
+        prefix, year, month, day = _date_of(m)
+        place = _place_before(prefix)
+        if place:
+            return place, _iso(year, month, day)
+    return None
 
 
 def _iso(year: str, month: str | None, day: str | None) -> str:
-    if not month or not 1 <= int(month) <= 12:
+    if not month or not month.isdigit() or not 1 <= int(month) <= 12:
         return year
-    if not day or not 1 <= int(day) <= 31:
+    if not day or not day.isdigit() or not 1 <= int(day) <= 31:
         return f"{year}-{int(month):02d}"
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
@@ -141,7 +244,7 @@ def _number(header: str) -> str:
         return ""
     tokens = m.group(1).split()
     if not tokens or not tokens[0][0].isdigit():
-        return ""  # "Số: /KH-UBND": the number is left blank until the document is registered
+        return ""  # "Số: /KH-UBND", "Số: …/SCT-CN": the number is left blank until the document is registered
     parts = [tokens[0]]
     for tok in tokens[1:]:
         if tok[0] in "/-" or parts[-1][-1] in "/-":
@@ -152,17 +255,64 @@ def _number(header: str) -> str:
     return number if re.fullmatch(r"\d+[\w./-]*[/-][\w./-]+", number) else ""
 
 
+def _skippable(line: str) -> bool:
+    """A line of the letterhead's other column met inside a wrapped title: motto, rule, dateline, number."""
+    rest = _letterhead(line)
+    return not rest or bool(re.fullmatch(r"[\W_]*", rest))
+
+
+def _continues(prev: str, line: str) -> bool:
+    """Whether `line` goes on with the title that `prev` ended."""
+    if line[0].islower():
+        return True
+    if _BODY_START.match(line) or prev.endswith((".", ";", ":")) or len(line) > 160:
+        return False
+    letters = [c for c in line if c.isalpha()]
+    upper = bool(letters) and all(c.isupper() for c in letters)
+    prev_letters = [c for c in prev if c.isalpha()]
+    prev_upper = bool(prev_letters) and all(c.isupper() for c in prev_letters)
+    return upper == prev_upper
+
+
+def _wrapped(lines: list[str], first: str) -> str:
+    """`first` and the lines that continue it (a title hard-wrapped over several lines)."""
+    parts = [first.strip()] if first.strip() else []
+    # The kind's own line goes on for a word or two ("BIÊN BẢN KIỂM TRA"): its object follows, in any case.
+    heading = bool(parts) and len(parts[0].split()) <= 3
+    for line in lines:
+        line = line.strip()
+        if not line:
+            if parts and not (heading and len(parts) == 1):
+                break
+            continue
+        if parts and re.fullmatch(r"[-–—_*=\s]+", line):
+            break  # the rule under a title
+        if _skippable(line):
+            continue
+        line = _letterhead(line) if _DATELINE.search(line) else line  # the other column on the same line
+        if not parts:
+            if _TITLE_NEVER.match(line):
+                return ""
+            parts.append(line)
+            continue
+        if not (heading and len(parts) == 1 and not _BODY_START.match(line)) and not _continues(parts[-1], line):
+            break
+        parts.append(line)
+    title = ""
+    for part in parts:
+        title = title + part if title.endswith("-") and part[0].isupper() else f"{title} {part}".strip()
+    title = title.rstrip(" .,;")
+    return title if len(title) <= _MAX_TITLE else ""
+
+
 def _title_after_kind(lines: list[str], kind: re.Match[str], text: str) -> str:
     line_no = text.count("\n", 0, kind.start())
     end = text.find("\n", kind.end())
-    rest = text[kind.end() : end if end != -1 else len(text)].strip()
-    if not rest:  # kind alone on its line: the title is the next line and its lower-case continuations
-        title_lines: list[str] = []
-        for line in lines[line_no + 1 : line_no + 4]:
-            if not line or (title_lines and not line[0].islower()):
-                break
-            title_lines.append(line)
-        return " ".join(title_lines)
+    rest = text[kind.end() : end if end != -1 else len(text)].strip().lstrip(":").strip()
+    line_start = text.rfind("\n", 0, kind.start()) + 1
+    if not rest or (kind.start() == line_start and len(rest) <= 160):
+        # The kind alone on its line, or beginning a short line: the title and its wrapped continuation.
+        return _wrapped(lines[line_no + 1 : line_no + 12], rest)
     # Inline header: where the title ends is unmarked. A page headline that spells the title
     # (ignoring case, accents, quotes and spaces) tells; otherwise stop where the body starts.
     head_key = re.sub(r"\W", "", fold(lines[0])) if lines else ""
@@ -184,22 +334,111 @@ def _title_after_kind(lines: list[str], kind: re.Match[str], text: str) -> str:
     return rest if len(rest) <= 250 else ""
 
 
-def _signer(text: str) -> str:
-    """The name that ends the signature block: Title-case words after the last signing title."""
+def _is_sign_title(line: str) -> bool:
+    """A line of a signature block's titles: "KT. CHỦ TỊCH", "PHÓ GIÁM ĐỐC", "TM. ỦY BAN NHÂN DÂN"."""
+    rest = _SIGN_PREFIX.sub("", line)
+    letters = [c for c in rest if c.isalpha()]
+    if not letters or not all(c.isupper() for c in letters) or len(rest) > 80:
+        return False
+    return bool(_SIGN_WORDS.search(rest)) or rest != line
+
+
+def _is_name(line: str) -> bool:
+    """A person's name on its own line: 2-5 Title-case words ("Nguyễn Thành Sinh")."""
+    words = line.split()
+    return 2 <= len(words) <= 5 and all(
+        w.isalpha() and w[0].isupper() and (w[1:].islower() or len(w) == 1) for w in words
+    )
+
+
+def _upper_tail(line: str) -> str:
+    """The words in capitals that end `line` ("- Như Điều 3; PHÓ CHỦ TỊCH" -> "PHÓ CHỦ TỊCH")."""
+    words = line.split()
+    n = len(words)
+    while n and any(c.isalpha() for c in words[n - 1]) and words[n - 1].upper() == words[n - 1]:
+        n -= 1
+    return " ".join(words[n:])
+
+
+def _block_part(line: str) -> str:
+    """The part of a line that belongs to a signature block: a recipients' list may share the line
+    ("Nơi nhận: KT. CHỦ TỊCH", "- Như Điều 3; PHÓ CHỦ TỊCH", "- Lưu: VT. Võ Thị Hoa")."""
+    line = line.strip()
+    if not line.startswith(("-", "+", "Nơi nhận")):
+        return line
+    tail = _upper_tail(line)
+    if tail and _is_sign_title(tail):
+        return tail
+    after = re.split(r"[.;:]\s", line)[-1].strip() if re.search(r"[.;:]\s", line) else ""
+    return after if _is_name(after) else line
+
+
+def _signers(lines: list[str]) -> list[str]:
+    """The names under each signature block (titles, then "(Đã ký)", the stamp, blank lines, then the name);
+    lines of the recipients' list ("Nơi nhận:", "- Như trên;") beside the block are skipped."""
+    names: list[str] = []
+    lines = [_block_part(line) for line in lines]
+    i = 0
+    while i < len(lines):
+        if not _is_sign_title(lines[i].strip()) or _TWO_BLOCKS.search(lines[i]):
+            i += 1  # two blocks side by side on one line: whose name is whose cannot be told
+            continue
+        j, seen = i + 1, 0
+        while j < len(lines) and seen < 14:
+            line = lines[j].strip()
+            if line and not (
+                _is_sign_title(line)
+                or _SIGNED.match(line.lower())
+                or line.startswith(("-", "+", "Nơi nhận"))
+                or line.lower().startswith(("như trên", "lưu"))
+            ):
+                break
+            j, seen = j + 1, seen + 1
+        if j < len(lines) and seen < 14 and _is_name(lines[j].strip()) and lines[j].strip() not in names:
+            names.append(lines[j].strip())
+        i = j
+    return names
+
+
+def _inline_signer(text: str) -> str:
+    """The name after the last signing title on the same line ("… PHÓ CHỦ TỊCH (đã ký) Nguyễn Hồng 5")."""
     tail = text[-800:]
     titles = list(_SIGN_TITLE.finditer(tail))
     if not titles:
         return ""
-    for line in tail[titles[-1].end() :].split("\n"):
-        words: list[str] = []
-        for word in line.split():
-            if word.isalpha() and word[0].isupper() and (len(word) == 1 or word[1:].islower()):
-                words.append(word)
-            elif words:
-                break  # "(đã ký)" and capitalised titles before the name are skipped; anything after ends it
-        if words:
-            return " ".join(words) if 2 <= len(words) <= 5 else ""
-    return ""
+    line = tail[titles[-1].end() :].split("\n")[0]
+    words: list[str] = []
+    for word in line.split():
+        if word.isalpha() and word[0].isupper() and (len(word) == 1 or word[1:].islower()):
+            words.append(word)
+        elif words:
+            break  # "(đã ký)" and capitalised titles before the name are skipped; anything after ends it
+    return " ".join(words) if 2 <= len(words) <= 5 else ""
+
+
+def _signature_zone(lines: list[str]) -> list[str]:
+    """Where signature blocks are: beside and below the recipients' list ("Nơi nhận:"), else the document's
+    end; a table of members further up ("TRƯỞNG BAN / Nguyễn Văn An") is no signature."""
+    marks = [i for i, line in enumerate(lines) if line.lstrip().startswith("Nơi nhận")]
+    if not marks:
+        return lines[-60:]
+    keep = sorted({j for i in marks for j in range(max(0, i - 2), min(len(lines), i + 30))})
+    return [lines[j] for j in keep]
+
+
+def _signer(text: str, lines: list[str]) -> str:
+    """The signer(s) of a document, joined by ", " when several sign (a record, a joint document)."""
+    return ", ".join(_signers(_signature_zone(lines))) or _inline_signer(text)
+
+
+def _news_date(lines: list[str]) -> tuple[int, str] | None:
+    """(line index, ISO date) of the published date near the top of a page."""
+    for i, line in enumerate(lines[:12]):
+        m = _NEWS_LABEL.search(line)
+        if m:
+            day, month, year = [g for g in m.groups() if g][:3]
+            return i, _iso(year, month, day)
+    return None
 
 
 def extract_metadata(text: str, source: str) -> DocMeta:
@@ -208,14 +447,17 @@ def extract_metadata(text: str, source: str) -> DocMeta:
     norm = "\n".join(lines).strip("\n")
     lines = norm.split("\n")
     head_zone = norm[:1500]
-    kind_m = _KIND.search(head_zone)
-    news_m = _NEWS_DATE.search("\n".join(lines[:4]))
-    if kind_m:
+    kind_m = _KIND.search(_bare(head_zone))  # same offsets: stripping marks keeps one letter per letter
+    subject_m = _SUBJECT.search(head_zone)
+    news = _news_date(lines)
+    if subject_m and (not kind_m or subject_m.start() < kind_m.start()):
+        meta = _letter_meta(norm, lines, subject_m)
+    elif kind_m:
         meta = _document_meta(norm, lines, kind_m)
-    elif news_m:
-        meta = _news_meta(norm, lines, news_m)
+    elif news:
+        meta = _news_meta(norm, lines, news)
     else:
-        meta = _plain_meta(lines, norm[:1500])
+        meta = _plain_meta(lines, head_zone)
     log.debug("metadata of %s: %s", source, meta)
     return meta
 
@@ -228,52 +470,93 @@ def _plain_meta(lines: list[str], head_zone: str) -> DocMeta:
     number_m = _NUMBER.search(head_zone)
     return DocMeta(
         title=title,
-        issuer=_header_issuer(head_zone[: number_m.start()]) if number_m else "",
+        issuer=_header_issuer(head_zone[: number_m.start()], head_zone) if number_m else "",
         number=_number(head_zone),
-        date=_iso(dateline.group(4), dateline.group(3), dateline.group(2)) if dateline else "",
-        place=_place_before(dateline.group(1)) if dateline else "",
+        date=dateline[1] if dateline else "",
+        place=dateline[0] if dateline else "",
     )
 
 
-def _document_meta(norm: str, lines: list[str], kind_m: re.Match[str]) -> DocMeta:
-    header = norm[: kind_m.start()]
-    # The dateline precedes the kind; later "…, ngày … năm …" are references to other documents.
-    dateline = _dateline(header) or _dateline(norm[:1500])
-    place = _place_before(dateline.group(1)) if dateline else ""
+def _header_fields(norm: str, header: str, header_end: int) -> tuple[str, str, str, str]:
+    """(issuer, number, date, place) of a document whose header is `header`."""
+    dateline = _dateline(header) or _dateline(norm[: max(header_end + 200, 1500)])
+    if dateline:
+        place, date = dateline
+    else:  # a dateline without its place (lost beside the other column): the header's own date only
+        bare = _BARE_DATE.search(header)
+        place, date = "", _iso(bare.group(3), bare.group(2), bare.group(1)) if bare else ""
     number_m = _NUMBER.search(header) or _NUMBER.search(norm[:600])
-    issuer = _header_issuer(header)  # the superior body comes first, the issuer last
+    issuer = _header_issuer(header, norm)  # the superior body comes first, the issuer last
     if not issuer and place and number_m and "UBND" in number_m.group(1):
         # Header lost in scraping: the number says UBND, the dateline names the place, and the text
         # says which level that place is ("quận Ba Đình").
         level = re.search(rf"\b({_LEVELS})\s+{re.escape(place)}\b", norm, re.I)
         if level and not level.group(1).lower().startswith("tp"):
             issuer = f"UBND {level.group(1).lower()} {place}"
+    return issuer, _number(number_m.group(0)) if number_m else "", date, place
+
+
+def _document_meta(norm: str, lines: list[str], kind_m: re.Match[str]) -> DocMeta:
+    header = norm[: kind_m.start()]
+    issuer, number, date, place = _header_fields(norm, header, kind_m.start())
+    kind = _KIND_OF[kind_m.group(1)]
+    meeting = _MEETING_DATE.search(norm, kind_m.end(), kind_m.end() + 1500) if kind == "BIÊN BẢN" else None
+    if meeting and not date:  # a record is dated in its opening "Hôm nay, ngày 08/6/2026"
+        g = meeting.groups()
+        date = _iso(g[2], g[1], g[0]) if g[2] else _iso(g[5], g[4], g[3])
     return DocMeta(
         title=_title_after_kind(lines, kind_m, norm),
         issuer=issuer,
-        number=_number(number_m.group(0)) if number_m else "",
-        date=_iso(dateline.group(4), dateline.group(3), dateline.group(2)) if dateline else "",
+        number=number,
+        date=date,
         place=place,
-        signer=_signer(norm),
-        kind=kind_m.group(1),
+        signer=_signer(norm, lines),
+        kind=kind,
     )
 
 
-def _news_meta(norm: str, lines: list[str], news_m: re.Match[str]) -> DocMeta:
-    groups = [g for g in news_m.groups() if g]
-    day, month, year = groups[:3]
-    title = re.sub(r"\s*\(\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4}\)\s*$", "", lines[0]) if lines else ""
-    if _NEWS_DATE.match(title):
-        title = ""
+def _letter_meta(norm: str, lines: list[str], subject_m: re.Match[str]) -> DocMeta:
+    """An official letter (công văn): titled by its "V/v …" subject, which may wrap over several lines."""
+    line_no = norm.count("\n", 0, subject_m.start())
+    end_line = next(
+        (i for i in range(line_no + 1, min(len(lines), line_no + 16)) if lines[i].strip().startswith("Kính gửi")),
+        min(len(lines), line_no + 12),
+    )
+    below = lines[line_no + 1 : end_line]
+    # The header: the lines above the subject, and those of the other column met below it (dateline, number).
+    header = "\n".join(lines[:line_no] + [ln for ln in below if _skippable(ln) or _DATELINE.search(ln)])
+    issuer, number, date, place = _header_fields(norm, header, subject_m.start())
+    return DocMeta(
+        title=_wrapped(below, lines[line_no]),
+        issuer=issuer,
+        number=number,
+        date=date,
+        place=place,
+        signer=_signer(norm, lines),
+        kind="CÔNG VĂN",
+    )
+
+
+def _news_meta(norm: str, lines: list[str], news: tuple[int, str]) -> DocMeta:
+    line_no, date = news
+    date_line = lines[line_no]
+    headline = re.sub(r"\s*\(\d{1,2}:\d{2}\s+\d{1,2}/\d{1,2}/\d{4}\)\s*$", "", date_line)
+    if _NEWS_LABEL.match(headline) or headline == date_line:  # the date on its own line: the headline is above
+        above = [ln for ln in lines[:line_no] if ln.strip()]
+        below = [ln for ln in lines[line_no + 1 : line_no + 3] if ln.strip()]
+        if above:
+            headline = above[-1].strip() if len(above[-1]) <= 200 else ""
+        else:  # the date line heads the page ("Thứ Năm, 16/01/2025 09:15"): the headline follows
+            headline = below[0].strip() if below and len(below[0]) <= 200 else ""
     orgs = _orgs(norm)
     issuer, place = (orgs[0][2], orgs[0][3]) if orgs else ("", "")
-    lead = next((ln for ln in lines[1:] if len(ln) > 60), "")  # the first paragraph after the headline
+    lead = next((ln for ln in lines[line_no + 1 :] if len(ln) > 60), "")  # the first paragraph after the headline
     announced = _ANNOUNCED.search(lead)
     return DocMeta(
-        title=title,
+        title=headline,
         issuer=issuer,
         number=announced.group(1) if announced else "",
-        date=_iso(year, month, day),
+        date=date,
         place=place,
         kind="tin tức",
     )

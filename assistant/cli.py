@@ -136,12 +136,13 @@ def index() -> None:
 
 
 def _print_report(report: Any) -> None:
-    for path, msg in report.failed:
+    for path, msg in report.not_indexed:
         click.echo(f"Bỏ qua {path}: {msg}", err=True)
     click.echo(
         f"Đã thêm {len(report.added)}, cập nhật {len(report.updated)}, xoá {len(report.removed)}, "
-        f"giữ nguyên {len(report.unchanged)}, trùng lặp {len(report.duplicates)}, lỗi {len(report.failed)}; "
-        f"tổng {report.chunks} đoạn."
+        f"giữ nguyên {len(report.unchanged)}, trùng lặp {len(report.duplicates)}, "
+        f"định dạng không hỗ trợ {len(report.skipped)}, thiếu công cụ chuyển đổi {len(report.missing_tool)}, "
+        f"lỗi {len(report.failed)}; tổng {report.chunks} đoạn."
     )
 
 
@@ -197,6 +198,22 @@ def index_list(obj: Ctx, as_json: bool) -> None:
             ("signer", "Người ký"),
         ):
             click.echo(f"    {label:<17} {m.get(key) or '—'}")
+        if pages := d.get("pages"):
+            click.echo(f"    {'Trang OCR':<17} {_ocr_summary(pages)}")
+
+
+def _ocr_summary(pages: list[dict[str, Any]]) -> str:
+    """OCR'd pages with their confidence, the doubtful ones named: what to check by eye."""
+    ocr = [p for p in pages if p.get("confidence") is not None]
+    shown = ", ".join(f"{p['page']} ({p['confidence']:.0f})" for p in ocr[:20]) + (" …" if len(ocr) > 20 else "")
+    low = [str(p["page"]) for p in pages if p.get("low")]
+    unread = [str(p["page"]) for p in pages if p.get("method") == "none"]
+    parts = [f"trang {shown} (độ tin cậy)"] if ocr else []
+    if low:
+        parts.append("CẦN KIỂM TRA (low OCR confidence): trang " + ", ".join(low))
+    if unread:
+        parts.append("không đọc được (not read): trang " + ", ".join(unread))
+    return "; ".join(parts) or "—"
 
 
 # ---------------------------------------------------------------------------------------------- ask

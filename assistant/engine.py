@@ -24,6 +24,7 @@ from assistant.types import Answer
 from index.embed import Embedder, make_embedder
 from index.errors import LoaderError
 from index.normalize import fold, tokenize
+from index.ocr import OcrEngine
 from index.pipeline import PlanIndex, SyncReport
 from index.retrieve import HybridRetriever
 from index.types import Filters, Retrieved
@@ -67,7 +68,16 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> PlanInd
         max_unpacked_bytes=int(settings.max_uncompressed_mb * 1_000_000),
         max_document_chars=settings.max_document_chars,
         max_document_chunks=settings.max_document_chunks,
+        ocr=build_ocr(settings),
+        convert_cache=settings.cache_dir / "convert",
     )
+
+
+def build_ocr(settings: Settings) -> OcrEngine | None:
+    """Tesseract OCR as the settings describe it, its results cached under `<data_dir>/cache/ocr` (None: off)."""
+    if settings.ocr == "off":
+        return None
+    return OcrEngine(settings.cache_dir / "ocr", dpi=settings.ocr_dpi, min_confidence=settings.ocr_min_confidence)
 
 
 def clean_question(question: object, max_chars: int) -> str:

@@ -52,6 +52,21 @@ class Settings(BaseSettings):
     max_document_chunks: int = Field(
         default=5000, ge=1, description="Most chunks one document may be split into; a document of more is skipped."
     )
+    ocr: Literal["auto", "off"] = Field(
+        default="auto",
+        description="auto: scanned PDF pages, pages whose text layer is garbage, images (.png, .jpg, .tif) and "
+        "the stamped number/date of digitally signed PDFs are read by Tesseract OCR (Debian packages "
+        "tesseract-ocr, tesseract-ocr-vie), cached under `<data_dir>/cache/ocr`; off: text layers only.",
+    )
+    ocr_dpi: int = Field(
+        default=300, ge=100, le=600, description="Resolution pages are rendered at for OCR, in dots per inch."
+    )
+    ocr_min_confidence: float = Field(
+        default=70.0,
+        ge=0,
+        le=100,
+        description="Tesseract's mean word confidence (0-100) under which an OCR'd page is flagged as doubtful.",
+    )
     index_path: Path | None = Field(
         default=None,
         description="Folder of the index (manifest, chunk list, BM25, local Chroma); empty means "

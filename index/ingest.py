@@ -24,9 +24,17 @@ from index.chunkstore import ChunkStore
 from index.clean import clean
 from index.errors import LoaderError
 from index.layout import CHUNKS, MANIFEST, damaged
-from index.loaders import MAX_DOCUMENT_CHARS, MAX_UNPACKED_BYTES, iter_files, read_text
+from index.loaders import (
+    MAX_DOCUMENT_CHARS,
+    MAX_UNPACKED_BYTES,
+    MissingToolError,
+    UnsupportedTypeError,
+    read_document,
+    scan_folder,
+)
 from index.metadata import extract_metadata
 from index.normalize import normalize
+from index.ocr import OcrEngine
 from index.types import Chunk, Document
 
 if TYPE_CHECKING:
@@ -47,7 +55,9 @@ def index_text(chunk: Chunk) -> str:
 
 @dataclass
 class SyncReport:
-    """What an ingest run did."""
+    """What an ingest run did: every file seen is in exactly one of added, updated, unchanged, duplicates,
+    skipped (a type the index does not read), missing_tool (a converter to install) or failed (unreadable,
+    over a limit); the last three as (path, one-line message)."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -55,12 +65,29 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    missing_tool: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
 
     @property
     def changed(self) -> bool:
         """Whether the index was modified."""
         return bool(self.added or self.updated or self.removed)
+
+    @property
+    def not_indexed(self) -> list[tuple[str, str]]:
+        """(path, one-line message) of every file left out: skipped, missing a tool, failed."""
+        return [*self.skipped, *self.missing_tool, *self.failed]
+
+    def refuse(self, path: Path | str, error: LoaderError) -> None:
+        """Record a file left out, under the outcome its error names."""
+        entry = (str(path), str(error))
+        if isinstance(error, MissingToolError):
+            self.missing_tool.append(entry)
+        elif isinstance(error, UnsupportedTypeError):
+            self.skipped.append(entry)
+        else:
+            self.failed.append(entry)
 
 
 def load_document(
@@ -69,13 +96,20 @@ def load_document(
     content_hash: str,
     max_chars: int = MAX_DOCUMENT_CHARS,
     max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+    convert_cache: Path | None = None,
+    ocr: OcrEngine | None = None,
 ) -> Document:
-    """Read, clean and describe one file; raises LoaderError over a limit (see `read_text`)."""
-    text = clean(read_text(path, max_chars, max_unpacked_bytes))
+    """Read, clean and describe one file; raises LoaderError over a limit (see `read_text`, which keeps
+    LibreOffice conversions in `convert_cache` and OCRs scans, images and signature stamps with `ocr`)."""
+    read = read_document(path, max_chars, max_unpacked_bytes, convert_cache, ocr)
+    if read.low_confidence_pages:
+        log.warning("%s: OCR doubtful on pages %s (low confidence)", path.name, read.low_confidence_pages)
+    text = clean(read.text)
     if not text.strip():
         raise LoaderError(f"{path.name}: không còn nội dung sau khi làm sạch (no text after cleaning).")
     meta = extract_metadata(text, path.name)
-    return Document(doc_id, path.name, str(path), text, content_hash, meta)
+    pages = tuple(p.to_dict() for p in read.pages if p.method != "text")  # what `index list` reports of OCR
+    return Document(doc_id, path.name, str(path), text, content_hash, meta, pages)
 
 
 def sync(
@@ -106,14 +140,17 @@ def sync(
 
     scanned: list[tuple[str, Path, str]] = []
     for root in roots:
-        for path in iter_files(root):
+        files, others = scan_folder(root)
+        for path, error in others:
+            report.refuse(path, error)
+        for path in files:
             doc_id = path.name if root.is_file() else path.relative_to(root).as_posix()
             try:
                 if check_path is not None:
                     check_path(path)
                 scanned.append((doc_id, path, _file_hash(path)))
             except LoaderError as e:
-                report.failed.append((str(path), str(e)))
+                report.refuse(path, e)
             except OSError as e:
                 report.failed.append((str(path), f"{path.name}: không đọc được tệp (cannot read: {e.strerror})"))
 
@@ -145,7 +182,7 @@ def sync(
         try:
             new_docs.append(idx.load_document(path, doc_id, h))
         except LoaderError as e:
-            report.failed.append((str(path), str(e)))
+            report.refuse(path, e)
 
     wanted_removed = {r for r in only_remove}
     to_remove = [
@@ -197,6 +234,7 @@ def sync(
             "content_hash": doc.content_hash,
             "meta": {**asdict(doc.meta), "year": doc.meta.year},
             "chunk_ids": ids_of.get(doc.doc_id, []),
+            **({"pages": list(doc.pages)} if doc.pages else {}),
         }
     keep = present.difference(stale_ids).union(new)
     # chunks.jsonl order, (document, ordinal): the manifest lists each document's chunks in order.

@@ -1,4 +1,4 @@
-"""Read the raw text of one file (.txt, .md, .html, .pdf, .docx) and list the files of a folder.
+"""Read the raw text of one file (.txt, .md, .html, .pdf, .docx, .doc, .rtf, .odt) and list the files of a folder.
 
 Every failure becomes a `LoaderError` with a one-line message naming the file (Vietnamese first,
 English in parentheses): the ingest reports it and goes on with the next file. Library exceptions
@@ -10,26 +10,35 @@ disk says little: `read_text` bounds what a file unpacks to (`max_unpacked_bytes
 and checks a .docx before python-docx opens it (see `_check_docx`).
 
 The text returned is NFC and uses "\n" line ends: that is a change of encoding, not of spelling, and
-Windows-1258 files spell tone marks as combining characters.
+Windows-1258 files spell tone marks as combining characters. Text in the legacy Vietnamese encodings
+TCVN3 and VNI is converted to Unicode (`index.encodings`: by statistics in .txt, by font in Word files).
+Word files are read by `index.office` (tables as layout blocks or data rows); .doc, .rtf and .odt are first
+converted to .docx by LibreOffice (a `MissingToolError` naming the package when it is not installed).
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import logging
 import os
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
+from index import convert, office
+from index.encodings import best_legacy_decoding
 from index.errors import LoaderError
+from index.ocr import IMAGE_EXTENSIONS, OcrEngine, ReadResult, read_image
+from index.office import MissingToolError
+
+__all__ = ["MissingToolError", "UnsupportedTypeError", "iter_files", "read_document", "read_text", "scan_folder"]
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
+SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
+    {".txt", ".md", ".html", ".htm", ".pdf", ".docx"} | convert.CONVERT_EXTENSIONS | IMAGE_EXTENSIONS
+)
 
 MAX_DOCUMENT_CHARS = 2_000_000  # characters of one document's text (the settings' defaults: assistant/settings.py)
 MAX_UNPACKED_BYTES = 200_000_000  # what one file may unpack to
@@ -39,6 +48,10 @@ ZIP_MAX_RATIO = 100
 ZIP_RATIO_GRACE_BYTES = 1_000_000
 DOCX_MIN_ELEMENTS = 100_000  # XML elements a .docx may hold at least (python-docx's own template has ~19,000)
 _W_TEXT = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
+
+
+class UnsupportedTypeError(LoaderError):
+    """A file of a type the index does not read."""
 
 
 def _one_line(exc: BaseException) -> str:
@@ -150,8 +163,13 @@ def _decode(data: bytes, path: Path) -> str:
     if not candidates:
         raise LoaderError(f"{path.name}: không nhận dạng được bảng mã (unknown text encoding)")
     score, enc = max(candidates, key=lambda c: c[0])  # max keeps the first of equal scores
+    text = data.decode(enc)
+    legacy = best_legacy_decoding(data, text)  # TCVN3/VNI bytes decode "without error" in every code page
+    if legacy is not None:
+        log.info("%s decoded as %s (Vietnamese legacy encoding)", path.name, legacy[1])
+        return legacy[0]
     log.info("%s decoded as %s (plausibility %.2f)", path.name, enc, score)
-    return data.decode(enc)
+    return text
 
 
 # --- markdown ---------------------------------------------------------------------------------
@@ -217,85 +235,6 @@ def _html_text(data: bytes | str) -> str:
 # --- pdf and docx -----------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _pdf_limits(max_bytes: int) -> Iterator[None]:
-    """pypdf's own limits on what one stream may decode to, lowered to `max_bytes` (pypdf >= 6.4 has them as
-    a configuration; older versions keep their built-in 75 MB)."""
-    try:
-        from pypdf import apply_configuration, get_configuration
-    except ImportError:
-        yield
-        return
-    current = get_configuration()
-    lowered = {
-        f.name: min(getattr(current, f.name), max_bytes)
-        for f in dataclasses.fields(current)
-        if f.name.endswith(("_maximum_output_length", "_work_maximum_length"))
-        and isinstance(getattr(current, f.name), int)
-    }
-    with apply_configuration(**lowered):
-        yield
-
-
-def _page_content_bytes(page: object) -> int:
-    """Decoded size of a page's content streams (pypdf keeps the decoded data: extraction does not decode again)."""
-    from pypdf.generic import ArrayObject
-
-    contents = page.get("/Contents")  # type: ignore[attr-defined]
-    if contents is None:
-        return 0
-    contents = contents.get_object()
-    streams = [s.get_object() for s in (contents if isinstance(contents, ArrayObject) else [contents])]
-    return sum(len(s.get_data()) for s in streams if hasattr(s, "get_data"))  # anything else: extraction's affair
-
-
-def _pdf_text(path: Path, max_chars: int, max_bytes: int) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import LimitReachedError
-
-    pages: list[str] = []
-    chars = unpacked = 0
-    try:
-        with _pdf_limits(max_bytes):
-            reader = PdfReader(path)
-            if reader.is_encrypted:
-                try:
-                    opened = bool(reader.decrypt(""))  # owner-only protection opens with an empty password
-                except Exception:  # e.g. AES without the optional `cryptography` package
-                    log.debug("decrypt failed on %s", path, exc_info=True)
-                    opened = False
-                if not opened:
-                    raise LoaderError(f"{path.name}: tệp PDF được mã hoá (encrypted), cần mật khẩu để mở")
-            # Page by page: one stream shown on every page is decoded once but counted each time, and the
-            # extraction stops as soon as a limit is passed.
-            for page in reader.pages:
-                unpacked += _page_content_bytes(page)
-                if unpacked > max_bytes:
-                    raise _too_big(path, "nội dung các trang PDF", unpacked, max_bytes)
-                pages.append(page.extract_text() or "")
-                chars += len(pages[-1]) + 1
-                if chars > max_chars:
-                    raise _too_long(path, max_chars)
-    except LoaderError:
-        raise
-    except LimitReachedError as e:  # a stream decodes to more than the limits allow
-        log.debug("pypdf limit on %s", path, exc_info=True)
-        raise LoaderError(
-            f"{path.name}: dữ liệu nén trong PDF vượt giới hạn an toàn ({_one_line(e)}; "
-            "PDF stream too large when decoded, see ASSISTANT_MAX_UNCOMPRESSED_MB)"
-        ) from e
-    except Exception as e:  # pypdf raises many kinds on damaged or exotic files
-        log.debug("pypdf failed on %s", path, exc_info=True)
-        if "crypt" in type(e).__name__.lower() or "decrypt" in str(e).lower():
-            raise LoaderError(f"{path.name}: tệp PDF được mã hoá (encrypted), không mở được") from e
-        reason = _one_line(e)
-        raise LoaderError(f"{path.name}: không đọc được tệp PDF (damaged or not a PDF: {reason})") from e
-    text = "\n".join(pages)
-    if not text.strip():
-        raise LoaderError(f"{path.name}: PDF không có lớp chữ, cần OCR (no text layer; needs OCR)")
-    return text
-
-
 def _member(m: zipfile.ZipInfo) -> str:
     return " ".join(m.filename.split())[:60]  # the name is the file's: keep the message one short line
 
@@ -354,27 +293,10 @@ def _check_docx(path: Path, max_chars: int, max_bytes: int) -> None:
 
 def _docx_text(path: Path, max_chars: int, max_bytes: int) -> str:
     import docx
-    from docx.table import Table
-
-    def table_lines(table: Table) -> list[str]:
-        out: list[str] = []
-        seen: list[object] = []  # elements, not ids: python-docx makes short-lived proxies
-        for row in table.rows:
-            for cell in row.cells:
-                if any(cell._tc is tc for tc in seen):  # a merged cell comes once per grid position
-                    continue
-                seen.append(cell._tc)
-                out.extend(p.text for p in cell.paragraphs)
-                for inner in cell.tables:
-                    out.extend(table_lines(inner))
-        return out
 
     try:
         _check_docx(path, max_chars, max_bytes)
-        document = docx.Document(str(path))
-        lines: list[str] = []
-        for block in document.iter_inner_content():
-            lines.extend(table_lines(block) if isinstance(block, Table) else [block.text])
+        lines = office.docx_lines(docx.Document(str(path)))
     except LoaderError:
         raise
     except Exception as e:  # zipfile, lxml and python-docx errors on damaged files
@@ -387,20 +309,52 @@ def _docx_text(path: Path, max_chars: int, max_bytes: int) -> str:
 # --- public -----------------------------------------------------------------------------------
 
 
-def read_text(path: Path, max_chars: int = MAX_DOCUMENT_CHARS, max_unpacked_bytes: int = MAX_UNPACKED_BYTES) -> str:
+def _converted_text(path: Path, max_chars: int, max_bytes: int, convert_cache: Path | None) -> str:
+    """A .doc, .rtf or .odt read through its LibreOffice conversion to .docx (limits checked on the .docx)."""
+    with convert.converted_docx(path, convert_cache) as converted:
+        try:
+            text = _docx_text(converted, max_chars, max_bytes)
+        except LoaderError as e:  # name the user's file, not the converted copy
+            raise LoaderError(str(e).replace(converted.name, path.name)) from e
+    # LibreOffice imports a damaged file as plain text in some guessed encoding: private-use and unassigned
+    # code points then abound, where a real document has a few symbol-font bullets at most.
+    odd = sum(1 for c in text if c == "\ufffd" or unicodedata.category(c) in ("Co", "Cn", "Cs"))
+    if odd > max(5, len(text) // 30):
+        raise LoaderError(f"{path.name}: nội dung không phải văn bản đọc được (binary or garbled content)")
+    return text
+
+
+def _unsupported(path: Path) -> UnsupportedTypeError:
+    return UnsupportedTypeError(
+        f"{path.name}: định dạng không hỗ trợ (unsupported file type '{path.suffix.lower() or path.name}')"
+    )
+
+
+def read_text(
+    path: Path,
+    max_chars: int = MAX_DOCUMENT_CHARS,
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+    convert_cache: Path | None = None,
+    ocr: OcrEngine | None = None,
+) -> str:
     """The raw text of one supported file; raises LoaderError for anything unreadable, empty, longer than
-    `max_chars` characters or unpacking to more than `max_unpacked_bytes` (a .docx or PDF)."""
+    `max_chars` characters or unpacking to more than `max_unpacked_bytes` (a .docx or PDF), and
+    MissingToolError when a converter it needs is not installed. .doc, .rtf and .odt files are converted
+    by LibreOffice; `convert_cache` is the folder that keeps conversions by content hash (None: none kept)."""
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
-        raise LoaderError(f"{path.name}: định dạng không hỗ trợ (unsupported file type '{ext or path.name}')")
+        raise _unsupported(path)
     try:
         if path.stat().st_size == 0:
             raise LoaderError(f"{path.name}: tệp rỗng (empty file)")
-        if ext == ".pdf":
-            return _check_length(_finish(_pdf_text(path, max_chars, max_unpacked_bytes), path), path, max_chars)
+        if ext == ".pdf" or ext in IMAGE_EXTENSIONS:
+            return read_document(path, max_chars, max_unpacked_bytes, ocr=ocr).text
         if ext == ".docx":
             return _check_length(_finish(_docx_text(path, max_chars, max_unpacked_bytes), path), path, max_chars)
+        if ext in convert.CONVERT_EXTENSIONS:
+            text = _converted_text(path, max_chars, max_unpacked_bytes, convert_cache)
+            return _check_length(_finish(text, path), path, max_chars)
         data = path.read_bytes()
     except OSError as e:
         reason = e.strerror or _one_line(e)
@@ -413,25 +367,64 @@ def read_text(path: Path, max_chars: int = MAX_DOCUMENT_CHARS, max_unpacked_byte
     return _finish(_strip_markdown(text) if ext == ".md" else text, path)
 
 
+def read_document(
+    path: Path,
+    max_chars: int = MAX_DOCUMENT_CHARS,
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+    convert_cache: Path | None = None,
+    ocr: OcrEngine | None = None,
+) -> ReadResult:
+    """`read_text` with how each page was read: PDFs (`index.pdf`) and images (`index.ocr`) are OCR'd where
+    they need it with `ocr` (None: no OCR); other formats have no pages."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext != ".pdf" and ext not in IMAGE_EXTENSIONS:
+        return ReadResult(read_text(path, max_chars, max_unpacked_bytes, convert_cache))
+    from index.pdf import read_pdf  # index.pdf uses this module's messages
+
+    try:
+        if path.stat().st_size == 0:
+            raise LoaderError(f"{path.name}: tệp rỗng (empty file)")
+        if ext == ".pdf":
+            result = read_pdf(path, max_chars, max_unpacked_bytes, ocr)
+        else:
+            result = read_image(path, ocr, max_chars, max_unpacked_bytes)
+    except OSError as e:
+        raise LoaderError(f"{path.name}: không đọc được tệp (cannot read: {e.strerror or _one_line(e)})") from e
+    return dataclasses.replace(result, text=_check_length(_finish(result.text, path), path, max_chars))
+
+
 def _hidden(name: str) -> bool:
     return name.startswith(".") or name.startswith("~$")  # "~$x.docx" is an Office lock file
 
 
-def iter_files(root: Path) -> list[Path]:
-    """Supported files under `root` (or `root` itself), sorted; skips hidden files and folder links."""
+def scan_folder(root: Path) -> tuple[list[Path], list[tuple[Path, UnsupportedTypeError]]]:
+    """(supported files, files of other types with the error naming them) under `root` (or `root` itself),
+    each sorted; hidden files, Office lock files and folder links are left out of both."""
     root = Path(root)
     if not root.exists():
         raise LoaderError(f"Không tìm thấy {root} (not found)")
     if not root.is_dir():
         if root.suffix.lower() not in SUPPORTED_EXTENSIONS:
-            raise LoaderError(f"{root.name}: định dạng không hỗ trợ (unsupported file type '{root.suffix}')")
-        return [root]
+            raise _unsupported(root)
+        return [root], []
     found: list[Path] = []
+    other: list[Path] = []
     # followlinks=False: a symlinked folder is listed but not entered, so link loops cannot recur.
     for folder, dirnames, filenames in os.walk(root, followlinks=False):
         dirnames[:] = [d for d in dirnames if not _hidden(d)]
         for name in filenames:
             path = Path(folder) / name
-            if not _hidden(name) and path.suffix.lower() in SUPPORTED_EXTENSIONS and path.is_file():
-                found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+            if _hidden(name) or not path.is_file():
+                continue
+            (found if path.suffix.lower() in SUPPORTED_EXTENSIONS else other).append(path)
+
+    def key(p: Path) -> str:
+        return p.relative_to(root).as_posix()
+
+    return sorted(found, key=key), [(p, _unsupported(p)) for p in sorted(other, key=key)]
+
+
+def iter_files(root: Path) -> list[Path]:
+    """Supported files under `root` (or `root` itself), sorted; skips hidden files and folder links."""
+    return scan_folder(root)[0]

@@ -48,6 +48,7 @@ from index.ingest import index_text as index_text  # re-exported: callers import
 from index.layout import ACCENTS, CHUNKS, MANIFEST, OFFSETS, damaged
 from index.loaders import MAX_DOCUMENT_CHARS, MAX_UNPACKED_BYTES
 from index.normalize import NORMALISER_VERSION
+from index.ocr import OcrEngine
 from index.store import DenseStore, chroma_client
 from index.types import Chunk, DocMeta, Document, Filters
 
@@ -85,6 +86,8 @@ class PlanIndex:
         max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
         max_document_chars: int = MAX_DOCUMENT_CHARS,
         max_document_chunks: int = ingest.MAX_DOCUMENT_CHUNKS,
+        ocr: OcrEngine | None = None,
+        convert_cache: Path | None = None,
     ) -> None:
         self.dir = index_dir
         self.embedder = embedder
@@ -96,6 +99,8 @@ class PlanIndex:
         self.max_unpacked_bytes = max_unpacked_bytes
         self.max_document_chars = max_document_chars
         self.max_document_chunks = max_document_chunks
+        self.ocr = ocr  # scans, garbage text layers, images and signature stamps (None: text layers only)
+        self.convert_cache = convert_cache  # .doc/.rtf/.odt converted by LibreOffice, by content hash
         self.fingerprint = fingerprint(embedder, chunk_max_tokens, chunk_overlap_tokens)
         self._dense: DenseStore | None = None
         self._bm25: BM25Index | None = None
@@ -272,7 +277,15 @@ class PlanIndex:
     # wrapping one on an instance (or patching the function here) times that stage (assistant/bench/indexing.py).
     def load_document(self, path: Path, doc_id: str, content_hash: str) -> Document:
         """Read, clean and describe one file (within this index's limits of one document)."""
-        return ingest.load_document(path, doc_id, content_hash, self.max_document_chars, self.max_unpacked_bytes)
+        return ingest.load_document(
+            path,
+            doc_id,
+            content_hash,
+            self.max_document_chars,
+            self.max_unpacked_bytes,
+            convert_cache=self.convert_cache,
+            ocr=self.ocr,
+        )
 
     def sync(
         self,

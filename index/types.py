@@ -45,6 +45,8 @@ class Document:
     text: str
     content_hash: str
     meta: DocMeta = field(default_factory=DocMeta)
+    # Pages not read from a text layer (OCR'd, or unreadable): {"page", "method", "confidence", "low"}.
+    pages: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

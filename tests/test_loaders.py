@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import LoaderError
-from index.loaders import SUPPORTED_EXTENSIONS, iter_files, read_text
+from index.loaders import SUPPORTED_EXTENSIONS, UnsupportedTypeError, iter_files, read_text, scan_folder
 from tests.fixtures.make_fixtures import PLAN_LINES, write_docx, write_pdf
 
 ROOT = Path(__file__).parents[1]
@@ -34,7 +34,8 @@ def _cp1258(text: str) -> bytes:
 
 
 def test_supported_extensions() -> None:
-    assert SUPPORTED_EXTENSIONS == frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx"})
+    assert {".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc", ".rtf", ".odt"} <= SUPPORTED_EXTENSIONS
+    assert not {".xlsx", ".zip", ".mp3"} & SUPPORTED_EXTENSIONS
 
 
 # --- plain text encodings ---------------------------------------------------------------------
@@ -199,7 +200,8 @@ def test_docx_made_in_test_merged_cells_once(tmp_path: Path) -> None:
         [["Nơi nhận", "x"], ["- UBND Thành phố;", "TM. ỦY BAN NHÂN DÂN"]],
     )
     text = read_text(path)
-    assert text == "KẾ HOẠCH\nPhân công nhiệm vụ\nNơi nhận\n- UBND Thành phố;\nTM. ỦY BAN NHÂN DÂN\nHết."
+    # a row with one filled cell stands alone; the two cells side by side are read as two blocks
+    assert text == "KẾ HOẠCH\nPhân công nhiệm vụ\nNơi nhận\n\n- UBND Thành phố;\n\nTM. ỦY BAN NHÂN DÂN\nHết."
 
 
 def test_zip_that_is_not_a_docx(tmp_path: Path) -> None:
@@ -244,7 +246,7 @@ def _tree(root: Path) -> None:
     for rel in ["b.txt", "a.md", "sub/c.PDF", "sub/deeper/d.docx", "sub/e.htm", "z.html"]:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text("x", encoding="utf-8")
-    for rel in [".hidden.txt", ".git/config.txt", "sub/~$d.docx", "notes.xlsx", "image.png"]:
+    for rel in [".hidden.txt", ".git/config.txt", "sub/~$d.docx", "notes.xlsx", "sub/song.mp3"]:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text("x", encoding="utf-8")
 
@@ -253,6 +255,13 @@ def test_iter_files_recursive_sorted_filtered(tmp_path: Path) -> None:
     _tree(tmp_path)
     found = [p.relative_to(tmp_path).as_posix() for p in iter_files(tmp_path)]
     assert found == ["a.md", "b.txt", "sub/c.PDF", "sub/deeper/d.docx", "sub/e.htm", "z.html"]
+    files, others = scan_folder(tmp_path)  # the same files, and the others named (not hidden or lock files)
+    assert files == iter_files(tmp_path)
+    assert [(p.relative_to(tmp_path).as_posix(), type(e)) for p, e in others] == [
+        ("notes.xlsx", UnsupportedTypeError),
+        ("sub/song.mp3", UnsupportedTypeError),
+    ]
+    assert "notes.xlsx" in str(others[0][1]) and "unsupported file type '.xlsx'" in str(others[0][1])
 
 
 def test_iter_files_symlink_loop_and_broken_link(tmp_path: Path) -> None:

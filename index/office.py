@@ -1,0 +1,338 @@
+"""Word documents: the text of a .docx with its tables read as what they are (.doc, .rtf and .odt come
+here converted by `index.convert`).
+
+Tables in administrative documents are of two kinds, told apart by their shape alone:
+
+- layout tables (letterhead: issuer beside the national motto; signature block: recipients beside the
+  signer; "Kính gửi" beside the addressees): few rows of text set side by side. They are read column by
+  column, each column one block of lines, blocks separated by a blank line, so the issuer's lines, or the
+  signer's title and name, stay together.
+- data tables (task tables): a header row of short column names over rows of cells. Each row becomes one
+  line, cells joined by " | " and prefixed by their column's name ("Tên nhiệm vụ: … | Thời gian thực
+  hiện: …"), so a row read on its own still says what each cell is. A row of column numbers ("(1) (2)
+  …") under the header is dropped; a row with one filled cell (a group title) is kept as a plain line.
+
+Runs set in a legacy Vietnamese font (TCVN3 ".VnTime", VNI "VNI-Times") are converted to Unicode by
+their font (see `index.encodings`); a document naming no such font but whose letters read far better as
+TCVN3 or VNI (a legacy text whose font was later changed) is converted by those statistics.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from index.encodings import best_legacy_reading, decode_by_font, font_encoding
+from index.errors import LoaderError
+
+log = logging.getLogger(__name__)
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_ORDINAL_ROW = re.compile(r"^\(?\d{1,2}\)?$")
+_MAX_LABEL_WORDS = 12
+CELL_SEPARATOR = " | "
+
+
+class MissingToolError(LoaderError):
+    """A program needed to read a file is not installed; the message names the package to install."""
+
+
+# --- legacy fonts -----------------------------------------------------------------------------
+
+
+def _fonts_of(rpr: Any) -> str | None:
+    """The legacy encoding named by a run-properties element's fonts (hAnsi first: Word draws letters above
+    ASCII with it), else None; "" when the element names fonts but none is legacy."""
+    if rpr is None:
+        return None
+    fonts = rpr.find(f"{_W}rFonts")
+    if fonts is None:
+        return None
+    names = [fonts.get(f"{_W}{a}") for a in ("hAnsi", "ascii", "cs")]
+    names = [n for n in names if n]
+    if not names:
+        return None
+    return next((e for e in map(font_encoding, names) if e), "")
+
+
+class _Fonts:
+    """Resolves the legacy encoding of a run: its own fonts, its character style, its paragraph's style
+    (through their base styles), then the document defaults."""
+
+    def __init__(self, document: Any) -> None:
+        self._styles: dict[str, tuple[str | None, str | None]] = {}  # style id -> (encoding, base style id)
+        root = document.styles.element
+        for st in root.findall(f"{_W}style"):
+            based = st.find(f"{_W}basedOn")
+            self._styles[st.get(f"{_W}styleId") or ""] = (
+                _fonts_of(st.find(f"{_W}rPr")),
+                based.get(f"{_W}val") if based is not None else None,
+            )
+        self._para_default = next(
+            (
+                st.get(f"{_W}styleId")
+                for st in root.findall(f"{_W}style")
+                if st.get(f"{_W}type") == "paragraph" and st.get(f"{_W}default") in ("1", "true", "on")
+            ),
+            None,
+        )
+        defaults = root.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr")
+        self.default = _fonts_of(defaults) or ""
+        self.any_legacy = bool(self.default) or any(e for e, _ in self._styles.values())
+
+    def of_style(self, style_id: str | None) -> str | None:
+        """The encoding a style sets (None: it sets no font)."""
+        seen: set[str] = set()
+        while style_id and style_id not in seen:
+            seen.add(style_id)
+            enc, base = self._styles.get(style_id, (None, None))
+            if enc is not None:
+                return enc
+            style_id = base
+        return None
+
+    def of_paragraph(self, p: Any) -> str:
+        """The encoding of a paragraph's runs that set no font of their own."""
+        ppr = p._p.pPr
+        style = ppr.find(f"{_W}pStyle") if ppr is not None else None
+        enc = self.of_style(style.get(f"{_W}val") if style is not None else None)
+        if enc is None:
+            enc = self.of_style(self._para_default)
+        return enc if enc is not None else self.default
+
+    def of_run(self, r: Any, paragraph_encoding: str) -> str:
+        """The encoding of one run element."""
+        rpr = r.rPr
+        enc = _fonts_of(rpr)
+        if enc is None and rpr is not None:
+            rstyle = rpr.find(f"{_W}rStyle")
+            if rstyle is not None:
+                enc = self.of_style(rstyle.get(f"{_W}val"))
+        return enc if enc is not None else paragraph_encoding
+
+
+def _paragraph_text(p: Any, fonts: _Fonts | None) -> str:
+    """A paragraph's text, runs in a legacy font converted to Unicode."""
+    if fonts is None:
+        return str(p.text)
+    from docx.text.hyperlink import Hyperlink
+
+    para_enc = fonts.of_paragraph(p)
+    out: list[str] = []
+    for item in p.iter_inner_content():
+        runs = item.runs if isinstance(item, Hyperlink) else [item]
+        out.extend(decode_by_font(run.text, fonts.of_run(run._r, para_enc) or None) for run in runs)
+    return "".join(out)
+
+
+def document_fonts(document: Any) -> _Fonts | None:
+    """A font resolver when any run, style or default of the document uses a legacy Vietnamese font."""
+    fonts = _Fonts(document)
+    if fonts.any_legacy:
+        return fonts
+    body = document.element.body
+    for rf in body.iter(f"{_W}rFonts"):
+        if any(font_encoding(v) for v in rf.attrib.values()):
+            return fonts
+    return None
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+
+def _cell_lines(cell: Any, fonts: _Fonts | None) -> list[str]:
+    """The non-empty lines of a cell: its paragraphs, and the lines of tables nested in it."""
+    from docx.table import Table
+
+    lines: list[str] = []
+    for block in cell.iter_inner_content():
+        if isinstance(block, Table):
+            lines.extend(line for line in table_lines(block, fonts) if line.strip())
+        else:
+            text = _paragraph_text(block, fonts).strip()
+            if text:
+                lines.append(text)
+    return lines
+
+
+def _join_cell(lines: list[str]) -> str:
+    """A cell's lines as one piece of a row line: "; " where a line ends without punctuation."""
+    out = ""
+    for line in lines:
+        line = " ".join(line.split())
+        if out:
+            out += " " if out[-1] in ".;:,!?" else "; "
+        out += line
+    return out
+
+
+def _grid(table: Any) -> list[list[Any]]:
+    """The table's cells by row and grid column (a merged cell appears at each position it covers)."""
+    return [list(row.cells) for row in table.rows]
+
+
+def _filled(grid: list[list[Any]], texts: dict[Any, list[str]]) -> list[int]:
+    """Grid columns holding any text."""
+    width = max((len(r) for r in grid), default=0)
+    return [c for c in range(width) if any(c < len(r) and texts[r[c]._tc] for r in grid)]
+
+
+def _is_header(row: list[Any], columns: list[int], texts: dict[Any, list[str]]) -> bool:
+    """A row of short column names: one short line in every filled column."""
+    for c in columns:
+        lines = texts[row[c]._tc] if c < len(row) else []
+        if len(lines) != 1 or len(lines[0].split()) > _MAX_LABEL_WORDS:
+            return False
+    return True
+
+
+def _is_numbering(row: list[Any], texts: dict[Any, list[str]]) -> bool:
+    """A row of column numbers ("(1) (2) (3)") printed under a header."""
+    cells = [texts[tc] for tc in _unique(row)]
+    filled = [" ".join(t) for t in cells if t]
+    return len(filled) >= 2 and all(_ORDINAL_ROW.match(t) for t in filled)
+
+
+def _unique(row: list[Any]) -> list[Any]:
+    """The row's cell elements, each once, in grid order."""
+    out: list[Any] = []
+    for cell in row:
+        if not any(cell._tc is tc for tc in out):
+            out.append(cell._tc)
+    return out
+
+
+def table_kind(grid: list[list[Any]], texts: dict[Any, list[str]]) -> str:
+    """ "data" for a header row over rows of cells, "layout" for text blocks side by side, "list" for one
+    filled column. Decided by shape only: filled columns, filled rows, the header row."""
+    columns = _filled(grid, texts)
+    rows = [r for r in grid if any(texts[tc] for tc in _unique(r))]
+    if len(columns) <= 1:
+        return "list"
+    if len(rows) < 3 or not _is_header(rows[0], columns, texts):
+        return "layout"
+    if len(rows) <= 4 and len(columns) == 2:
+        return "layout"  # e.g. a letterhead of one-line cells: two columns, a few rows
+    body = [r for r in rows[1:] if not _is_numbering(r, texts)]
+    multi = sum(1 for r in body if sum(1 for tc in _unique(r) if texts[tc]) >= 2)
+    return "data" if multi * 2 >= len(body) else "layout"
+
+
+def _all_cells(table: Any) -> Iterator[Any]:
+    for row in table.rows:
+        yield from row.cells
+
+
+def table_lines(table: Any, fonts: _Fonts | None = None) -> list[str]:
+    """The lines of a table, read by its kind (see the module docstring)."""
+    grid = _grid(table)
+    texts: dict[Any, list[str]] = {}
+    for cell in _all_cells(table):
+        if cell._tc not in texts:
+            texts[cell._tc] = _cell_lines(cell, fonts)
+    kind = table_kind(grid, texts)
+    if kind == "list":
+        return [line for row in grid for tc in _unique(row) for line in texts[tc]]
+    if kind == "data":
+        return _data_lines(grid, texts)
+    return _layout_lines(grid, texts)
+
+
+def _data_lines(grid: list[list[Any]], texts: dict[Any, list[str]]) -> list[str]:
+    rows = [r for r in grid if any(texts[tc] for tc in _unique(r))]
+    header = rows[0]
+    labels = {c: _join_cell(texts[cell._tc]).rstrip(":") for c, cell in enumerate(header)}
+    start = 1
+    # A second header row under cells merged down from the first ("Đơn vị" over "Chủ trì", "Phối hợp"):
+    # its names qualify the first row's.
+    if len(rows) > 2 and any(a._tc is b._tc for a, b in zip(header, rows[1], strict=False)):
+        for c, cell in enumerate(rows[1]):
+            sub = _join_cell(texts[cell._tc]).rstrip(":")
+            if c < len(header) and cell._tc is not header[c]._tc and sub:
+                labels[c] = f"{labels[c]} - {sub}" if labels.get(c) and labels[c] != sub else sub
+        start = 2
+    out = [CELL_SEPARATOR.join(dict.fromkeys(labels[c] for c in sorted(labels) if labels[c]))]
+    for row in rows[start:]:
+        if _is_numbering(row, texts):
+            continue
+        cells: list[tuple[str, str]] = []
+        done: list[Any] = []
+        for c, cell in enumerate(row):
+            if any(cell._tc is tc for tc in done):
+                continue
+            done.append(cell._tc)
+            value = _join_cell(texts[cell._tc])
+            if value:
+                cells.append((labels.get(c, ""), value))
+        if len(cells) == 1:  # a group title spanning the row
+            out.append(cells[0][1])
+            continue
+        out.append(CELL_SEPARATOR.join(f"{k}: {v}" if k and k != v else v for k, v in cells))
+    return out
+
+
+def _full_width(row: list[Any], texts: dict[Any, list[str]]) -> bool:
+    """A row that is one cell across the table, or whose one filled cell spans several columns."""
+    cells = _unique(row)
+    filled = [tc for tc in cells if texts[tc]]
+    if len(cells) == 1 or not filled:
+        return True
+    return len(filled) == 1 and sum(1 for cell in row if cell._tc is filled[0]) > 1
+
+
+def _layout_lines(grid: list[list[Any]], texts: dict[Any, list[str]]) -> list[str]:
+    """Column by column within each band of rows; a row with one filled cell is a band of its own."""
+    blocks: list[list[str]] = []
+    band: list[list[Any]] = []
+
+    def flush() -> None:
+        width = max((len(r) for r in band), default=0)
+        seen: list[Any] = []
+        for c in range(width):
+            block: list[str] = []
+            for row in band:
+                if c < len(row) and not any(row[c]._tc is tc for tc in seen):
+                    seen.append(row[c]._tc)
+                    block.extend(texts[row[c]._tc])
+            if block:
+                blocks.append(block)
+        band.clear()
+
+    for row in grid:
+        if _full_width(row, texts):
+            flush()
+            lines = [line for tc in _unique(row) for line in texts[tc]]
+            if lines:
+                blocks.append(lines)
+        else:
+            band.append(row)
+    flush()
+    out: list[str] = []
+    for block in blocks:
+        if out:
+            out.append("")
+        out.extend(block)
+    return out
+
+
+def docx_lines(document: Any) -> list[str]:
+    """The lines of a python-docx document: paragraphs, and tables read by their kind."""
+    from docx.table import Table
+
+    fonts = document_fonts(document)
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            lines.extend(table_lines(block, fonts))
+        else:
+            lines.append(_paragraph_text(block, fonts))
+    if fonts is None:  # no legacy font named: legacy text set in a Unicode font is told by its letters
+        text = "\n".join(lines)
+        legacy = best_legacy_reading(text, text)
+        if legacy is not None:
+            log.info("Word text read as %s by its letters (no legacy font named)", legacy[1])
+            return legacy[0].split("\n")
+    return lines

@@ -212,3 +212,60 @@ def plot_cmd(sources: tuple[Path, ...], out: Path) -> None:
 
     rows = [r for src in sources for r in json.loads(src.read_text(encoding="utf-8"))["rows"]]
     click.echo(str(plot_scale(rows, out)))
+
+
+@bench.command("formats")
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=REPO_ROOT / "corpus",
+    show_default=True,
+    help="Folder of .txt documents turned into each format.",
+)
+@click.option(
+    "--dataset",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=REPO_ROOT / "eval" / "datasets" / "plans.jsonl",
+    show_default=True,
+    help="Evaluation set run over each variant (gold documents named by .txt file name).",
+)
+@click.option(
+    "--variants",
+    default="txt,docx,pdf,doc,scan",
+    show_default=True,
+    help="Comma-separated: txt (the reference, always run), docx, pdf, doc, scan.",
+)
+@click.option("--tolerance", type=float, default=0.03, show_default=True, help="Largest difference from txt.")
+@click.option("--scan-tolerance", type=float, default=0.05, show_default=True, help="The same for the scan.")
+@click.option("--dpi", type=int, default=200, show_default=True, help="Resolution of the scanned PDF.")
+@click.option("--markdown", is_flag=True, help="Print the table as Markdown (for the README).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the JSON here.")
+@click.pass_context
+def formats_cmd(
+    ctx: click.Context,
+    corpus: Path,
+    dataset: Path,
+    variants: str,
+    tolerance: float,
+    scan_tolerance: float,
+    dpi: int,
+    markdown: bool,
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """The corpus as .docx, text PDF, .doc and 200 dpi scan: the evaluation over each, compared with the .txt.
+
+    Exits 1 when a variant's metric is further from the .txt run than the tolerance.
+    """
+    from assistant.bench import formats
+
+    try:
+        res = formats.run(
+            _settings(ctx), corpus, dataset, _csv(variants), tolerance, scan_tolerance, dpi, echo=click.echo
+        )
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    _emit(res, as_json, formats.format_table(res, markdown=markdown), out)
+    if not all(c["within"] for c in res["comparison"].values()):
+        raise SystemExit(1)

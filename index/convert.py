@@ -10,7 +10,6 @@ imports anything it does not recognise as plain text, which would index binary g
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import shutil
@@ -21,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from index.errors import LoaderError
+from index.files import file_digest
 from index.office import MissingToolError
 
 log = logging.getLogger(__name__)
@@ -47,14 +47,6 @@ def missing_libreoffice(path: Path) -> MissingToolError:
         f"{path.name}: cần LibreOffice để đọc tệp {path.suffix.lower()}, hãy cài gói Debian "
         f"`apt-get install {LIBREOFFICE_PACKAGE}` (LibreOffice not installed)"
     )
-
-
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _run_soffice(exe: str, source: Path, out_dir: Path, work: Path, timeout: float) -> None:
@@ -90,7 +82,7 @@ def converted_docx(path: Path, cache_dir: Path | None, timeout: float = CONVERT_
         raise LoaderError(
             f"{path.name}: không phải tệp {path.suffix.lower()} hợp lệ (damaged or not a {path.suffix} file)"
         )
-    digest = _file_hash(path)
+    digest = file_digest(path)
     cached = cache_dir / f"{digest}.docx" if cache_dir is not None else None
     if cached is not None and cached.is_file():
         yield cached

@@ -11,7 +11,6 @@ passes; so a caller can wrap a stage on one index, or `index.pipeline.chunk_docu
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -23,6 +22,7 @@ from index.chunking import chunk_document
 from index.chunkstore import ChunkStore
 from index.clean import clean
 from index.errors import LoaderError
+from index.files import file_digest
 from index.layout import CHUNKS, MANIFEST, damaged
 from index.loaders import (
     MAX_DOCUMENT_CHARS,
@@ -148,7 +148,7 @@ def sync(
             try:
                 if check_path is not None:
                     check_path(path)
-                scanned.append((doc_id, path, _file_hash(path)))
+                scanned.append((doc_id, path, file_digest(path)))
             except LoaderError as e:
                 report.refuse(path, e)
             except OSError as e:
@@ -327,12 +327,3 @@ def _reset(idx: PlanIndex) -> None:
         shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
     idx._manifest = {"fingerprint": idx.fingerprint, "documents": {}}
     idx._chunks, idx._bm25, idx._accents = {}, None, None
-
-
-def _file_hash(path: Path) -> str:
-    """SHA-256 of the file's bytes, read in blocks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from index.errors import LoaderError
+from index.files import file_digest
 from index.office import MissingToolError
 
 if TYPE_CHECKING:
@@ -88,15 +89,6 @@ class ReadResult:
 def named(error: LoaderError, path: Path) -> LoaderError:
     """`error` with the file's name in front (OCR errors do not know the file), of the same kind."""
     return error if str(error).startswith(f"{path.name}: ") else type(error)(f"{path.name}: {error}")
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes (the OCR cache key's first part)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 class OcrEngine:

@@ -131,6 +131,12 @@ def fitting_documents(hits: Sequence[Retrieved], years_named: Sequence[str], nam
     return kept
 
 
+def years_on_file(hits: Sequence[Retrieved], names: Sequence[str]) -> list[str]:
+    """The years of the retrieved documents (of the place the question names, when any is), oldest first:
+    what an abstention for a year the corpus lacks can offer instead."""
+    return sorted({str(h.chunk.meta.year) for h in fitting_documents(hits, (), names) if h.chunk.meta.year})
+
+
 def _mostly_capitals(span: str) -> bool:
     letters = [ch for ch in span if ch.isalpha()]
     return len(letters) > 20 and sum(ch.isupper() for ch in letters) > 0.4 * len(letters)
@@ -279,9 +285,11 @@ class ExtractiveAnswerer:
             log.info("Abstaining: question names %s, absent from the passages", missing)
             return abstain
         named_years = years(entity_query or question)
-        hits = fitting_documents(hits, named_years, known_named)
+        retrieved, hits = hits, fitting_documents(hits, named_years, known_named)
         if not hits:
             log.info("Abstaining: no retrieved document is of the year %s the question names", named_years)
+            if on_file := years_on_file(retrieved, known_named):
+                return Extract(f"{abstain.text} {phrase('years_available', lang, years=', '.join(on_file))}", True, [])
             return abstain
         if signer_hits is not None:
             signer_hits = fitting_documents(signer_hits, named_years, known_named)

@@ -69,3 +69,21 @@ def test_place_named_without_accents_keeps_the_documents_issued_there() -> None:
     kept = fitting_documents(hits, [], ["Ba Đình"])
     assert [h.chunk.source for h in kept] == ["badinh.txt"]
     assert abstained or sources <= {"badinh.txt"}
+
+
+def test_abstention_for_a_missing_year_names_the_years_on_file() -> None:
+    """Asked for a year the corpus lacks, the answer abstains and says which years it has for that place."""
+    hits = [
+        _hit("kh2025.txt", PLAN_2025, "2025-01-15", 0),
+        _hit("kh2022.txt", PLAN_2024.replace("2023", "2021"), "2022-02-01", 1),
+        _hit("other.txt", PLAN_2025, "2019-03-01", 2, "UBND tỉnh Yên Bái", "Yên Bái"),
+    ]
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        QUESTION_2024 + " (tỉnh Lào Cai)", hits, known_named=("Lào Cai",)
+    )
+    assert extract.abstained and not extract.citations
+    assert extract.text == (
+        "Không tìm thấy thông tin này trong các tài liệu hiện có. Các tài liệu liên quan hiện có là của năm 2022, 2025."
+    )
+    english = ExtractiveAnswerer(lambda _: 1.0).answer("Who compiled the quarterly reports in 2024?", hits, lang="en")
+    assert english.abstained and english.text.endswith("The related documents on file are from 2019, 2022, 2025.")

@@ -292,7 +292,11 @@ class ExtractiveAnswerer:
                 return Extract(f"{abstain.text} {phrase('years_available', lang, years=', '.join(on_file))}", True, [])
             return abstain
         if signer_hits is not None:
-            signer_hits = fitting_documents(signer_hits, named_years, known_named)
+            # "Who signed?" is asked of the document that best fits the question: its own signature block or
+            # nothing, never the signer of another retrieved document (which answered with the wrong name
+            # when the best document's signer was not printed or not read).
+            target = hits[0].chunk.doc_id
+            signer_hits = [h for h in signer_hits if h.chunk.doc_id == target]
             if (signed := self.signer_answer(signer_hits, lang)) is not None:
                 return signed
         matcher = TermMatcher(question, self.idf, soft=restored, focus=focus)

@@ -87,3 +87,33 @@ def test_abstention_for_a_missing_year_names_the_years_on_file() -> None:
     )
     english = ExtractiveAnswerer(lambda _: 1.0).answer("Who compiled the quarterly reports in 2024?", hits, lang="en")
     assert english.abstained and english.text.endswith("The related documents on file are from 2019, 2022, 2025.")
+
+
+def test_who_signed_is_answered_from_the_best_document_only() -> None:
+    """The best document's signer is not printed: no other document's signer is given in its place."""
+    unsigned = _hit("phuyen.txt", "Kế hoạch số 110/KH-UBND của UBND tỉnh Phú Yên về công tác dân vận.", "2013-11-14", 0)
+    signed_text = "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC Phạm Bình Minh"
+    other = Retrieved(
+        Chunk(
+            "cv.txt#3",
+            "cv.txt",
+            "cv.txt",
+            3,
+            signed_text,
+            0,
+            len(signed_text),
+            meta=DocMeta(
+                title="V/v thẩm định",
+                issuer="Sở Nông nghiệp và Môi trường tỉnh Lào Cai",
+                date="2026-07-17",
+                signer="Phạm Bình Minh",
+                kind="CÔNG VĂN",
+            ),
+        ),
+        0.4,
+    )
+    answerer = ExtractiveAnswerer(lambda _: 1.0)
+    extract = answerer.answer("Kế hoạch 110/KH-UBND của Phú Yên do ai ký?", [unsigned, other], signer_hits=[other])
+    assert "Phạm Bình Minh" not in extract.text
+    signed = answerer.answer("Công văn thẩm định do ai ký?", [other, unsigned], signer_hits=[other])
+    assert "Phạm Bình Minh" in signed.text and not signed.abstained

@@ -426,9 +426,29 @@ def _signature_zone(lines: list[str]) -> list[str]:
     return [lines[j] for j in keep]
 
 
+_PORTAL_SIGNER = re.compile(r"(?:^|\s)Người ký\s*:?\s+(.+)")
+
+
+def _portal_signer(lines: list[str]) -> str:
+    """The signer a legal portal's metadata block names above the letterhead ("Người ký: Phạm Đình Cự",
+    "Người ký Lê Văn Hưởng"), for documents copied without their signature block."""
+    for line in lines[:15]:
+        if not (m := _PORTAL_SIGNER.search(line)):
+            continue
+        words: list[str] = []
+        for word in m.group(1).split():
+            if not (word.isalpha() and word[0].isupper() and (len(word) == 1 or word[1:].islower())):
+                break
+            words.append(word)
+        if 2 <= len(words) <= 5:
+            return " ".join(words)
+    return ""
+
+
 def _signer(text: str, lines: list[str]) -> str:
-    """The signer(s) of a document, joined by ", " when several sign (a record, a joint document)."""
-    return ", ".join(_signers(_signature_zone(lines))) or _inline_signer(text)
+    """The signer(s) of a document, joined by ", " when several sign (a record, a joint document); for a page
+    copied from a legal portal without its signature block, the signer its metadata block names."""
+    return ", ".join(_signers(_signature_zone(lines))) or _inline_signer(text) or _portal_signer(lines)
 
 
 def _news_date(lines: list[str]) -> tuple[int, str] | None:

@@ -222,8 +222,6 @@ KNOWN_GAPS = {
     ("Bien-ban-kiem-tra-hien-truong-Yen-Thanh-8.6.2026.pdf", "signer"),
     ("Bien-ban-kiem-tra-hien-truong-Yen-Thanh-8.6.2026.pdf", "title"),
     ("kh-06-bdvtw-2020.txt", "issuer"),
-    ("kh-110-phuyen-2013.txt", "signer"),  # named only in the portal's metadata block
-    ("kh-66-tiengiang-2018.txt", "signer"),
     ("qd-quyche-giarai-2013.txt", "title"),  # runs on into "CHỦ TỊCH ỦY BAN NHÂN DÂN HUYỆN …"
 }
 

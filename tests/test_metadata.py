@@ -261,3 +261,13 @@ def test_a_table_of_members_above_the_recipients_list_is_no_signature() -> None:
     )
     meta = extract_metadata(text, "qd.docx")
     assert (meta.title, meta.signer) == ("Thành lập Ban Chỉ đạo công tác dân vận", "")  # the block has no name
+
+
+def test_signer_named_by_a_legal_portals_metadata_block() -> None:
+    """Pages copied from legal portals keep the portal's block ("Người ký: …") but often not the signature."""
+    head = "Kế hoạch 110/KH-UBND năm 2013 về công tác dân vận\nSố hiệu: 110/KH-UBND Loại văn bản: Văn bản khác\n"
+    for line in ("Nơi ban hành: Tỉnh Phú Yên Người ký: Phạm Đình Cự", "Người ký Lê Văn Hưởng"):
+        text = head + line + "\n\nỦY BAN NHÂN DÂN\nTỈNH PHÚ YÊN\n\nSố: 110/KH-UBND\n\nKẾ HOẠCH\nCÔNG TÁC DÂN VẬN\n"
+        assert extract_metadata(text, "kh.txt").signer == line.split("ký")[-1].strip(": ")
+    unnamed = head + "Người ký: Đang cập nhật\n\nỦY BAN NHÂN DÂN\nTỈNH PHÚ YÊN\n\nKẾ HOẠCH\nCÔNG TÁC DÂN VẬN\n"
+    assert extract_metadata(unnamed, "kh.txt").signer == ""

@@ -235,7 +235,13 @@ def plot_cmd(sources: tuple[Path, ...], out: Path) -> None:
     show_default=True,
     help="Comma-separated: txt (the reference, always run), docx, pdf, doc, scan.",
 )
-@click.option("--tolerance", type=float, default=0.03, show_default=True, help="Largest difference from txt.")
+@click.option(
+    "--tolerance",
+    type=float,
+    default=0.03,
+    show_default=True,
+    help="Largest difference from txt (or 1/n, n the items a metric is over, when larger).",
+)
 @click.option("--scan-tolerance", type=float, default=0.05, show_default=True, help="The same for the scan.")
 @click.option("--dpi", type=int, default=200, show_default=True, help="Resolution of the scanned PDF.")
 @click.option("--markdown", is_flag=True, help="Print the table as Markdown (for the README).")
@@ -256,7 +262,7 @@ def formats_cmd(
 ) -> None:
     """The corpus as .docx, text PDF, .doc and 200 dpi scan: the evaluation over each, compared with the .txt.
 
-    Exits 1 when a variant's metric is further from the .txt run than the tolerance.
+    Exits 1 when a variant's metric is further from the .txt run than the tolerance (or one item of it, 1/n).
     """
     from assistant.bench import formats
 

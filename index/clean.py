@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 
 from index.normalize import fold
 from index.reflow import REFLOW_VERSION, reflow
@@ -35,13 +36,15 @@ _FOOTER_START = re.compile(
 )
 # Whole lines that are chrome wherever they appear.
 _CHROME_LINE = re.compile(
-    r"^(bạn đang xem\b.*\b(download|tải về|tải xuống|tải tài liệu)\b.*"
+    r"^(bạn đang xem\b.*\b(download|tải về|tải xuống|tải tài liệu)\b(?:\W+\w+){0,8}\W*"  # no sentence after it
     r"|.*\blấy lại mã( bảo mật| xác nhận)?\s*"
     r"|[^\W\d_][\w ]{0,30}:\s*\(\*\)"  # a required field of a form: "Họ tên:(*)"
     r"|(viết|gửi) bình luận|tải về|tải xuống|download|in bài( viết)?|bản in|gửi email|chia sẻ"
     r"|share|tweet|lên đầu trang|về đầu trang|quay lại|trở về)\s*$",
     _I,
 )
+# The first words of chrome that may be wrapped over lines.
+_WRAPPED_CHROME = re.compile(r"^bạn đang xem\b", _I)
 # Field labels of a comment form; dropped only when another one is close by, since "Nội dung:"
 # alone can be a heading of a real document.
 _FORM_LABEL = re.compile(
@@ -89,6 +92,15 @@ def _is_breadcrumb(line: str) -> bool:
 
 
 def _drop_chrome_lines(lines: list[str]) -> list[str]:
+    """The lines without chrome (dropped lines become ""); a form feed (page break) in front of a line is kept
+    and not matched."""
+    breaks = [line.startswith("\f") for line in lines]
+    out = _drop_chrome(line.lstrip("\f") for line in lines)
+    return [("\f" if brk else "") + line for line, brk in zip(out, breaks, strict=False)]
+
+
+def _drop_chrome(lines: Iterable[str]) -> list[str]:
+    lines = list(lines)
     total = sum(len(line) + 1 for line in lines)
     seen = 0
     for i, line in enumerate(lines):
@@ -104,10 +116,25 @@ def _drop_chrome_lines(lines: list[str]) -> list[str]:
         if i in labels and any(j in labels for j in range(i - 3, i + 4) if j != i):
             continue
         out.append(_clean_line(line))
+    _drop_wrapped_banners(out)
     first = next((i for i, line in enumerate(out) if line), None)
     if first is not None and _is_breadcrumb(out[first]) and any(out[first + 1 :]):
         out[first] = ""
     return out
+
+
+def _drop_wrapped_banners(lines: list[str]) -> None:
+    """Blank a banner wrapped over two or three lines ("Bạn đang xem … khéo," + "để tải … DOWNLOAD ở trên"):
+    found on the lines as they are, since reflow may join its last line to the text under it."""
+    for i, line in enumerate(lines):
+        if not _WRAPPED_CHROME.match(line):
+            continue
+        for j in range(i + 1, min(i + 3, len(lines))):
+            if not lines[j]:
+                break
+            if _CHROME_LINE.match(" ".join(lines[i : j + 1])):
+                lines[i : j + 1] = [""] * (j + 1 - i)
+                break
 
 
 def _key(paragraph: str) -> str:
@@ -154,15 +181,21 @@ def _dedupe(paragraphs: list[str]) -> list[str]:
     return out
 
 
-def _strip(line: str) -> str:
-    """The line without edge whitespace, keeping a form feed (a page break) in front."""
-    return ("\f" if "\f" in line else "") + line.strip()
+def _lines(text: str) -> list[str]:
+    """The text's lines without edge whitespace; a page's first line keeps the form feed (page break) in front."""
+    out: list[str] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        first, *pages = line.split("\f")
+        if first.strip() or not pages:  # "\fNext page" alone is no blank line before the break
+            out.append(first.strip())
+        out.extend("\f" + page.strip() for page in pages)
+    return out
 
 
 def clean(text: str) -> str:
     """The document as its paragraphs, without web chrome, page furniture or duplicate paragraphs."""
-    lines = [_strip(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = _drop_chrome_lines(lines)
-    joined = reflow("\n".join(lines)).strip()
+    lines = _drop_chrome_lines(_lines(text))
+    # Chrome again once wrapped lines are joined: a banner the page or a PDF wrapped over two lines.
+    joined = "\n".join(_clean_line(line) for line in reflow("\n".join(lines)).split("\n")).strip()
     paragraphs = [p.strip() for p in _BLANK_LINES.split(joined) if p.strip()]
     return "\n\n".join(_dedupe(paragraphs))

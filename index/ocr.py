@@ -297,7 +297,7 @@ def read_image(path: Path, engine: OcrEngine | None, max_chars: int, max_bytes: 
         log.debug("image read failed on %s", path, exc_info=True)
         reason = " ".join(str(e).split())[:160] or type(e).__name__
         raise LoaderError(f"{path.name}: không đọc được tệp ảnh (damaged or not an image: {reason})") from e
-    text = "\n\n".join(texts)
+    text = "\n\f".join(texts)  # page breaks, as for PDFs: reflow drops running headers and page numbers by them
     if not text.strip():
         raise LoaderError(f"{path.name}: không tìm thấy chữ, kể cả bằng OCR (no text found by OCR)")
     return ReadResult(text, tuple(pages))

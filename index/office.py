@@ -319,16 +319,20 @@ def _layout_lines(grid: list[list[Any]], texts: dict[Any, list[str]]) -> list[st
 
 
 def docx_lines(document: Any) -> list[str]:
-    """The lines of a python-docx document: paragraphs, and tables read by their kind."""
+    """The lines of a python-docx document: paragraphs, and tables read by their kind. Paragraphs and tables
+    are separated by a blank line, as paragraphs of a text file are (`index.clean` splits paragraphs there);
+    empty paragraphs are left out."""
     from docx.table import Table
 
     fonts = document_fonts(document)
     lines: list[str] = []
     for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            lines.extend(table_lines(block, fonts))
-        else:
-            lines.append(_paragraph_text(block, fonts))
+        read = table_lines(block, fonts) if isinstance(block, Table) else [_paragraph_text(block, fonts)]
+        if not any(line.strip() for line in read):
+            continue
+        if lines:
+            lines.append("")
+        lines.extend(read)
     if fonts is None:  # no legacy font named: legacy text set in a Unicode font is told by its letters
         text = "\n".join(lines)
         legacy = best_legacy_reading(text, text)

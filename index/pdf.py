@@ -10,6 +10,7 @@
 - Line-sized form widgets (the number and date a digital signature stamps on the letterhead) are drawn alone,
   without the page's content, and OCR'd as one line; what they show goes into the text layer where it is
   drawn ("Số: /QĐ-UBND" becomes "Số: 1696/QĐ-UBND"), replacing typed characters it is drawn over.
+- Pages are separated by form feeds ("\f"), which `index.clean` uses to find running headers and removes.
 PDFium is not thread-safe: one read at a time (`_PDFIUM`).
 """
 
@@ -87,9 +88,20 @@ def _letters(text: str) -> int:
 
 
 def _clean_layer(text: str) -> str:
-    """PDFium marks a hyphen it keeps at a line end as U+0002; other control characters are dropped."""
-    text = text.replace("\x02", "-")
+    """Control characters dropped, except PDFium's mark of a hyphen at a line end (U+0002 in older versions,
+    U+FFFE in newer), kept as U+FFFE: one character each, so indexes still match the page's characters."""
+    text = text.replace("\x02", _LINE_END_HYPHEN)
     return "".join(c for c in text if c in "\n\r\t\f" or unicodedata.category(c) != "Cc")
+
+
+_LINE_END_HYPHEN = "\ufffe"
+
+
+def _page_text(text: str) -> str:
+    """A page's text as lines: PDFium removes the line break after a hyphen at a line end and marks the hyphen;
+    both come back, and `index.reflow` decides whether the hyphen joins a word ("th-" + "ực") or stays
+    ("08/KH-" + "UBND")."""
+    return text.replace(_LINE_END_HYPHEN, "-\n").rstrip("\r\n")
 
 
 # --- limits, with pypdf -----------------------------------------------------------------------------
@@ -371,7 +383,7 @@ def _read(path: Path, max_chars: int, max_bytes: int, ocr: OcrEngine | None) -> 
         raise LoaderError(f"{path.name}: không đọc được tệp PDF (damaged or not a PDF: {_one_line(e)})") from e
     finally:
         pdf.close()
-    text = "\n".join(p.text for p in pages)
+    text = "\f".join(_page_text(p.text) for p in pages)  # form feeds: `index.reflow` drops running headers by page
     if not text.strip():
         if ocr is None:
             raise LoaderError(f"{path.name}: PDF không có lớp chữ dùng được, cần OCR (no usable text layer; needs OCR)")

@@ -8,12 +8,16 @@ sentence:
 - the previous line has no sentence end and the line starts in lower case ("… Chủ" + "tịch Uỷ ban …"),
   or the previous line ends with a comma;
 - or the text is hard-wrapped (many lines that fill the width end without punctuation) and the line's
-  first word would not have fitted at the end of the previous one: the break was the wrap's.
+  first word would not have fitted at the end of the previous one: the break was the wrap's. The previous
+  line is the physical one: a short last line of a title ends it even when the title's first line was full,
+  and a numbered heading ("3. Các phòng …") goes on with a capitalised line only when its own line is about
+  as long as the longest lines (visibly wrapped).
 A word hyphenated at a line end is joined without the hyphen when the result is a syllable or a word
 the document uses elsewhere, else with it ("COVID-" + "19"). Page furniture is dropped before joining:
 lone page numbers ("2", "- 2 -", "Trang 2/5") that go up through the document far apart, and lines
 (digits aside) repeated at least three times far apart (running headers and footers); pages split by
-form feeds are used when the extractor marks them. Finally two or three spaces between words
+form feeds are used when the extractor marks them, and then the first lines of a page that repeat the start of
+the document (a running header repeating the title) go too, even on one page. Finally two or three spaces between words
 (justification) become one, while wider gaps, which separate the columns of a letterhead or a table
 row, stay; syllables split by justified spacing are joined again (`index.syllables`).
 """
@@ -22,10 +26,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 from index.syllables import is_syllable, repair_split_syllables, syllable_counts
 
-REFLOW_VERSION = "1"
+REFLOW_VERSION = "2"
 
 _ENDS = ".!?…"
 _CLOSERS = "\"”’')»]"
@@ -42,6 +47,9 @@ _STRUCTURAL = re.compile(
     r"|\((?:đã ký|Đã ký|ký|Ký)"
     r")"
 )
+# A numbered heading or item: "II. ", "3. ", "1.2. ", "a) ".
+_NUMBERED = re.compile(r"(?:[IVXLC]{1,5}|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)]\s")
+_TOKEN = re.compile(r"\w{1,3}")
 _PAGE_NUMBER = re.compile(r"(?:[-–—]\s*)?(?:(?:trang|page)\s*)?(\d{1,3})(?:\s*/\s*\d{1,3})?(?:\s*[-–—])?", re.I)
 _TABLE = re.compile(r"\s\|\s|\||\t|\S {4,}\S")
 # Two or three spaces between words are justification; four or more separate columns and stay.
@@ -49,9 +57,13 @@ _SPACES = re.compile(r"(?<=\S)[ \u00a0]{2,3}(?=\S)")
 _HYPHENATED = re.compile(r"([^\W\d_]+)-$")
 _LEADING_WORD = re.compile(r"^([^\W\d_]+)")
 
+_TITLE_LINES = 6  # lines at the start of a document a running header may repeat
+_MIN_TITLE = 20  # characters (spaces aside) a page's first lines must repeat of them to be its running header
 _MIN_FURNITURE_GAP = 8  # lines between two copies of a page header, or two page numbers
 _NEAR_BREAK = 3  # lines from a page break within which a running header or footer sits
 _FULL = 0.9  # share of the text width a line plus the next word must reach to count as wrapped
+_SHORT = 0.7  # share of the text width under which the last line of a wrapped paragraph ends it
+_HEADING_FULL = 0.95  # share of the longest lines' length a numbered heading's line must reach to be wrapped
 
 
 def _is_caps(line: str) -> bool:
@@ -66,6 +78,26 @@ def _ends_sentence(line: str) -> bool:
 def _starts_lower(line: str) -> bool:
     s = line.lstrip(_OPENERS)
     return bool(s) and s[0].islower()
+
+
+def _title_headers(lines: list[str], page_starts: set[int], drop: set[int]) -> set[int]:
+    """Lines at the top of a page that repeat the start of the document's first lines (a running header that
+    repeats the title, wrapped or cut anywhere): told on one page, where the repeat rule needs three."""
+    opening = "".join("".join(line.split()).casefold() for line in lines[:_TITLE_LINES])
+    found: set[int] = set()
+    for start in sorted(page_starts - {0}):
+        at = start
+        while at in drop:
+            at += 1
+        seen, end = "", None
+        for j in range(at, min(at + _NEAR_BREAK, len(lines))):
+            seen += "".join(lines[j].split()).casefold()
+            if not lines[j] or not opening.startswith(seen):
+                break
+            end = j
+        if end is not None and len("".join("".join(lines[j].split()) for j in range(at, end + 1))) >= _MIN_TITLE:
+            found.update(range(at, end + 1))
+    return found
 
 
 def _furniture(lines: list[str], page_starts: set[int]) -> set[int]:
@@ -109,29 +141,59 @@ def _furniture(lines: list[str], page_starts: set[int]) -> set[int]:
                 drop.update(at)
         elif len(at) >= 3 and min(b - a for a, b in zip(at, at[1:], strict=False)) >= _MIN_FURNITURE_GAP:
             drop.update(at)
-    return drop
+    drop |= _title_headers(lines, page_starts, drop)
+    return drop | _break_gaps(lines, page_starts, drop)
 
 
-def _width(lines: list[str]) -> tuple[float, bool]:
-    """The text width (a high percentile of line lengths) and whether the text is hard-wrapped."""
+def _break_gaps(lines: list[str], page_starts: set[int], drop: set[int]) -> set[int]:
+    """Blank lines around a page break (OCR puts furniture in blocks of its own), and a lone token of at most
+    three characters set apart by a blank line as a page's last or first line (a page number OCR misread):
+    a sentence going on over the page break is then joined again."""
+    found: set[int] = set()
+    for start in sorted(page_starts - {0}):
+        for side in (range(start - 1, -1, -1), range(start, len(lines))):
+            seen = [j for j in side if j < len(lines)][: 2 * _NEAR_BREAK]
+            for k, j in enumerate(seen):
+                if j in drop or not lines[j]:
+                    found.add(j)
+                    continue
+                nxt = seen[k + 1] if k + 1 < len(seen) else None
+                if _TOKEN.fullmatch(lines[j]) and nxt is not None and not lines[nxt]:
+                    found.add(j)
+                    continue
+                break
+    return found - drop
+
+
+@dataclass(frozen=True)
+class _Shape:
+    width: float  # the text width: a high percentile of line lengths
+    longest: float  # the longest lines (a higher percentile: one stray long line does not count)
+    wrapped: bool  # whether the text is hard-wrapped
+
+
+def _shape(lines: list[str]) -> _Shape:
+    """The text width, its longest lines and whether the text is hard-wrapped."""
     lengths = sorted(len(line) for line in lines if line)
     if len(lengths) < 6:
-        return 0.0, False
+        return _Shape(0.0, 0.0, False)
     width = lengths[int(0.9 * (len(lengths) - 1))]
+    longest = lengths[int(0.98 * (len(lengths) - 1))]
     if width > 200:
-        return width, False  # a paragraph per line
+        return _Shape(width, longest, False)  # a paragraph per line
     full = [
         a
         for a, b in zip(lines, lines[1:], strict=False)
         if a and b and len(a) + 1 + len(b.split()[0]) >= _FULL * width and not _TABLE.search(a)
     ]
     open_ends = sum(not _ends_sentence(a) for a in full)
-    return width, len(full) >= 4 and open_ends >= 0.4 * len(full)
+    return _Shape(width, longest, len(full) >= 4 and open_ends >= 0.4 * len(full))
 
 
-def _continues(prev: str, line: str, width: float, wrapped: bool, after_caps: bool) -> bool:
-    """Whether `line` continues the sentence of `prev` (both stripped, non-empty); `after_caps`: `prev`
-    follows a line in capitals that is not a numbered heading (the title under "KẾ HOẠCH")."""
+def _continues(prev: str, line: str, tail: int, shape: _Shape, after_caps: bool) -> bool:
+    """Whether `line` continues the sentence of `prev` (both stripped, non-empty); `tail`: the length of the
+    last line joined into `prev` (the line just above `line`, `prev` itself when nothing was joined yet);
+    `after_caps`: `prev` follows a line in capitals that is not a numbered heading (the title under "KẾ HOẠCH")."""
     if _TABLE.search(prev) or _TABLE.search(line) or _STRUCTURAL.match(line.lstrip(_OPENERS)):
         return False  # also a quoted item: "“c) Khu vực …"
     if _ends_sentence(prev):
@@ -144,8 +206,15 @@ def _continues(prev: str, line: str, width: float, wrapped: bool, after_caps: bo
         return _is_caps(prev) == _is_caps(line)  # "I. MỤC ĐÍCH," + "YÊU CẦU"
     if prev.endswith((";", ":")) or _is_caps(prev) or _is_caps(line):
         return False
-    # Wrapped by the layout when the next line's first word would not have fitted at the end of this one.
-    return wrapped and not after_caps and len(prev) + 1 + len(line.split()[0]) >= _FULL * width
+    # Wrapped by the layout when the next line's first word would not have fitted at the end of the line above.
+    # A paragraph already wrapped goes on unless that line is well short of the width (a title's last line
+    # above the lead): lines of capitals, which are wider, hold fewer characters.
+    fits = tail + 1 + len(line.split()[0])
+    full = _FULL if tail == len(prev) else _SHORT
+    if not (shape.wrapped and not after_caps and fits >= full * shape.width):
+        return False
+    # A numbered heading goes on with a capitalised line only when it is visibly wrapped, as long as the longest.
+    return not _NUMBERED.match(prev) or fits >= _HEADING_FULL * shape.longest
 
 
 def _join(prev: str, line: str, vocabulary: Counter[str]) -> str:
@@ -163,21 +232,23 @@ def reflow(text: str) -> str:
     """`text` with wrapped lines joined into their paragraphs, page furniture dropped, spacing repaired."""
     lines: list[str] = []
     page_starts: set[int] = set()
-    for n, page in enumerate(text.split("\f")):
+    for n, page in enumerate(text.replace("\n\f", "\f").split("\f")):  # "\n\f" (pdftotext) is one page break
         if n:
             page_starts.add(len(lines))
         lines.extend(line.strip() for line in page.split("\n"))
     drop = _furniture(lines, page_starts)
     kept = [line for i, line in enumerate(lines) if i not in drop]
-    width, wrapped = _width(kept)
+    shape = _shape(kept)
     counts, pairs = syllable_counts("\n".join(kept))
     out: list[str] = []
+    tail = 0  # length of the last line joined into out[-1]
     for line in kept:
         after_caps = len(out) >= 2 and _is_caps(out[-2]) and not _STRUCTURAL.match(out[-2])
-        if line and out and out[-1] and _continues(out[-1], line, width, wrapped, after_caps):
+        if line and out and out[-1] and _continues(out[-1], line, tail, shape, after_caps):
             out[-1] = _join(out[-1], line, counts)
         else:
             out.append(line)
+        tail = len(line)
     out = [_SPACES.sub(" ", line) for line in out]
     counts, pairs = syllable_counts("\n".join(out))
     return "\n".join(repair_split_syllables(line, counts, pairs) for line in out)

@@ -171,6 +171,19 @@ def test_compare_flags_metrics_beyond_the_tolerance_and_names_the_items():
     assert [i["id"] for i in res["scan"]["items"]] == ["q1"]
 
 
+def test_tolerance_allows_one_item_of_a_metric_over_few_items():
+    """Doc recall over 7 questions moves by 1/7 when one flips: within; two flips are not."""
+
+    def report(recall: float) -> dict:
+        row = {"document_recall": recall, "fact_recall": 0.9, "counts": {"document_recall": 7, "fact_recall": 100}}
+        return {"summary": {"overall": row, "kinds": {}}, "items": []}
+
+    res = compare({"txt": report(5 / 7), "pdf": report(4 / 7), "scan": report(3 / 7)}, 0.03, 0.05)
+    assert res["pdf"]["within"] and res["pdf"]["beyond"] == []
+    assert not res["scan"]["within"]
+    assert res["scan"]["beyond"][0]["metric"] == "document_recall" and res["scan"]["beyond"][0]["tolerance"] == 0.143
+
+
 def test_bench_formats_command_runs_the_dataset_over_each_variant(tmp_path, monkeypatch):
     import json
 

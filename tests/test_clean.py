@@ -173,3 +173,45 @@ def test_comment_word_in_first_half_is_content() -> None:
 def test_crlf_and_edge_whitespace() -> None:
     assert clean("  Dòng một  \r\n\r\n\r\n Dòng hai\r\n") == "Dòng một\n\nDòng hai"
     assert clean("") == ""
+
+
+def test_banner_wrapped_over_two_lines_removed() -> None:
+    """A download banner that the page or a PDF wrapped over two lines is chrome once the lines are joined."""
+    text = (
+        "Kế hoạch tổ chức hội nghị dân vận\n\n"
+        "Bạn đang xem nội dung tài liệu Kế hoạch tổ chức hội nghị dân vận của phường năm nay,\n"
+        "để tải tài liệu về máy bạn click vào nút DOWNLOAD ở trên\n"
+        "UBND PHƯỜNG BẾN NGHÉ\n\n"
+        "Phường tổ chức hội nghị dân vận vào quý II năm 2024."
+    )
+    cleaned = clean(text)
+    assert "Bạn đang xem" not in cleaned and "DOWNLOAD" not in cleaned
+    assert cleaned == (
+        "Kế hoạch tổ chức hội nghị dân vận\n\nUBND PHƯỜNG BẾN NGHÉ\n\n"
+        "Phường tổ chức hội nghị dân vận vào quý II năm 2024."
+    )
+
+
+def test_chrome_at_the_top_of_a_page_is_still_chrome() -> None:
+    """A chrome line that starts a page (after a form feed) is matched like any other; no form feed is left."""
+    text = "Phường tổ chức hội nghị dân vận vào quý II năm 2024.\fTải về\nCác đại biểu đã thảo luận."
+    cleaned = clean(text)
+    assert "Tải về" not in cleaned and "\f" not in cleaned
+    assert cleaned.endswith("Các đại biểu đã thảo luận.")
+
+
+def test_wrapped_banner_removed_when_the_text_under_it_would_join_it() -> None:
+    """In hard-wrapped text the banner's last line may be as wide as the text: the banner goes, the text stays."""
+    body = [
+        "Ủy ban nhân dân phường tổ chức hội nghị dân vận vào quý II năm 2024 với sự tham gia của",
+        "đại biểu các ban, ngành, đoàn thể, tổ dân phố và đông đảo nhân dân trên địa bàn phường;",
+        "hội nghị đánh giá kết quả thực hiện các mô hình dân vận khéo và đề ra phương hướng cho",
+        "các quý còn lại của năm, trong đó chú trọng công tác tiếp công dân và giải quyết khiếu",
+        "nại của người dân tại cơ sở, bảo đảm đúng quy định của pháp luật hiện hành về dân vận.",
+    ]
+    banner = [
+        "Bạn đang xem nội dung tài liệu Kế hoạch tổ chức hội nghị dân vận của phường năm nay và",
+        "phong trào thi đua dân vận khéo, để tải tài liệu về máy bạn click vào nút DOWNLOAD ở trên",
+    ]
+    cleaned = clean("\n".join([*banner, *body]))
+    assert cleaned == " ".join(body)

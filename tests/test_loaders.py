@@ -188,9 +188,10 @@ def test_truncated_pdf(tmp_path: Path) -> None:
 
 
 def test_docx_fixture_paragraphs_and_table() -> None:
-    lines = read_text(FIXTURES / "ke_hoach.docx").split("\n")
-    assert lines[: len(PLAN_LINES)] == PLAN_LINES
-    assert lines[len(PLAN_LINES) :] == ["Bảng phân công", "Phòng Nội vụ", "Thanh tra quận", "Hết."]
+    """Word paragraphs are separated by a blank line, as in a text file; a table's lines stay together."""
+    blocks = [b.split("\n") for b in read_text(FIXTURES / "ke_hoach.docx").split("\n\n")]
+    assert blocks[: len(PLAN_LINES)] == [[line] for line in PLAN_LINES]
+    assert blocks[len(PLAN_LINES) :] == [["Bảng phân công", "Phòng Nội vụ", "Thanh tra quận"], ["Hết."]]
 
 
 def test_docx_made_in_test_merged_cells_once(tmp_path: Path) -> None:
@@ -201,7 +202,7 @@ def test_docx_made_in_test_merged_cells_once(tmp_path: Path) -> None:
     )
     text = read_text(path)
     # a row with one filled cell stands alone; the two cells side by side are read as two blocks
-    assert text == "KẾ HOẠCH\nPhân công nhiệm vụ\nNơi nhận\n\n- UBND Thành phố;\n\nTM. ỦY BAN NHÂN DÂN\nHết."
+    assert text == "KẾ HOẠCH\n\nPhân công nhiệm vụ\n\nNơi nhận\n\n- UBND Thành phố;\n\nTM. ỦY BAN NHÂN DÂN\n\nHết."
 
 
 def test_zip_that_is_not_a_docx(tmp_path: Path) -> None:

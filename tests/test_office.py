@@ -79,8 +79,11 @@ def test_letterhead_signature_and_task_tables(tmp_path: Path) -> None:
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
         "Đông Anh, ngày 16 tháng 01 năm 2025",
+        "",
         "KẾ HOẠCH",
+        "",
         "Công tác dân vận năm 2025",
+        "",
         "Nơi nhận:",
         "- UBND Thành phố;",
         "- Lưu: VT.",
@@ -89,12 +92,14 @@ def test_letterhead_signature_and_task_tables(tmp_path: Path) -> None:
         "KT. CHỦ TỊCH",
         "PHÓ CHỦ TỊCH",
         "Nguyễn Văn An",
+        "",
         "TT | Nội dung | Cơ quan chủ trì | Thời hạn",
         "I. NHIỆM VỤ CHUNG",
         "TT: 1 | Nội dung: Quán triệt kế hoạch đến cán bộ | Cơ quan chủ trì: Phòng Nội vụ | Thời hạn: Quý I/2025",
         "TT: 2 | Nội dung: Báo cáo kết quả thực hiện | Cơ quan chủ trì: Văn phòng HĐND và UBND | "
         "Thời hạn: Trước 15/12/2025",
         "TT: 3 | Nội dung: Kiểm tra việc thực hiện | Cơ quan chủ trì: Văn phòng HĐND và UBND | Thời hạn: Hằng quý",
+        "",
         "Hết.",
     ]
 
@@ -127,9 +132,11 @@ def test_table_kind_follows_shape_not_words(tmp_path: Path) -> None:
         "",
         "Thời hạn",
         "Quý I",
+        "",
         "Cơ quan | Việc | Thời hạn",
         "Cơ quan: Phòng Nội vụ | Việc: Báo cáo | Thời hạn: Quý I",
         "Cơ quan: Thanh tra | Việc: Kiểm tra | Thời hạn: Quý II",
+        "",
         "UBND HUYỆN A",
         "PHÒNG NỘI VỤ",
         "Số: 12/PNV",
@@ -230,7 +237,7 @@ def test_rtf_and_odt_through_libreoffice(tmp_path: Path) -> None:
         r"Ph\u242?ng N\u7897?i v\u7909?\par}",
         encoding="ascii",
     )
-    assert read_text(rtf).split("\n")[:2] == ["Kế hoạch số 12", "Phòng Nội vụ"]
+    assert read_text(rtf).split("\n")[:3] == ["Kế hoạch số 12", "", "Phòng Nội vụ"]
     source = _letter(tmp_path / "thu.docx")
     profile = (tmp_path / "profile").as_uri()
     subprocess.run(

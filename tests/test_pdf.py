@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from index.clean import clean
 from index.errors import LoaderError
 from index.loaders import read_document, read_text
 from index.ocr import OcrEngine
@@ -147,6 +148,28 @@ def test_signed_pdf_without_ocr_keeps_its_text_layer() -> None:
 
 
 # ------------------------------------------------------------------------------ pages without text
+def test_line_end_hyphen_comes_back_and_reflow_decides(tmp_path: Path) -> None:
+    """PDFium drops the line break after a hyphen at a line end and marks the hyphen U+FFFE: the hyphen and
+    the break come back, so a document symbol keeps its hyphen and a hyphenated syllable is joined."""
+    lines = ["Thực hiện Kế hoạch số 08/KH-", "UBND ngày 5 tháng 3 của quận về việc th-", "ực hiện tốt công tác"]
+    text = read_text(write_pdf(tmp_path / "gach.pdf", [lines]))
+    assert "\ufffe" not in text and "\x02" not in text
+    cleaned = clean(text)
+    assert "số 08/KH-UBND ngày" in cleaned and "việc thực hiện tốt" in cleaned
+
+
+def test_pages_are_split_by_form_feeds_and_running_header_dropped(tmp_path: Path) -> None:
+    """Pages come apart at form feeds, so the cleaner drops a header repeated at the top of every page; the
+    cleaned text (what chunks and citations point into) has no form feed."""
+    body = [f"Câu thứ {k} của trang {{n}} nói về công tác dân vận chính quyền năm nay." for k in range(1, 7)]
+    pages = [["UBND QUẬN BA ĐÌNH - Kế hoạch 12", *(line.format(n=n) for line in body)] for n in (1, 2, 3)]
+    text = read_text(write_pdf(tmp_path / "ba-trang.pdf", pages))
+    assert text.count("\f") == 2
+    cleaned = clean(text)
+    assert "\f" not in cleaned and "UBND QUẬN BA ĐÌNH" not in cleaned
+    assert "Câu thứ 6 của trang 3 nói về công tác dân vận chính quyền năm nay." in cleaned
+
+
 @needs_tesseract
 def test_only_pages_without_text_are_ocrd(tmp_path: Path) -> None:
     """A text page keeps its layer; the scanned page of the same PDF is OCR'd."""

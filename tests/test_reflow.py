@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 
 import pytest
 
@@ -232,3 +233,74 @@ def test_split_syllables_repaired() -> None:
 def test_repair_leaves_real_words_and_acronyms() -> None:
     text = "UBND tỉnh, MTTQ và các tổ chức chính trị - xã hội; điểm a, b khoản 2 Điều 3; chú ý ở cơ sở; tham gia ý kiến"
     assert reflow(text) == text
+
+
+# A lead paragraph wrapped at about 85 characters, as a PDF text layer gives it (no blank lines).
+LEAD = textwrap.wrap(
+    "Thành ủy vừa có văn bản thông báo ý kiến kết luận chỉ đạo về việc tiếp tục nâng cao chất lượng công tác "
+    "dân vận của các cấp ủy, chính quyền, cơ quan, đơn vị trên địa bàn thành phố trong tình hình mới; theo đó "
+    "yêu cầu các cấp ủy, tổ chức đảng quán triệt sâu sắc quan điểm của Đảng về công tác dân vận, gắn công tác "
+    "dân vận với thực hiện nhiệm vụ chính trị của địa phương, đơn vị, tạo sự đồng thuận trong nhân dân.",
+    85,
+)
+
+
+def test_short_last_line_of_a_title_ends_it() -> None:
+    """A title's short last line ends the title even though the lead under it starts in capitals; the width is
+    judged on that last line, not on the title joined so far."""
+    title = [
+        "Nâng cao chất lượng công tác dân vận để xây dựng hệ thống chính trị trong sạch, vững",
+        "mạnh (21:41 07/03/2018)",
+    ]
+    lead = ["HNP - " + LEAD[0], *LEAD[1:]]
+    out = reflow("\n".join(title + lead)).split("\n")
+    assert out == [" ".join(title), " ".join(lead)]
+
+
+def test_numbered_heading_not_joined_to_the_body_under_it() -> None:
+    heading = "3. Các phòng chuyên môn thuộc quận, các đơn vị sự nghiệp công lập thuộc quận"
+    body = ["Chủ động " + LEAD[0], *LEAD[1:]]
+    assert reflow("\n".join([*LEAD, heading, *body])).split("\n") == [" ".join(LEAD), heading, " ".join(body)]
+    # Wrapped over two lines, the heading is one line, still apart from the body.
+    two = ["3. Các phòng chuyên môn thuộc quận, các đơn vị sự nghiệp", "công lập thuộc quận"]
+    assert reflow("\n".join([*LEAD, *two, *body])).split("\n") == [" ".join(LEAD), heading, " ".join(body)]
+
+
+def test_numbered_item_visibly_wrapped_goes_on_in_capitals() -> None:
+    """A numbered item whose line is as long as the longest lines was wrapped: a capitalised word continues it."""
+    item = [
+        "1. Các phòng, ban, ngành chủ động phối hợp với Ủy ban Mặt trận Tổ quốc và các đoàn thể",
+        "Chính trị - xã hội của quận tuyên truyền, vận động nhân dân thực hiện tốt chủ trương.",
+    ]
+    assert reflow("\n".join([*LEAD, *item])).split("\n") == [" ".join(LEAD), " ".join(item)]
+
+
+def test_page_break_after_a_line_end_is_one_break() -> None:
+    """pdftotext ends a page with "\\n\\f": a sentence going on over the page break is still one paragraph."""
+    assert reflow("Các cơ quan, đơn vị\n\fthực hiện tốt kế hoạch.") == "Các cơ quan, đơn vị thực hiện tốt kế hoạch."
+
+
+def test_header_repeating_the_title_dropped_on_one_page() -> None:
+    """A two-page document whose second page is headed by its title (cut and wrapped otherwise): the header is
+    dropped, and the sentence running over the page break is whole again."""
+    title = ["Nâng cao hiệu quả công tác dân vận xây dựng chính quyền trong sạch, vững", "mạnh (21:41 07/03/2018)"]
+    page1 = [
+        *title,
+        *LEAD[:-1],
+        "các cấp ủy, tổ chức đảng quán triệt sâu sắc quan điểm của Đảng về công tác dân vận, xây",
+    ]
+    header = ["Nâng cao hiệu quả công tác dân vận xây dựng chính quyền trong sạch, vững mạnh", "(21:41 07/03"]
+    page2 = [*header, "dựng nông thôn mới, đô thị văn minh."]
+    out = reflow("\n".join(page1) + "\n1\f" + "\n".join(page2))
+    assert out.count("Nâng cao hiệu quả") == 1
+    assert out.endswith("về công tác dân vận, xây dựng nông thôn mới, đô thị văn minh.")
+
+
+def test_ocr_blocks_at_a_page_break_do_not_end_the_sentence() -> None:
+    """OCR sets a page number (here misread) and a header in blocks of their own: the blank lines and the
+    lone token at the page edge go, and the sentence running over the break is joined again."""
+    body = "\n".join(LEAD[:-1]) + "\ntrong đó tập trung nâng cao chất lượng cuộc vận động xây dựng nông"
+    out = reflow(body + "\n\nnh\fthôn mới, đô thị văn minh.")
+    assert out.endswith("cuộc vận động xây dựng nông thôn mới, đô thị văn minh.") and "nh\n" not in out
+    # A blank line inside a page still ends a paragraph.
+    assert reflow("Câu một chưa hết\n\nrồi câu hai.") == "Câu một chưa hết\n\nrồi câu hai."

@@ -295,10 +295,13 @@ class ExtractiveAnswerer:
             # "Who signed?" is asked of the document that best fits the question: its own signature block or
             # nothing, never the signer of another retrieved document (which answered with the wrong name
             # when the best document's signer was not printed or not read).
-            target = hits[0].chunk.doc_id
-            signer_hits = [h for h in signer_hits if h.chunk.doc_id == target]
+            best = self._asked_document(hits, f"{question} {entity_query or ''}")
+            signer_hits = [h for h in signer_hits if h.chunk.doc_id == best.doc_id]
             if (signed := self.signer_answer(signer_hits, lang)) is not None:
                 return signed
+            if not best.meta.signer and best.meta.kind != "tin tức":  # news items have bylines, not signers
+                label = doc_label(best.meta, best.source, lang)
+                return Extract(f"{abstain.text} {phrase('no_signer', lang, label=label)}", True, [])
         matcher = TermMatcher(question, self.idf, soft=restored, focus=focus)
         named = places(entity_query or question) + years(entity_query or question) + list(known_named)
         cands = sorted(self.candidates(matcher, hits, named), key=lambda c: -c.score)
@@ -327,6 +330,17 @@ class ExtractiveAnswerer:
                 out.append(c)
                 seen.add(doc)
         return out[:_MAX_OTHER_DOCUMENTS]
+
+    @staticmethod
+    def _asked_document(hits: Sequence[Retrieved], question: str) -> Chunk:
+        """The document a question is about: the one whose number it names ("Quyết định 1696/QĐ-UBND", also
+        from an earlier turn), else the best retrieved one."""
+        folded = fold(question)
+        for h in hits:
+            number = h.chunk.meta.number
+            if number and re.search(rf"(?<![\w/-]){re.escape(fold(number))}(?![\w/-])", folded):
+                return h.chunk
+        return hits[0].chunk
 
     def signer_answer(self, hits: Sequence[Retrieved], lang: str) -> Extract | None:
         """ "Who signed?": the signer recorded in the metadata, cited at the signature block that names them."""

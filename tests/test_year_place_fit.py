@@ -117,3 +117,32 @@ def test_who_signed_is_answered_from_the_best_document_only() -> None:
     assert "Phạm Bình Minh" not in extract.text
     signed = answerer.answer("Công văn thẩm định do ai ký?", [other, unsigned], signer_hits=[other])
     assert "Phạm Bình Minh" in signed.text and not signed.abstained
+
+
+def test_who_signed_a_document_that_shows_no_signer_says_so() -> None:
+    """The answer that needs a field the document does not show says so (and counts as an abstention)."""
+    unsigned = _hit("tq.txt", "Kế hoạch số 46/KH-UBND của UBND tỉnh Tuyên Quang về công tác dân vận.", "2023-03-14", 0)
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer("Ai ký Kế hoạch 46/KH-UBND?", [unsigned], signer_hits=[])
+    assert extract.abstained and not extract.citations
+    assert extract.text.startswith("Không tìm thấy thông tin này trong các tài liệu hiện có. Kế hoạch")
+    assert extract.text.endswith("không cho thấy người ký (không có khối chữ ký, hoặc không đọc được).")
+
+
+def test_who_signed_asks_the_document_whose_number_the_question_names() -> None:
+    """A follow-up "Ai ký quyết định đó?" carries the number of the decision from the earlier turn."""
+    other = _hit("qd2336.pdf", "Quyết định chấp thuận chủ trương đầu tư khu công nghiệp.", "2026-07-02", 0)
+    text = "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH Nguyễn Tuấn Anh"
+    meta = DocMeta(
+        title="Về việc ủy quyền",
+        issuer="UBND tỉnh Lào Cai",
+        date="2026-05-15",
+        number="1696/QĐ-UBND",
+        signer="Nguyễn Tuấn Anh",
+        kind="QUYẾT ĐỊNH",
+    )
+    named = Retrieved(Chunk("qd1696.pdf#9", "qd1696.pdf", "qd1696.pdf", 9, text, 0, len(text), meta=meta), 0.3)
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Quyết định 1696/QĐ-UBND của tỉnh Lào Cai: ai ký quyết định đó?", [other, named], signer_hits=[named]
+    )
+    assert not extract.abstained and "Nguyễn Tuấn Anh" in extract.text
+    assert [c.source for c in extract.citations] == ["qd1696.pdf"]

@@ -295,12 +295,12 @@ class ExtractiveAnswerer:
             # "Who signed?" is asked of the document that best fits the question: its own signature block or
             # nothing, never the signer of another retrieved document (which answered with the wrong name
             # when the best document's signer was not printed or not read).
-            best = self._asked_document(hits, f"{question} {entity_query or ''}")
-            signer_hits = [h for h in signer_hits if h.chunk.doc_id == best.doc_id]
+            asked = self._asked_document(hits, f"{question} {entity_query or ''}")
+            signer_hits = [h for h in signer_hits if h.chunk.doc_id == asked.doc_id]
             if (signed := self.signer_answer(signer_hits, lang)) is not None:
                 return signed
-            if not best.meta.signer and best.meta.kind != "tin tức":  # news items have bylines, not signers
-                label = doc_label(best.meta, best.source, lang)
+            if not asked.meta.signer and asked.meta.kind != "tin tức":  # news items have bylines, not signers
+                label = doc_label(asked.meta, asked.source, lang)
                 return Extract(f"{abstain.text} {phrase('no_signer', lang, label=label)}", True, [])
         matcher = TermMatcher(question, self.idf, soft=restored, focus=focus)
         named = places(entity_query or question) + years(entity_query or question) + list(known_named)

@@ -36,6 +36,9 @@ __all__ = ["MissingToolError", "UnsupportedTypeError", "iter_files", "read_docum
 
 log = logging.getLogger(__name__)
 
+# Part of the index fingerprint: what a file reads as. 2: PDFium and OCR for PDFs and images, .docx tables as
+# blocks, .doc/.rtf/.odt through LibreOffice, legacy Vietnamese encodings.
+READER_VERSION = "2"
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
     {".txt", ".md", ".html", ".htm", ".pdf", ".docx"} | convert.CONVERT_EXTENSIONS | IMAGE_EXTENSIONS
 )

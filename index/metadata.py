@@ -31,9 +31,14 @@ import re
 import unicodedata
 
 from index.normalize import fold, normalize
+from index.syllables import is_syllable
 from index.types import DocMeta
 
 log = logging.getLogger(__name__)
+
+# Part of the index fingerprint: metadata feeds the embedded text (title) and the manifest, so an index built by
+# other rules is rebuilt. 2: letterheads of any body, công văn subjects, OCR-tolerant labels, portal signers.
+METADATA_VERSION = "2"
 
 _KIND_NAMES = (
     "KẾ HOẠCH|QUYẾT ĐỊNH|THÔNG BÁO|BÁO CÁO|CHỈ THỊ|NGHỊ QUYẾT|NGHỊ ĐỊNH|THÔNG TƯ|HƯỚNG DẪN|CHƯƠNG TRÌNH"
@@ -47,8 +52,9 @@ def _bare(text: str) -> str:
 
 
 _KIND_OF = {_bare(k): k for k in _KIND_NAMES.split("|")}
+_KIND_GAP = r"[:.,;]?[ \t]+"  # OCR may read a stray mark between the words of the kind ("QUYẾT: ĐỊNH")
 # The kind in capitals at the start of a line, or inline right after the dateline (one-line PDF extraction).
-_KIND = re.compile(rf"(?:^|\bnam \d{{4}} )({'|'.join(_KIND_OF)})(?=\s|$|:)", re.M)
+_KIND = re.compile(rf"(?:^|\bnam \d{{4}} )({'|'.join(k.replace(' ', _KIND_GAP) for k in _KIND_OF)})(?=\s|$|:)", re.M)
 _SUBJECT = re.compile(r"^[ \t]*(?:V/[vV]|v/v)\b[.:]?\s*\S", re.M)
 _NEWS_LABEL = re.compile(
     r"(?:Ngày đăng|Ngày cập nhật|Cập nhật(?: lúc)?|Ngày xuất bản|Xuất bản|Đăng ngày|Đăng lúc|Thứ (?:hai|ba|tư|năm|sáu"
@@ -62,7 +68,9 @@ _DATELINE = re.compile(
     re.I,
 )
 _BARE_DATE = re.compile(r"\bngày\s*(\S{0,4}?)[\s.…_]*tháng\s*(\S{0,4}?)[\s.…_]*năm\s*(\d{4})", re.I)
-_NUMBER = re.compile(r"\b(?:[Ss][ốỐ]\s*:|Số\s(?=\d))\s*([^\n]{0,40})")
+# "Số:" as printed, or as OCR misreads its marks ("Só:3036 /SCT-CN", "S6: 12/KH-UBND") when a number follows.
+_NUMBER_LABEL = r"(?:[Ss][ốỐ]\s*:|Số\s(?=\d)|S[oOóÓòÒôÔồỒổỔơƠ6]\s*:(?=\s*\d))"
+_NUMBER = re.compile(rf"\b{_NUMBER_LABEL}\s*([^\n]{{0,40}})")
 _ANNOUNCED = re.compile(
     r"\bvừa (?:có|ban hành|ra|gửi)\s+(?:văn bản|thông báo|kế hoạch|kết luận|chỉ thị|nghị quyết|quyết định"
     r"|công văn|hướng dẫn)\s+số\s+(\d+[\w./-]*[/-][\w./-]*\w)",
@@ -86,7 +94,7 @@ _SIGN_WORDS = re.compile(
 _SIGN_PREFIX = re.compile(r"^(?:(?:KT|TM|TL|TUQ|Q)\s*\.\s*|(?:T/M|K/T|T/L|TM|KT|TL|ĐD)\s+)+(?=\S)")
 _TWO_BLOCKS = re.compile(r"(?:\bĐD\s|ĐẠI DIỆN|\b(?:KT|TM|TL)\s*\.).*(?:\bĐD\s|ĐẠI DIỆN|\b(?:KT|TM|TL)\s*\.)")
 _MEETING_DATE = re.compile(
-    r"Hôm nay,?\s*(?:vào hồi[^,\n]{0,20},\s*)?ngày\s*(?:(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
+    r"H[ôồốổỗộo]m nay,?\s*(?:vào hồi[^,\n]{0,20},\s*)?ngày\s*(?:(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
     r"|(\S{0,4}?)[\s.…_]*tháng\s*(\S{0,4}?)[\s.…_]*năm\s*(\d{4}))",
     re.I,
 )
@@ -103,6 +111,10 @@ _BODY_START = re.compile(
     r"|[IVX]+\.|\d+[.)]|[a-zđ]\)|[(\-+•])"
     r"|(?:ỦY BAN|UBND|CHỦ TỊCH|HỘI ĐỒNG|HĐND|BAN THƯỜNG VỤ|BAN CHẤP HÀNH|THƯỜNG TRỰC|GIÁM ĐỐC|BỘ TRƯỞNG|ĐẢNG ỦY"
     r"|BÍ THƯ|SỞ [A-ZĐ])"
+)
+_AUTHORITY = re.compile(
+    r"\s(?:CHỦ TỊCH|ỦY BAN NHÂN DÂN|HỘI ĐỒNG NHÂN DÂN|BAN THƯỜNG VỤ|BAN CHẤP HÀNH|THƯỜNG TRỰC|GIÁM ĐỐC|BỘ TRƯỞNG"
+    r"|BÍ THƯ)\b"
 )
 _TITLE_NEVER = re.compile(r"Căn cứ|Kính gửi|Hôm nay|Điều \d|[IVX]+\.\s|\d+\.\s")  # no title starts so
 # Capitalised words that end a name in a header (the next header item, not part of the name).
@@ -178,7 +190,7 @@ def _letterhead(header: str) -> str:
     """The header without the motto, dateline, number and rules: only the bodies remain, a line each."""
     header = _MOTTO.sub("\n", header)
     header = re.sub(r"[^\n,]{0,60},\s*ngày[^\n]*?năm\s*\d{4}|[^\n,]{0,60},\s*\d{1,2}[./]\d{1,2}[./]\d{4}", "\n", header)
-    header = re.sub(r"\b(?:[Ss][ốỐ]\s*:|Số\s(?=\d))[^\n]*", "\n", header)
+    header = re.sub(rf"\b{_NUMBER_LABEL}[^\n]*", "\n", header)
     return "\n".join(line.strip() for line in header.split("\n") if line.strip())
 
 
@@ -187,7 +199,7 @@ def _header_issuer(header: str, text: str) -> str:
     head = _letterhead(header)
     orgs = _orgs(head)
     if not orgs:
-        return ""
+        return _central_issuer(head, text)
     _, end, issuer, place = orgs[-1]
     rest = re.split(r"\bSố\b|\bSỐ\b|\n\n", head[end:])[0]
     dept = _DEPARTMENT.search(rest.strip("\n ,"))
@@ -197,6 +209,18 @@ def _header_issuer(header: str, text: str) -> str:
         return f"{name} {superior}"
     capitals = [w for w in rest.split() if len(w) > 1 and w.isalpha() and w.isupper()]
     return "" if len(capitals) >= 2 else issuer
+
+
+_CENTRAL = re.compile(r"\bBAN\s+CHẤP\s+HÀNH\s+TRUNG\s+ƯƠNG\b")
+
+
+def _central_issuer(head: str, text: str) -> str:
+    """A central Party letterhead: "BAN CHẤP HÀNH TRUNG ƯƠNG / BAN DÂN VẬN" is "Ban Dân vận Trung ương"."""
+    central = _CENTRAL.search(head)
+    if not central:
+        return ""
+    dept = _DEPARTMENT.match(head[central.end() :].strip("\n ,"))
+    return f"{_spelled(dept.group(0).strip(), text)} Trung ương" if dept else "Ban Chấp hành Trung ương"
 
 
 def _date_of(match: re.Match[str]) -> tuple[str, str, str, str]:
@@ -261,6 +285,17 @@ def _skippable(line: str) -> bool:
     return not rest or bool(re.fullmatch(r"[\W_]*", rest))
 
 
+def _is_noise(line: str) -> bool:
+    """A line of OCR noise ("„ ^ » ˆ LFA Ä A .ˆ"): stray marks, and most of its tokens neither a word of two
+    letters or more that can be a Vietnamese syllable, nor a number (a line of acronyms, "VLNCN", is kept)."""
+    tokens = line.split()
+    if not any(not any(c.isalnum() for c in t) for t in tokens):
+        return False
+    words = [t.strip(".,;:!?()[]\"'“”‘’«»„") for t in tokens]
+    content = sum(1 for w in words if w.isdigit() or (len(w) > 1 and is_syllable(w)))
+    return 2 * content < len(tokens)
+
+
 def _continues(prev: str, line: str) -> bool:
     """Whether `line` goes on with the title that `prev` ended."""
     if line[0].islower():
@@ -287,7 +322,7 @@ def _wrapped(lines: list[str], first: str) -> str:
             continue
         if parts and re.fullmatch(r"[-–—_*=\s]+", line):
             break  # the rule under a title
-        if _skippable(line):
+        if _skippable(line) or _is_noise(line):
             continue
         line = _letterhead(line) if _DATELINE.search(line) else line  # the other column on the same line
         if not parts:
@@ -328,6 +363,11 @@ def _title_after_kind(lines: list[str], kind: re.Match[str], text: str) -> str:
                         j += 1
                     return rest[:j]
                 break
+    # A title in sentence case ends where the authority that issues the decision is named in capitals
+    # ("… huyện Giá Rai CHỦ TỊCH ỦY BAN NHÂN DÂN HUYỆN GIÁ RAI Căn cứ …").
+    authority = _AUTHORITY.search(rest, 10)
+    if authority and any(c.islower() for c in rest[: authority.start()]):
+        rest = rest[: authority.start()].rstrip()
     m = re.search(r"\s(?:Căn cứ|Thực hiện|Theo|Nhằm|Để|Trên cơ sở|Xét)\b|[.;:](?:\s|$)", rest[10:])
     if m:
         return rest[: 10 + m.start()].strip() if m.start() < 250 else ""
@@ -519,7 +559,7 @@ def _header_fields(norm: str, header: str, header_end: int) -> tuple[str, str, s
 def _document_meta(norm: str, lines: list[str], kind_m: re.Match[str]) -> DocMeta:
     header = norm[: kind_m.start()]
     issuer, number, date, place = _header_fields(norm, header, kind_m.start())
-    kind = _KIND_OF[kind_m.group(1)]
+    kind = _KIND_OF[re.sub(_KIND_GAP, " ", kind_m.group(1))]
     meeting = _MEETING_DATE.search(norm, kind_m.end(), kind_m.end() + 1500) if kind == "BIÊN BẢN" else None
     if meeting and not date:  # a record is dated in its opening "Hôm nay, ngày 08/6/2026"
         g = meeting.groups()

@@ -46,7 +46,8 @@ from index.errors import FingerprintMismatchError, IndexDamagedError, IndexMissi
 from index.ingest import SyncReport
 from index.ingest import index_text as index_text  # re-exported: callers import it from here
 from index.layout import ACCENTS, CHUNKS, MANIFEST, OFFSETS, damaged
-from index.loaders import MAX_DOCUMENT_CHARS, MAX_UNPACKED_BYTES
+from index.loaders import MAX_DOCUMENT_CHARS, MAX_UNPACKED_BYTES, READER_VERSION
+from index.metadata import METADATA_VERSION
 from index.normalize import NORMALISER_VERSION
 from index.ocr import OcrEngine
 from index.store import DenseStore, chroma_client
@@ -66,7 +67,9 @@ def fingerprint(embedder: Embedder, max_tokens: int, overlap_tokens: int) -> dic
         "chunk_max_tokens": max_tokens,
         "chunk_overlap_tokens": overlap_tokens,
         "normaliser": NORMALISER_VERSION,
+        "reader": READER_VERSION,
         "cleaner": CLEANER_VERSION,
+        "metadata": METADATA_VERSION,
         "chunker": CHUNKER_VERSION,
         "bm25_tokenizer": TOKENIZER_ID,
     }

@@ -271,3 +271,56 @@ def test_signer_named_by_a_legal_portals_metadata_block() -> None:
         assert extract_metadata(text, "kh.txt").signer == line.split("ký")[-1].strip(": ")
     unnamed = head + "Người ký: Đang cập nhật\n\nỦY BAN NHÂN DÂN\nTỈNH PHÚ YÊN\n\nKẾ HOẠCH\nCÔNG TÁC DÂN VẬN\n"
     assert extract_metadata(unnamed, "kh.txt").signer == ""
+
+
+@pytest.mark.parametrize("label", ["Só:", "Sô:", "S6:", "Sồ:", "Số:"])
+def test_number_label_as_ocr_misreads_it(label: str) -> None:
+    """OCR loses or changes the marks of "Số:" in a letterhead; a number-symbol pattern after it is still the number."""
+    text = (
+        f"UBND TỈNH LÀO CAI\nSỞ CÔNG THƯƠNG\n{label}12 /SCT-CN Lào Cai, ngày 2 tháng 3 năm 2026\n"
+        "V/v kiểm tra kho\nKính gửi: Công ty A.\nSở Công Thương đề nghị.\n"
+    )
+    meta = extract_metadata(text, "cv.pdf")
+    assert (meta.number, meta.issuer, meta.date) == ("12/SCT-CN", "Sở Công Thương tỉnh Lào Cai", "2026-03-02")
+
+
+def test_a_misread_label_without_a_number_is_no_number() -> None:
+    text = "UBND TỈNH LÀO CAI\nSỞ CÔNG THƯƠNG\nSó: /SCT-CN\nV/v kiểm tra kho\nKính gửi: Công ty A.\n"
+    assert extract_metadata(text, "cv.pdf").number == ""
+
+
+def test_kind_with_a_stray_mark_between_its_words() -> None:
+    text = "ỦY BAN NHÂN DÂN\nTỈNH LÀO CAI\nSố: 9/QĐ-UBND\nQUYẾT. ĐỊNH\nVề việc giao đất\nCăn cứ Luật Đất đai;\n"
+    meta = extract_metadata(text, "qd.pdf")
+    assert (meta.kind, meta.title) == ("QUYẾT ĐỊNH", "Về việc giao đất")
+
+
+def test_lines_of_ocr_noise_are_dropped_from_a_title() -> None:
+    text = "BIÊN BẢN\n\n„ ^ » ˆ LFA Ä A .ˆ\nKiểm tra hiện trường mỏ đá\n\nHồm nay, ngày 08/6/2026, đoàn làm việc.\n"
+    meta = extract_metadata(text, "bb.pdf")
+    assert (meta.title, meta.date) == ("Kiểm tra hiện trường mỏ đá", "2026-06-08")
+
+
+def test_a_title_line_of_acronyms_and_dashes_is_no_noise() -> None:
+    text = "ỦY BAN NHÂN DÂN\nTỈNH LÀO CAI\nSố: 9/KH-UBND\nKẾ HOẠCH\nQuản lý hạ tầng\ncủa các KCN – CCN tỉnh\n\nI. MỤC\n"
+    assert extract_metadata(text, "kh.pdf").title == "Quản lý hạ tầng của các KCN – CCN tỉnh"
+
+
+def test_central_party_letterhead_names_the_central_department() -> None:
+    text = (
+        "BAN CHẤP HÀNH TRUNG ƯƠNG\nBAN TUYÊN GIÁO\n*\nĐẢNG CỘNG SẢN VIỆT NAM\nSố: 12-HD/BTGTW\n"
+        "Hà Nội, ngày 5 tháng 3 năm 2021\nHƯỚNG DẪN\nTuyên truyền kỷ niệm ngày thành lập Đảng\n"
+        "Ban Tuyên giáo Trung ương hướng dẫn như sau:\n"
+    )
+    meta = extract_metadata(text, "hd.txt")
+    assert (meta.issuer, meta.number, meta.kind) == ("Ban Tuyên giáo Trung ương", "12-HD/BTGTW", "HƯỚNG DẪN")
+
+
+def test_inline_decision_title_ends_before_the_authority_line() -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN TỈNH PHÚ YÊN Số: 3/QĐ-UBND Tuy Hòa, ngày 2 tháng 1 năm 2020 QUYẾT ĐỊNH Về việc thành lập "
+        "Tổ công tác ỦY BAN NHÂN DÂN TỈNH PHÚ YÊN Căn cứ Luật Tổ chức chính quyền địa phương;"
+    )
+    assert extract_metadata(text, "qd.txt").title == "Về việc thành lập Tổ công tác"
+    upper = text.replace("Về việc thành lập Tổ công tác", "VỀ VIỆC THÀNH LẬP TỔ CÔNG TÁC")
+    assert extract_metadata(upper, "qd.txt").title.startswith("VỀ VIỆC THÀNH LẬP TỔ CÔNG TÁC")

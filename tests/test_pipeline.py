@@ -257,3 +257,18 @@ def test_a_chunk_list_changed_behind_the_index_is_read_in_full_not_copied(toy_se
     again = build_index(toy_settings)
     hit = again.bm25().search("zqzq", 5)
     assert len(hit) == 1 and "zqzq" in again.chunks()[hit[0][0]].text
+
+
+def test_an_index_read_or_described_by_other_rules_is_refused(toy_settings: Settings, corpus_copy: Path):
+    """How files are read and how their metadata is found are part of the fingerprint: an index built by older
+    rules (unchanged files are not read again) must be rebuilt, not kept with stale text and metadata."""
+    build_index(toy_settings).sync([corpus_copy])
+    path = toy_settings.index_dir / "manifest.json"
+    original = path.read_text(encoding="utf-8")
+    Assistant.open(toy_settings)  # as built: opens
+    for key in ("reader", "metadata"):
+        manifest = json.loads(original)
+        manifest["fingerprint"][key] = "1"
+        path.write_text(json.dumps(manifest), encoding="utf-8")
+        with pytest.raises(FingerprintMismatchError, match="index build --rebuild"):
+            Assistant.open(toy_settings)

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.sentences import sentence_spans
+from index.sentences import sentence_spans, split_spans
 from index.types import Chunk, Document
 
 log = logging.getLogger(__name__)
@@ -179,23 +179,6 @@ def _sections(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def _spans(text: str, start: int, end: int, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
-    """Pieces of text[start:end] cut after each match of `pattern`, stripped of edge whitespace."""
-    out: list[tuple[int, int]] = []
-    cuts = [m.end() for m in pattern.finditer(text, start, end)] + [end]
-    prev = start
-    for cut in cuts:
-        a, b = prev, cut
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if a < b:
-            out.append((a, b))
-        prev = cut
-    return out
-
-
 def _fit_words(text: str, a: int, b: int, count: Callable[[str], int], limit: int) -> list[tuple[int, int]]:
     """Cut text[a:b] at word boundaries (characters, for a single huge word) into pieces within `limit`."""
     words = [(m.start(), m.end()) for m in _WORD.finditer(text, a, b)]
@@ -233,7 +216,7 @@ def _units(text: str, start: int, end: int, count: Callable[[str], int], limit: 
         if count(text[a:b]) <= limit:
             units.append((a, b))
             continue
-        for c, d in _spans(text, a, b, _CLAUSE):
+        for c, d in split_spans(text, a, b, _CLAUSE):
             units.extend([(c, d)] if count(text[c:d]) <= limit else _fit_words(text, c, d, count, limit))
     return units
 

@@ -39,7 +39,9 @@ _TRIM_START = " \t-–•*+"
 _LEADING_NUMBER = re.compile(r"((?:[IVXLC]{1,4}|\d{1,2}(?:\.\d{1,2})*)\.)\s+")
 
 
-def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str], trim: str) -> list[tuple[int, int]]:
+def split_spans(text: str, start: int, end: int, pattern: re.Pattern[str], trim: str = "") -> list[tuple[int, int]]:
+    """Pieces of text[start:end] cut after each match of `pattern`, stripped of edge whitespace (and of `trim`
+    characters at their start)."""
     out: list[tuple[int, int]] = []
     prev = start
     for cut in [m.end() for m in pattern.finditer(text, start, end)] + [end]:
@@ -56,14 +58,14 @@ def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str], trim: str
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """(start, end) of the sentences of text[start:end], whitespace trimmed, in order."""
-    return _pieces(text, start, len(text) if end is None else end, _SENTENCE_BREAK, "")
+    return split_spans(text, start, len(text) if end is None else end, _SENTENCE_BREAK, "")
 
 
 def clause_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of the sentences and clauses of a passage, whitespace and leading bullets trimmed;
     a leading heading or item number ("4.", "II.", "1.2.") is a span of its own."""
     out: list[tuple[int, int]] = []
-    for a, b in _pieces(text, 0, len(text), _CLAUSE_BREAK, _TRIM_START):
+    for a, b in split_spans(text, 0, len(text), _CLAUSE_BREAK, _TRIM_START):
         m = _LEADING_NUMBER.match(text, a, b)
         if m and m.end() < b:
             out.append((a, m.end(1)))

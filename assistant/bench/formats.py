@@ -20,23 +20,16 @@ from typing import Any
 from assistant.bench import bench_root
 from assistant.bench.format_files import soffice_convert, write_docx, write_scan
 from assistant.settings import Settings
+from eval import metrics as eval_metrics
+from eval import runner
 
 log = logging.getLogger(__name__)
 
 VARIANTS = ("txt", "docx", "pdf", "doc", "scan")
 TOLERANCE = 0.03
 SCAN_TOLERANCE = 0.05  # OCR may misread a character or two
-METRICS = (
-    ("hit@k", "evidence_hit_at_k"),
-    ("MRR", "reciprocal_rank"),
-    ("cit.support", "citation_support"),
-    ("cit.precision", "citation_precision"),
-    ("doc recall", "document_recall"),
-    ("fact recall", "fact_recall"),
-    ("answered", "answered"),
-    ("abstained", "abstained"),
-    ("grounded", "groundedness"),
-)
+# The evaluation table's quality columns (eval.runner.COLUMNS without the count and the latencies).
+METRICS = tuple((label, key) for label, key in runner.COLUMNS if key in eval_metrics.METRICS)
 
 
 def make_variants(corpus: Path, out: Path, variants: Sequence[str], dpi: int = 200) -> dict[str, Path]:
@@ -96,7 +89,6 @@ def evaluate_variant(
     """Index the variant's folder in `<folder>/../data` and run the dataset over it; the eval report plus the sync."""
     from assistant.chat import run_turns
     from assistant.engine import Assistant, build_index
-    from eval import runner
 
     data = folder.parent / "data"
     vs = settings.model_copy(update={"data_dir": data, "corpus_dir": folder, "index_path": None})
@@ -188,7 +180,6 @@ def run(
 ) -> dict[str, Any]:
     """Build the variants, index and evaluate each, compare with the .txt run."""
     from assistant.engine import build_embedder
-    from eval import runner
 
     wanted = ["txt", *[v for v in variants if v != "txt"]]  # the .txt run is the reference
     items = runner.load_dataset(dataset)

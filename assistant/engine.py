@@ -14,18 +14,18 @@ from typing import Any
 from assistant.conversation import condense
 from assistant.crosslingual import vietnamese_terms
 from assistant.errors import QuestionError
-from assistant.extractive import Extract, ExtractiveAnswerer, meaning_texts
+from assistant.extractive import Extract, ExtractiveAnswerer, document_fits, fitting_documents, meaning_texts
 from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_llm
 from assistant.llm import make_llm
 from assistant.offline import forbid_llama_index_defaults
 from assistant.settings import Settings
-from assistant.textmatch import detect_language, search_queries
+from assistant.textmatch import detect_language, document_places, search_queries, years
 from assistant.types import Answer
 from index.embed import Embedder, make_embedder
 from index.errors import LoaderError
 from index.normalize import fold, tokenize
 from index.ocr import OcrEngine
-from index.pipeline import PlanIndex, SyncReport
+from index.pipeline import PlanIndex, SyncReport, doc_meta_from_manifest
 from index.retrieve import HybridRetriever
 from index.types import Filters, Retrieved
 from prompts import phrase
@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 # "Who signed …?" in Vietnamese (with or without accents) and English, on folded text.
 _TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+# A second search among the documents of a named year or place is skipped when they are more than this: so many
+# documents of that year would have been found by the first search.
+_REFOCUS_MAX_DOCUMENTS = 2000
 _SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky boi|ai da ky|who signed|signed by|signer|signatory)\b")
 
 
@@ -204,6 +207,38 @@ class Assistant:
             self._known = sorted(n for n in names if n)
         return self._known
 
+    def _refocus(
+        self,
+        hits: list[Retrieved],
+        search_query: str,
+        filters: Filters | None,
+        dense_query: str,
+        lexical: Sequence[str],
+    ) -> list[Retrieved]:
+        """When the question names a year or a place whose documents the index holds, but every retrieved
+        document is of another year or place (their texts mention it), search again among the documents of
+        that year and place only: answering from the others would be wrong, abstaining needless. When the place
+        has documents but none of that year, search among them: the abstention then names their years."""
+        named_years, required = years(search_query), document_places(search_query)
+        if not (named_years or required) or fitting_documents(hits, named_years, (), required):
+            return hits
+        wanted = set(filters.sources) if filters is not None and filters.sources else None
+        docs = [d for d in self.documents() if wanted is None or d["doc_id"] in wanted or d["source"] in wanted]
+        fitting = [d["doc_id"] for d in docs if document_fits(doc_meta_from_manifest(d), named_years, required)]
+        if not fitting and required:  # the place's documents of other years: the answer can say which years
+            fitting = [d["doc_id"] for d in docs if document_fits(doc_meta_from_manifest(d), (), required)]
+        if not fitting or len(fitting) > _REFOCUS_MAX_DOCUMENTS:
+            return hits
+        narrowed = Filters(
+            sources=tuple(fitting),
+            issuers=filters.issuers if filters is not None else (),
+            year_min=filters.year_min if filters is not None else None,
+            year_max=filters.year_max if filters is not None else None,
+        )
+        again = self.retriever.retrieve(dense_query, k=self.settings.top_k, filters=narrowed, lexical_query=lexical)
+        log.info("Searched again among %d documents of %s: %d hits", len(fitting), named_years + required, len(again))
+        return again or hits
+
     def _with_signature_blocks(self, hits: list[Retrieved]) -> list[Retrieved]:
         """The retrieved documents' chunks that name their signer, best document first."""
         out: list[Retrieved] = []
@@ -242,6 +277,7 @@ class Assistant:
         hits = self.retriever.retrieve(
             dense_query, k=self.settings.top_k, filters=filters, lexical_query=queries.lexical
         )
+        hits = self._refocus(hits, search_query, filters, dense_query, queries.lexical)
         signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(q)) else None
         ext = self.extractive.answer(
             match_query,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.textmatch import TermMatcher, is_list_question, places, sentence_spans, years
+from assistant.textmatch import TermMatcher, document_places, is_list_question, places, sentence_spans, years
 from assistant.types import Citation
 from index.normalize import fold
 from index.types import Chunk, DocMeta, Retrieved
@@ -106,35 +106,54 @@ def _year_fit(meta: DocMeta, year: int) -> bool | None:
     return meta.year == year or (meta.year == year - 1 and month >= 10)
 
 
-def fitting_documents(hits: Sequence[Retrieved], years_named: Sequence[str], names: Sequence[str]) -> list[Retrieved]:
+def _issued_in(meta: DocMeta, folded_names: Sequence[str]) -> bool:
+    hay = fold(f"{meta.issuer} {meta.place} {meta.title}")
+    return any(n in hay for n in folded_names)
+
+
+def document_fits(meta: DocMeta, years_named: Sequence[str], places_required: Sequence[str] = ()) -> bool:
+    """Whether a document may be of a year and place a question names, by its own metadata: issued in (or
+    titled for) one of `places_required`, and of one of `years_named` (`_year_fit`). An unknown date cannot be
+    checked and does not exclude a document; an unknown issuer and place do: the question asks whose document,
+    and a document that does not show it is not taken for that place's."""
+    if places_required and not _issued_in(meta, [fold(p) for p in places_required]):
+        return False
+    wanted = [int(y) for y in years_named]
+    return not wanted or meta.year is None or any(_year_fit(meta, y) for y in wanted)
+
+
+def fitting_documents(
+    hits: Sequence[Retrieved], years_named: Sequence[str], names: Sequence[str], places_required: Sequence[str] = ()
+) -> list[Retrieved]:
     """The hits whose documents are of a year and place the question names, judged by each document's own
     metadata (date, title, issuer, place), never by dates or names in its text.
 
     Years: when some document is of a named year, documents dated otherwise are dropped; when every dated
-    document is of another year, none is left (the corpus lacks that year: abstain). Places (`names`: issuers
-    and places of the corpus that the question names): when some document is issued there, the others go.
+    document is of another year, none is left (the corpus lacks that year: abstain). Places: `places_required`
+    (the place whose documents the question asks for, `textmatch.document_places`) must be the issuer's or the
+    document's place: documents of other or unknown places go, even when their text names it (`document_fits`). `names`
+    (issuers and places of the corpus that the question names) are preferred: when some document is issued
+    there, the others go.
     """
-    kept = list(hits)
-    wanted = [int(y) for y in years_named]
-    if wanted:
-        # An undated document (None) stays: its year cannot be checked, only its text can (missing_entities).
-        kept = [h for h in kept if h.chunk.meta.year is None or any(_year_fit(h.chunk.meta, y) for y in wanted)]
+    kept = [h for h in hits if document_fits(h.chunk.meta, years_named, places_required)]
     if names and kept:
         folded = [fold(n) for n in names]
-
-        def issued_there(h: Retrieved) -> bool:
-            hay = fold(f"{h.chunk.meta.issuer} {h.chunk.meta.place} {h.chunk.meta.title}")
-            return any(n in hay for n in folded)
-
-        if any(issued_there(h) for h in kept):
-            kept = [h for h in kept if issued_there(h)]
+        if any(_issued_in(h.chunk.meta, folded) for h in kept):
+            kept = [h for h in kept if _issued_in(h.chunk.meta, folded)]
     return kept
 
 
-def years_on_file(hits: Sequence[Retrieved], names: Sequence[str]) -> list[str]:
+def issuers_on_file(hits: Sequence[Retrieved]) -> list[str]:
+    """The issuing bodies of the retrieved documents, best first (at most four): what an abstention for a place
+    the corpus lacks can offer instead."""
+    return list(dict.fromkeys(h.chunk.meta.issuer for h in hits if h.chunk.meta.issuer))[:4]
+
+
+def years_on_file(hits: Sequence[Retrieved], names: Sequence[str], places_required: Sequence[str] = ()) -> list[str]:
     """The years of the retrieved documents (of the place the question names, when any is), oldest first:
     what an abstention for a year the corpus lacks can offer instead."""
-    return sorted({str(h.chunk.meta.year) for h in fitting_documents(hits, (), names) if h.chunk.meta.year})
+    fitting = fitting_documents(hits, (), names, places_required)
+    return sorted({str(h.chunk.meta.year) for h in fitting if h.chunk.meta.year})
 
 
 def _mostly_capitals(span: str) -> bool:
@@ -281,15 +300,28 @@ class ExtractiveAnswerer:
         abstain = Extract(phrase("abstain", lang), True, [])
         if not hits:
             return abstain
-        if missing := self.missing_entities(entity_query or question, hits):
+        # A place named that no passage or document mentions: nothing to offer. The year and place the question
+        # asks for are then checked against the documents' own metadata (an abstention can say which places or
+        # years are on file), and last, against the passages' text.
+        if missing := [p for p in self.missing_entities(entity_query or question, hits) if p not in years(p)]:
             log.info("Abstaining: question names %s, absent from the passages", missing)
             return abstain
         named_years = years(entity_query or question)
-        retrieved, hits = hits, fitting_documents(hits, named_years, known_named)
+        required = document_places(entity_query or question)
+        if required and not fitting_documents(hits, (), (), required):
+            log.info("Abstaining: no retrieved document is issued in %s, the place the question names", required)
+            if on_file := issuers_on_file(hits):
+                offer = phrase("places_available", lang, places=", ".join(on_file))
+                return Extract(f"{abstain.text} {offer}", True, [])
+            return abstain
+        retrieved, hits = hits, fitting_documents(hits, named_years, known_named, required)
         if not hits:
             log.info("Abstaining: no retrieved document is of the year %s the question names", named_years)
-            if on_file := years_on_file(retrieved, known_named):
+            if on_file := years_on_file(retrieved, known_named, required):
                 return Extract(f"{abstain.text} {phrase('years_available', lang, years=', '.join(on_file))}", True, [])
+            return abstain
+        if missing := self.missing_entities(entity_query or question, hits):
+            log.info("Abstaining: question names %s, absent from the passages", missing)
             return abstain
         if signer_hits is not None:
             # "Who signed?" is asked of the document that best fits the question: its own signature block or

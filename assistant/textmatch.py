@@ -244,6 +244,52 @@ def places(question: str) -> list[str]:
     return [name for _, name in _place_matches(question)]
 
 
+# Administrative levels of the place markers: a province or city holds districts, a district holds wards.
+_LEVELS = {
+    **dict.fromkeys(("tỉnh", "tinh", "thành phố", "thanh pho", "tp", "tp."), 1),
+    **dict.fromkeys(("quận", "quan", "huyện", "huyen", "thị xã"), 2),
+    **dict.fromkeys(("phường", "phuong", "xã"), 3),
+}
+# Words naming a document or an issuing body (folded): with one of them, a place can say whose document is asked
+# about ("Kế hoạch … của tỉnh Lạng Sơn", "UBND quận Ba Đình giao …"), not only what a passage is about.
+_DOCUMENT_WORDS = re.compile(
+    r"\b(?:ke hoach|bao cao|quyet dinh|cong van|van ban|chi thi|thong bao|nghi quyet|to trinh|bien ban|"
+    r"huong dan|chuong trinh|ubnd|uy ban|quan uy|huyen uy|tinh uy|thanh uy|dang uy|hdnd|plan|report|decision)\b"
+)
+# What makes a named place the owner of the document rather than its subject (folded): "của tỉnh X" before it,
+# an issuing body ("UBND quận X", "Ủy ban nhân dân tỉnh X") before it, "ban hành"/"ký" after it.
+_OWNER_BEFORE = re.compile(r"(?:\bcua|\bubnd|\buy ban nhan dan|\bhdnd|\bhoi dong nhan dan)\s*$")
+_OWNER_AFTER = re.compile(r"^\s*(?:da\s+)?(?:ban hanh|ky)\b")
+
+
+def document_places(question: str) -> list[str]:
+    """The place whose documents a question asks for: a place it names as a document's owner ("kế hoạch … của
+    tỉnh Lạng Sơn", "UBND quận Ba Đình", "huyện X ban hành …") when it also names a document or an issuing body;
+    of several, the highest level ("tỉnh" over "phường"). A place named otherwise may be what a passage is
+    about, in a document issued by someone else: it is not checked against the issuer.
+
+    >>> document_places("Kế hoạch năm 2023 của tỉnh Lạng Sơn giao phường Chi Lăng làm gì?")
+    ['Lạng Sơn']
+    >>> document_places("Mỏ đá xã Yên Thành do công ty nào khai thác, theo biên bản?")
+    []
+    """
+    if not _DOCUMENT_WORDS.search(fold(question)):
+        return []
+    found = []
+    for m in _PLACE.finditer(question):
+        matched = _place_matches(m.group(0))
+        if not matched:
+            continue
+        marker, name = matched[0]
+        end = m.start() + len(marker) + 1 + len(name)
+        if _OWNER_BEFORE.search(fold(question[: m.start()])) or _OWNER_AFTER.search(fold(question[end:])):
+            found.append((_LEVELS.get(marker.lower(), 2), name))
+    if not found:
+        return []
+    top = min(level for level, _ in found)
+    return list(dict.fromkeys(name for level, name in found if level == top))
+
+
 def years(question: str) -> list[str]:
     """Four-digit years mentioned in a question."""
     return _YEAR.findall(question)

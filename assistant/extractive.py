@@ -14,7 +14,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.textmatch import TermMatcher, document_places, is_list_question, places, sentence_spans, years
+from assistant.textmatch import (
+    TermMatcher,
+    answer_type,
+    document_places,
+    is_list_question,
+    places,
+    sentence_spans,
+    states_count,
+    states_value,
+    value_unit,
+    years,
+)
 from assistant.types import Citation
 from index.normalize import fold
 from index.types import Chunk, DocMeta, Retrieved
@@ -30,6 +41,10 @@ _MEANING_MARGIN = 0.04
 # best sentence's score (and covers the question): "which plan says what" for questions several answer.
 _OTHER_DOCUMENT_RATIO = 0.5
 _MAX_OTHER_DOCUMENTS = 2  # quoted beyond `max_sentences`, one sentence each: the answer stays short
+# A question asking for an amount, date or number may be answered by a sentence that states one, scoring this
+# share of the best sentence's score and covering this share of `min_coverage`.
+_VALUE_SCORE_RATIO = 0.6
+_VALUE_COVERAGE_RATIO = 0.8
 _MAX_QUOTE_CHARS = 420
 _MAX_LIST_CHARS = 600
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+|[a-zđ])[.)]\s*", re.IGNORECASE)
@@ -339,6 +354,7 @@ class ExtractiveAnswerer:
         cands = sorted(self.candidates(matcher, hits, named), key=lambda c: -c.score)
         chosen: list[Candidate] = []
         others: list[Candidate] = []
+        by_meaning: list[Candidate] = []
         if cands and cands[0].coverage >= self.min_coverage:
             best = cands[0].score
             chosen = [c for c in cands if c.coverage >= self.min_coverage and c.score >= 0.7 * best]
@@ -349,6 +365,30 @@ class ExtractiveAnswerer:
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
+        if (kind := answer_type(focus or question)) is not None:
+            # The question asks for an amount, a date or a number: quote the passages that state one, or say
+            # that those found do not (a related sentence without the value is not an answer).
+            # A sentence close to the chosen ones may be quoted for its value even if it covers the question a
+            # little less (the value is often on its own line: "a) Tổng vốn đầu tư: 3.277 tỷ đồng").
+            if by_meaning:
+                pool = [c for c in by_meaning if c.score >= self.min_dense]
+            else:
+                floor = _VALUE_SCORE_RATIO * chosen[0].score
+                pool = [
+                    c
+                    for c in cands
+                    if c in chosen or (c.score >= floor and c.coverage >= _VALUE_COVERAGE_RATIO * self.min_coverage)
+                ]
+            stating = [c for c in pool if states_value(c.hit.chunk.text[c.start : c.end], kind)]
+            if kind == "number" and (unit := value_unit(focus or question)) is not None:
+                # A count in the unit asked for ("60,0 ha" for "bao nhiêu héc-ta") answers before other numbers.
+                counted = [c for c in stating if states_count(c.hit.chunk.text[c.start : c.end], unit)]
+                stating = counted or stating
+            if not stating:
+                log.info("Abstaining: the passages found state no %s", kind)
+                return Extract(f"{abstain.text} {phrase('no_value_' + kind, lang)}", True, [])
+            chosen = [c for c in stating if c.score >= 0.7 * stating[0].score]
+            others = [c for c in others if states_value(c.hit.chunk.text[c.start : c.end], kind)]
         picked = self._select(chosen) + others
         return self._compose(picked, lang, whole_sentences=is_list_question(question))
 

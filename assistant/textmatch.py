@@ -290,6 +290,81 @@ def document_places(question: str) -> list[str]:
     return list(dict.fromkeys(name for level, name in found if level == top))
 
 
+# What kind of value a question asks for, when it asks for a value: an amount of money, a date, a number.
+_ASKS_AMOUNT = re.compile(r"\b(?:bao nhiêu|mấy|how much|how many)\b")
+_MONEY_WORDS = re.compile(
+    r"\b(?:kinh phí|vốn|ngân sách|tiền|chi phí|lương|mức đầu tư|giá trị|budget|cost|funding|funds|capital|salary|"
+    r"money|investment)\b"
+)
+_ASKS_DATE = re.compile(
+    r"\b(?:khi nào|bao giờ|lúc nào|ngày nào|ngày mấy|tháng nào|năm nào|thời điểm nào|thời hạn|hạn chót|hạn gửi|"
+    r"hạn nộp|when|what date|which date|deadline)\b"
+)
+# The values, in folded text: an amount with its unit (or spelled out), a date or period, any number.
+_MONEY_VALUE = re.compile(
+    r"\d[\d.,]*\s*(?:dong|trieu|ty|ti|nghin|ngan|usd|vnd|d)\b|\b(?:tram|muoi|nghin|trieu)\b.{0,60}\b(?:ty|trieu|dong)\b"
+)
+_DATE_VALUE = re.compile(
+    r"\d{1,2}\s*[/.-]\s*\d{1,2}|\bngay\s+\d|\bthang\s+\d|\bquy\s+(?:[ivx]+|\d)\b|\b(?:19|20)\d\d\b"
+)
+_NUMBER_VALUE = re.compile(r"\d")
+
+
+def answer_type(question: str) -> str | None:
+    """'money', 'date' or 'number' when the question asks for such a value ("kinh phí … bao nhiêu?", "hạn gửi
+    … khi nào?", "bao nhiêu đơn?"), else None: a passage that does not state one does not answer it.
+
+    >>> answer_type("Kinh phí thực hiện kế hoạch là bao nhiêu?"), answer_type("Hạn gửi báo cáo là khi nào?")
+    ('money', 'date')
+    >>> answer_type("Quận có bao nhiêu phường?"), answer_type("Ai ký kế hoạch?")
+    ('number', None)
+    """
+    q = unicodedata.normalize("NFC", question).lower()
+    if _ASKS_AMOUNT.search(q):
+        return "money" if _MONEY_WORDS.search(q) else "number"
+    return "date" if _ASKS_DATE.search(q) else None
+
+
+def states_value(text: str, kind: str) -> bool:
+    """Whether `text` states a value of `kind` (`answer_type`): an amount of money with its unit, a date or
+    period ("25/11", "ngày 16 tháng 01", "quý II/2026", "năm 2025"), a number.
+
+    >>> states_value("Tổng vốn đầu tư: 3.277 tỷ đồng.", "money"), states_value("Theo Điều 51 Luật.", "money")
+    (True, False)
+    """
+    f = fold(text)
+    pattern = {"money": _MONEY_VALUE, "date": _DATE_VALUE}.get(kind, _NUMBER_VALUE)
+    return bool(pattern.search(f))
+
+
+# The unit a count is asked in ("bao nhiêu héc-ta", "mấy phường"), folded: the first syllable after the question
+# word; a few units are written otherwise in documents.
+_COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+([a-z]+(?:-[a-z]+)?)")
+_UNIT_SPELLINGS = {"hec-ta": r"ha|hec-?\s?ta", "hecta": r"ha|hec-?\s?ta", "phan": r"%|phan tram", "ty": r"ty|%"}
+
+
+def value_unit(question: str) -> str | None:
+    """The unit a question counts in, as a pattern over folded text: "bao nhiêu héc-ta" → "ha|hec-?\\s?ta",
+    "có mấy phường" → "phuong"; None when it asks "bao nhiêu" alone ("… là bao nhiêu?").
+
+    >>> value_unit("Có mấy phường?"), value_unit("Tổng vốn là bao nhiêu?"), states_count("60 ha", value_unit("Mấy ha?"))
+    ('phuong', None, True)
+    """
+    m = _COUNTED.search(fold(question))
+    if m is None or m.group(1) in STOPWORDS:
+        return None
+    return _UNIT_SPELLINGS.get(m.group(1), re.escape(m.group(1)))
+
+
+def states_count(text: str, unit: str) -> bool:
+    """Whether `text` states a number in `unit` (`value_unit`): "diện tích 60,0 ha", "16 phường", "40%".
+
+    >>> states_count("Quy mô thực hiện: 60,0 ha.", "ha|hec-?\\s?ta"), states_count("Quyết định số 866/QĐ-TTg", "ha")
+    (True, False)
+    """
+    return re.search(rf"\d[\d.,]*\s*(?:{unit})(?![a-z])", fold(text)) is not None
+
+
 def years(question: str) -> list[str]:
     """Four-digit years mentioned in a question."""
     return _YEAR.findall(question)

@@ -1,0 +1,79 @@
+"""A question that asks for an amount, a date or a number is answered by a sentence that states one, or the
+answer says the passages found do not (assistant.extractive, assistant.textmatch.answer_type)."""
+
+from __future__ import annotations
+
+from assistant.extractive import ExtractiveAnswerer
+from assistant.textmatch import answer_type, states_count, states_value, value_unit
+from index.types import Chunk, DocMeta, Retrieved
+
+
+def _hit(text: str, n: int = 0, section: str = "") -> Retrieved:
+    meta = DocMeta(
+        title="Chấp thuận chủ trương đầu tư", issuer="UBND tỉnh Lào Cai", date="2026-07-02", kind="QUYẾT ĐỊNH"
+    )
+    return Retrieved(
+        Chunk(f"qd#{n}", "qd.pdf", "qd.pdf", n, text, 0, len(text), section=section, meta=meta), 1 / (n + 1)
+    )
+
+
+def _ask(question: str, hits: list[Retrieved]):
+    return ExtractiveAnswerer(lambda _: 1.0).answer(question, hits)
+
+
+RELATED = (
+    "Quy mô dự án: đầu tư, xây dựng kinh doanh kết cấu hạ tầng khu công nghiệp Phú Xuân, theo Điều 51 và Điều 52 "
+    "của Luật Đầu tư."
+)
+
+
+def test_an_amount_no_passage_states_is_not_answered_with_a_related_sentence() -> None:
+    """Before: the related sentence (which names articles, not money) was quoted as the answer."""
+    extract = _ask("Tổng vốn đầu tư dự án hạ tầng khu công nghiệp Phú Xuân là bao nhiêu?", [_hit(RELATED)])
+    assert extract.abstained and not extract.citations
+    assert extract.text.endswith("Các đoạn tìm được có liên quan nhưng không nêu số tiền này.")
+
+
+def test_the_sentence_stating_the_amount_is_quoted_though_it_shares_fewer_words() -> None:
+    amount = "a) Tổng vốn đầu tư: 3.277.000.000.000 đồng (ba nghìn hai trăm bảy mươi bảy tỷ đồng)."
+    extract = _ask(
+        "Tổng vốn đầu tư dự án hạ tầng khu công nghiệp Phú Xuân là bao nhiêu?",
+        [
+            _hit(RELATED),
+            _hit(
+                amount, 1, section="Điều 1. Chấp thuận dự án hạ tầng khu công nghiệp Phú Xuân › 5. Vốn đầu tư của dự án"
+            ),
+        ],
+    )
+    assert not extract.abstained and "3.277.000.000.000 đồng" in extract.text
+    assert "Điều 51" not in extract.text
+
+
+def test_a_count_in_the_unit_asked_for_is_preferred_to_other_numbers() -> None:
+    other = "Cụm công nghiệp Báo Đáp đề nghị thành lập theo Quyết định số 525/QĐ-UBND ngày 25/02/2026 của tỉnh."
+    size = "Cụm công nghiệp Báo Đáp đề nghị thành lập với quy mô thực hiện: 60,0 ha."
+    extract = _ask(
+        "Cụm công nghiệp Báo Đáp đề nghị thành lập với quy mô bao nhiêu héc-ta?", [_hit(other), _hit(size, 1)]
+    )
+    assert "60,0 ha" in extract.text and "525/QĐ-UBND" not in extract.text
+
+
+def test_a_date_question_without_any_date_in_the_passages_abstains() -> None:
+    undated = "Các đơn vị gửi báo cáo tình hình công tác dân vận chính quyền về Phòng Nội vụ để tổng hợp."
+    extract = _ask("Hạn gửi báo cáo tình hình công tác dân vận chính quyền là khi nào?", [_hit(undated)])
+    assert extract.abstained and extract.text.endswith("không nêu thời gian này.")
+    dated = undated.replace("để tổng hợp", "trước ngày 25/11 hằng năm")
+    assert "25/11" in _ask("Hạn gửi báo cáo tình hình công tác dân vận chính quyền là khi nào?", [_hit(dated)]).text
+
+
+def test_answer_types_and_values() -> None:
+    assert answer_type("Kinh phí thực hiện kế hoạch là bao nhiêu?") == "money"
+    assert answer_type("Ke hoach so may?") is None  # typed without accents: the engine restores them first
+    assert answer_type("When was the plan issued?") == "date"
+    assert answer_type("How many wards are there?") == "number"
+    assert answer_type("Ai chịu trách nhiệm báo cáo quý?") is None
+    assert states_value("Vốn góp: 657.000.000.000 đông (chiếm 20%).", "money")  # OCR's "đông" folds alike
+    assert not states_value("Tỷ lệ hài lòng được nâng cao.", "money")
+    assert states_value("Thời gian: quý II/2026.", "date") and not states_value("Theo Điều 51.", "date")
+    assert value_unit("Có bao nhiêu phần trăm phường?") is not None
+    assert states_count("100% các phường", value_unit("bao nhiêu phần trăm phường") or "")

@@ -289,6 +289,7 @@ class Assistant:
             signer_hits=signer_hits,
             focus=focus,
             known_named=[n for n in self.known_names() if f" {fold(n)} " in f" {fold(search_query)} "],
+            document_chunks=self.index.doc_chunks,
         )
         answer = Answer(
             question=q,

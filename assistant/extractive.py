@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant import lists
+from assistant.lists import asks_for_list
 from assistant.textmatch import (
     TermMatcher,
     answer_type,
@@ -46,6 +48,10 @@ _MAX_OTHER_DOCUMENTS = 2  # quoted beyond `max_sentences`, one sentence each: th
 _VALUE_SCORE_RATIO = 0.6
 _VALUE_COVERAGE_RATIO = 0.8
 _MAX_QUOTE_CHARS = 420
+# A list question is answered from the outline of the best documents (this many) when a list there covers the
+# question nearly as well as the best sentence (within this much coverage).
+_LIST_DOCUMENTS = 2
+_LIST_COVERAGE_SLACK = 0.1
 _MAX_LIST_CHARS = 600
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+|[a-zđ])[.)]\s*", re.IGNORECASE)
 
@@ -303,6 +309,7 @@ class ExtractiveAnswerer:
         signer_hits: Sequence[Retrieved] | None = None,
         focus: str | None = None,
         known_named: Sequence[str] = (),
+        document_chunks: Callable[[str], Sequence[Chunk]] | None = None,
     ) -> Extract:
         """Quote the best evidence with [n] citations, or abstain.
 
@@ -310,7 +317,8 @@ class ExtractiveAnswerer:
         capitals) is checked for places and years; `restored` marks accents guessed by us;
         `signer_hits` (signature blocks) are given when the question asks who signed; `focus` is the
         question itself when `question` also carries names inherited from earlier turns, which then
-        weigh less; `known_named` are issuing bodies/places of the corpus that the question names.
+        weigh less; `known_named` are issuing bodies/places of the corpus that the question names;
+        `document_chunks` gives a document's chunks in order, for lists stated as a section's items.
         """
         abstain = Extract(phrase("abstain", lang), True, [])
         if not hits:
@@ -365,6 +373,11 @@ class ExtractiveAnswerer:
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
+        if document_chunks is not None and asks_for_list(focus or question):
+            # A list stated as a section's sub-sections or bullets is quoted item by item.
+            listed = self._list_answer(focus or question, matcher, hits, chosen, document_chunks, lang)
+            if listed is not None:
+                return listed
         if (kind := answer_type(focus or question)) is not None:
             # The question asks for an amount, a date or a number: quote the passages that state one, or say
             # that those found do not (a related sentence without the value is not an answer).
@@ -464,6 +477,68 @@ class ExtractiveAnswerer:
             if len(picked) >= limit:
                 break
         return picked
+
+    def _list_answer(
+        self,
+        question: str,
+        matcher: TermMatcher,
+        hits: Sequence[Retrieved],
+        chosen: Sequence[Candidate],
+        document_chunks: Callable[[str], Sequence[Chunk]],
+        lang: str,
+    ) -> Extract | None:
+        """The items of a list the best documents state as structure (`assistant.lists`), if one covers the
+        question at least as well as the best sentence; each item quoted and cited."""
+        docs = list(dict.fromkeys([c.hit.chunk.doc_id for c in chosen] + [h.chunk.doc_id for h in hits]))
+        noun = lists.list_noun(question)
+        best: lists.Found | None = None
+        for doc in docs[:_LIST_DOCUMENTS]:
+            chunks = document_chunks(doc)
+            found = [lists.find_list(matcher, chunks, self.min_coverage, noun)]
+            found += [
+                lists.list_after(c.hit.chunk, c.end, chunks, c.coverage) for c in chosen if c.hit.chunk.doc_id == doc
+            ]
+            for f in found:  # a list that names the kind of thing asked for first, then the best covered
+                if f is not None and (best is None or (f.named, f.coverage) > (best.named, best.coverage)):
+                    best = f
+        if best is None or (not best.named and best.coverage < chosen[0].coverage - _LIST_COVERAGE_SLACK):
+            return None
+        numbers: dict[str, int] = {}
+        quotes: dict[str, list[tuple[int, int]]] = {}
+        lines = []
+        for item in best.items:
+            n = numbers.setdefault(item.chunk.chunk_id, len(numbers) + 1)
+            quotes.setdefault(item.chunk.chunk_id, []).append((item.start, item.end))
+            quoted = _quote(item.chunk.text[item.start : item.end])
+            lines.append(f"- {quoted[:-1] + ' …' if item.cut and quoted.endswith('.') else quoted} [{n}]")
+        first = best.items[0].chunk
+        where = phrase("section", lang, section=" › ".join(best.path)) if best.path else ""
+        label = doc_label(first.meta, first.source, lang) + where
+        lead = phrase("list_lead", lang, label=label, cite=f"[{numbers[first.chunk_id]}]")
+        cites: list[Citation] = []
+        for item in best.items:
+            ch = item.chunk
+            if any(x.chunk_id == ch.chunk_id for x in cites):
+                continue
+            cites.append(
+                Citation(
+                    numbers[ch.chunk_id],
+                    ch.source,
+                    ch.doc_id,
+                    ch.chunk_id,
+                    ch.meta.title,
+                    ch.meta.issuer,
+                    ch.meta.date,
+                    ch.section,
+                    ch.text,
+                    ch.start,
+                    ch.end,
+                    0.0,
+                    tuple(sorted(quotes[ch.chunk_id])),
+                    ch.meta.number,
+                )
+            )
+        return Extract("\n".join([lead, *lines]), False, cites)
 
     def _compose(self, picked: list[Candidate], lang: str, whole_sentences: bool = False) -> Extract:
         """Group quotes by document (best document first) and number the passages in order of use."""

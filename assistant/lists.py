@@ -1,0 +1,201 @@
+"""Answers to list questions from a document's outline: "những lĩnh vực nào?" is answered by the headings under
+the section that matches, "những mục đích gì?" by the items of that section, each item a quote with its [n].
+
+Administrative documents state their lists as structure, not as one sentence: a letter's opinions by field
+("2.1. Về lĩnh vực đất đai", "2.2. Lĩnh vực môi trường", …), a plan's purposes as bullets under "1. Mục đích",
+the tasks of a letter as numbered sections after "… như sau:". Quoting the best sentence gave one item of such a
+list; this module finds the list in the chunks of the document (in order) and quotes each item:
+
+- a section whose heading covers the question has sub-sections: their headings are the items;
+- it has none: the bullets (or lines) of its body are, first sentence of each;
+- a sentence that introduces a list ("… như sau:") is followed by sections: their headings are.
+
+A list needs at least two items; otherwise the caller answers as usual.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.textmatch import TermMatcher, sentence_spans
+from index.normalize import fold
+from index.types import Chunk
+
+MAX_ITEMS = 8
+_MAX_ITEM_CHARS = 200
+_MIN_ITEM_WORDS = 2
+# Bullets and item marks that start a line of a list: "- ", "+ ", "•", "a)", "(i)", "1." (folded).
+_ITEM_MARK = re.compile(r"^\s*(?:[-+•*–]\s+|\(?[a-zđ]\)\s*|\(?[ivx]+\)\s*|\d+(?:\.\d+)*[.)]\s+)", re.IGNORECASE)
+# "những …", "các … nào/gì", "gồm", "what are", "list": questions asking for several things (folded).
+_LIST_NOUN = re.compile(r"\b(?:nhung|cac)\s+([a-z]+(?:\s+[a-z]+)?)\s+(?:nao|gi)\b")
+_ASKS_LIST = re.compile(r"\bnhung\b|\bcac\b.*\b(?:nao|gi)\b|\bgom\b|\bwhat are\b|\blist\b|\bwhich\b.*\bare\b")
+
+
+def list_noun(question: str) -> str:
+    """What a list question asks for, folded: the words after "những"/"các" up to "nào"/"gì" (at most two):
+    "những lĩnh vực nào" → "linh vuc"; "" when there are none ("những ai").
+
+    >>> list_noun("Sở góp ý theo những lĩnh vực nào?"), list_noun("Những ai tham gia?")
+    ('linh vuc', '')
+    """
+    m = _LIST_NOUN.search(fold(question))
+    return m.group(1) if m else ""
+
+
+def asks_for_list(question: str) -> bool:
+    """Whether a question asks for several things ("những mục đích gì?", "các cơ quan nào?").
+
+    >>> asks_for_list("Kế hoạch nêu những mục đích gì?"), asks_for_list("Cơ quan nào chủ trì?")
+    (True, False)
+    """
+    return bool(_ASKS_LIST.search(fold(question)))
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item of a list: a span of a chunk's text."""
+
+    chunk: Chunk
+    start: int
+    end: int
+    cut: bool = False  # the sentence goes on beyond `end` (too long to quote whole)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A list found in a document: the section path it belongs to and its items, in document order."""
+
+    path: tuple[str, ...]
+    items: tuple[Item, ...]
+    coverage: float
+    named: bool = False  # its heading, or most of its items', names the kind of thing asked for
+
+
+def _path(chunk: Chunk) -> tuple[str, ...]:
+    return tuple(h for h in chunk.section.split(" › ") if h) if chunk.section else ()
+
+
+def _heading_item(chunks: Sequence[Chunk], path: tuple[str, ...]) -> Item | None:
+    """The heading of `path` where it is printed (in the first chunk of that section), without its number."""
+    heading = path[-1]
+    for c in chunks:
+        if _path(c)[: len(path)] == path and (pos := c.text.find(heading)) >= 0:
+            mark = _ITEM_MARK.match(heading)
+            return Item(c, pos + (mark.end() if mark else 0), pos + len(heading))
+    return None
+
+
+def _children(chunks: Sequence[Chunk], path: tuple[str, ...], after: int = -1) -> list[tuple[str, ...]]:
+    """The sub-sections directly under `path`, in order (those starting after chunk number `after`)."""
+    out: list[tuple[str, ...]] = []
+    for i, c in enumerate(chunks):
+        p = _path(c)
+        if len(p) > len(path) and p[: len(path)] == path and i > after:
+            child = p[: len(path) + 1]
+            if child not in out:
+                out.append(child)
+    return out
+
+
+def _first_sentence(text: str, start: int, end: int) -> tuple[int, int, bool]:
+    """Where the first sentence of `text[start:end]` ends (cut at a word within `_MAX_ITEM_CHARS`)."""
+    spans = [(start + s, start + e) for s, e in sentence_spans(text[start:end])]
+    s, e = spans[0] if spans else (start, end)
+    if e - s <= _MAX_ITEM_CHARS:
+        return s, e, False
+    cut = text.rfind(" ", s, s + _MAX_ITEM_CHARS)
+    return s, (cut if cut > s else s + _MAX_ITEM_CHARS), True
+
+
+def _body_items(chunks: Sequence[Chunk], path: tuple[str, ...]) -> list[Item]:
+    """The bullets of the body of `path` (its own text, not its sub-sections'), else its lines."""
+    lines: list[tuple[Chunk, int, int, bool]] = []
+    headings = {fold(h).strip(" .:") for h in path}
+    for c in chunks:
+        if _path(c) != path:
+            continue
+        pos = 0
+        for line in c.text.split("\n"):
+            start, pos = pos, pos + len(line) + 1
+            bare = fold(line).strip(" .:")
+            if len(line.split()) < _MIN_ITEM_WORDS or bare in headings:
+                continue
+            mark = _ITEM_MARK.match(line)
+            lines.append((c, start + (mark.end() if mark else 0), start + len(line), mark is not None))
+    marked = [x for x in lines if x[3]]
+    chosen = marked if len(marked) >= 2 else lines
+    kept: list[tuple[Chunk, int, int]] = []
+    for c, s, e, _ in chosen:  # chunks overlap: a line cut at a chunk's end is also whole in the next one
+        span = (c.start + s, c.start + e)
+        same = [k for k in kept if k[0].start + k[1] < span[1] and span[0] < k[0].start + k[2]]
+        if same:
+            if e - s > same[0][2] - same[0][1]:
+                kept[kept.index(same[0])] = (c, s, e)
+            continue
+        kept.append((c, s, e))
+    return [Item(c, *_first_sentence(c.text, s, e)) for c, s, e in kept]
+
+
+def find_list(matcher: TermMatcher, chunks: Sequence[Chunk], min_coverage: float, noun: str = "") -> Found | None:
+    """The list of one document (its chunks, in order) under the heading that best answers the question
+    (`matcher`), if any: its sub-sections' headings, else its bullets.
+
+    A heading qualifies when the question's terms cover its path and the document's title and issuer. Preferred
+    are headings whose sub-sections mostly name the `noun` asked for ("lĩnh vực": "2.1. Về lĩnh vực đất đai",
+    "2.2. Lĩnh vực môi trường", …), then headings that name it ("1. Mục đích"), then the best covered (deeper
+    on a tie: the narrowest section that says it).
+    """
+    if not chunks:
+        return None
+    meta = chunks[0].meta
+    context = f"{meta.title} {meta.issuer} {meta.place} {meta.year or ''}"
+    nodes: list[tuple[str, ...]] = []
+    for c in chunks:
+        p = _path(c)
+        for depth in range(1, len(p) + 1):
+            if p[:depth] not in nodes:
+                nodes.append(p[:depth])
+    best: tuple[tuple[int, float, int], tuple[str, ...]] | None = None
+    for node in nodes:
+        whole = matcher.coverage(f"{' '.join(node)} {context}")
+        if whole < min_coverage:
+            continue
+        children = _children(chunks, node)
+        naming = sum(1 for ch in children if noun and noun in fold(ch[-1]))
+        tier = 2 if naming >= max(2, len(children) // 2 + 1) else 1 if noun and noun in fold(node[-1]) else 0
+        if tier == 0 and matcher.coverage(node[-1]) <= 0:
+            continue
+        key = (tier, whole, len(node))
+        if best is None or key > best[0]:
+            best = (key, node)
+    if best is None:
+        return None
+    node = best[1]
+    children = _children(chunks, node)
+    if len(children) >= 2:
+        items = [it for ch in children[:MAX_ITEMS] if (it := _heading_item(chunks, ch)) is not None]
+    else:
+        items = _body_items(chunks, node)[:MAX_ITEMS]
+    return Found(node, tuple(items), best[0][1], best[0][0] > 0) if len(items) >= 2 else None
+
+
+def list_after(chunk: Chunk, end: int, chunks: Sequence[Chunk], coverage: float) -> Found | None:
+    """The sections that a sentence ending in ":" at `end` of `chunk` introduces ("… như sau:"): the
+    sub-sections of its section that start right after it (nothing else said in between)."""
+    if not chunk.text[:end].rstrip().endswith(":"):
+        return None
+    index = next((i for i, c in enumerate(chunks) if c.chunk_id == chunk.chunk_id), None)
+    if index is None:
+        return None
+    path = _path(chunk)
+    children = _children(chunks, path, after=index - 1)
+    items = [it for ch in children[:MAX_ITEMS] if (it := _heading_item(chunks, ch)) is not None]
+    if len(items) < 2:
+        return None
+    first = items[0]
+    follows = (first.chunk.chunk_id == chunk.chunk_id and not chunk.text[end : first.start].strip()) or (
+        not chunk.text[end:].strip() and chunks.index(first.chunk) == index + 1
+    )
+    return Found(path, tuple(items), coverage) if follows else None

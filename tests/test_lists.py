@@ -1,0 +1,119 @@
+"""List questions are answered from the document's outline, item by item (assistant.lists and its use in
+ExtractiveAnswerer.answer): sub-section headings, a section's bullets, or the sections a "… như sau:" opens."""
+
+from __future__ import annotations
+
+from assistant.extractive import ExtractiveAnswerer
+from assistant.lists import asks_for_list, list_noun
+from index.types import Chunk, DocMeta, Retrieved
+
+META = DocMeta(
+    title="V/v tham gia ý kiến thẩm định hồ sơ cụm công nghiệp Hòa Bình",
+    issuer="Sở Nông nghiệp và Môi trường tỉnh Yên Bái",
+    number="512/SNNMT-KHTC",
+    date="2026-03-02",
+    kind="CÔNG VĂN",
+)
+
+
+PLAN = DocMeta(
+    title="Thực hiện công tác dân vận chính quyền năm 2025",
+    issuer="UBND tỉnh Yên Bái",
+    number="21/KH-UBND",
+    date="2025-01-16",
+    kind="KẾ HOẠCH",
+)
+
+
+def _chunks(doc: str, parts: list[tuple[str, str]], meta: DocMeta = META) -> list[Chunk]:
+    out, pos = [], 0
+    for i, (section, text) in enumerate(parts):
+        out.append(Chunk(f"{doc}#{i}", doc, doc, i, text, pos, pos + len(text), section=section, meta=meta))
+        pos += len(text) + 1
+    return out
+
+
+OPINIONS = _chunks(
+    "cv.pdf",
+    [
+        ("", "Sở Nông nghiệp và Môi trường nhận được hồ sơ cụm công nghiệp Hòa Bình và có ý kiến như sau."),
+        (
+            "2. Ý kiến tham gia theo lĩnh vực ngành quản lý › 2.1. Về lĩnh vực đất đai",
+            "2. Ý kiến tham gia theo lĩnh vực ngành quản lý\n2.1. Về lĩnh vực đất đai\n"
+            "Khu đất phù hợp quy hoạch sử dụng đất.",
+        ),
+        (
+            "2. Ý kiến tham gia theo lĩnh vực ngành quản lý › 2.2. Lĩnh vực môi trường",
+            "2.2. Lĩnh vực môi trường\nĐề nghị chủ đầu tư cập nhật quy chuẩn về nước thải.",
+        ),
+        (
+            "2. Ý kiến tham gia theo lĩnh vực ngành quản lý › 2.3. Lĩnh vực thủy lợi",
+            "2.3. Lĩnh vực thủy lợi\nKhu đất không chồng lấn công trình thủy lợi.",
+        ),
+    ],
+)
+
+PURPOSES = _chunks(
+    "kh.txt",
+    [
+        (
+            "I. MỤC ĐÍCH, YÊU CẦU › 1. Mục đích",
+            "I. MỤC ĐÍCH, YÊU CẦU\n1. Mục đích\n- Nâng cao nhận thức của cán bộ về công tác dân vận chính quyền.\n"
+            "- Đổi mới phương thức dân vận trong cơ quan hành chính.",
+        ),
+        ("I. MỤC ĐÍCH, YÊU CẦU › 1. Mục đích", "- Phát huy vai trò của Nhân dân trong xây dựng chính quyền."),
+        ("I. MỤC ĐÍCH, YÊU CẦU › 2. Yêu cầu", "2. Yêu cầu\n- Xác định rõ trách nhiệm của từng cơ quan."),
+    ],
+    PLAN,
+)
+
+TASKS = _chunks(
+    "cv193.pdf",
+    [
+        ("", "Chủ tịch UBND tỉnh yêu cầu các cơ quan, đơn vị triển khai các nhiệm vụ quản lý vật liệu nổ như sau:"),
+        ("1. Sở Công Thương", "1. Sở Công Thương\nRà soát các quy định về quản lý vật liệu nổ."),
+        ("2. Công an tỉnh", "2. Công an tỉnh\nKiểm tra việc vận chuyển vật liệu nổ."),
+        ("3. Sở Nội vụ", "3. Sở Nội vụ\nĐưa kết quả quản lý vật liệu nổ vào đánh giá thi đua."),
+    ],
+)
+DOCS = {"cv.pdf": OPINIONS, "kh.txt": PURPOSES, "cv193.pdf": TASKS}
+
+
+def _ask(question: str, chunks: list[Chunk], with_outline: bool = True):
+    hits = [Retrieved(c, 1.0 / (i + 1)) for i, c in enumerate(chunks)]
+    answerer = ExtractiveAnswerer(lambda _: 1.0)
+    return answerer.answer(question, hits, document_chunks=DOCS.__getitem__ if with_outline else None)
+
+
+def test_sub_section_headings_that_name_what_is_asked_are_the_items() -> None:
+    question = "Sở Nông nghiệp và Môi trường góp ý hồ sơ cụm công nghiệp Hòa Bình theo những lĩnh vực nào?"
+    extract = _ask(question, OPINIONS)
+    assert not extract.abstained
+    lines = extract.text.split("\n")
+    assert lines[0].startswith("Theo văn bản số 512/SNNMT-KHTC") and lines[0].endswith("gồm:")
+    assert lines[1:] == ["- Về lĩnh vực đất đai. [1]", "- Lĩnh vực môi trường. [2]", "- Lĩnh vực thủy lợi. [3]"]
+    assert [c.quotes for c in extract.citations][1] == ((5, 24),)  # "Lĩnh vực môi trường", its number left out
+    before = _ask(question, OPINIONS, with_outline=False)  # without the outline: one sentence, one field
+    assert "thủy lợi" not in before.text
+
+
+def test_a_sections_bullets_are_the_items_across_chunks() -> None:
+    extract = _ask("Kế hoạch dân vận chính quyền năm 2025 của tỉnh Yên Bái nêu những mục đích gì?", PURPOSES)
+    assert "mục «I. MỤC ĐÍCH, YÊU CẦU › 1. Mục đích»" in extract.text
+    assert extract.text.count("\n- ") == 3 and "Phát huy vai trò của Nhân dân" in extract.text
+    assert "Xác định rõ trách nhiệm" not in extract.text  # the next section's bullet
+
+
+def test_the_sections_a_sentence_introduces_are_the_items() -> None:
+    extract = _ask("Chủ tịch UBND tỉnh giao nhiệm vụ quản lý vật liệu nổ cho những cơ quan nào?", TASKS)
+    assert [ln for ln in extract.text.split("\n")[1:]] == [
+        "- Sở Công Thương. [1]",
+        "- Công an tỉnh. [2]",
+        "- Sở Nội vụ. [3]",
+    ]
+
+
+def test_list_questions_and_nouns() -> None:
+    assert asks_for_list("Những ai tham gia đoàn kiểm tra?") and asks_for_list("Các cơ quan nào phối hợp?")
+    assert not asks_for_list("Cơ quan nào chủ trì?")
+    assert list_noun("Kế hoạch giao cho các cấp ủy những việc gì?") == "viec"

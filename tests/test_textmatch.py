@@ -123,3 +123,11 @@ def test_places_years_and_entities():
 def test_list_questions():
     assert is_list_question("Kế hoạch nêu những phương châm nào?")
     assert not is_list_question("Ai ký kế hoạch?")
+
+
+def test_english_with_few_function_words_is_english() -> None:
+    """Before: 'vi' (one English marker among 17 words), so the abstention came in Vietnamese."""
+    question = "Under Lao Cai's plan implementing Directive 11-CT/TU, which body leads the inspections in geology?"
+    assert detect_language(question) == "en"
+    assert detect_language("Thoi han uy quyen cho Giam doc So Cong Thuong Lao Cai theo quyet dinh nao?") == "vi"
+    assert detect_language("Doctor Who la ai?") == "vi"

@@ -131,3 +131,18 @@ def test_english_with_few_function_words_is_english() -> None:
     assert detect_language(question) == "en"
     assert detect_language("Thoi han uy quyen cho Giam doc So Cong Thuong Lao Cai theo quyet dinh nao?") == "vi"
     assert detect_language("Doctor Who la ai?") == "vi"
+
+
+def test_glossary_covers_the_vocabulary_of_departments_documents() -> None:
+    """Provincial departments write about investment, land and minerals: an English question about them finds
+    the Vietnamese terms (before: only the mass-mobilisation vocabulary was known)."""
+    from assistant.crosslingual import vietnamese_terms
+
+    terms = vietnamese_terms("Which company was approved as the investor of the industrial park?")
+    assert {"chấp thuận", "nhà đầu tư", "khu công nghiệp", "công ty"} <= set(_phrases(terms))
+    assert "khoáng sản" in vietnamese_terms("Which body leads the inspections in geology and minerals?")
+
+
+def _phrases(terms: str) -> list[str]:
+    words = terms.split()
+    return [" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)]

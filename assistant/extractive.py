@@ -48,6 +48,10 @@ _MAX_OTHER_DOCUMENTS = 2  # quoted beyond `max_sentences`, one sentence each: th
 _VALUE_SCORE_RATIO = 0.6
 _VALUE_COVERAGE_RATIO = 0.8
 _MAX_QUOTE_CHARS = 420
+# "Label: value" lines of forms and decisions; the label is two to eight words, no sentence of its own.
+_FIELD_LINE = re.compile(r"^\s*(?:[-+•]\s*)?((?:\w+\s+){1,7}\w+)\s*:\s+\S")
+_FIELD_MIN_SHARE = 0.6
+_FIELD_BONUS = 0.25
 # A list question is answered from the outline of the best documents (this many) when a list there covers the
 # question nearly as well as the best sentence (within this much coverage).
 _LIST_DOCUMENTS = 2
@@ -177,6 +181,21 @@ def years_on_file(hits: Sequence[Retrieved], names: Sequence[str], places_requir
     return sorted({str(h.chunk.meta.year) for h in fitting if h.chunk.meta.year})
 
 
+def _field_label_share(span: str, asked: set[str]) -> float:
+    """For a "label: value" line ("Chủ đầu tư: Ban Quản lý dự án …", "Quy mô thực hiện: 60,0 ha"), the share of
+    the label's words that the question asks about (0 when under `_FIELD_MIN_SHARE`, or not such a line): a
+    form's field named by the question is its answer, though the value shares no word with it."""
+    m = _FIELD_LINE.match(span)
+    if m is None:
+        return 0.0
+    words = re.findall(r"\w+", m.group(1))
+    if all(w[0].isupper() for w in words):  # a name ("Ba Đình: Thực hiện …", a headline), not a field
+        return 0.0
+    label = [fold(w) for w in words]
+    share = sum(1 for w in label if w in asked) / len(label) if label else 0.0
+    return share if share >= _FIELD_MIN_SHARE else 0.0
+
+
 def _mostly_capitals(span: str) -> bool:
     letters = [ch for ch in span if ch.isalpha()]
     return len(letters) > 20 and sum(ch.isupper() for ch in letters) > 0.4 * len(letters)
@@ -253,6 +272,7 @@ class ExtractiveAnswerer:
         matches them (issuer, place, title, year) is preferred over one that only shares words.
         """
         out = []
+        asked = {fold(t) for t in matcher.terms}
         for rank, hit in enumerate(hits):
             c = hit.chunk
             context = f"{c.section} {c.meta.title} {c.meta.issuer} {c.meta.place} {c.meta.year or ''}"
@@ -272,6 +292,7 @@ class ExtractiveAnswerer:
                 score *= 0.6 + 0.4 * affinity
                 if _mostly_capitals(span):  # a letterhead ("ỦY BAN NHÂN DÂN … CỘNG HÒA …"): dates, not statements
                     score *= 0.5
+                score += _FIELD_BONUS * _field_label_share(span, asked)
                 out.append(Candidate(rank, hit, s, e, score, max(cov, both)))
         return out
 

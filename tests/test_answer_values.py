@@ -77,3 +77,19 @@ def test_answer_types_and_values() -> None:
     assert states_value("Thời gian: quý II/2026.", "date") and not states_value("Theo Điều 51.", "date")
     assert value_unit("Có bao nhiêu phần trăm phường?") is not None
     assert states_count("100% các phường", value_unit("bao nhiêu phần trăm phường") or "")
+
+
+def test_a_field_the_question_names_is_quoted_though_its_value_shares_no_word() -> None:
+    """ "Chủ đầu tư: …" answers "Ai là chủ đầu tư …?"; before, four sentences sharing more of its words filled the
+    answer and the field was left out."""
+    longer = [
+        f"Về diện tích hiện trạng đất cụm công nghiệp Báo Đáp, UBND tỉnh đã cho {who} thuê đất để thực hiện dự án "
+        "đầu tư."
+        for who in ("Công ty An Phát", "Công ty Minh Long", "Công ty Hòa Bình", "Công ty Tân Tiến")
+    ]
+    field = "- Chủ đầu tư: Ban Quản lý dự án đầu tư xây dựng xã Trấn Yên."
+    hits = [_hit(t, n) for n, t in enumerate(longer)] + [
+        _hit(field, 4, "1. Thông tin về dự án cụm công nghiệp Báo Đáp")
+    ]
+    extract = _ask("Ai là chủ đầu tư cụm công nghiệp Báo Đáp?", hits)
+    assert "Ban Quản lý dự án đầu tư xây dựng xã Trấn Yên" in extract.text

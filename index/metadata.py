@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 
 # Part of the index fingerprint: metadata feeds the embedded text (title) and the manifest, so an index built by
 # other rules is rebuilt. 2: letterheads of any body, công văn subjects, OCR-tolerant labels, portal signers.
-METADATA_VERSION = "2"
+# 3: a portal's "Ngày cập nhật" dates a document without its own date and ends its title.
+METADATA_VERSION = "3"
 
 _KIND_NAMES = (
     "KẾ HOẠCH|QUYẾT ĐỊNH|THÔNG BÁO|BÁO CÁO|CHỈ THỊ|NGHỊ QUYẾT|NGHỊ ĐỊNH|THÔNG TƯ|HƯỚNG DẪN|CHƯƠNG TRÌNH"
@@ -320,8 +321,8 @@ def _wrapped(lines: list[str], first: str) -> str:
             if parts and not (heading and len(parts) == 1):
                 break
             continue
-        if parts and re.fullmatch(r"[-–—_*=\s]+", line):
-            break  # the rule under a title
+        if parts and (re.fullmatch(r"[-–—_*=\s]+", line) or _NEWS_LABEL.match(line)):
+            break  # the rule under a title, or a portal's "Ngày cập nhật 14/07/2022" line
         if _skippable(line) or _is_noise(line):
             continue
         line = _letterhead(line) if _DATELINE.search(line) else line  # the other column on the same line
@@ -564,6 +565,8 @@ def _document_meta(norm: str, lines: list[str], kind_m: re.Match[str]) -> DocMet
     if meeting and not date:  # a record is dated in its opening "Hôm nay, ngày 08/6/2026"
         g = meeting.groups()
         date = _iso(g[2], g[1], g[0]) if g[2] else _iso(g[5], g[4], g[3])
+    if not date and (news := _news_date(lines)):  # a report copied onto a portal: the page's own date only
+        date = news[1]
     return DocMeta(
         title=_title_after_kind(lines, kind_m, norm),
         issuer=issuer,

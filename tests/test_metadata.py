@@ -324,3 +324,19 @@ def test_inline_decision_title_ends_before_the_authority_line() -> None:
     assert extract_metadata(text, "qd.txt").title == "Về việc thành lập Tổ công tác"
     upper = text.replace("Về việc thành lập Tổ công tác", "VỀ VIỆC THÀNH LẬP TỔ CÔNG TÁC")
     assert extract_metadata(upper, "qd.txt").title.startswith("VỀ VIỆC THÀNH LẬP TỔ CÔNG TÁC")
+
+
+def test_report_copied_onto_a_portal_takes_the_pages_date_and_its_title_stops_there() -> None:
+    """A ward's report as its portal shows it: no letterhead, "Ngày cập nhật 14/07/2022" under the title.
+    Before: the date line ran into the title and the date was empty."""
+    text = (
+        "BÁO CÁO Kết quả thực hiện dân vận chính quyền 6 tháng đầu năm 2022\nNgày cập nhật 14/07/2022\n\n"
+        "Ủy ban nhân dân phường Hương An là cơ quan hành chính Nhà nước địa phương.\n"
+    )
+    meta = extract_metadata(text, "bc.txt")
+    assert (meta.kind, meta.title, meta.date) == (
+        "BÁO CÁO",
+        "Kết quả thực hiện dân vận chính quyền 6 tháng đầu năm 2022",
+        "2022-07-14",
+    )
+    assert meta.issuer == ""  # not printed: not guessed from the body

@@ -19,7 +19,7 @@ from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_
 from assistant.llm import make_llm
 from assistant.offline import forbid_llama_index_defaults
 from assistant.settings import Settings
-from assistant.textmatch import detect_language, document_places, search_queries, years
+from assistant.textmatch import detect_language, document_places, document_years, search_queries
 from assistant.types import Answer
 from index.embed import Embedder, make_embedder
 from index.errors import LoaderError
@@ -219,14 +219,16 @@ class Assistant:
         document is of another year or place (their texts mention it), search again among the documents of
         that year and place only: answering from the others would be wrong, abstaining needless. When the place
         has documents but none of that year, search among them: the abstention then names their years."""
-        named_years, required = years(search_query), document_places(search_query)
+        named_years, required = document_years(search_query), document_places(search_query)
         if not (named_years or required) or fitting_documents(hits, named_years, (), required):
             return hits
         wanted = set(filters.sources) if filters is not None and filters.sources else None
         docs = [d for d in self.documents() if wanted is None or d["doc_id"] in wanted or d["source"] in wanted]
-        fitting = [d["doc_id"] for d in docs if document_fits(doc_meta_from_manifest(d), named_years, required)]
+        # Documents known to be of that place (an unknown issuer is not searched as if it were).
+        metas = [(d["doc_id"], doc_meta_from_manifest(d)) for d in docs]
+        fitting = [doc for doc, meta in metas if document_fits(meta, named_years, required, strict=True)]
         if not fitting and required:  # the place's documents of other years: the answer can say which years
-            fitting = [d["doc_id"] for d in docs if document_fits(doc_meta_from_manifest(d), (), required)]
+            fitting = [doc for doc, meta in metas if document_fits(meta, (), required, strict=True)]
         if not fitting or len(fitting) > _REFOCUS_MAX_DOCUMENTS:
             return hits
         narrowed = Filters(

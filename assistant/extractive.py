@@ -20,6 +20,7 @@ from assistant.textmatch import (
     TermMatcher,
     answer_type,
     document_places,
+    document_years,
     is_list_question,
     places,
     sentence_spans,
@@ -119,16 +120,18 @@ def _affinity(named: Sequence[str], meta_text: str) -> float:
     return sum(1 for n in named if f" {fold(n)} " in hay or fold(n) in hay) / len(named)
 
 
-def _year_fit(meta: DocMeta, year: int) -> bool | None:
-    """Whether a document is of `year` by its own metadata: dated that year, titled with it ("… năm 2024"), or
-    dated in the last quarter of the year before (a year's plans are issued then); None when its date is
-    unknown. A year that merely occurs in its text does not count."""
-    if str(year) in meta.title:
+def _year_fit(meta: DocMeta, year: str) -> bool | None:
+    """Whether a document is of `year` ("2024", or a period "2021-2026") by its own metadata: dated then, titled
+    with it ("… năm 2024"), or dated in the last quarter of the year before (a year's plans are issued then);
+    None when its date is unknown. A year that merely occurs in its text does not count."""
+    first, _, last = year.partition("-")
+    lo, hi = int(first), int(last or first)
+    if first in meta.title or (last and last in meta.title):
         return True
     if meta.year is None:
         return None
     month = int(meta.date[5:7]) if len(meta.date) >= 7 else 0
-    return meta.year == year or (meta.year == year - 1 and month >= 10)
+    return lo <= meta.year <= hi or (meta.year == lo - 1 and month >= 10)
 
 
 def _issued_in(meta: DocMeta, folded_names: Sequence[str]) -> bool:
@@ -136,15 +139,17 @@ def _issued_in(meta: DocMeta, folded_names: Sequence[str]) -> bool:
     return any(n in hay for n in folded_names)
 
 
-def document_fits(meta: DocMeta, years_named: Sequence[str], places_required: Sequence[str] = ()) -> bool:
+def document_fits(
+    meta: DocMeta, years_named: Sequence[str], places_required: Sequence[str] = (), strict: bool = False
+) -> bool:
     """Whether a document may be of a year and place a question names, by its own metadata: issued in (or
-    titled for) one of `places_required`, and of one of `years_named` (`_year_fit`). An unknown date cannot be
-    checked and does not exclude a document; an unknown issuer and place do: the question asks whose document,
-    and a document that does not show it is not taken for that place's."""
+    titled for) one of `places_required`, and of one of `years_named` (`_year_fit`). A field the document does
+    not show (no date; neither issuer nor place) cannot be checked and does not exclude it, unless `strict`
+    (only documents known to be of that place)."""
     if places_required and not _issued_in(meta, [fold(p) for p in places_required]):
-        return False
-    wanted = [int(y) for y in years_named]
-    return not wanted or meta.year is None or any(_year_fit(meta, y) for y in wanted)
+        if strict or meta.issuer or meta.place:
+            return False
+    return not years_named or meta.year is None or any(_year_fit(meta, y) for y in years_named)
 
 
 def fitting_documents(
@@ -156,11 +161,15 @@ def fitting_documents(
     Years: when some document is of a named year, documents dated otherwise are dropped; when every dated
     document is of another year, none is left (the corpus lacks that year: abstain). Places: `places_required`
     (the place whose documents the question asks for, `textmatch.document_places`) must be the issuer's or the
-    document's place: documents of other or unknown places go, even when their text names it (`document_fits`). `names`
+    document's place: documents of other places go, even when their text names it (`document_fits`); a document
+    that does not show its issuer or place stays when its passage names the place. `names`
     (issuers and places of the corpus that the question names) are preferred: when some document is issued
     there, the others go.
     """
     kept = [h for h in hits if document_fits(h.chunk.meta, years_named, places_required)]
+    if places_required:  # a document that does not show its issuer or place: its passage must name the place
+        required = [fold(p) for p in places_required]
+        kept = [h for h in kept if _issued_in(h.chunk.meta, required) or any(p in fold(h.chunk.text) for p in required)]
     if names and kept:
         folded = [fold(n) for n in names]
         if any(_issued_in(h.chunk.meta, folded) for h in kept):
@@ -216,7 +225,32 @@ def _extend_list(text: str, start: int, end: int, whole_sentence: bool = False) 
     return end
 
 
-def _quote(text: str) -> str:
+def _window(text: str, start: int, end: int, weigh: Callable[[str], float]) -> tuple[int, int, bool]:
+    """A span too long to quote whole is narrowed to the run of its clauses around the one that answers best
+    (`weigh`): the fact at the end of a long sentence is quoted, not cut off. Returns (start, end, narrowed)."""
+    limit = _MAX_LIST_CHARS + 200 if ";" in text[start:end] else _MAX_QUOTE_CHARS
+    if end - start <= limit:
+        return start, end, False
+    cuts = [start] + [start + m.end() for m in re.finditer(r"[,;]\s+", text[start:end])] + [end]
+    clauses = list(zip(cuts, cuts[1:], strict=False))
+    best = max(range(len(clauses)), key=lambda i: (weigh(text[clauses[i][0] : clauses[i][1]]), -i))
+    lo = hi = best
+    while True:  # grow towards the side that keeps the window within the limit, the start first
+        if lo > 0 and clauses[hi][1] - clauses[lo - 1][0] <= limit:
+            lo -= 1
+        elif hi + 1 < len(clauses) and clauses[hi + 1][1] - clauses[lo][0] <= limit:
+            hi += 1
+        else:
+            break
+    if lo == 0:
+        return start, end, False  # the answer is in the first part: the usual cut at the end
+    return clauses[lo][0], clauses[hi][1], True
+
+
+def _quote(text: str, narrowed: bool = False) -> str:
+    if narrowed:
+        inner = re.sub(r"\s+", " ", text).strip().rstrip(";,:/ ").strip()
+        return "… " + (inner if inner.endswith((".", "!", "?", "…", "”", '"')) else inner + " …")
     q = re.sub(r"\s+", " ", text).strip().rstrip(";,:/ ").strip()
     limit = _MAX_LIST_CHARS + 200 if ";" in q else _MAX_QUOTE_CHARS
     if len(q) > limit:
@@ -350,7 +384,7 @@ class ExtractiveAnswerer:
         if missing := [p for p in self.missing_entities(entity_query or question, hits) if p not in years(p)]:
             log.info("Abstaining: question names %s, absent from the passages", missing)
             return abstain
-        named_years = years(entity_query or question)
+        named_years = document_years(entity_query or question)
         required = document_places(entity_query or question)
         if required and not fitting_documents(hits, (), (), required):
             log.info("Abstaining: no retrieved document is issued in %s, the place the question names", required)
@@ -415,16 +449,21 @@ class ExtractiveAnswerer:
                 ]
             stating = [c for c in pool if states_value(c.hit.chunk.text[c.start : c.end], kind)]
             if kind == "number" and (unit := value_unit(focus or question)) is not None:
-                # A count in the unit asked for ("60,0 ha" for "bao nhiêu héc-ta") answers before other numbers.
-                counted = [c for c in stating if states_count(c.hit.chunk.text[c.start : c.end], unit)]
-                stating = counted or stating
+                # A count in the unit asked for ("60,0 ha" for "bao nhiêu héc-ta", "230 mô hình" for "bao nhiêu
+                # mô hình"): another number (a year, a document's number) does not answer.
+                stating = [c for c in stating if states_count(c.hit.chunk.text[c.start : c.end], unit)]
             if not stating:
                 log.info("Abstaining: the passages found state no %s", kind)
                 return Extract(f"{abstain.text} {phrase('no_value_' + kind, lang)}", True, [])
             chosen = [c for c in stating if c.score >= 0.7 * stating[0].score]
             others = [c for c in others if states_value(c.hit.chunk.text[c.start : c.end], kind)]
         picked = self._select(chosen) + others
-        return self._compose(picked, lang, whole_sentences=is_list_question(question))
+        value_kind = answer_type(focus or question)
+
+        def weigh(text: str) -> float:
+            return matcher.coverage(text) + (1.0 if value_kind and states_value(text, value_kind) else 0.0)
+
+        return self._compose(picked, lang, whole_sentences=is_list_question(question), weigh=weigh)
 
     def _other_documents(self, cands: list[Candidate], chosen: list[Candidate], floor: float) -> list[Candidate]:
         """The best evidence of each document the chosen quotes leave out, if it covers the question too."""
@@ -561,8 +600,15 @@ class ExtractiveAnswerer:
             )
         return Extract("\n".join([lead, *lines]), False, cites)
 
-    def _compose(self, picked: list[Candidate], lang: str, whole_sentences: bool = False) -> Extract:
-        """Group quotes by document (best document first) and number the passages in order of use."""
+    def _compose(
+        self,
+        picked: list[Candidate],
+        lang: str,
+        whole_sentences: bool = False,
+        weigh: Callable[[str], float] | None = None,
+    ) -> Extract:
+        """Group quotes by document (best document first) and number the passages in order of use; a quote too
+        long to show whole is narrowed to its clauses that `weigh` (how well a text answers) puts first."""
         order: list[str] = []
         for c in picked:
             if c.hit.chunk.doc_id not in order:
@@ -576,6 +622,9 @@ class ExtractiveAnswerer:
             for c in (p for p in picked if p.hit.chunk.doc_id == doc_id):
                 ch: Chunk = c.hit.chunk
                 c.end = _extend_list(ch.text, c.start, c.end, whole_sentences)
+                narrowed = False
+                if weigh is not None:
+                    c.start, c.end, narrowed = _window(ch.text, c.start, c.end, weigh)
                 n = numbers.setdefault(ch.chunk_id, len(numbers) + 1)
                 quotes.setdefault(ch.chunk_id, []).append((c.start, c.end))
                 where = phrase("section", lang, section=ch.section) if ch.section else ""
@@ -586,7 +635,7 @@ class ExtractiveAnswerer:
                         where = ""
                     lead = phrase("same_document", lang, where=where)
                 last_section = ch.section
-                lines.append(f"{lead} {_quote(ch.text[c.start : c.end])} [{n}]")
+                lines.append(f"{lead} {_quote(ch.text[c.start : c.end], narrowed)} [{n}]")
                 first = False
         text = "\n".join(f"- {ln}" for ln in lines) if len(order) > 1 else "\n".join(lines)
         cites: list[Citation] = []

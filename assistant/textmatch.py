@@ -229,7 +229,10 @@ _UNIT = re.compile(r"\b(?:Phòng|Ban|Văn phòng|Thanh tra|Ủy ban|Quận ủy|
 
 
 # Capitalised words that start another name, not continue a place ("quận Ba Đình Phòng Nội vụ").
-_NOT_PLACE = frozenset("Phòng Ban UBND Ủy Uỷ Văn Thanh Thành Quận Sở Mặt MTTQ Chủ Bí".split())
+_NOT_PLACE = frozenset(
+    "Phòng Ban UBND Ủy Uỷ Văn Thanh Thành Quận Sở Mặt MTTQ Chủ Bí".split()
+    + "Quan Huyen Phuong Tinh Xa Phong Uy So".split()  # the same, typed without accents ("Phuong 14 Quan 4")
+)
 
 
 def _place_matches(text: str) -> list[tuple[str, str]]:
@@ -373,6 +376,22 @@ def states_count(text: str, unit: str) -> bool:
     (True, False)
     """
     return re.search(rf"\d[\d.,]*\s*(?:{unit})(?![a-z])", fold(text)) is not None
+
+
+_YEAR_RANGE = re.compile(r"\b((?:19|20)\d\d)\s*[-–]\s*((?:19|20)\d\d)\b")
+
+
+def document_years(question: str) -> list[str]:
+    """The years a question asks documents to be of: single years, and periods as "2021-2026" ("nhiệm kỳ
+    2021-2026", "giai đoạn 2016-2020": a document of any year in it fits, not only of its ends).
+
+    >>> document_years("Quy chế làm việc nhiệm kỳ 2021-2026 ban hành năm 2022?")
+    ['2021-2026', '2022']
+    """
+    periods = [(m.start(), f"{m.group(1)}-{m.group(2)}") for m in _YEAR_RANGE.finditer(question)]
+    inside = {i for m in _YEAR_RANGE.finditer(question) for i in range(m.start(), m.end())}
+    single = [(m.start(), m.group(1)) for m in _YEAR.finditer(question) if m.start() not in inside]
+    return [y for _, y in sorted(periods + single)]
 
 
 def years(question: str) -> list[str]:

@@ -93,3 +93,22 @@ def test_a_field_the_question_names_is_quoted_though_its_value_shares_no_word() 
     ]
     extract = _ask("Ai là chủ đầu tư cụm công nghiệp Báo Đáp?", hits)
     assert "Ban Quản lý dự án đầu tư xây dựng xã Trấn Yên" in extract.text
+
+
+def test_a_long_sentence_is_quoted_around_the_clause_that_answers() -> None:
+    """The value at the end of a 600-character sentence was cut off by the quote limit; now the quote is the
+    run of clauses around it, marked "…" where it was narrowed."""
+    lead = ", ".join(f"phong trào thi đua số {i} tiếp tục được đẩy mạnh trong toàn phường" for i in range(1, 9))
+    sentence = f"Trong năm qua, {lead}, tình hình an ninh chính trị được giữ vững, tỷ lệ giao quân đạt 100%."
+    extract = _ask("Phường đạt tỷ lệ giao quân bao nhiêu?", [_hit(sentence)])
+    assert "tỷ lệ giao quân đạt 100%" in extract.text and "… " in extract.text
+    assert len(extract.text) < len(sentence)
+    ((start, end),) = extract.citations[0].quotes
+    assert sentence[start:end].endswith("100%.") or sentence[start:end].endswith("100%")
+
+
+def test_a_count_in_another_unit_does_not_answer() -> None:
+    """ "Bao nhiêu mô hình?" is not answered by a title's "6 tháng đầu năm 2022" (before: it was)."""
+    title = "Báo cáo kết quả thực hiện dân vận chính quyền 6 tháng đầu năm 2022 của phường Hương An."
+    extract = _ask("Phường Hương An có bao nhiêu mô hình dân vận khéo trong 6 tháng đầu năm?", [_hit(title)])
+    assert extract.abstained and extract.text.endswith("không nêu con số này.")

@@ -196,11 +196,12 @@ def test_the_named_place_keeps_its_own_documents_and_lower_places_are_content() 
     assert not abstained and sources == {"langson.txt"}
 
 
-def test_a_document_of_unknown_issuer_and_place_is_not_taken_for_the_named_place() -> None:
-    """Asked for a province's plan, a document that shows no issuer or place (an unread letterhead) is not
-    taken for it, although its text names the province; an unknown date, by contrast, does not exclude."""
+def test_a_document_of_unknown_issuer_and_place_is_checked_by_its_text() -> None:
+    """Asked for a place's document, one that shows no issuer or place (a report copied onto a portal, an unread
+    letterhead) stays only if its passage names that place; an unknown date does not exclude either."""
     unknown = _hit("x.txt", PLAN_LAO_CAI, "2025-01-15", 0, issuer="", place="")
-    assert fitting_documents([unknown], [], [], ["Lạng Sơn"]) == []
+    assert fitting_documents([unknown], [], [], ["Lạng Sơn"]) == [unknown]  # its text names Lạng Sơn
+    assert fitting_documents([unknown], [], [], ["Hương An"]) == []
     undated = _hit("y.txt", PLAN_LAO_CAI, "", 0, issuer="UBND tỉnh Lạng Sơn", place="Lạng Sơn")
     assert fitting_documents([undated], ["2025"], [], ["Lạng Sơn"]) == [undated]
 
@@ -243,3 +244,15 @@ def test_the_engine_searches_again_among_the_documents_of_the_named_place_and_ye
     # A year no document of that place is of still abstains, saying which years it has.
     missing = assistant.ask("Kế hoạch năm 2022 của tỉnh Lạng Sơn giao cơ quan nào tổng hợp báo cáo quý?")
     assert missing.abstained and "2024" in missing.answer
+
+
+def test_a_period_fits_a_document_of_any_year_in_it() -> None:
+    """ "Quy chế làm việc nhiệm kỳ 2021-2026" asks about a period, not a document of 2021 or of 2026; before, a
+    2022 report quoting it was dropped and the answer abstained."""
+    from assistant.textmatch import document_years
+
+    named = document_years("UBND phường ban hành Quy chế làm việc nhiệm kỳ 2021-2026 bằng quyết định số mấy?")
+    assert named == ["2021-2026"]
+    report = _hit("bc.txt", PLAN_2025, "2022-07-14", 0)
+    older = _hit("old.txt", PLAN_2025, "2019-03-01", 1)
+    assert fitting_documents([report, older], named, []) == [report]

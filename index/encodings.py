@@ -9,14 +9,24 @@ Before Unicode, Vietnamese offices typed with 8-bit fonts whose glyphs sit on La
   is "á", "o" + 0xE4 "ä" is "ộ"); a few letters have a byte of their own (0xF4 "ô" is "ơ", 0xF1 "ñ" "đ").
 
 In a .docx the bytes appear as the Latin-1 characters of those code points, in runs set in such a font; in a
-.txt they are the file's bytes. `decode_by_font` converts a run by its font name; `best_legacy_decoding`
-picks TCVN3 or VNI for bytes when that reads as Vietnamese much better than the decodings tried before.
+.txt they are the file's bytes; in a web page, the characters its declared code page decodes them to
+(`legacy_chars` turns those back into the Latin-1 characters of the bytes). `decode_by_font` converts a run
+by its font name; `best_legacy_decoding` picks TCVN3 or VNI for bytes when that reads as Vietnamese much
+better than the decodings tried before.
+
+Bytes in no legacy Vietnamese encoding and not UTF-8 are decoded by `guess_codepage`: the code page whose
+text is made of the letters Vietnamese and English are written with (Windows-1258 spells tone marks as
+combining characters; callers normalise to NFC).
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 import unicodedata
+
+log = logging.getLogger(__name__)
 
 # TCVN 5712:1993, table VN3: the Vietnamese letters in the order "a à á ả ã ạ" of each vowel, and their codes.
 _TCVN3_LETTERS = "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĂÂĐÊÔƠƯ"
@@ -181,3 +191,84 @@ def best_legacy_reading(latin: str, current: str, margin: float = 0.3) -> tuple[
     if score >= base + margin and score >= 0.8:
         return text, name
     return None
+
+
+# --- code pages -------------------------------------------------------------------------------
+
+# Characters a Vietnamese or English text is made of; used to choose between legacy code pages that
+# all decode any byte string without error.
+_EXPECTED = (
+    set(
+        unicodedata.normalize("NFC", c + m)
+        for c in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
+        for m in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+    )
+    | set("đĐ“”‘’–—…•«»°·")
+    | {chr(i) for i in range(32, 127)}
+    | set("\n\r\t")
+)
+
+
+def plausibility(text: str) -> float:
+    """Share of the characters of `text` that Vietnamese or English text is written with."""
+    text = unicodedata.normalize("NFC", text)
+    return sum(c in _EXPECTED for c in text) / max(len(text), 1)
+
+
+def guess_codepage(data: bytes) -> tuple[str, str, float] | None:
+    """(text, encoding, plausibility) of bytes that are not UTF-8: charset_normalizer's guess, Windows-1258
+    or Windows-1252, whichever reads most like Vietnamese or English; None when none decodes them."""
+    import charset_normalizer  # only needed for legacy files
+
+    best = charset_normalizer.from_bytes(data).best()
+    # charset_normalizer often calls short Western or Vietnamese text cp1250; also try the two code
+    # pages Vietnamese Windows files actually use and keep the decoding made of expected letters.
+    encodings = ([best.encoding] if best else []) + ["cp1258", "cp1252"]
+    candidates: list[tuple[float, str, str]] = []
+    for enc in encodings:
+        try:
+            text = data.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        candidates.append((plausibility(text), enc, text))
+    if not candidates:
+        return None
+    score, enc, text = max(candidates, key=lambda c: c[0])  # max keeps the first of equal scores
+    return text, enc, score
+
+
+@functools.lru_cache(maxsize=32)
+def _byte_chars(encoding: str) -> str | None:
+    """The character each byte decodes to in a single-byte code page (a byte it leaves undefined stands for
+    itself, as browsers show it), None for a multi-byte encoding."""
+    if encoding.replace("_", "-").lower().startswith("utf"):
+        return None
+    chars: list[str] = []
+    defined = 0
+    for b in range(256):
+        try:
+            c = bytes([b]).decode(encoding)
+            defined += 1
+        except UnicodeDecodeError:
+            c = chr(b)
+        chars.append(c if len(c) == 1 else chr(b))
+    # Multi-byte encodings leave most single high bytes undefined (Shift-JIS defines its 63 half-width kana).
+    if defined < 200 or len(set(chars)) < 256:
+        return None
+    return "".join(chars)
+
+
+def decode_single_byte(data: bytes, encoding: str) -> str | None:
+    """`data` in a single-byte code page, undefined bytes kept as the Latin-1 characters of their codes; None
+    when `encoding` is not a single-byte code page."""
+    chars = _byte_chars(encoding)
+    return None if chars is None else data.decode("latin-1").translate(dict(enumerate(chars)))
+
+
+def legacy_chars(text: str, encoding: str | None) -> str:
+    """`text` decoded from a single-byte `encoding`, with each character turned back into the Latin-1 character
+    of its byte: the form TCVN3 and VNI tables read. Text of another encoding (or None) is returned as is."""
+    chars = _byte_chars(encoding) if encoding else None
+    if chars is None:
+        return text
+    return text.translate({ord(c): chr(b) for b, c in enumerate(chars) if ord(c) != b})

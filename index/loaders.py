@@ -12,6 +12,7 @@ and checks a .docx before python-docx opens it (see `_check_docx`).
 The text returned is NFC and uses "\n" line ends: that is a change of encoding, not of spelling, and
 Windows-1258 files spell tone marks as combining characters. Text in the legacy Vietnamese encodings
 TCVN3 and VNI is converted to Unicode (`index.encodings`: by statistics in .txt, by font in Word files).
+HTML pages are read by `index.htmlpage` (declared charsets, TCVN3/VNI by font or letters).
 Word files are read by `index.office` (tables as layout blocks or data rows); .doc, .rtf and .odt are first
 converted to .docx by LibreOffice (a `MissingToolError` naming the package when it is not installed).
 """
@@ -27,8 +28,9 @@ import zipfile
 from pathlib import Path
 
 from index import convert, office
-from index.encodings import best_legacy_decoding
+from index.encodings import best_legacy_decoding, guess_codepage
 from index.errors import LoaderError
+from index.htmlpage import page_text
 from index.ocr import IMAGE_EXTENSIONS, OcrEngine, ReadResult, read_image
 from index.office import MissingToolError
 
@@ -37,8 +39,9 @@ __all__ = ["MissingToolError", "UnsupportedTypeError", "iter_files", "read_docum
 log = logging.getLogger(__name__)
 
 # Part of the index fingerprint: what a file reads as. 2: PDFium and OCR for PDFs and images, .docx tables as
-# blocks, .doc/.rtf/.odt through LibreOffice, legacy Vietnamese encodings.
-READER_VERSION = "2"
+# blocks, .doc/.rtf/.odt through LibreOffice, legacy Vietnamese encodings. 3: Word text boxes and first-page
+# header/footer; HTML charsets as browsers read them, TCVN3/VNI in web pages.
+READER_VERSION = "3"
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
     {".txt", ".md", ".html", ".htm", ".pdf", ".docx"} | convert.CONVERT_EXTENSIONS | IMAGE_EXTENSIONS
 )
@@ -98,24 +101,6 @@ def _check_readable(text: str, path: Path) -> str:
 
 # --- plain text -------------------------------------------------------------------------------
 
-# Characters a Vietnamese or English text is made of; used to choose between legacy code pages that
-# all decode any byte string without error.
-_EXPECTED = (
-    set(
-        unicodedata.normalize("NFC", c + m)
-        for c in "aăâeêioôơuưyAĂÂEÊIOÔƠUƯY"
-        for m in ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
-    )
-    | set("đĐ“”‘’–—…•«»°·")
-    | {chr(i) for i in range(32, 127)}
-    | set("\n\r\t")
-)
-
-
-def _plausibility(text: str) -> float:
-    text = unicodedata.normalize("NFC", text)
-    return sum(c in _EXPECTED for c in text) / max(len(text), 1)
-
 
 def _utf16_without_bom(data: bytes) -> str | None:
     """The UTF-16 byte order when the zero bytes sit on one side only (text without a BOM), else None."""
@@ -151,22 +136,10 @@ def _decode(data: bytes, path: Path) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    import charset_normalizer  # only needed for legacy files
-
-    best = charset_normalizer.from_bytes(data).best()
-    # charset_normalizer often calls short Western or Vietnamese text cp1250; also try the two code
-    # pages Vietnamese Windows files actually use and keep the decoding made of expected letters.
-    encodings = ([best.encoding] if best else []) + ["cp1258", "cp1252"]
-    candidates: list[tuple[float, str]] = []
-    for enc in encodings:
-        try:
-            candidates.append((_plausibility(data.decode(enc)), enc))
-        except (UnicodeDecodeError, LookupError):
-            continue
-    if not candidates:
+    guess = guess_codepage(data)
+    if guess is None:
         raise LoaderError(f"{path.name}: không nhận dạng được bảng mã (unknown text encoding)")
-    score, enc = max(candidates, key=lambda c: c[0])  # max keeps the first of equal scores
-    text = data.decode(enc)
+    text, enc, score = guess
     legacy = best_legacy_decoding(data, text)  # TCVN3/VNI bytes decode "without error" in every code page
     if legacy is not None:
         log.info("%s decoded as %s (Vietnamese legacy encoding)", path.name, legacy[1])
@@ -200,38 +173,6 @@ _MD_RULES: list[tuple[re.Pattern[str], str]] = [
 def _strip_markdown(text: str) -> str:
     for pattern, repl in _MD_RULES:
         text = pattern.sub(repl, text)
-    return text
-
-
-# --- html -------------------------------------------------------------------------------------
-
-_DROP_TAGS = ("script", "style", "nav", "header", "footer", "form", "noscript", "template", "iframe", "svg")
-_PARAGRAPH_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre", "ul", "ol", "dl"}
-_LINE_TAGS = {"br", "div", "li", "tr", "td", "th", "dt", "dd", "section", "article", "main", "aside", "hr"}
-_PARA, _LINE = "\ue000", "\ue001"
-
-
-def _html_text(data: bytes | str) -> str:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(data, "html.parser")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for tag in soup.find_all(["head", *_DROP_TAGS]):
-        tag.decompose()
-    # Source line breaks are formatting, not structure: mark block edges with private-use characters,
-    # collapse all whitespace, then turn the marks into line breaks.
-    for tag in soup.find_all(True):
-        if tag.name in _PARAGRAPH_TAGS:
-            tag.insert_before(_PARA)
-            tag.insert_after(_PARA)
-        elif tag.name in _LINE_TAGS:
-            tag.insert_after(_LINE)
-    flat = " ".join(soup.get_text().split())
-    text = flat.replace(_PARA, "\n\n").replace(_LINE, "\n")
-    text = re.sub(r" *\n *", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    if title and not soup.find("h1") and title not in text:
-        text = f"{title}\n\n{text}"  # a page without <h1> would otherwise lose its headline
     return text
 
 
@@ -363,9 +304,9 @@ def read_text(
         reason = e.strerror or _one_line(e)
         raise LoaderError(f"{path.name}: không đọc được tệp (cannot read: {reason})") from e
     if ext in (".html", ".htm"):
-        # bs4 honours <meta charset>; text with NUL bytes (UTF-16, or binary) is decoded by us first.
+        # `index.htmlpage` decodes a page as browsers do; text with NUL bytes (UTF-16, or binary) is ours to decode.
         html = _check_readable(_decode(data, path), path) if b"\x00" in data else data
-        return _finish(_check_readable(_check_length(_html_text(html), path, max_chars), path), path)
+        return _finish(_check_readable(_check_length(page_text(html, path.name), path, max_chars), path), path)
     text = _check_readable(_check_length(_decode(data, path), path, max_chars), path)
     return _finish(_strip_markdown(text) if ext == ".md" else text, path)
 

@@ -12,6 +12,16 @@ Tables in administrative documents are of two kinds, told apart by their shape a
   hiện: …"), so a row read on its own still says what each cell is. A row of column numbers ("(1) (2)
   …") under the header is dropped; a row with one filled cell (a group title) is kept as a plain line.
 
+Text boxes (a letterhead or a signature block drawn in a floating box: w:txbxContent in a DrawingML shape, or
+in its VML copy) are read where they are anchored, each as a block of its own: above the anchoring paragraph
+when placed above it or when nothing comes before it (a letterhead anchored in the first paragraph), else
+below it. Of the two copies Word writes of a box (mc:AlternateContent: the DrawingML Choice and the VML
+Fallback), one is read.
+
+Headers and footers are page furniture except on the first page, where a letterhead may be printed in them
+(the issuer, the number): the first page's header is read once before the body and its footer once after it,
+without page-number and date fields, lines that are only page numbers, and text the body already has.
+
 Runs set in a legacy Vietnamese font (TCVN3 ".VnTime", VNI "VNI-Times") are converted to Unicode by
 their font (see `index.encodings`); a document naming no such font but whose letters read far better as
 TCVN3 or VNI (a legacy text whose font was later changed) is converted by those statistics.
@@ -21,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from index.encodings import best_legacy_reading, decode_by_font, font_encoding
@@ -31,6 +41,15 @@ log = logging.getLogger(__name__)
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+_V = "{urn:schemas-microsoft-com:vml}"
+_TXBX = f"{_W}txbxContent"
+# Fields whose result is page furniture in a header or footer: page numbers, dates, the file's name.
+_FURNITURE_FIELDS = {"PAGE", "NUMPAGES", "SECTIONPAGES", "SECTION", "FILENAME", "DATE", "TIME", "PRINTDATE", "SAVEDATE"}
+# A line that is only a page number: "15", "- 3 -", "Trang 2", "Trang 2/5", "Page 2 of 5", or what is left of
+# one once its fields are dropped ("Trang /").
+_PAGE_NUMBER = re.compile(r"^\W*(?:(?:trang|page)\b\W*)?\d{0,4}\W*(?:(?:/|of|trên)\W*\d{0,4}\W*)?$", re.I)
 _ORDINAL_ROW = re.compile(r"^\(?\d{1,2}\)?$")
 _MAX_LABEL_WORDS = 12
 CELL_SEPARATOR = " | "
@@ -114,29 +133,152 @@ class _Fonts:
         return enc if enc is not None else paragraph_encoding
 
 
-def _paragraph_text(p: Any, fonts: _Fonts | None) -> str:
-    """A paragraph's text, runs in a legacy font converted to Unicode."""
-    if fonts is None:
+class _Fields:
+    """Word's complex fields (begin, instruction, separate, result, end) over the runs of a paragraph, to
+    leave out the results of furniture fields (a page number in a header)."""
+
+    def __init__(self) -> None:
+        self._open: list[list[Any]] = []  # [instruction, in its result] of each open field, innermost last
+
+    def hides(self, r: Any) -> bool:
+        """Whether run element `r` is (part of) a furniture field's result."""
+        for child in r:
+            if child.tag == f"{_W}fldChar":
+                kind = child.get(f"{_W}fldCharType")
+                if kind == "begin":
+                    self._open.append(["", False])
+                elif kind == "separate" and self._open:
+                    self._open[-1][1] = True
+                elif kind == "end" and self._open:
+                    self._open.pop()
+            elif child.tag == f"{_W}instrText" and self._open:
+                self._open[-1][0] += child.text or ""
+        return any(shown and (instr.split() or [""])[0].upper() in _FURNITURE_FIELDS for instr, shown in self._open)
+
+
+def _paragraph_text(p: Any, fonts: _Fonts | None, furniture: bool = False) -> str:
+    """A paragraph's text, runs in a legacy font converted to Unicode; with `furniture`, without the results
+    of page-number and date fields."""
+    if fonts is None and not furniture:
         return str(p.text)
     from docx.text.hyperlink import Hyperlink
 
-    para_enc = fonts.of_paragraph(p)
+    para_enc = fonts.of_paragraph(p) if fonts is not None else ""
+    fields = _Fields() if furniture else None
     out: list[str] = []
     for item in p.iter_inner_content():
-        runs = item.runs if isinstance(item, Hyperlink) else [item]
-        out.extend(decode_by_font(run.text, fonts.of_run(run._r, para_enc) or None) for run in runs)
+        for run in item.runs if isinstance(item, Hyperlink) else [item]:
+            if fields is not None and fields.hides(run._r):
+                continue
+            out.append(decode_by_font(run.text, fonts.of_run(run._r, para_enc) or None) if fonts else run.text)
     return "".join(out)
 
 
-def document_fonts(document: Any) -> _Fonts | None:
-    """A font resolver when any run, style or default of the document uses a legacy Vietnamese font."""
+# --- text boxes -------------------------------------------------------------------------------
+
+
+def _text_boxes(element: Any) -> list[Any]:
+    """The text boxes (w:txbxContent) anchored in a paragraph element, in document order, each once: of an
+    mc:AlternateContent, only the first branch holding a box is read (the VML Fallback copies the DrawingML
+    Choice); boxes inside a box are that box's own; deleted text (w:del) is left out."""
+    found: list[Any] = []
+
+    def walk(el: Any) -> None:
+        for child in el:
+            if child.tag == _TXBX:
+                found.append(child)
+            elif child.tag == f"{_MC}AlternateContent":
+                branch = next((b for b in child if next(b.iter(_TXBX), None) is not None), None)
+                if branch is not None:
+                    walk(branch)
+            elif child.tag != f"{_W}del":
+                walk(child)
+
+    walk(element)
+    return found
+
+
+def _vml_above(style: str) -> bool:
+    """Whether a VML shape's style places it above its paragraph (a negative top offset from the text)."""
+    props = dict(
+        (k.strip().lower(), v.strip()) for k, _, v in (d.partition(":") for d in style.split(";")) if k.strip()
+    )
+    top = props.get("margin-top") or props.get("top") or ""
+    return props.get("mso-position-vertical-relative", "text") in ("text", "line") and top.startswith("-")
+
+
+def _above(box: Any) -> bool:
+    """Whether a text box is placed above the paragraph it is anchored in (a negative offset from it)."""
+    el = box.getparent()
+    while el is not None and el.tag != f"{_W}p":
+        if el.tag == f"{_WP}anchor":
+            pos = el.find(f"{_WP}positionV")
+            offset = pos.find(f"{_WP}posOffset") if pos is not None else None
+            if pos is None or offset is None or pos.get("relativeFrom") not in ("paragraph", "line"):
+                return False
+            return (offset.text or "").strip().startswith("-")
+        if isinstance(el.tag, str) and el.tag.startswith(_V) and el.tag != f"{_V}textbox" and el.get("style"):
+            return _vml_above(el.get("style"))
+        el = el.getparent()
+    return False
+
+
+def _blocks_of(element: Any, parent: Any) -> Iterator[Any]:
+    """The paragraphs and tables of a block container element (a text box, a header), as python-docx objects."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in element:
+        if child.tag == f"{_W}p":
+            yield Paragraph(child, parent)
+        elif child.tag == f"{_W}tbl":
+            yield Table(child, parent)
+
+
+def _add_block(lines: list[str], block: list[str]) -> None:
+    """Append a block of lines, after a blank line when lines come before it; an empty block adds nothing."""
+    if not any(line.strip() for line in block):
+        return
+    if lines:
+        lines.append("")
+    lines.extend(block)
+
+
+def _paragraph_blocks(p: Any, fonts: _Fonts | None, first: bool, furniture: bool = False) -> list[list[str]]:
+    """A paragraph as blocks: its text boxes above it (or all of them when it comes `first`), its own text,
+    its text boxes below it."""
+    boxes = [(_block_lines(_blocks_of(box, p), fonts, furniture), _above(box)) for box in _text_boxes(p._p)]
+    before = [lines for lines, above in boxes if above or first]
+    after = [lines for lines, above in boxes if not (above or first)]
+    return [*before, [_paragraph_text(p, fonts, furniture)], *after]
+
+
+def _block_lines(blocks: Iterable[Any], fonts: _Fonts | None, furniture: bool = False) -> list[str]:
+    """The lines of paragraphs and tables (and of the text boxes anchored in them), each a block separated by a
+    blank line, as paragraphs of a text file are (`index.clean` splits paragraphs there); empty paragraphs are
+    left out."""
+    from docx.table import Table
+
+    lines: list[str] = []
+    for block in blocks:
+        if isinstance(block, Table):
+            _add_block(lines, table_lines(block, fonts))
+            continue
+        for part in _paragraph_blocks(block, fonts, not lines, furniture):
+            _add_block(lines, part)
+    return lines
+
+
+def document_fonts(document: Any, parts: Iterable[Any] = ()) -> _Fonts | None:
+    """A font resolver when any run, style or default of the document (or of the header and footer elements
+    in `parts`) uses a legacy Vietnamese font."""
     fonts = _Fonts(document)
     if fonts.any_legacy:
         return fonts
-    body = document.element.body
-    for rf in body.iter(f"{_W}rFonts"):
-        if any(font_encoding(v) for v in rf.attrib.values()):
-            return fonts
+    for element in (document.element.body, *parts):
+        for rf in element.iter(f"{_W}rFonts"):
+            if any(font_encoding(v) for v in rf.attrib.values()):
+                return fonts
     return None
 
 
@@ -152,9 +294,8 @@ def _cell_lines(cell: Any, fonts: _Fonts | None) -> list[str]:
         if isinstance(block, Table):
             lines.extend(line for line in table_lines(block, fonts) if line.strip())
         else:
-            text = _paragraph_text(block, fonts).strip()
-            if text:
-                lines.append(text)
+            for part in _paragraph_blocks(block, fonts, not lines):
+                lines.extend(line.strip() for line in part if line.strip())
     return lines
 
 
@@ -318,21 +459,44 @@ def _layout_lines(grid: list[list[Any]], texts: dict[Any, list[str]]) -> list[st
     return out
 
 
-def docx_lines(document: Any) -> list[str]:
-    """The lines of a python-docx document: paragraphs, and tables read by their kind. Paragraphs and tables
-    are separated by a blank line, as paragraphs of a text file are (`index.clean` splits paragraphs there);
-    empty paragraphs are left out."""
-    from docx.table import Table
+def _first_page(document: Any, footer: bool) -> Any | None:
+    """The header (or footer) printed on the first page, None when the document has none."""
+    sections = document.sections
+    if not len(sections):
+        return None
+    section = sections[0]
+    if section.different_first_page_header_footer:
+        part = section.first_page_footer if footer else section.first_page_header
+    else:
+        part = section.footer if footer else section.header
+    return None if part.is_linked_to_previous else part  # the first section links to nothing: no header
 
-    fonts = document_fonts(document)
+
+def _margin_lines(part: Any, fonts: _Fonts | None, body: list[str]) -> list[str]:
+    """A first-page header or footer without its furniture (page numbers, dates); nothing when what remains is
+    already in the body (a title repeated as a running head)."""
     lines: list[str] = []
-    for block in document.iter_inner_content():
-        read = table_lines(block, fonts) if isinstance(block, Table) else [_paragraph_text(block, fonts)]
-        if not any(line.strip() for line in read):
-            continue
-        if lines:
-            lines.append("")
-        lines.extend(read)
+    for line in _block_lines(_blocks_of(part._element, part), fonts, furniture=True):
+        if not (line.strip() and _PAGE_NUMBER.match(line)) and (line.strip() or (lines and lines[-1])):
+            lines.append(line)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    known = {" ".join(line.split()).casefold() for line in body}
+    if all(" ".join(line.split()).casefold() in known for line in lines):
+        return []
+    return lines
+
+
+def docx_lines(document: Any) -> list[str]:
+    """The lines of a python-docx document: paragraphs, text boxes, and tables read by their kind, blocks
+    separated by a blank line; the first page's header before them and its footer after them."""
+    header, footer = _first_page(document, footer=False), _first_page(document, footer=True)
+    fonts = document_fonts(document, [part._element for part in (header, footer) if part is not None])
+    body = _block_lines(document.iter_inner_content(), fonts)
+    lines: list[str] = []
+    _add_block(lines, _margin_lines(header, fonts, body) if header is not None else [])
+    _add_block(lines, body)
+    _add_block(lines, _margin_lines(footer, fonts, body) if footer is not None else [])
     if fonts is None:  # no legacy font named: legacy text set in a Unicode font is told by its letters
         text = "\n".join(lines)
         legacy = best_legacy_reading(text, text)

@@ -40,8 +40,9 @@ log = logging.getLogger(__name__)
 
 # Part of the index fingerprint: what a file reads as. 2: PDFium and OCR for PDFs and images, .docx tables as
 # blocks, .doc/.rtf/.odt through LibreOffice, legacy Vietnamese encodings. 3: Word text boxes and first-page
-# header/footer; HTML charsets as browsers read them, TCVN3/VNI in web pages.
-READER_VERSION = "3"
+# header/footer; HTML charsets as browsers read them, TCVN3/VNI in web pages. 4: OCR drops coloured ink (seals,
+# signatures) and noise lines.
+READER_VERSION = "4"
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
     {".txt", ".md", ".html", ".htm", ".pdf", ".docx"} | convert.CONVERT_EXTENSIONS | IMAGE_EXTENSIONS
 )

@@ -6,7 +6,8 @@
   of every page against `max_bytes` (its decoders stop at that limit), and the declared size of each page's
   images (what rendering a page would unpack); characters are counted page by page against `max_chars`.
 - Pages whose text layer is empty or garbage (fonts without a Unicode map give symbols, other scripts'
-  letters and syllables Vietnamese cannot have: `layer_is_garbage`) are rendered and OCR'd instead.
+  letters and syllables Vietnamese cannot have: `layer_is_garbage`) are rendered and OCR'd instead, in grey
+  without coloured ink (seals, signatures) except what signature widgets stamp (`index.ocr.drop_colour_ink`).
 - Line-sized form widgets (the number and date a digital signature stamps on the letterhead) are drawn alone,
   without the page's content, and OCR'd as one line; what they show goes into the text layer where it is
   drawn ("Số: /QĐ-UBND" becomes "Số: 1696/QĐ-UBND"), replacing typed characters it is drawn over.
@@ -29,9 +30,8 @@ from typing import Any
 
 from index.errors import LoaderError
 from index.loaders import _one_line, _too_big, _too_long
-from index.ocr import OcrEngine, PageInfo, ReadResult, file_digest, named
+from index.ocr import OcrEngine, PageInfo, ReadResult, drop_colour_ink, file_digest, is_latin, named, plausible_word
 from index.office import MissingToolError
-from index.syllables import is_syllable
 
 log = logging.getLogger(__name__)
 
@@ -44,35 +44,22 @@ _MARGIN_PX = 20  # white pixels around a widget's image
 
 # --- is a text layer real text? ------------------------------------------------------------------
 
-_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
 _WORD = re.compile(r"[^\W\d_]+")
 _FINE_SYMBOLS = set("+-=/%()<>[]§°№")
-
-
-def _latin(c: str) -> bool:
-    return unicodedata.name(c, "").startswith("LATIN")
-
-
-def _plausible_word(word: str) -> bool:
-    if word.isascii():
-        return True  # English, an abbreviation, or Vietnamese typed without accents
-    if not all(_latin(c) for c in word):
-        return False
-    if word.isupper() and not any(c in _TONES for c in unicodedata.normalize("NFD", word)):
-        return True  # acronyms: HĐND, QĐ
-    return is_syllable(word)  # index.syllables: the one rule of what a Vietnamese syllable can be
 
 
 def layer_stats(text: str) -> tuple[int, float, int, float]:
     """(words, share of words no Vietnamese or English text has, characters, share of odd characters: neither
     Latin letters, digits nor punctuation) of a text layer."""
     words = _WORD.findall(text)
-    bad = sum(not _plausible_word(w) for w in words)
+    bad = sum(not plausible_word(w) for w in words)
     chars = [c for c in text if not c.isspace()]
     odd = sum(
         1
         for c in chars
-        if not ((c.isalnum() and (c.isascii() or _latin(c))) or unicodedata.category(c)[0] == "P" or c in _FINE_SYMBOLS)
+        if not (
+            (c.isalnum() and (c.isascii() or is_latin(c))) or unicodedata.category(c)[0] == "P" or c in _FINE_SYMBOLS
+        )
     )
     return len(words), bad / max(len(words), 1), len(chars), odd / max(len(chars), 1)
 
@@ -197,10 +184,16 @@ def _guard(path: Path, max_bytes: int) -> None:
 
 
 def _render_page(page: Any, dpi: int, max_bytes: int) -> Any:
-    """The page (with its form widgets) as a grey image at `dpi`, lowered so that it stays within `max_bytes`."""
+    """The page (with its form widgets) at `dpi`, lowered so that its colour bitmap stays within `max_bytes`, in
+    grey without coloured ink (`drop_colour_ink`: the seal and signature over the signer's name), except in
+    line-sized widgets (the number and date a digital signature stamps, often in red, on a scanned page)."""
     width, height = page.get_size()
-    scale = min(dpi / 72, math.sqrt(max_bytes / max(width * height, 1.0)))
-    return page.render(scale=scale, grayscale=True, may_draw_forms=True).to_pil()
+    scale = min(dpi / 72, math.sqrt(max_bytes / max(3 * width * height, 1.0)))
+    keep = [
+        (int(left * scale), int((height - top) * scale), math.ceil(right * scale), math.ceil((height - bottom) * scale))
+        for left, bottom, right, top in _stamp_rects(page)
+    ]
+    return drop_colour_ink(page.render(scale=scale, may_draw_forms=True).to_pil(), keep)
 
 
 def _stamp_rects(page: Any) -> list[tuple[float, float, float, float]]:

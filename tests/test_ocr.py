@@ -7,20 +7,56 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant.engine import Assistant
 from index.errors import LoaderError
 from index.loaders import SUPPORTED_EXTENSIONS, read_document
-from index.ocr import IMAGE_EXTENSIONS, OcrEngine
+from index.ocr import IMAGE_EXTENSIONS, OcrEngine, OcrResult
 from index.office import MissingToolError
-from tests.fixtures.make_scans import SCAN_LINES, write_scan_images, write_scan_pdf
+from tests.fixtures.make_scans import FONT, SCAN_LINES, write_scan_images, write_scan_pdf
 
 needs_tesseract = pytest.mark.skipif(
     OcrEngine().missing() is not None, reason="needs Debian packages tesseract-ocr tesseract-ocr-vie"
 )
 SECOND_PAGE = ["3. Thanh tra quận kiểm tra việc thực hiện.", "4. Văn phòng HĐND và UBND quận theo dõi, đôn đốc."]
+
+
+SIGNER = "Nguyễn Văn Thuận"
+
+
+def write_stamped_page(path: Path, dpi: int = 200) -> Path:
+    """A colour scan of a signature block: black print, a red round seal over the title and the left of the
+    signer's name, a blue signature across the name; the ink is multiplied over the print, as on paper.
+    An image file, or an image-only PDF when `path` ends in .pdf."""
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+    bold = ImageFont.truetype(str(FONT.with_name("DejaVuSerif-Bold.ttf")), int(13 / 72 * dpi))
+    width, height, x = int(8.27 * dpi), int(3.2 * dpi), int(4.6 * dpi)
+    page = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(page)
+    draw.text(
+        (int(0.8 * dpi), int(0.3 * dpi)), "Nơi nhận:", font=ImageFont.truetype(str(FONT), bold.size), fill="black"
+    )
+    draw.text((x, int(0.3 * dpi)), "KT. CHỦ TỊCH", font=bold, fill="black")
+    draw.text((x, int(0.6 * dpi)), "PHÓ CHỦ TỊCH", font=bold, fill="black")
+    draw.text((x, int(2.2 * dpi)), SIGNER, font=bold, fill="black")
+    ink = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(ink)
+    red, blue = (220, 30, 40), (30, 50, 170)
+    cx, cy, r, inner = x + int(0.3 * dpi), int(1.6 * dpi), int(0.75 * dpi), int(0.62 * dpi)
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), outline=red, width=int(0.06 * dpi))
+    draw.ellipse((cx - inner, cy - inner, cx + inner, cy + inner), outline=red, width=int(0.02 * dpi))
+    draw.text((cx - int(0.45 * dpi), cy - int(0.1 * dpi)), "ỦY BAN", font=bold, fill=red)
+    draw.line([(x - 20 + i * 12, int(2.3 * dpi) + (25 if i % 2 else -25)) for i in range(40)], fill=blue, width=6)
+    scan = ImageChops.multiply(page, ink)
+    if path.suffix == ".pdf":
+        scan.save(path, resolution=float(dpi))
+    else:
+        scan.save(path, dpi=(dpi, dpi))
+    return path
 
 
 def recording_tesseract(folder: Path) -> tuple[Path, Path]:
@@ -87,6 +123,85 @@ def test_low_confidence_page_is_flagged(tmp_path: Path) -> None:
     strict = read_document(scan, ocr=OcrEngine(tmp_path / "ocr", min_confidence=99.5))
     assert strict.pages[0].low_confidence and strict.low_confidence_pages == [1]
     assert strict.pages[0].to_dict()["low"] is True
+
+
+@needs_tesseract
+@pytest.mark.parametrize("name", ["ky-dong-dau.png", "ky-dong-dau.pdf"])
+def test_signer_under_a_red_seal_and_a_blue_signature_is_read(tmp_path: Path, name: str) -> None:
+    """Coloured ink (seal, signature) is dropped before recognition: the black name under it is read whole,
+    from an image file and from a scanned PDF alike."""
+    scan = write_stamped_page(tmp_path / name)
+    result = read_document(scan, ocr=OcrEngine(tmp_path / "ocr"))
+    assert SIGNER in result.text and "PHÓ CHỦ TỊCH" in result.text, result.text
+
+
+def test_drop_colour_ink_whitens_ink_and_keeps_print() -> None:
+    """Red and blue ink become white; black print, grey and a yellowed page keep their grey; ink crossing print
+    stays dark; a grey image comes back as it was."""
+    from PIL import Image
+
+    from index.ocr import drop_colour_ink
+
+    colours = [(0, 0, 0), (128, 128, 128), (235, 225, 190), (220, 30, 40), (30, 50, 170), (40, 10, 15), (255, 255, 255)]
+    image = Image.new("RGB", (len(colours), 1))
+    image.putdata(colours)
+    grey = drop_colour_ink(image)
+    plain = list(image.convert("L").getdata())
+    assert grey.mode == "L"
+    assert list(grey.getdata()) == [plain[0], plain[1], plain[2], 255, 255, plain[5], 255]
+    assert plain[2] > 200 and plain[5] < 40
+    assert list(drop_colour_ink(Image.new("L", (3, 1), 90)).getdata()) == [90, 90, 90]
+
+
+def ocr_line(text: str, conf: float, line: int = 1) -> list[dict[str, Any]]:
+    """One line of Tesseract words, each with confidence `conf`."""
+    return [{"text": w, "conf": conf, "box": [0, 0, 1, 1], "line": [1, 1, line]} for w in text.split()]
+
+
+@pytest.mark.parametrize(
+    ("text", "conf"),
+    [
+        ("„ Ẩ › ^ .A^ Ä ^ .ˆ", 51.8),  # the tone marks of a curved line, read as a line of their own
+        ("ị", 83.0),  # a table rule
+        ("n.ẽmm————=—mxr--^¬", 0.0),  # a signature stroke
+        ("sả À L4 .'.Pˆ^ , ° lệ Ầ ° ˆ", 57.0),  # a seal's ring
+        ("—:", 45.0),
+    ],
+)
+def test_noise_lines_are_dropped(text: str, conf: float) -> None:
+    from index.ocr import is_noise_line
+
+    assert is_noise_line(ocr_line(text, conf))
+
+
+@pytest.mark.parametrize(
+    ("text", "conf"),
+    [
+        ("Số: 193/UBND-KT", 40.0),
+        ("5", 30.0),  # a page number
+        ("2470071.386 432182.9084", 55.0),
+        ("| 432927.5084 |", 84.3),
+        ("- Như trên; „ ˆ H Ế", 76.9),  # a real line with noise beside it is kept whole
+        ("V/v tăng cường công tác quản lý", 20.0),
+        ("HĐND", 90.0),
+        ("KT. GIÁM ĐỐC", 45.0),
+    ],
+)
+def test_real_short_lines_are_kept(text: str, conf: float) -> None:
+    from index.ocr import is_noise_line
+
+    assert not is_noise_line(ocr_line(text, conf))
+
+
+def test_page_text_drops_noise_lines_but_keeps_the_confidence_of_all_words() -> None:
+    """A page's text leaves noise lines out; its confidence still counts them, so a page of noise stays flagged."""
+    from index.ocr import page_result
+
+    words = ocr_line("KẾ HOẠCH", 90.0, 1) + ocr_line("„ Ẩ › ^", 10.0, 2) + ocr_line("Số: 45/KH-UBND", 80.0, 3)
+    result = page_result(words)
+    assert result.text == "KẾ HOẠCH\nSố: 45/KH-UBND"
+    assert result.confidence == round(sum(w["conf"] for w in words) / len(words), 1) < 70
+    assert page_result(ocr_line("„ Ẩ › ^", 10.0)) == OcrResult("", 10.0)
 
 
 def test_missing_tesseract_is_one_line_naming_the_packages(tmp_path: Path) -> None:

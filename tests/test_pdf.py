@@ -18,7 +18,7 @@ from index.office import MissingToolError
 from index.pdf import layer_is_garbage
 from index.syllables import is_syllable
 from tests.fixtures.make_fixtures import write_pdf
-from tests.fixtures.make_scans import SCAN_LINES, write_justified_pdf, write_scan_pdf
+from tests.fixtures.make_scans import FONT, SCAN_LINES, write_justified_pdf, write_scan_pdf
 
 from .conftest import BA_DINH_2025, CORPUS
 
@@ -26,6 +26,7 @@ REALDOCS = Path(__file__).resolve().parents[2] / "shared" / "realdocs"
 GARBAGE_PDF = REALDOCS / "3036-SCT-CN-KH-kiem-tra-kho-VLNCN-MongSen1.pdf"
 SIGNED_PDF = REALDOCS / "QD-1696-QD-UBND-uy-quyen-15-5-2026.pdf"
 SIGNED_LETTER = REALDOCS / "CV-UBND-tinh-chi-dao-quan-ly-giam-sat-VLNCN.pdf"
+PHONE_SCAN = REALDOCS / "Bien-ban-kiem-tra-hien-truong-Yen-Thanh-8.6.2026.pdf"
 
 needs_tesseract = pytest.mark.skipif(
     OcrEngine().missing() is not None, reason="needs Debian packages tesseract-ocr tesseract-ocr-vie"
@@ -123,6 +124,22 @@ def test_garbage_text_layer_is_ocrd(tmp_path: Path) -> None:
     for words in ("SỞ CÔNG THƯƠNG", "3036 /SCT-CN", "Năng lượng Bảo Long", "Móng Sến"):
         assert words in result.text, words
     assert "Ӣ" not in result.text and not layer_is_garbage(result.text)
+    # The signer's name under the red seal and the blue signature (page 3) is read whole.
+    assert "Hoàng Văn Thuân" in result.text.split("\f")[2]
+
+
+@needs_realdocs
+@needs_tesseract
+def test_phone_scan_signature_blocks_under_seals_and_no_noise_lines(tmp_path: Path) -> None:
+    """A phone scan (CamScanner) of a record signed by three parties: the block under the commune's red seal is
+    read, and no line of the text is noise (marks and stray letters read from shadows and strokes)."""
+    result = read_document(PHONE_SCAN, ocr=OcrEngine(tmp_path / "ocr"))
+    signatures = result.text.split("\f")[1]
+    for words in ("ĐD SỞ CÔNG THƯƠNG", "ĐD UBND XÃ YÊN THÀNH", "Vũ Việt Linh", "Triệu Vũ", "Nguyễn Quốc Thịnh"):
+        assert words in signatures, words
+    for line in filter(str.strip, result.text.splitlines()):  # a number, or a Vietnamese syllable
+        letters = re.findall(r"[^\W\d_]{2,}", line)
+        assert re.search(r"\d", line) or any(is_syllable(w) for w in letters), line
 
 
 # ----------------------------------------------------------------------------- digital signatures
@@ -139,6 +156,76 @@ def test_signed_pdf_number_and_date_are_read(tmp_path: Path) -> None:
     assert "Lào Cai, ngày tháng 4" not in result.text
     letter = read_document(SIGNED_LETTER, ocr=engine).text
     assert "Số: 193/UBND-KT" in letter and "ngày 10 tháng 01 năm 2026" in letter
+
+
+def write_signed_scan(path: Path, dpi: int = 200) -> Path:
+    """A scanned page (an image, no text) that a digital signature then stamped: its number, in red, is drawn
+    by a signature widget after "Số:", as provincial offices sign scans."""
+    from PIL import Image, ImageDraw, ImageFont
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    font = ImageFont.truetype(str(FONT), int(13 / 72 * dpi))
+    image = Image.new("RGB", (int(8.27 * dpi), int(3 * dpi)), "white")
+    draw = ImageDraw.Draw(image)
+    for n, line in enumerate(["ỦY BAN NHÂN DÂN TỈNH LÀO CAI", "Số:                /QĐ-UBND", "Về việc ủy quyền"]):
+        draw.text((int(0.8 * dpi), int((0.5 + 0.5 * n) * dpi)), line, font=font, fill="black")
+    scan = path.with_suffix(".scan.pdf")
+    image.save(scan, resolution=float(dpi))
+    writer = PdfWriter(clone_from=PdfReader(scan))
+    scan.unlink()
+    x, y = 0.8 * 72 + 30, float(writer.pages[0].mediabox.height) - 72 - 16  # after "Số:", on its line
+
+    def name(n: str) -> NameObject:
+        return NameObject(n)
+
+    helvetica = {name("/Type"): name("/Font"), name("/Subtype"): name("/Type1"), name("/BaseFont"): name("/Helvetica")}
+    appearance = DecodedStreamObject()
+    appearance.set_data(b"BT /Helv 12 Tf 0.85 0.1 0.1 rg 2 4 Td (1696) Tj ET")  # red
+    appearance.update(
+        {
+            name("/Type"): name("/XObject"),
+            name("/Subtype"): name("/Form"),
+            name("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(40), FloatObject(18)]),
+            name("/Resources"): DictionaryObject(
+                {name("/Font"): DictionaryObject({name("/Helv"): DictionaryObject(helvetica)})}
+            ),
+        }
+    )
+    widget = DictionaryObject(
+        {
+            name("/Type"): name("/Annot"),
+            name("/Subtype"): name("/Widget"),
+            name("/FT"): name("/Sig"),
+            name("/T"): TextStringObject("So"),
+            name("/F"): NumberObject(132),
+            name("/Rect"): ArrayObject([FloatObject(x), FloatObject(y), FloatObject(x + 40), FloatObject(y + 18)]),
+            name("/AP"): DictionaryObject({name("/N"): writer._add_object(appearance)}),
+        }
+    )
+    ref = writer._add_object(widget)
+    writer.pages[0][name("/Annots")] = ArrayObject([ref])
+    writer.root_object[name("/AcroForm")] = DictionaryObject(
+        {name("/Fields"): ArrayObject([ref]), name("/SigFlags"): NumberObject(3)}
+    )
+    writer.write(path)
+    return path
+
+
+@needs_tesseract
+def test_signed_scan_keeps_its_red_stamped_number(tmp_path: Path) -> None:
+    """Coloured ink is dropped before OCR (seals, signatures), but not what a signature widget stamps."""
+    result = read_document(write_signed_scan(tmp_path / "scan-ky-so.pdf"), ocr=OcrEngine(tmp_path / "ocr"))
+    assert result.pages[0].method == "ocr"
+    assert "Số: 1696 /Q" in result.text, result.text
 
 
 @needs_realdocs

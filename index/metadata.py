@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections import Counter
 
 from index.normalize import fold, normalize
 from index.syllables import is_syllable
@@ -39,7 +40,10 @@ log = logging.getLogger(__name__)
 # Part of the index fingerprint: metadata feeds the embedded text (title) and the manifest, so an index built by
 # other rules is rebuilt. 2: letterheads of any body, công văn subjects, OCR-tolerant labels, portal signers.
 # 3: a portal's "Ngày cập nhật" dates a document without its own date and ends its title.
-METADATA_VERSION = "3"
+# 4: signature blocks as OCR lays them out ("Nưi nhận", "~" dashes, two blocks on one line, noise above a name)
+# and blocks in a text box above "Nơi nhận"; titles in capitals kept over OCR's blank lines, and OCR-misread
+# marks of a title's words respelled as the document's own text spells them.
+METADATA_VERSION = "4"
 
 _KIND_NAMES = (
     "KẾ HOẠCH|QUYẾT ĐỊNH|THÔNG BÁO|BÁO CÁO|CHỈ THỊ|NGHỊ QUYẾT|NGHỊ ĐỊNH|THÔNG TƯ|HƯỚNG DẪN|CHƯƠNG TRÌNH"
@@ -93,7 +97,19 @@ _SIGN_WORDS = re.compile(
     r"|BAN THƯỜNG VỤ|ĐẢNG ỦY|THƯ KÝ|NGƯỜI LẬP|TỔNG GIÁM ĐỐC"
 )
 _SIGN_PREFIX = re.compile(r"^(?:(?:KT|TM|TL|TUQ|Q)\s*\.\s*|(?:T/M|K/T|T/L|TM|KT|TL|ĐD)\s+)+(?=\S)")
-_TWO_BLOCKS = re.compile(r"(?:\bĐD\s|ĐẠI DIỆN|\b(?:KT|TM|TL)\s*\.).*(?:\bĐD\s|ĐẠI DIỆN|\b(?:KT|TM|TL)\s*\.)")
+_BLOCK_START = re.compile(r"(?:\bĐD\s|ĐẠI DIỆN|\b(?:KT|TM|TL)\s*\.)")
+# "Nơi nhận" as OCR may read its marks ("Nưi nhận", "Noi nhân"), compared on `_bare` lower-cased text.
+_RECIPIENTS_LABEL = re.compile(r"\s*n[ou]i\s*nhan\b")
+# A recipients' list item: its dash as printed or as OCR reads it ("~ Thường trực Tỉnh ủy (b/e);").
+_RECIPIENT_DASHES = ("-", "+", "~", "–", "—", "•", "*")
+# Vietnamese family names, to split two names OCR puts on one line ("Vũ Việt Linh Triệu Vũ"): the common ones
+# and those of the northern mountain provinces' peoples (Tày, Nùng, H'Mông, Dao).
+_FAMILY_NAMES = frozenset(
+    "Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đào Đoàn Trương Lâm Mai Trịnh"
+    " Lương Hà Tạ Cao Chu Triệu Lưu Tô Quách Thái Vương Kiều Hứa La Lò Sầm Nông Lục Hầu Giàng Thào Vàng Sùng"
+    " Tăng Mạc Khổng Lại Lữ Phùng Tống Doãn Nghiêm Đàm Âu Châu Giang Hàn Kim Ninh Thân Quan Bế Ma Lã Đồng"
+    " Tôn Tiêu Từ Diệp Thạch Lạc Khúc Viên Nhữ".split()
+)
 _MEETING_DATE = re.compile(
     r"H[ôồốổỗộo]m nay,?\s*(?:vào hồi[^,\n]{0,20},\s*)?ngày\s*(?:(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})"
     r"|(\S{0,4}?)[\s.…_]*tháng\s*(\S{0,4}?)[\s.…_]*năm\s*(\d{4}))",
@@ -297,6 +313,12 @@ def _is_noise(line: str) -> bool:
     return 2 * content < len(tokens)
 
 
+def _is_upper(line: str) -> bool:
+    """Whether `line` has letters and all of them are capitals."""
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
 def _continues(prev: str, line: str) -> bool:
     """Whether `line` goes on with the title that `prev` ended."""
     if line[0].islower():
@@ -315,10 +337,13 @@ def _wrapped(lines: list[str], first: str) -> str:
     parts = [first.strip()] if first.strip() else []
     # The kind's own line goes on for a word or two ("BIÊN BẢN KIỂM TRA"): its object follows, in any case.
     heading = bool(parts) and len(parts[0].split()) <= 3
-    for line in lines:
+    for k, line in enumerate(lines):
         line = line.strip()
         if not line:
-            if parts and not (heading and len(parts) == 1):
+            after = lines[k + 1].strip() if k + 1 < len(lines) else ""
+            # OCR puts a blank line between the lines of a title in capitals (a paragraph break to Tesseract).
+            ocr_break = bool(parts) and bool(after) and _is_upper(parts[-1]) and _continues(parts[-1], after)
+            if parts and not (heading and len(parts) == 1) and not ocr_break:
                 break
             continue
         if parts and (re.fullmatch(r"[-–—_*=\s]+", line) or _NEWS_LABEL.match(line)):
@@ -375,6 +400,60 @@ def _title_after_kind(lines: list[str], kind: re.Match[str], text: str) -> str:
     return rest if len(rest) <= 250 else ""
 
 
+def _marks(word: str) -> set[str]:
+    """The diacritics of a word: its combining marks, and the stroke of "đ"."""
+    marks = {c for c in unicodedata.normalize("NFD", word) if unicodedata.combining(c)}
+    return marks | {"đ"} if "đ" in word.lower() else marks
+
+
+def _in_title(words: list[str], title: str) -> bool:
+    """Whether a line of `words` is part of `title` (its words joined by spaces): inside it, or ending with its
+    first two words or more ("QUYẾT ĐỊNH CHÁP THUẬN …", the kind's line)."""
+    line = " ".join(words)
+    if not line or f" {line} " in f" {title} ":
+        return True
+    return any(f"{title} ".startswith(" ".join(words[k:]) + " ") for k in range(1, len(words) - 1))
+
+
+def _respelled(title: str, lines: list[str]) -> str:
+    """`title` with each word that OCR misread the marks of ("CHÁP THUẬN", "ĐẢU TƯ", "ĐÔNG THỜI" in bold
+    capitals) spelled as the document's own text spells it beside the same neighbour: a spelling of the same
+    letters found there at least twice, when the title's spelling is not found there at all, or has fewer marks
+    (OCR drops the marks stacked on capitals far more often than it adds some). Only words of the document are
+    used, never a guess; a title whose words the text spells alike is unchanged."""
+    words = list(re.finditer(r"[^\W\d_]+", title))
+    if len(words) < 2:
+        return title
+    # Each word of the text as (spelling, previous word, next word), grouped by its letters.
+    tokens = ["", *(m.group(0).lower() for m in words), ""]
+    own = " ".join(tokens).strip()
+    places: Counter[tuple[str, str, str]] = Counter()
+    for line in lines:
+        found = re.findall(r"[^\W\d_]+", line.lower())
+        if _in_title(found, own):
+            continue  # the title's own lines are no evidence of its spelling
+        found = ["", *found, ""]
+        places.update((found[j], found[j - 1], found[j + 1]) for j in range(1, len(found) - 1))
+    by_letters: dict[str, list[tuple[str, str, str, int]]] = {}
+    for (word, prev, nxt), n in places.items():
+        by_letters.setdefault(_bare(word), []).append((word, prev, nxt, n))
+    out, last = [], 0
+    for i, m in enumerate(words, start=1):
+        word, prev, nxt = tokens[i], tokens[i - 1], tokens[i + 1]
+        seen: Counter[str] = Counter()
+        for spelling, p, q, n in by_letters.get(_bare(word), []):
+            if (prev and p == prev) or (nxt and q == nxt):
+                seen[spelling] += n  # each place once, beside one neighbour or both
+        best = max((w for w in seen if w != word), key=lambda w: seen[w], default="")
+        if best and seen[best] >= 2 and is_syllable(best) and (not seen[word] or _marks(word) < _marks(best)):
+            tokens[i] = best
+            original = m.group(0)
+            spelled = best.upper() if original.isupper() else best.capitalize() if original[0].isupper() else best
+            out += [title[last : m.start()], spelled]
+            last = m.end()
+    return "".join([*out, title[last:]])
+
+
 def _is_sign_title(line: str) -> bool:
     """A line of a signature block's titles: "KT. CHỦ TỊCH", "PHÓ GIÁM ĐỐC", "TM. ỦY BAN NHÂN DÂN"."""
     rest = _SIGN_PREFIX.sub("", line)
@@ -401,11 +480,53 @@ def _upper_tail(line: str) -> str:
     return " ".join(words[n:])
 
 
+def _is_recipients_label(line: str) -> bool:
+    """Whether `line` starts with "Nơi nhận", as printed or as OCR misreads it ("Nưi nhận")."""
+    return bool(_RECIPIENTS_LABEL.match(_bare(line).lower()))
+
+
+def _is_recipient(line: str) -> bool:
+    """A line of the recipients' list: its label, an item ("- Như trên;", "~ Thường trực …"), "Lưu: VT"."""
+    line = line.strip()
+    return (
+        line.startswith(_RECIPIENT_DASHES) or _is_recipients_label(line) or line.lower().startswith(("như trên", "lưu"))
+    )
+
+
+def _is_mark_noise(line: str) -> bool:
+    """A short run of marks OCR reads in a signature's strokes or a seal ("6+?", "-2—"): no two letters in a row."""
+    return len(line) <= 8 and not re.search(r"[^\W\d_]{2}", line)
+
+
+def _split_names(line: str, count: int) -> list[str]:
+    """`line` as `count` names side by side ("Vũ Việt Linh Triệu Vũ" -> two), each 2-5 Title-case words and
+    starting with a family name; [] when the line cannot be split so, or can be split more than one way, or could
+    be one name alone (a line of 4 words or fewer)."""
+    words = line.split()
+    if not _is_name(" ".join(words[:5])) or not all(w.isalpha() and w[0].isupper() for w in words):
+        return []
+    if count < 2 or len(words) <= 4:
+        return []
+
+    def splits(rest: list[str], parts: int) -> list[list[str]]:
+        if parts == 0:
+            return [[]] if not rest else []
+        found = []
+        for n in range(2, min(5, len(rest)) + 1):
+            head = rest[:n]
+            if head[0] in _FAMILY_NAMES and _is_name(" ".join(head)):
+                found += [[" ".join(head), *tail] for tail in splits(rest[n:], parts - 1)]
+        return found
+
+    found = splits(words, count)
+    return found[0] if len(found) == 1 else []
+
+
 def _block_part(line: str) -> str:
     """The part of a line that belongs to a signature block: a recipients' list may share the line
     ("Nơi nhận: KT. CHỦ TỊCH", "- Như Điều 3; PHÓ CHỦ TỊCH", "- Lưu: VT. Võ Thị Hoa")."""
     line = line.strip()
-    if not line.startswith(("-", "+", "Nơi nhận")):
+    if not (line.startswith(_RECIPIENT_DASHES) or _is_recipients_label(line)):
         return line
     tail = _upper_tail(line)
     if tail and _is_sign_title(tail):
@@ -416,27 +537,28 @@ def _block_part(line: str) -> str:
 
 def _signers(lines: list[str]) -> list[str]:
     """The names under each signature block (titles, then "(Đã ký)", the stamp, blank lines, then the name);
-    lines of the recipients' list ("Nơi nhận:", "- Như trên;") beside the block are skipped."""
+    lines of the recipients' list ("Nơi nhận:", "- Như trên;") beside the block, and short runs of marks OCR
+    reads in a signature ("6+?"), are skipped. Blocks side by side on one line ("ĐD SỞ … ĐD UBND XÃ …") have their
+    names side by side too: they are taken only when the names split one way (`_split_names`)."""
     names: list[str] = []
     lines = [_block_part(line) for line in lines]
     i = 0
     while i < len(lines):
-        if not _is_sign_title(lines[i].strip()) or _TWO_BLOCKS.search(lines[i]):
-            i += 1  # two blocks side by side on one line: whose name is whose cannot be told
+        if not _is_sign_title(lines[i].strip()):
+            i += 1
             continue
+        blocks = len(_BLOCK_START.findall(lines[i]))
         j, seen = i + 1, 0
         while j < len(lines) and seen < 14:
             line = lines[j].strip()
             if line and not (
-                _is_sign_title(line)
-                or _SIGNED.match(line.lower())
-                or line.startswith(("-", "+", "Nơi nhận"))
-                or line.lower().startswith(("như trên", "lưu"))
+                _is_sign_title(line) or _SIGNED.match(line.lower()) or _is_recipient(line) or _is_mark_noise(line)
             ):
                 break
             j, seen = j + 1, seen + 1
-        if j < len(lines) and seen < 14 and _is_name(lines[j].strip()) and lines[j].strip() not in names:
-            names.append(lines[j].strip())
+        found = lines[j].strip() if j < len(lines) and seen < 14 else ""
+        block_names = _split_names(found, blocks) if blocks > 1 else [found] if _is_name(found) else []
+        names += [name for name in block_names if name not in names]
         i = j
     return names
 
@@ -457,13 +579,33 @@ def _inline_signer(text: str) -> str:
     return " ".join(words) if 2 <= len(words) <= 5 else ""
 
 
+def _block_above(lines: list[str], mark: int) -> int:
+    """Where a signature block that ends just above line `mark` starts (a .docx block drawn in a text box
+    anchored in the last paragraph comes before "Nơi nhận:"): up to 12 lines of titles, "(Đã ký)", marks and
+    blank lines above a name; `mark` when there is none."""
+    i = mark - 1
+    while i >= 0 and not lines[i].strip():
+        i -= 1
+    if i < 0 or not _is_name(lines[i].strip()):
+        return mark
+    start = mark
+    for j in range(i - 1, max(-1, mark - 13), -1):
+        line = lines[j].strip()
+        if _is_sign_title(line):
+            start = j
+        elif line and not (_SIGNED.match(line.lower()) or _is_mark_noise(line)):
+            break
+    return start
+
+
 def _signature_zone(lines: list[str]) -> list[str]:
-    """Where signature blocks are: beside and below the recipients' list ("Nơi nhận:"), else the document's
-    end; a table of members further up ("TRƯỞNG BAN / Nguyễn Văn An") is no signature."""
-    marks = [i for i, line in enumerate(lines) if line.lstrip().startswith("Nơi nhận")]
+    """Where signature blocks are: beside and below the recipients' list ("Nơi nhận:"), and a block just above
+    it, else the document's end; a table of members further up ("TRƯỞNG BAN / Nguyễn Văn An") is no signature."""
+    marks = [i for i, line in enumerate(lines) if _is_recipients_label(line)]
     if not marks:
         return lines[-60:]
-    keep = sorted({j for i in marks for j in range(max(0, i - 2), min(len(lines), i + 30))})
+    starts = {i: min(max(0, i - 2), _block_above(lines, i)) for i in marks}
+    keep = sorted({j for i in marks for j in range(starts[i], min(len(lines), i + 30))})
     return [lines[j] for j in keep]
 
 
@@ -568,7 +710,7 @@ def _document_meta(norm: str, lines: list[str], kind_m: re.Match[str]) -> DocMet
     if not date and (news := _news_date(lines)):  # a report copied onto a portal: the page's own date only
         date = news[1]
     return DocMeta(
-        title=_title_after_kind(lines, kind_m, norm),
+        title=_respelled(_title_after_kind(lines, kind_m, norm), lines),
         issuer=issuer,
         number=number,
         date=date,
@@ -590,7 +732,7 @@ def _letter_meta(norm: str, lines: list[str], subject_m: re.Match[str]) -> DocMe
     header = "\n".join(lines[:line_no] + [ln for ln in below if _skippable(ln) or _DATELINE.search(ln)])
     issuer, number, date, place = _header_fields(norm, header, subject_m.start())
     return DocMeta(
-        title=_wrapped(below, lines[line_no]),
+        title=_respelled(_wrapped(below, lines[line_no]), lines),
         issuer=issuer,
         number=number,
         date=date,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant import lists
+from assistant.headline import Part, asks_who, document_fields, headline, new_names, without_fields
 from assistant.lists import asks_for_list
 from assistant.textmatch import (
     TermMatcher,
@@ -56,6 +57,11 @@ _FIELD_BONUS = 0.25
 # A list question is answered from the outline of the best documents (this many) when a list there covers the
 # question nearly as well as the best sentence (within this much coverage).
 _LIST_DOCUMENTS = 2
+_HEADLINE_DOCUMENTS = 3
+# A question asking a document's number or date describes that document when its other terms are covered this
+# well by the document's title, issuer, place, kind and year.
+_DESCRIBED = 0.6
+_SHORT_TITLE_WORDS = 8  # documents the first sentence speaks for when several answer
 _LIST_COVERAGE_SLACK = 0.1
 _MAX_LIST_CHARS = 600
 _HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+|[a-zđ])[.)]\s*", re.IGNORECASE)
@@ -225,6 +231,25 @@ def _extend_list(text: str, start: int, end: int, whole_sentence: bool = False) 
     return end
 
 
+def _printed_at(chunks: Sequence[Chunk], number: str) -> tuple[Chunk, tuple[int, int]]:
+    """The chunk and line that print a document's number ("Số: 19/KH-UBND", spaced or not), else the line of
+    its first chunk that shows a date: the passage a document's number and date are cited at."""
+    key = re.sub(r"\s+", "", fold(number))
+    for ch in chunks:
+        for m in re.finditer(r"[^\n]+", ch.text):
+            line = re.sub(r"\s+", "", fold(m.group(0)))
+            if (key and key in line) or (not key and re.search(r"ngay\s*\d|\d{1,2}/\d{1,2}/\d{4}", fold(m.group(0)))):
+                return ch, (m.start(), m.end())
+    first = chunks[0]
+    end = first.text.find("\n")
+    return first, (0, len(first.text) if end < 0 else end)
+
+
+def _doc_tag(meta: DocMeta) -> str:
+    """How the first sentence tells documents apart: place (or issuer) and year ("Ba Đình 2025")."""
+    return " ".join(p for p in (meta.place or meta.issuer or meta.number, str(meta.year or "")) if p)
+
+
 def _window(text: str, start: int, end: int, weigh: Callable[[str], float]) -> tuple[int, int, bool]:
     """A span too long to quote whole is narrowed to the run of its clauses around the one that answers best
     (`weigh`): the fact at the end of a long sentence is quoted, not cut off. Returns (start, end, narrowed)."""
@@ -306,7 +331,7 @@ class ExtractiveAnswerer:
         matches them (issuer, place, title, year) is preferred over one that only shares words.
         """
         out = []
-        asked = {fold(t) for t in matcher.terms}
+        asked_terms = {fold(t) for t in matcher.terms}
         for rank, hit in enumerate(hits):
             c = hit.chunk
             context = f"{c.section} {c.meta.title} {c.meta.issuer} {c.meta.place} {c.meta.year or ''}"
@@ -326,7 +351,7 @@ class ExtractiveAnswerer:
                 score *= 0.6 + 0.4 * affinity
                 if _mostly_capitals(span):  # a letterhead ("ỦY BAN NHÂN DÂN … CỘNG HÒA …"): dates, not statements
                     score *= 0.5
-                score += _FIELD_BONUS * _field_label_share(span, asked)
+                score += _FIELD_BONUS * _field_label_share(span, asked_terms)
                 out.append(Candidate(rank, hit, s, e, score, max(cov, both)))
         return out
 
@@ -405,12 +430,12 @@ class ExtractiveAnswerer:
             # "Who signed?" is asked of the document that best fits the question: its own signature block or
             # nothing, never the signer of another retrieved document (which answered with the wrong name
             # when the best document's signer was not printed or not read).
-            asked = self._asked_document(hits, f"{question} {entity_query or ''}")
-            signer_hits = [h for h in signer_hits if h.chunk.doc_id == asked.doc_id]
+            asked_doc = self._asked_document(hits, f"{question} {entity_query or ''}")
+            signer_hits = [h for h in signer_hits if h.chunk.doc_id == asked_doc.doc_id]
             if (signed := self.signer_answer(signer_hits, lang)) is not None:
                 return signed
-            if not asked.meta.signer and asked.meta.kind != "tin tức":  # news items have bylines, not signers
-                label = doc_label(asked.meta, asked.source, lang)
+            if not asked_doc.meta.signer and asked_doc.meta.kind != "tin tức":  # news items have bylines, not signers
+                label = doc_label(asked_doc.meta, asked_doc.source, lang)
                 return Extract(f"{abstain.text} {phrase('no_signer', lang, label=label)}", True, [])
         matcher = TermMatcher(question, self.idf, soft=restored, focus=focus)
         named = places(entity_query or question) + years(entity_query or question) + list(known_named)
@@ -463,7 +488,83 @@ class ExtractiveAnswerer:
         def weigh(text: str) -> float:
             return matcher.coverage(text) + (1.0 if value_kind and states_value(text, value_kind) else 0.0)
 
-        return self._compose(picked, lang, whole_sentences=is_list_question(question), weigh=weigh)
+        who = asks_who(focus or question)
+        unit = value_unit(focus or question) if value_kind == "number" else None
+        asked_terms = {fold(t) for t in matcher.terms}
+
+        def weigh_headline(text: str) -> float:
+            """How well a few words answer: the question's terms, and what it asks for: the value (a count in the
+            unit asked, a day and month rather than a bare year), a name the question lacks, a field it names."""
+            score = matcher.coverage(text)
+            if unit is not None:
+                score += 1.0 if states_count(text, unit) else 0.0
+            elif value_kind == "date":
+                score += 1.0 if states_value(text, "date") and re.search(r"\d\s*[/.-]\s*\d|\bngày\s+\d", text) else 0.0
+                score += 0.5 if states_value(text, "date") else 0.0
+            elif value_kind is not None:
+                score += 1.0 if states_value(text, value_kind) else 0.0
+            if who and new_names(text, focus or question):
+                score += 1.0
+            return score + _field_label_share(text, asked_terms)
+
+        def needed(text: str) -> bool:
+            """Whether a few words hold what the question asks for (the value, a name), when it asks for one."""
+            if unit is not None:
+                return states_count(text, unit)
+            if value_kind is not None:
+                return states_value(text, value_kind)
+            return not who or bool(new_names(text, focus or question)) or _field_label_share(text, asked_terms) > 0
+
+        whole = is_list_question(question)
+        stated = None
+        if any(document_fields(focus or question)):
+            stated = self._document_fields(focus or question, picked, document_chunks, lang)
+            if stated is not None:
+                picked = [stated[0], *(c for c in picked if c.hit.chunk.chunk_id != stated[0].hit.chunk.chunk_id)]
+        return self._compose(
+            picked,
+            lang,
+            whole,
+            weigh=weigh,
+            headline_weigh=weigh_headline,
+            headline_needs=needed,
+            question=focus or question,
+            fixed_headline=stated[1] if stated else None,
+        )
+
+    def _document_fields(
+        self,
+        question: str,
+        picked: Sequence[Candidate],
+        document_chunks: Callable[[str], Sequence[Chunk]] | None,
+        lang: str,
+    ) -> tuple[Candidate, str] | None:
+        """ "Kế hoạch … mang số hiệu nào, ban hành ngày nào?": the answer is the document's own number and date,
+        said first ("Kế hoạch số 19/KH-UBND, ngày 06/04/2020") and cited at the passage that prints them, when
+        the document the question describes is the one quoted (its title, issuer, kind and year cover what the
+        question says besides the fields asked) and shows those fields."""
+        want_number, want_date = document_fields(question)
+        asked = self._asked_document([c.hit for c in picked], question)
+        meta = asked.meta
+        if (want_number and not meta.number) or (want_date and not meta.date):
+            return None
+        described = TermMatcher(without_fields(question), self.idf)
+        context = f"{meta.title} {meta.number} {meta.issuer} {meta.place} {meta.kind} {meta.year or ''}"
+        if described.coverage(context) < _DESCRIBED:
+            return None
+        chunks = list(document_chunks(asked.doc_id)) if document_chunks is not None else []
+        chunks = chunks or [c.hit.chunk for c in picked if c.hit.chunk.doc_id == asked.doc_id]
+        printing, (start, end) = _printed_at(chunks, meta.number)
+        hit = next((c.hit for c in picked if c.hit.chunk.chunk_id == printing.chunk_id), Retrieved(printing, 0.0))
+        kind = {"KẾ HOẠCH": "kind_plan", "tin tức": "kind_news"}.get(meta.kind, "kind_other")
+        kind_word = phrase(kind, lang)
+        if meta.number and kind != "kind_news":  # a news item's number is that of the document it reports on
+            name = phrase("doc_numbered", lang, kind=kind_word, number=meta.number)
+        else:
+            short = " ".join(meta.title.split()[:_SHORT_TITLE_WORDS])
+            name = f"{kind_word} «{short}{' …' if len(meta.title.split()) > _SHORT_TITLE_WORDS else ''}»"
+        said = f"{name}, {phrase('dated', lang, date=display_date(meta.date))}" if meta.date else name
+        return Candidate(0, hit, start, end, 1.0, 1.0), said[:1].upper() + said[1:]
 
     def _other_documents(self, cands: list[Candidate], chosen: list[Candidate], floor: float) -> list[Candidate]:
         """The best evidence of each document the chosen quotes leave out, if it covers the question too."""
@@ -606,9 +707,15 @@ class ExtractiveAnswerer:
         lang: str,
         whole_sentences: bool = False,
         weigh: Callable[[str], float] | None = None,
+        headline_weigh: Callable[[str], float] | None = None,
+        headline_needs: Callable[[str], bool] = lambda _: True,
+        question: str = "",
+        fixed_headline: str | None = None,
     ) -> Extract:
-        """Group quotes by document (best document first) and number the passages in order of use; a quote too
-        long to show whole is narrowed to its clauses that `weigh` (how well a text answers) puts first."""
+        """The answer first (`assistant.headline`: the clause that answers, at most 25 words, [n]), then the
+        quotes grouped by document (best document first), passages numbered in order of use; a quote too long
+        to show whole is narrowed to its clauses that `weigh` (how well a text answers) puts first. The section
+        path is not repeated in the text: it is on the citation's card."""
         order: list[str] = []
         for c in picked:
             if c.hit.chunk.doc_id not in order:
@@ -618,7 +725,6 @@ class ExtractiveAnswerer:
         lines: list[str] = []
         for doc_id in order:
             first = True
-            last_section = None
             for c in (p for p in picked if p.hit.chunk.doc_id == doc_id):
                 ch: Chunk = c.hit.chunk
                 c.end = _extend_list(ch.text, c.start, c.end, whole_sentences)
@@ -627,17 +733,33 @@ class ExtractiveAnswerer:
                     c.start, c.end, narrowed = _window(ch.text, c.start, c.end, weigh)
                 n = numbers.setdefault(ch.chunk_id, len(numbers) + 1)
                 quotes.setdefault(ch.chunk_id, []).append((c.start, c.end))
-                where = phrase("section", lang, section=ch.section) if ch.section else ""
                 if first:
-                    lead = phrase("according_to", lang, label=doc_label(ch.meta, ch.source, lang) + where)
+                    lead = phrase("according_to", lang, label=doc_label(ch.meta, ch.source, lang))
                 else:
-                    if ch.section == last_section:
-                        where = ""
-                    lead = phrase("same_document", lang, where=where)
-                last_section = ch.section
+                    lead = phrase("same_document", lang, where="")
                 lines.append(f"{lead} {_quote(ch.text[c.start : c.end], narrowed)} [{n}]")
                 first = False
         text = "\n".join(f"- {ln}" for ln in lines) if len(order) > 1 else "\n".join(lines)
+        if fixed_headline is not None:
+            text = f"{fixed_headline} [{numbers[picked[0].hit.chunk.chunk_id]}].\n{text}"
+        elif headline_weigh is not None:
+            docs = order[:_HEADLINE_DOCUMENTS]
+            tags = {d: _doc_tag(next(c for c in picked if c.hit.chunk.doc_id == d).hit.chunk.meta) for d in docs}
+            per_doc = [[c for c in picked if c.hit.chunk.doc_id == d] for d in docs]
+            parts = [
+                [
+                    Part(c.hit.chunk.text, c.start, c.end, c.hit.chunk.section, tags[d] if len(docs) > 1 else "")
+                    for c in cs
+                ]
+                for d, cs in zip(docs, per_doc, strict=True)
+            ]
+            said = []
+            for words, d, k, a, b in headline(parts, question, headline_weigh, headline_needs):
+                ch = per_doc[d][k].hit.chunk
+                quotes[ch.chunk_id].append((a, b))
+                said.append(f"{words.rstrip('.')} [{numbers[ch.chunk_id]}]")
+            if said:
+                text = "; ".join(said) + ".\n" + text
         cites: list[Citation] = []
         for c in picked:
             ch = c.hit.chunk

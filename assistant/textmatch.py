@@ -207,6 +207,12 @@ class TermMatcher:
                 got += 0.6 * w
         return got / self.total
 
+    def first_term(self, text: str) -> int:
+        """Offset in `text` of the first occurrence of a question term (-1 when none occurs)."""
+        folded = fold(text)
+        found = [m.start() for f, _, _ in self.keys for m in [re.search(rf"(?<!\w){re.escape(f)}(?!\w)", folded)] if m]
+        return min(found, default=-1)
+
     def bigram_bonus(self, text: str) -> float:
         """Share of adjacent question-term pairs that stay adjacent in `text` (Vietnamese words span syllables)."""
         pairs = [(self.keys[i][0], self.keys[i + 1][0]) for i in range(len(self.keys) - 1)]
@@ -336,6 +342,13 @@ def answer_type(question: str) -> str | None:
     if _ASKS_AMOUNT.search(q):
         return "money" if _MONEY_WORDS.search(q) else "number"
     return "date" if _ASKS_DATE.search(q) else None
+
+
+def value_position(text: str, kind: str) -> int:
+    """Offset in `text` of the first value of `kind` it states (`states_value`), or -1."""
+    pattern = {"money": _MONEY_VALUE, "date": _DATE_VALUE}.get(kind, _NUMBER_VALUE)
+    m = pattern.search(fold(text))  # fold keeps one letter per letter of NFC text: the offsets hold
+    return m.start() if m else -1
 
 
 def states_value(text: str, kind: str) -> bool:

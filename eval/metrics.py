@@ -23,10 +23,12 @@ from index.sentences import answer_sentences
 SUPPORT_MIN_OVERLAP = 0.9
 # Share of a sentence's content words that must occur in the union of its cited passages.
 GROUNDED_MIN_COVERAGE = 0.8
+# The answer-first rate: the first sentence of an answer has at most this many words and states a gold fact.
+ANSWER_FIRST_MAX_WORDS = 25
 
 # Metric names, in display order. `abstained` applies to unanswerable items only,
 # `groundedness` to every answer that did not abstain, `document_recall` to items answered by several
-# documents, the others to answerable items.
+# documents, the others to answerable items (`answer_first` to those with facts).
 METRICS = (
     "evidence_hit_at_k",
     "reciprocal_rank",
@@ -34,6 +36,7 @@ METRICS = (
     "citation_precision",
     "document_recall",
     "fact_recall",
+    "answer_first",
     "answered",
     "abstained",
     "groundedness",
@@ -136,6 +139,19 @@ def fact_recall(answer: str, facts: Sequence[Sequence[str]]) -> float:
     folded = fold(answer)
     found = sum(1 for group in facts if any(fold(alt) and fold(alt) in folded for alt in group))
     return found / len(facts)
+
+
+def answer_first(answer: str, facts: Sequence[Sequence[str]], abstained: bool) -> float:
+    """1.0 when the answer's first sentence has at most `ANSWER_FIRST_MAX_WORDS` words (citation markers
+    aside) and contains an alternative of a fact group: the official reads the answer before any quote."""
+    sentences = split_sentences(answer)
+    if abstained or not sentences:
+        return 0.0
+    first = _CITATION.sub(" ", sentences[0])
+    if len([w for w in first.split() if any(ch.isalnum() for ch in w)]) > ANSWER_FIRST_MAX_WORDS:
+        return 0.0
+    folded = fold(first)
+    return 1.0 if any(fold(alt) and fold(alt) in folded for group in facts for alt in group) else 0.0
 
 
 def parse_citations(text: str) -> list[int]:

@@ -125,6 +125,8 @@ def score_item(item: Mapping[str, Any], response: Mapping[str, Any], k: int) -> 
         if len(set(item["docs"])) > 1:  # answered by several documents: the answer must cite each
             out["document_recall"] = metrics.document_recall(cited_sources, item["docs"])
         out["fact_recall"] = metrics.fact_recall(answer, item["facts"])
+        if item["facts"]:
+            out["answer_first"] = metrics.answer_first(answer, item["facts"], abstained)
         out["answered"] = metrics.answered(abstained)
     else:
         out["abstained"] = 1.0 - metrics.answered(abstained)
@@ -267,6 +269,7 @@ COLUMNS = (
     ("cit.precision", "citation_precision"),
     ("doc recall", "document_recall"),
     ("fact recall", "fact_recall"),
+    ("answer 1st", "answer_first"),
     ("answered", "answered"),
     ("abstained", "abstained"),
     ("grounded", "groundedness"),

@@ -103,8 +103,7 @@ def test_a_long_sentence_is_quoted_around_the_clause_that_answers() -> None:
     extract = _ask("Phường đạt tỷ lệ giao quân bao nhiêu?", [_hit(sentence)])
     assert "tỷ lệ giao quân đạt 100%" in extract.text and "… " in extract.text
     assert len(extract.text) < len(sentence)
-    ((start, end),) = extract.citations[0].quotes
-    assert sentence[start:end].endswith("100%.") or sentence[start:end].endswith("100%")
+    assert all("100%" in sentence[start:end] for start, end in extract.citations[0].quotes)
 
 
 def test_a_count_in_another_unit_does_not_answer() -> None:

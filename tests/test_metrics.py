@@ -178,3 +178,12 @@ def test_summarize_per_kind_and_overall_skip_none() -> None:
     assert summary["kinds"]["fact"]["abstained"] is None
     assert summary["kinds"]["unanswerable"]["fact_recall"] is None
     assert summary["kinds"]["fact"]["groundedness"] == 0.5
+
+
+def test_answer_first_needs_a_fact_in_a_short_first_sentence() -> None:
+    facts = [["25/11"]]
+    assert m.answer_first("Trước ngày 25/11, gửi UBND quận [1].\nTheo Kế hoạch …: … [1]", facts, False) == 1.0
+    long = "Theo Kế hoạch số 08/KH-UBND (UBND quận Gò Vấp, 09/02/2010), mục «III»: " + "các đơn vị " * 10 + "25/11 [1]."
+    assert m.answer_first(long, facts, False) == 0.0  # more than 25 words before the fact's sentence ends
+    assert m.answer_first("Gửi UBND quận [1].\nTrước ngày 25/11 [1].", facts, False) == 0.0  # not first
+    assert m.answer_first("Trước ngày 25/11 [1].", facts, True) == 0.0  # an abstention answers nothing

@@ -272,7 +272,20 @@ def _window(text: str, start: int, end: int, weigh: Callable[[str], float]) -> t
     return clauses[lo][0], clauses[hi][1], True
 
 
+_MARKUP = re.compile(r"(?<![\w*_])[*_]{1,2}(?=\S)|(?<=\S)[*_]{1,2}(?![\w*_])|^\s*[-+•]\s+")
+
+
+def plain(text: str) -> str:
+    """Text as a quote shows it: markdown emphasis ("(*qua Phòng Nội vụ*)") and a leading bullet dropped.
+
+    >>> plain("- về UBND quận (*qua Phòng Nội vụ*)")
+    'về UBND quận (qua Phòng Nội vụ)'
+    """
+    return _MARKUP.sub("", text)
+
+
 def _quote(text: str, narrowed: bool = False) -> str:
+    text = plain(text)
     if narrowed:
         inner = re.sub(r"\s+", " ", text).strip().rstrip(";,:/ ").strip()
         return "… " + (inner if inner.endswith((".", "!", "?", "…", "”", '"')) else inner + " …")
@@ -757,9 +770,13 @@ class ExtractiveAnswerer:
             for words, d, k, a, b in headline(parts, question, headline_weigh, headline_needs):
                 ch = per_doc[d][k].hit.chunk
                 quotes[ch.chunk_id].append((a, b))
-                said.append(f"{words.rstrip('.')} [{numbers[ch.chunk_id]}]")
+                said.append(
+                    f"{words.rstrip('.')} [{numbers[ch.chunk_id]}]"
+                    if not words.endswith("…")
+                    else f"{words} [{numbers[ch.chunk_id]}]"
+                )
             if said:
-                text = "; ".join(said) + ".\n" + text
+                text = ". ".join(said) + ".\n" + text
         cites: list[Citation] = []
         for c in picked:
             ch = c.hit.chunk

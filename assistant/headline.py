@@ -7,8 +7,8 @@ only from words of the cited passage (its text and its section headings), so the
   a date, a figure, an amount), cut to a window of words around that value or those terms when it is longer;
 - for "who/which body" questions, the body the passage is about when its section heading names one
   ("III. Tổ chức thực hiện › 1. Phòng Nội vụ") and the clause does not, put before it;
-- from several documents, one short part per document, tagged by place and year ("Ba Đình 2025: …; Gò Vấp
-  2010: …").
+- from several documents, one short sentence per document, tagged by place and year ("Ba Đình 2025: … [1].
+  Gò Vấp 2010: … [3].").
 """
 
 from __future__ import annotations
@@ -20,6 +20,12 @@ from dataclasses import dataclass
 from index.normalize import fold
 
 MAX_WORDS = 25
+_PART_WORDS = 18
+_INNER_PENALTY = 0.1
+# Folded words after which a phrase starts: where a run may begin inside a clause.
+_JOINERS = frozenset(
+    "va hoac de nhung ma thi la da se roi dong thoi cung con".split()
+)  # each document's sentence when several answer, its place and year included
 # "ai", "cơ quan nào", "đơn vị nào", "who", "which body": the answer names a body or a person (folded).
 _ASKS_WHO = re.compile(
     r"\bai\b|\b(?:co quan|don vi|phong|ban|so|nguoi|to chuc|cap)\s+nao\b|\bwho\b|\bwhich (?:body|office|agency|unit|"
@@ -86,21 +92,33 @@ def asks_who(question: str) -> bool:
     return bool(_ASKS_WHO.search(fold(question)))
 
 
-# Names a "who" question asks for: a body ("Ban Dân vận Quận ủy", "Sở Xây dựng", "MTTQ"), an office holder
-# ("Giám đốc Sở Công Thương") or a person (two to four capitalised words: "Hoàng Trung Hải").
-_NAME = re.compile(
-    r"\b(?:Ban|Phòng|Sở|Ủy ban|Uỷ ban|UBND|HĐND|Công an|Thanh tra|Văn phòng|MTTQ|Mặt trận|Hội|Đoàn|Trung tâm|Chi cục|"
-    r"Cục|Bộ|Quận ủy|Huyện ủy|Tỉnh ủy|Thành ủy|Đảng ủy|Chủ tịch|Phó Chủ tịch|Giám đốc|Thủ trưởng|Bí thư|Công ty)"
-    r"(?:\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*|và|nhân dân|dân vận|quận|huyện|tỉnh|phường|xã|thành phố))*"
-    r"|\b[A-ZĐÀ-Ỹ][a-zà-ỹđ]+(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b"
-)
+def names(text: str) -> list[str]:
+    """Names in `text`: runs of two or more capitalised words ("Ban Dân", "Hoàng Trung Hải", "Phòng Nội vụ" gives
+    "Phòng Nội") and acronyms ("MTTQ", "UBND"). A word is capitalised when its first letter is upper case
+    (`str.isupper`, not a character range: "đơn" is not).
+
+    >>> names("Các đơn vị gửi về UBND quận qua Phòng Nội vụ, đồng chí Hoàng Trung Hải chủ trì.")
+    ['UBND', 'Phòng Nội', 'Hoàng Trung Hải']
+    """
+    out: list[str] = []
+    run: list[str] = []
+    for word in [*re.findall(r"\w+", text), ""]:
+        if word and word[0].isupper() and not word.isdigit():
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            out.append(" ".join(run))
+        elif len(run) == 1 and len(run[0]) >= 2 and run[0].isupper():
+            out.append(run[0])
+        run = []
+    return out
 
 
 def new_names(text: str, question: str) -> int:
     """How many names of bodies, office holders or people `text` gives that the question does not: what a
     "who" question asks for."""
     asked = fold(question)
-    return sum(1 for m in _NAME.finditer(text) if len(m.group(0)) > 3 and fold(m.group(0)) not in asked)
+    return sum(1 for n in names(text) if fold(n) not in asked)
 
 
 def _body(section: str) -> str:
@@ -142,34 +160,23 @@ def best_window(
         j = ends[-1] if ends and last < len(words) - 1 else last
         return words[i][0], words[j][1]
 
-    def best_of(starts: Sequence[int]) -> tuple[float, tuple[int, int]] | None:
-        found: tuple[float, tuple[int, int]] | None = None
-        for i in starts:
-            a, b = run(i)
-            score = weigh(text[a:b])
-            if found is None or score > found[0] + 1e-9:
-                found = (score, (a, b))
-        return found
-
-    best = best_of(clause_starts)
-    if best is not None and needed(text[best[1][0] : best[1][1]]):
-        return best[1]
+    # Inside a clause, a run starts after a word that joins phrases ("… và | gửi báo cáo năm trước ngày 25/11 …"),
+    # never inside a compound or a name; such a run must say more than one that starts a clause.
     inner = [
         i
         for i in range(1, len(words))
-        if i not in clause_starts
-        and not (text[words[i - 1][0]].isupper() and not text[words[i][0]].isupper())
-        and min(i + limit, len(words)) - i >= min(limit, len(words))  # a full run
-        or i == len(words) - limit
+        if i not in clause_starts and fold(text[words[i - 1][0] : words[i - 1][1]]).strip(",;:") in _JOINERS
     ]
-    other = best_of(sorted(set(inner)))
-    if other is not None and needed(text[other[1][0] : other[1][1]]) and (best is None or other[0] > best[0]):
-        return other[1]
-    return best[1] if best is not None else (start, end)
+    scored = [(weigh(text[slice(*run(i))]), -n, run(i)) for n, i in enumerate(clause_starts)]
+    scored += [(weigh(text[slice(*run(i))]) - _INNER_PENALTY, -len(words) - n, run(i)) for n, i in enumerate(inner)]
+    holding = [x for x in scored if needed(text[x[2][0] : x[2][1]])]
+    best = max(holding or [x for x in scored if x[1] > -len(words)], key=lambda x: (x[0], x[1]))
+    return best[2]
 
 
 def _tidy(text: str) -> str:
-    t = re.sub(r"\s+", " ", text).strip(" ,;:-–(").strip()
+    t = re.sub(r"(?<![\w*_])[*_]{1,2}(?=\S)|(?<=\S)[*_]{1,2}(?![\w*_])", "", text)  # markdown emphasis
+    t = re.sub(r"\s+", " ", t).strip(" ,;:-–(").strip()
     t = re.sub(r"\s*\)$", "", t) if t.count("(") < t.count(")") else t
     return t[:1].upper() + t[1:] if t else t
 
@@ -184,7 +191,7 @@ def headline(
     of that part's text they quote; of a document's quoted sentences, the run that answers best (a body named
     by the section heading is put before it). Empty when nothing short can be said."""
     who = asks_who(question)
-    limit = MAX_WORDS if len(parts) == 1 else max(6, (MAX_WORDS - 2 * len(parts)) // len(parts))
+    limit = MAX_WORDS if len(parts) == 1 else _PART_WORDS
     out = []
     for d, doc_parts in enumerate(parts):
         best: tuple[float, str, int, int, int] | None = None
@@ -193,13 +200,15 @@ def headline(
             room = limit - len(p.tag.split()) - (len(body.split()) if body else 0)
             a, b = best_window(p.text, p.start, p.end, weigh, max(room, 4), needed)
             words = _tidy(p.text[a:b])
+            if words and p.text[b : p.end].strip(' .;,:)”"') and not words.endswith("…"):
+                words += " …"  # the sentence goes on
             if not words:
                 continue
             score = weigh(words) - 0.01 * k  # the better quote first on a tie
-            if body and fold(body) not in fold(words):
+            if body and not any(fold(part) in fold(words) for part in body.split(", ")):
                 words = f"{body}: {words}"
             if body and fold(body) not in fold(question):
-                score += 1.0  # the body the section is about: what "which body" asks for
+                score += 1.5  # the body the section is about: what "which body" asks for, before a name in passing
             if best is None or score > best[0]:
                 best = (score, words, k, a, b)
         if best is not None:

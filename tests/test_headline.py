@@ -83,7 +83,7 @@ def test_several_documents_are_told_apart_in_the_first_sentence() -> None:
         "Các đơn vị gửi báo cáo quý về đâu?", [_hit("bd.txt", ba_dinh, BA_DINH), _hit("gv.txt", go_vap, GO_VAP, 1)]
     )
     first = _first(extract.text)
-    assert first.startswith("Ba Đình 2025: ") and "; Gò Vấp 2010: " in first and first.endswith("[2].")
+    assert first.startswith("Ba Đình 2025: ") and ". Gò Vấp 2010: " in first and first.endswith("[2].")
 
 
 def test_question_kinds() -> None:

@@ -30,18 +30,36 @@ def is_followup(question: str) -> bool:
 def condense(question: str, history: Sequence[dict[str, Any]], known: Iterable[str] = ()) -> str:
     """A standalone search query: the question plus entities of the previous user turns it omits.
 
-    `known` names (issuing bodies, places of the indexed documents) count as entities too.
+    `known` names (issuing bodies, places of the indexed documents) count as entities too. A name the question
+    gives replaces the inherited one of its kind ("Còn Phòng X?" replaces Phòng Y); a new place or document
+    also drops the inherited year, which was that of the old place's document ("Kế hoạch năm 2025 của Ba Đình
+    do ai ký?" → "Còn quận Gò Vấp thì sao?" asks for Gò Vấp's plan, of whatever year). A question that gives
+    nothing but a name keeps the previous question's intent: its words, without the names replaced.
     """
     previous = user_turns(history)
     if not previous or not is_followup(question):
         return question
     q_fold = fold(question)
-    own_kinds = {entity_kind(e) for e in entities(question, known)}
+    own = entities(question, known)
+    own_kinds = {entity_kind(e) for e in own}
+    dropped = set(own_kinds)
+    if own_kinds & {"place", "docno"} and "year" not in own_kinds:
+        dropped.add("year")
     carry = [
         e
         for e in entities(" ".join(previous[-2:]), known)
-        if fold(e) not in q_fold and entity_kind(e) not in own_kinds  # "Còn Phòng X?" replaces Phòng Y
+        if fold(e) not in q_fold and entity_kind(e) not in dropped
     ]
+    own_words = {w for e in own for w in fold(e).split()}
+    asks = [t for t in content_terms(question) if fold(t) not in own_words]
+    if own and not asks:  # "Còn quận Gò Vấp thì sao?": the previous question, with the new name
+        intent = previous[-1]
+        for e in entities(intent, known):
+            if entity_kind(e) in dropped:
+                intent = re.sub(re.escape(e), " ", intent, flags=re.IGNORECASE)
+        intent = " ".join(intent.split())
+        head = ", ".join(e for e in carry if fold(e) not in fold(intent))
+        return f"{head}: {intent} {question}" if head else f"{intent} {question}"
     if not carry:  # nothing named: keep the topic words of the last question instead
         carry = [t for t in content_terms(previous[-1]) if fold(t) not in q_fold][:6]
     # Commas keep inherited names apart ("quận Ba Đình, Phòng Nội vụ", not one long place name).

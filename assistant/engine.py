@@ -280,7 +280,8 @@ class Assistant:
             dense_query, k=self.settings.top_k, filters=filters, lexical_query=queries.lexical
         )
         hits = self._refocus(hits, search_query, filters, dense_query, queries.lexical)
-        signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(q)) else None
+        # A follow-up that names only a new place keeps the previous question's intent ("… do ai ký?").
+        signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(search_query)) else None
         ext = self.extractive.answer(
             match_query,
             hits,

@@ -32,3 +32,17 @@ def test_standalone_questions_and_empty_history_are_left_alone():
 
 def test_malformed_history_entries_are_ignored():
     assert condense("Còn gì nữa?", [{"role": "system"}, "x", {"content": "y"}]) == "Còn gì nữa?"  # type: ignore[list-item]
+
+
+def test_a_new_place_drops_the_inherited_year_and_keeps_the_intent():
+    """Issue 14: after "Kế hoạch năm 2025 của Ba Đình do ai ký?", "Còn quận Gò Vấp thì sao?" searched "2025: Còn
+    quận Gò Vấp thì sao?" and found nothing (Gò Vấp's plan is of 2010), and had lost "who signed"."""
+    history = [
+        {"role": "user", "content": "Kế hoạch năm 2025 của Ba Đình do ai ký?"},
+        {"role": "assistant", "content": "…"},
+    ]
+    q = condense("Còn quận Gò Vấp thì sao?", history, known=["Ba Đình", "Gò Vấp"])
+    assert "2025" not in q and "Ba Đình" not in q
+    assert "ai ký" in q and q.endswith("Còn quận Gò Vấp thì sao?")
+    kept = condense("Còn Phòng Văn hóa và Thông tin thì sao?", PREV)  # a unit of the same plan: the year stays
+    assert "2025" in kept

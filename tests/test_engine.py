@@ -149,3 +149,15 @@ def test_english_question_without_known_terms_skips_bm25_and_the_accent_model(
     assert calls == [("What is the weather on Mars?", ())]
     assert all(r.bm25_rank is None for r in ans.retrieved)  # no BM25, rather than BM25 on the English text
     assert a.index._accents is None  # English questions never build the accent model
+
+
+def test_follow_up_naming_another_district_answers_for_it(toy: Assistant):
+    """The follow-up of issue 14: the year of the first question (Ba Đình's 2025 plan) must not block Gò Vấp's
+    2010 plan, and the question stays "who signed"."""
+    history = [
+        {"role": "user", "content": "Kế hoạch năm 2025 của Ba Đình do ai ký?"},
+        {"role": "assistant", "content": "…"},
+    ]
+    ans = toy.ask("Còn quận Gò Vấp thì sao?", history=history)
+    assert "2025" not in ans.search_query
+    assert not ans.abstained and {c.source for c in ans.citations} == {"002_f8451427429f5507.txt"}

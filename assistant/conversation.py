@@ -46,9 +46,7 @@ def condense(question: str, history: Sequence[dict[str, Any]], known: Iterable[s
     if own_kinds & {"place", "docno"} and "year" not in own_kinds:
         dropped.add("year")
     carry = [
-        e
-        for e in entities(" ".join(previous[-2:]), known)
-        if fold(e) not in q_fold and entity_kind(e) not in dropped
+        e for e in entities(" ".join(previous[-2:]), known) if fold(e) not in q_fold and entity_kind(e) not in dropped
     ]
     own_words = {w for e in own for w in fold(e).split()}
     asks = [t for t in content_terms(question) if fold(t) not in own_words]

@@ -1,5 +1,6 @@
-"""HTTP API: /api/ask (the `Answer.to_json()` contract), /api/documents, /api/feedback, /healthz,
-and the `<gradio-app>` web-component loader served from the installed gradio wheel.
+"""HTTP API: /api/ask (the `Answer.to_json()` contract), /api/documents, /api/feedback, /api/export/docx,
+/healthz, the document page (/tai-lieu/…, assistant/docpage.py) and the `<gradio-app>` web-component loader
+served from the installed gradio wheel.
 
 Every error of these routes is `{"error": "<one line, Vietnamese first>"}`: validation and parse errors,
 unknown `/api/…` paths (404) and wrong methods (405 with `Allow`), and bodies over their limit (413,
@@ -20,12 +21,13 @@ from typing import Any, Literal
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from assistant import docpage, export
 from assistant.errors import USER_ERRORS, QuestionError
 from assistant.service import MAX_COMMENT_CHARS, AssistantService, BusyError
 from index.errors import IndexPipelineError
@@ -52,7 +54,12 @@ MAX_TEXT = 100_000  # bodies beyond this are malformed, not questions (the engin
 MAX_ASK_BYTES = 1_000_000
 MAX_FEEDBACK_BYTES = 64_000
 MAX_OTHER_BYTES = 64_000  # every other /api/… path and /healthz: none of them reads a body
-BODY_LIMITS: Mapping[str, int] = {"/api/ask": MAX_ASK_BYTES, "/api/feedback": MAX_FEEDBACK_BYTES}
+MAX_EXPORT_BYTES = 1_000_000  # a conversation of 100 answers with their sources' quoted sentences
+BODY_LIMITS: Mapping[str, int] = {
+    "/api/ask": MAX_ASK_BYTES,
+    "/api/feedback": MAX_FEEDBACK_BYTES,
+    "/api/export/docx": MAX_EXPORT_BYTES,
+}
 
 BAD_BODY = "Nội dung yêu cầu không đọc được: cần một đối tượng JSON hợp lệ, mã hóa UTF-8 (malformed JSON body)."
 EMPTY_BODY = "Thiếu nội dung yêu cầu: cần một đối tượng JSON (empty request body)."
@@ -76,6 +83,7 @@ _VALIDATION_VI = {
 }
 
 router = APIRouter()
+router.include_router(docpage.router)
 
 
 class Turn(BaseModel):
@@ -120,6 +128,40 @@ class FeedbackIn(BaseModel):
     vote: Literal["up", "down"]
     comment: StrictStr = Field(default="", max_length=MAX_COMMENT_CHARS)
     turns: list[StrictStr] = Field(default_factory=list, max_length=50)  # the conversation's earlier questions
+    # The answer's id: a later vote with the same id replaces the earlier line (one line per answer).
+    answer_id: StrictStr = Field(default="", max_length=64)
+
+
+class SourceIn(BaseModel):
+    """One cited source of an exported answer (what the page's `data-tl` holds)."""
+
+    model_config = ConfigDict(extra="forbid")
+    n: StrictInt = Field(ge=0, le=999)
+    name: StrictStr = Field(default="", max_length=500)
+    heading: StrictStr = Field(default="", max_length=500)
+    issuer: StrictStr = Field(default="", max_length=500)
+    date: StrictStr = Field(default="", max_length=50)
+    section: StrictStr = Field(default="", max_length=1000)
+    source: StrictStr = Field(default="", max_length=500)
+    url: StrictStr = Field(default="", max_length=3000)
+    quote: StrictStr = Field(default="", max_length=5000)
+
+
+class ExportTurnIn(BaseModel):
+    """One question and answer of an exported conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+    q: StrictStr = Field(max_length=4000)
+    a: StrictStr = Field(max_length=20_000)
+    sources: list[SourceIn] = Field(default_factory=list, max_length=30)
+
+
+class ExportIn(BaseModel):
+    """Body of POST /api/export/docx: a conversation as the page keeps it."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: StrictStr = Field(default="Hội thoại", max_length=300)
+    turns: list[ExportTurnIn] = Field(max_length=100)
 
 
 def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -193,6 +235,30 @@ def feedback(body: FeedbackIn, request: Request) -> JSONResponse:
         log.exception("cannot write feedback")
         return error(500, INTERNAL_ERROR)
     return JSONResponse({"status": "ok"})
+
+
+@router.post("/api/export/docx")
+def export_docx(body: ExportIn) -> Response:
+    """The conversation as a Word document, each citation a footnote naming its source."""
+    turns = [
+        export.Turn(
+            t.q,
+            t.a,
+            [
+                export.Source(s.n, s.heading or s.name, s.issuer, s.date, s.section, s.source, s.quote)
+                for s in t.sources
+            ],
+        )
+        for t in body.turns
+    ]
+    try:
+        data = export.conversation_docx(body.title, turns)
+    except Exception:
+        log.exception("/api/export/docx failed")
+        return error(500, INTERNAL_ERROR)
+    return Response(
+        data, media_type=export.DOCX_TYPE, headers={"Content-Disposition": 'attachment; filename="hoi-thoai.docx"'}
+    )
 
 
 def no_uploads() -> JSONResponse:

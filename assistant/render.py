@@ -7,12 +7,14 @@ the characters markdown and LaTeX give meaning to into entities, so a `[link](ht
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from assistant.types import Answer, Citation
-from index.types import Retrieved
+from index.types import DocMeta, Retrieved
 
 # html.escape's five characters plus everything markdown/GFM/LaTeX parse (links, emphasis, code,
 # headings, tables, autolinks "http:" / "www." / "a@b", math "$").
@@ -24,6 +26,12 @@ ABSTAINED_TITLE = "Các đoạn gần nhất"
 RELATED_TITLE = "Các đoạn liên quan"
 SOURCES_TITLE = "Nguồn trích dẫn"
 NEAREST_SHOWN = 3  # passages shown open when the answer abstained; the rest are collapsed
+OPEN_DOCUMENT = "Xem toàn văn"
+DOC_PAGE = "tai-lieu/"  # the document page (assistant/docpage.py), relative to the app's root
+_NEWS = "tin tức"
+# The page shows Vietnamese only: the English gloss that closes a user error ("… (no such document).") is
+# for API clients and logs.
+_ENGLISH_GLOSS = re.compile(r"\s*\((?=[^)]*[a-z]{3})[\x20-\x27\x2a-\x7e]*\)")
 
 
 def esc(text: object) -> str:
@@ -50,10 +58,65 @@ def format_date(iso: str) -> str:
     return "/".join(p for p in (day, month, year) if p)
 
 
+def shorten(text: str, max_chars: int) -> str:
+    """`text` with collapsed whitespace, cut at a word boundary to at most `max_chars` (with "…")."""
+    text = " ".join(str(text or "").split())
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[max_chars // 2 :] else cut).rstrip(" ,;:—-") + "…"
+
+
+def kind_name(kind: str) -> str:
+    """A document kind as a name: "KẾ HOẠCH" -> "Kế hoạch"."""
+    k = " ".join((kind or "").split()).lower()
+    return k[:1].upper() + k[1:]
+
+
+def doc_name(meta: DocMeta, source: str = "") -> str:
+    """How officials name a document: "Kế hoạch 08/KH-UBND"; without a number, its kind and shortened title."""
+    kind = kind_name(meta.kind)
+    if meta.number and kind.lower() != _NEWS:  # a news item's number is the document it reports on
+        return f"{kind or 'Văn bản'} {meta.number}"
+    title = shorten(meta.title or source, 60)
+    return f"{kind}: {title}" if kind and title else kind or title
+
+
+def doc_heading(meta: DocMeta, source: str = "") -> str:
+    """A card's heading: "Kế hoạch 08/KH-UBND — Thực hiện Năm Dân vận…" (type, number, title)."""
+    kind = kind_name(meta.kind)
+    if meta.number and kind.lower() != _NEWS:
+        name = f"{kind or 'Văn bản'} {meta.number}"
+    else:
+        name = kind
+    title = shorten(meta.title, 120)
+    return " — ".join(x for x in (name, title) if x) or source
+
+
+def citation_meta(c: Citation, kind: str = "") -> DocMeta:
+    """The document fields of a citation (its kind comes from the retrieved chunk: citations do not carry it)."""
+    return DocMeta(title=c.title, issuer=c.issuer, number=c.number, date=c.date, kind=kind)
+
+
+def doc_url(doc_id: str, chunk_id: str = "", spans: Iterable[Sequence[int]] = ()) -> str:
+    """Link to the document page at a passage, with the document-offset `spans` highlighted (relative URL)."""
+    hl = ",".join(f"{int(s)}-{int(e)}" for s, e in spans if int(e) > int(s))
+    n = chunk_id.rpartition("#")[2]
+    return DOC_PAGE + quote(doc_id, safe="") + (f"?hl={hl}" if hl else "") + (f"#c{n}" if n.isdigit() else "")
+
+
+def vi_only(message: str) -> str:
+    """A user error as the page shows it: without the closing English gloss in parentheses."""
+    return _ENGLISH_GLOSS.sub("", message).rstrip() or message
+
+
+def _safe_key(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]", "", key) or "a"
+
+
 def anchor_id(key: str, n: int) -> str:
     """Element id of source card `n` of the answer identified by `key` (unique within the page)."""
-    safe = re.sub(r"[^A-Za-z0-9_-]", "", key) or "a"
-    return f"src-{safe}-{n}"
+    return f"src-{_safe_key(key)}-{n}"
 
 
 def merge_spans(spans: Iterable[Sequence[int]], length: int) -> list[tuple[int, int]]:
@@ -81,49 +144,64 @@ def render_passage(text: str, quotes: Iterable[Sequence[int]] = ()) -> str:
     return "".join(parts)
 
 
-def render_answer_text(text: str, anchors: Mapping[int, str]) -> str:
-    """The answer, escaped, with each `[n]` that has a source card turned into a link to it."""
+def render_answer_text(text: str, anchors: Mapping[int, str], names: Mapping[int, str] | None = None) -> str:
+    """The answer, escaped, with each `[n]` that has a source card turned into a link to it, named for screen
+    readers after its document ("Nguồn 1: Kế hoạch 08/KH-UBND")."""
     parts, pos = [], 0
     for m in _CITE.finditer(text):
         n = int(m.group(1))
         if n not in anchors:
             continue
+        name = (names or {}).get(n, "")
+        label = f"Nguồn {n}: {name}" if name else f"Nguồn {n}"
         parts.append(esc(text[pos : m.start()]))
-        parts.append(f'<a class="tl-cite" href="#{anchors[n]}">{esc(m.group(0))}</a>')
+        parts.append(f'<a class="tl-cite" aria-label="{esc(label)}" href="#{anchors[n]}">{esc(m.group(0))}</a>')
         pos = m.end()
     parts.append(esc(text[pos:]))
     return "".join(parts)
 
 
-def _meta_line(issuer: str, date: str, source: str) -> str:
+def _meta_line(issuer: str, date: str) -> str:
     bits = [
         f'<span class="tl-issuer">{esc(issuer)}</span>' if issuer else "",
         f'<span class="tl-date">{esc(format_date(date))}</span>' if date else "",
-        f'<span class="tl-file">{esc(source)}</span>' if source else "",
     ]
     return '<div class="tl-meta">' + '<span class="tl-dot"> · </span>'.join(b for b in bits if b) + "</div>"
 
 
-def render_source_card(c: Citation, anchor: str) -> str:
-    """Source card of one citation: title, issuing body, date, heading path, passage with highlights."""
+def _card_foot(source: str, url: str, name: str) -> str:
+    """The file name (secondary) and the link that opens the whole document at the passage."""
+    link = (
+        f'<a class="tl-open" href="{esc(url)}" target="_blank" rel="noopener" '
+        f'aria-label="{esc(f"{OPEN_DOCUMENT}: {name}")}">{OPEN_DOCUMENT}</a>'
+    )
+    return f'<div class="tl-card-foot"><span class="tl-file">{esc(source)}</span>{link}</div>'
+
+
+def render_source_card(c: Citation, anchor: str, kind: str = "") -> str:
+    """Source card of one citation: type, number and title, issuing body, date, heading path, passage with
+    highlights; the file name and a link to the whole document at the passage above the passage."""
+    meta = citation_meta(c, kind)
     section = f'<div class="tl-section">{esc(c.section)}</div>' if c.section else ""
+    url = doc_url(c.doc_id, c.chunk_id, [(c.start + s, c.start + e) for s, e in merge_spans(c.quotes, len(c.text))])
     return (
         f'<div class="tl-card" id="{anchor}">'
         f'<div class="tl-card-head"><span class="tl-num">{esc(f"[{c.n}]")}</span>'
-        f'<span class="tl-title">{esc(c.title or c.source)}</span></div>'
-        f"{_meta_line(c.issuer, c.date, c.source)}{section}"
+        f'<span class="tl-title">{esc(doc_heading(meta, c.source))}</span></div>'
+        f"{_meta_line(c.issuer, c.date)}{section}{_card_foot(c.source, url, doc_name(meta, c.source))}"
         f'<div class="tl-passage">{render_passage(c.text, c.quotes)}</div></div>'
     )
 
 
 def render_retrieved_card(r: Retrieved) -> str:
-    """A retrieved passage that is not cited: title, issuing body, date, heading path, text."""
+    """A retrieved passage that is not cited: type, number and title, issuing body, date, heading path, text."""
     c = r.chunk
     section = f'<div class="tl-section">{esc(c.section)}</div>' if c.section else ""
     return (
         f'<div class="tl-card tl-card-plain"><div class="tl-card-head">'
-        f'<span class="tl-title">{esc(c.meta.title or c.source)}</span></div>'
-        f"{_meta_line(c.meta.issuer, c.meta.date, c.source)}{section}"
+        f'<span class="tl-title">{esc(doc_heading(c.meta, c.source))}</span></div>'
+        f"{_meta_line(c.meta.issuer, c.meta.date)}{section}"
+        f"{_card_foot(c.source, doc_url(c.doc_id, c.chunk_id), doc_name(c.meta, c.source))}"
         f'<div class="tl-passage">{render_passage(c.text)}</div></div>'
     )
 
@@ -136,30 +214,59 @@ def render_partial(text: str) -> str:
 def render_answer(answer: Answer, key: str, text: str | None = None, final: bool = True) -> str:
     """One assistant message: notice, answer with linked [n], cited source cards, other passages.
 
-    `text` replaces the answer text while it streams in; cards are added when `final`.
+    `text` replaces the answer text while it streams in; cards are added when `final`, with the answer as
+    plain data (hidden `.tl-data`, JSON) for the page's copy, export and saved conversations.
     """
+    kinds = {r.chunk.doc_id: r.chunk.meta.kind for r in answer.retrieved}
     anchors = {c.n: anchor_id(key, c.n) for c in answer.citations}
-    body = render_answer_text(answer.answer if text is None else text, anchors)
-    html = ['<div class="tl-answer">']
+    names = {c.n: doc_name(citation_meta(c, kinds.get(c.doc_id, "")), c.source) for c in answer.citations}
+    body = render_answer_text(answer.answer if text is None else text, anchors, names)
+    # The chat's sanitizer drops data-* and aria-* attributes: the answer's id is the element id, its data the
+    # (escaped, hidden) text of .tl-data, and the page script names the [n] links from it.
+    html = [f'<div class="tl-answer" id="ans-{_safe_key(key)}">' if final else '<div class="tl-answer">']
     if answer.notice:
         html.append(f'<div class="tl-notice">{esc(answer.notice)}</div>')
     html.append(f'<div class="tl-text{" tl-abstained" if answer.abstained else ""}">{body}</div>')
     if final:
-        html.append(_render_evidence(answer, anchors))
+        html.append(_render_evidence(answer, anchors, kinds))
+        html.append(f'<div class="tl-data">{esc(answer_data(answer, kinds))}</div>')
     html.append("</div>")
     return "".join(html)
 
 
-def _render_evidence(answer: Answer, anchors: Mapping[int, str]) -> str:
+def answer_data(answer: Answer, kinds: Mapping[str, str] | None = None) -> str:
+    """The answer as JSON for the page: question, answer text, and each source's name, heading, issuer, date,
+    section, file, link and quoted sentences (what a copy or an export shows)."""
+    sources = []
+    for c in answer.citations:
+        meta = citation_meta(c, (kinds or {}).get(c.doc_id, ""))
+        spans = merge_spans(c.quotes, len(c.text))
+        sources.append(
+            {
+                "n": c.n,
+                "name": doc_name(meta, c.source),
+                "heading": doc_heading(meta, c.source),
+                "issuer": c.issuer,
+                "date": format_date(c.date),
+                "section": c.section,
+                "source": c.source,
+                "url": doc_url(c.doc_id, c.chunk_id, [(c.start + s, c.start + e) for s, e in spans]),
+                "quote": " … ".join(" ".join(c.text[s:e].split()) for s, e in spans) or shorten(c.text, 300),
+            }
+        )
+    return json.dumps({"q": answer.question, "a": answer.answer, "sources": sources}, ensure_ascii=False)
+
+
+def _render_evidence(answer: Answer, anchors: Mapping[int, str], kinds: Mapping[str, str]) -> str:
     cited = {c.chunk_id for c in answer.citations}
     others = [r for r in answer.retrieved if r.chunk.chunk_id not in cited]
     html = []
     if answer.citations:
-        cards = "".join(render_source_card(c, anchors[c.n]) for c in answer.citations)
-        html.append(f'<div class="tl-sources"><div class="tl-label">{SOURCES_TITLE}</div>{cards}</div>')
+        cards = "".join(render_source_card(c, anchors[c.n], kinds.get(c.doc_id, "")) for c in answer.citations)
+        html.append(f'<div class="tl-sources"><h3 class="tl-label">{SOURCES_TITLE}</h3>{cards}</div>')
     if answer.abstained and others:
         cards = "".join(render_retrieved_card(r) for r in others[:NEAREST_SHOWN])
-        html.append(f'<div class="tl-sources tl-nearest"><div class="tl-label">{ABSTAINED_TITLE}</div>{cards}</div>')
+        html.append(f'<div class="tl-sources tl-nearest"><h3 class="tl-label">{ABSTAINED_TITLE}</h3>{cards}</div>')
         others = others[NEAREST_SHOWN:]
     if others:
         cards = "".join(render_retrieved_card(r) for r in others)
@@ -173,8 +280,8 @@ def render_user(question: str) -> str:
 
 
 def render_error(message: str) -> str:
-    """A short error message in the chat (never a traceback)."""
-    return f'<div class="tl-answer"><div class="tl-error">{esc(message)}</div></div>'
+    """A short error message in the chat (never a traceback), Vietnamese only."""
+    return f'<div class="tl-answer"><div class="tl-error" role="alert">{esc(vi_only(message))}</div></div>'
 
 
 def render_pending() -> str:
@@ -216,9 +323,11 @@ def render_documents(docs: Sequence[Mapping[str, Any]], limit: int | None = None
         meta = d.get("meta") or {}
         kind = f'<span class="tl-kind">{esc(meta.get("kind", ""))}</span>' if meta.get("kind") else ""
         number = f" · {esc(meta['number'])}" if meta.get("number") else ""
+        title = esc(meta.get("title") or d.get("source", ""))
+        if d.get("doc_id"):  # the whole document opens on the document page
+            title = f'<a class="tl-open tl-doc-link" href="{esc(doc_url(str(d["doc_id"])))}">{title}</a>'
         items.append(
-            f'<li class="tl-doc"><div class="tl-doc-title">{kind}'
-            f"{esc(meta.get('title') or d.get('source', ''))}</div>"
+            f'<li class="tl-doc"><div class="tl-doc-title">{kind}{title}</div>'
             f'<div class="tl-doc-meta">{esc(meta.get("issuer", ""))}{number}'
             f"{' · ' + esc(format_date(meta.get('date', ''))) if meta.get('date') else ''}</div></li>"
         )

@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -40,6 +41,7 @@ MAX_CITATION_TEXT_CHARS = 3000  # a cited passage (a chunk of at most 512 model 
 MAX_CITATION_FIELD_CHARS = 500  # title, section, source, issuer… of a citation
 MAX_CITATION_QUOTES = 20
 CITATION_KEYS = tuple(f.name for f in dataclasses.fields(Citation))  # the fields of `Citation.to_json()`
+_ANSWER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # the page's answer ids; a vote on the same id replaces the last
 WARM_UP_QUESTION = "ai bao cao ket qua thuc hien ke hoach"  # typed without accents: loads the accent model too
 BUSY = "Hệ thống đang bận, vui lòng thử lại sau ít phút (server busy, try again)."
 
@@ -210,10 +212,14 @@ class AssistantService:
         vote: str,
         comment: str = "",
         turns: Sequence[str] = (),
+        answer_id: str = "",
     ) -> dict[str, Any]:
         """Append one feedback line (JSON) to `settings.feedback_path`; only these fields, never settings, each
         bounded (`MAX_FEEDBACK_*`, `CITATION_KEYS`). `turns` are the conversation's earlier questions (`assistant
-        feedback export` makes eval items of them). The file is rotated at `settings.feedback_max_mb`."""
+        feedback export` makes eval items of them). The file is rotated at `settings.feedback_max_mb`.
+
+        With an `answer_id` (the page's id of one answer, or an API client's), a later vote on the same answer
+        replaces the earlier line instead of adding a contradictory one: one line per answer."""
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {VOTES}")
         entry = {
@@ -225,6 +231,8 @@ class AssistantService:
             "comment": str(comment or "")[:MAX_COMMENT_CHARS],
             "turns": [str(t)[:MAX_FEEDBACK_QUESTION_CHARS] for t in list(turns)[-MAX_TURNS:]],
         }
+        if isinstance(answer_id, str) and _ANSWER_ID.fullmatch(answer_id):
+            entry["answer_id"] = answer_id
         write_feedback(
             self.settings.feedback_path,
             entry,
@@ -286,10 +294,13 @@ def write_feedback(
     keep: int = 5,
 ) -> None:
     """Append `entry` as one JSON line, creating the parent folders. When the line would take the file past
-    `max_bytes`, the file is first renamed `path.1` (`path.1` → `path.2` … the oldest beyond `keep` is deleted)."""
+    `max_bytes`, the file is first renamed `path.1` (`path.1` → `path.2` … the oldest beyond `keep` is deleted).
+    An entry with an `answer_id` already in the file replaces that line instead (the file is rewritten)."""
     data = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     with lock or threading.Lock():
+        if entry.get("answer_id") and _replace_line(path, str(entry["answer_id"]), data):
+            return
         try:
             size = path.stat().st_size
         except FileNotFoundError:
@@ -304,3 +315,33 @@ def write_feedback(
             log.info("feedback file rotated at %d bytes: %s", size, older[0])
         with path.open("ab") as f:
             f.write(data)
+
+
+def _replace_line(path: Path, answer_id: str, data: bytes) -> bool:
+    """Replace the line of `answer_id` in `path` by `data` (atomically, through a temporary file); False when
+    the file has no line of that answer. Lines of other answers, and torn lines, are kept as they are."""
+    try:
+        lines = path.read_bytes().splitlines(keepends=True)
+    except FileNotFoundError:
+        return False
+    marker = json.dumps(answer_id).encode()
+    found = False
+    out: list[bytes] = []
+    for line in lines:
+        if marker in line:
+            try:
+                same = json.loads(line).get("answer_id") == answer_id
+            except (ValueError, AttributeError):
+                same = False
+            if same:
+                if not found:
+                    out.append(data)
+                found = True
+                continue
+        out.append(line)
+    if not found:
+        return False
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(b"".join(out))
+    os.replace(tmp, path)
+    return True

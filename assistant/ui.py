@@ -45,6 +45,11 @@ EXAMPLES = (
 INTERNAL_ERROR = "Đã xảy ra lỗi khi trả lời; vui lòng thử lại sau."
 UNAVAILABLE = "Kho tài liệu chưa sẵn sàng (chưa lập chỉ mục); vui lòng báo quản trị viên hoặc thử lại sau."
 NO_ANSWER_YET = "Chưa có câu trả lời nào để đánh giá."
+VOTE_WRITE_FAILED = "Không ghi được phản hồi (lỗi máy chủ)."
+# The newest answers of a session that can still be rated (their feedback records are kept server-side, ~10 KB
+# each: bounded like the rest of a session's state, `ASSISTANT_MAX_SESSIONS`).
+MAX_KEPT_ANSWERS = 20
+TOO_OLD = "Câu trả lời này đã quá cũ để đánh giá; hãy đánh giá một câu trả lời gần đây hơn."
 THANKS = "Đã ghi nhận phản hồi. Cảm ơn bạn!"
 STREAM_DELAY_S = 0.02
 MAX_SHOWN_QUESTION = 3000
@@ -55,12 +60,27 @@ Chat = list[dict[str, Any]]
 
 
 def theme() -> gr.themes.Base:
-    """Theme with system fonts only (nothing fetched from a font CDN)."""
+    """Theme with system fonts only (nothing fetched from a font CDN), every text at least 4.5:1 against its
+    background in light and dark (WCAG AA; the default grey and blue are 2.6:1 and 3.7:1 on white)."""
     return gr.themes.Default(
         primary_hue="blue",
         neutral_hue="slate",
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"],
         font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+    ).set(
+        body_text_color_subdued="*neutral_600",
+        body_text_color_subdued_dark="*neutral_400",
+        input_placeholder_color="*neutral_500",
+        input_placeholder_color_dark="*neutral_400",
+        block_label_text_color="*neutral_600",
+        block_label_text_color_dark="*neutral_300",
+        block_info_text_color="*neutral_600",
+        block_info_text_color_dark="*neutral_400",
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        button_primary_background_fill_dark="*primary_700",
+        button_primary_background_fill_hover_dark="*primary_800",
+        color_accent="*primary_700",
     )
 
 
@@ -113,20 +133,21 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         issuers: list[str],
         year_min: str | None,
         year_max: str | None,
-    ) -> AsyncIterator[tuple[str, Chat, Chat, Chat, dict[str, Any] | None]]:
+        answers: dict[str, dict[str, Any]] | None = None,
+    ) -> AsyncIterator[tuple[str, Chat, Chat, Chat, dict[str, Any] | None, dict[str, dict[str, Any]]]]:
         """Answer the question in the context of the conversation, streaming the answer in.
 
         `chat` is what the chat box shows, kept on the server (a `gr.State`): the chat box is an output only,
         so no client can hand Gradio a message holding a file object (docs/SECURITY.md).
         Async so that a question waiting for an answer slot holds no thread; the engine runs in threads.
         """
-        chat, history = list(chat or []), list(history or [])
+        chat, history, answers = list(chat or []), list(history or []), dict(answers or {})
         q = question if isinstance(question, str) else ""
         if q.strip():
             shown = q if len(q) <= MAX_SHOWN_QUESTION else q[:MAX_SHOWN_QUESTION] + "…"
             chat.append({"role": "user", "content": render_user(shown)})
         chat.append({"role": "assistant", "content": render_pending()})
-        yield "", chat, chat, history, None
+        yield "", chat, chat, history, None, answers
         answer: Answer | None = None
         shown_text = ""
         try:
@@ -137,31 +158,31 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                     if isinstance(part, str):  # text as it grows (LLM deltas, or the quoted answer in pieces)
                         shown_text += part
                         chat[-1] = {"role": "assistant", "content": render_partial(shown_text)}
-                        yield "", chat, chat, history, None
+                        yield "", chat, chat, history, None, answers
                         await asyncio.sleep(STREAM_DELAY_S)
                     else:
                         answer = part
         except IndexPipelineError as e:  # the fix-it message (paths, commands) is for the operator's log
             log.warning("index unavailable: %s", e)
             chat[-1] = {"role": "assistant", "content": render_error(UNAVAILABLE)}
-            yield "", chat, chat, history, None
+            yield "", chat, chat, history, None, answers
             return
         except USER_ERRORS as e:
             log.info("question refused: %s", e)
             chat[-1] = {"role": "assistant", "content": render_error(str(e))}
-            yield "", chat, chat, history, None
+            yield "", chat, chat, history, None, answers
             return
         except Exception:
             log.exception("answering failed")
             chat[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
-            yield "", chat, chat, history, None
+            yield "", chat, chat, history, None, answers
             return
         if answer is None:  # a stream always ends with the Answer; guard against a broken backend
             log.error("answer stream ended without a final answer")
             chat[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
-            yield "", chat, chat, history, None
+            yield "", chat, chat, history, None, answers
             return
-        key = uuid.uuid4().hex[:8]
+        key = uuid.uuid4().hex[:16]  # the answer's id: its cards' anchors, its feedback line
         # The final answer is authoritative: it replaces the streamed text (e.g. after a fallback).
         chat[-1] = {"role": "assistant", "content": render_answer(answer, key)}
         earlier = [str(t["content"]) for t in history if t.get("role") == "user"]
@@ -174,23 +195,23 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
             "answer": answer.answer,
             "citations": [c.to_json() for c in answer.citations],
             "turns": earlier,
+            "answer_id": key,
         }
-        yield "", chat, chat, history, last
+        answers[key] = last
+        answers = dict(list(answers.items())[-MAX_KEPT_ANSWERS:])
+        yield "", chat, chat, history, last, answers
 
-    def new_conversation() -> tuple[Chat, Chat, Chat, None, str, str]:
-        """Forget the conversation."""
-        return [], [], [], None, "", ""
+    def new_conversation() -> tuple[Chat, Chat, Chat, None, str, str, dict[str, Any]]:
+        """Start a new conversation (the page has saved the old one in the browser's list)."""
+        return [], [], [], None, "", "", {}
 
     def vote(kind: str, last: dict[str, Any] | None, comment: str) -> tuple[str, str]:
         """Record 👍/👎 (and the optional comment) on the last answer."""
-        if not last:
-            return NO_ANSWER_YET, comment
-        try:
-            service.record_feedback(vote=kind, comment=comment or "", **last)
-        except OSError:
-            log.exception("cannot write feedback")
-            return "Không ghi được phản hồi (lỗi máy chủ).", comment
-        return THANKS, ""
+        return record_vote(service, kind, last, comment)
+
+    def vote_any(command: str, answers: dict[str, dict[str, Any]] | None, comment: str) -> tuple[str, str]:
+        """Record 👍/👎 on any answer of the conversation (the answer's own buttons)."""
+        return vote_by_command(service, command, answers, comment)
 
     def load_corpus() -> tuple[str, Any, Any]:
         """Document list and filter choices, read when the page opens (the index may have changed)."""
@@ -201,11 +222,14 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
         gr.HTML(HEADER.format(title=esc(TITLE)), elem_id="tl-header")
+        gr.HTML('<div id="tl-live" class="tl-sr" role="status" aria-live="polite"></div>', elem_classes=["tl-sr"])
         chat_state = gr.State([])  # the chat box's messages, kept server-side
         history = gr.State([])
         last = gr.State(None)
+        answers = gr.State({})  # answer id -> its feedback record, so any answer can be rated
         with gr.Row(equal_height=False, elem_id="tl-main"):
-            with gr.Column(scale=7, min_width=420):
+            with gr.Column(scale=7, min_width=320):
+                gr.HTML('<h2 class="tl-sr">Hội thoại</h2>', elem_classes=["tl-sr"])
                 chatbot = gr.Chatbot(
                     label="Hội thoại",
                     show_label=False,
@@ -241,7 +265,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                         elem_id="tl-new",
                     )
                     gr.HTML(
-                        '<div class="tl-fb-label">Câu trả lời có hữu ích không?</div>',
+                        '<div class="tl-fb-label">Câu trả lời mới nhất có hữu ích không?</div>',
                         elem_id="tl-fb-q",
                         scale=1,
                         min_width=120,
@@ -249,6 +273,7 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                     up = gr.Button("👍 Hữu ích", size="sm", scale=0, min_width=110, elem_id="tl-up")
                     down = gr.Button("👎 Chưa tốt", size="sm", scale=0, min_width=110, elem_id="tl-down")
                 comment = gr.Textbox(
+                    label="Góp ý về câu trả lời",
                     show_label=False,
                     lines=1,
                     max_lines=4,
@@ -256,9 +281,23 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                     placeholder="Góp ý về câu trả lời (không bắt buộc), rồi bấm 👍 hoặc 👎",
                 )
                 status = gr.Markdown("", elem_id="tl-fb-status")
+                with gr.Row(elem_id="tl-keep"):
+                    export_md = gr.Button("Tải Markdown", size="sm", scale=0, min_width=130, elem_id="tl-export-md")
+                    export_docx = gr.Button(
+                        "Tải Word (.docx)", size="sm", scale=0, min_width=150, elem_id="tl-export-docx"
+                    )
+                    print_chat = gr.Button("In hội thoại", size="sm", scale=0, min_width=120, elem_id="tl-print")
+                # The answers' own 👍/👎 buttons write "<answer id> <vote>" here and press the hidden button.
+                vote_cmd = gr.Textbox(label="Đánh giá", elem_id="tl-vote-cmd", elem_classes=["tl-hidden"])
+                vote_go = gr.Button("Gửi đánh giá", elem_id="tl-vote-go", elem_classes=["tl-hidden"])
             with gr.Column(scale=3, min_width=280, elem_id="tl-side"):
-                gr.HTML('<div class="tl-side-title">Câu hỏi mẫu</div>')
-                example_buttons = [gr.Button(q, size="sm", elem_classes=["tl-example"]) for q in EXAMPLES]
+                with gr.Accordion("Câu hỏi mẫu", open=True, elem_id="tl-examples"):
+                    example_buttons = [gr.Button(q, size="sm", elem_classes=["tl-example"]) for q in EXAMPLES]
+                gr.HTML(
+                    '<h2 class="tl-side-title">Cuộc trò chuyện đã lưu</h2>'
+                    '<div id="tl-history-list" class="tl-history-list"></div>',
+                    elem_id="tl-history",
+                )
                 with gr.Accordion("Bộ lọc", open=False, elem_id="tl-filters"):
                     f_sources = gr.Dropdown(
                         label="Văn bản",
@@ -283,12 +322,12 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
                 with gr.Accordion("Tài liệu trong kho", open=True, elem_id="tl-corpus"):
                     corpus = gr.HTML(corpus_html)
 
-        outputs = [msg, chatbot, chat_state, history, last]
+        outputs = [msg, chatbot, chat_state, history, last, answers]
         filters = [f_sources, f_issuers, f_min, f_max]
         gr.on(
             [msg.submit, send.click],
             respond,
-            inputs=[msg, chat_state, history, *filters],
+            inputs=[msg, chat_state, history, *filters, answers],
             outputs=outputs,
             api_name="ask",
             show_progress="hidden",
@@ -298,18 +337,22 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         for button in example_buttons:
             button.click(
                 respond,
-                inputs=[button, chat_state, history, *filters],
+                inputs=[button, chat_state, history, *filters, answers],
                 outputs=outputs,
                 api_visibility="private",
                 show_progress="hidden",
                 concurrency_id="chat",
                 concurrency_limit=None,
             ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
-        new.click(
-            new_conversation, outputs=[chatbot, chat_state, history, last, comment, status], api_visibility="private"
-        )
-        chatbot.clear(
-            new_conversation, outputs=[chatbot, chat_state, history, last, comment, status], api_visibility="private"
+        cleared = [chatbot, chat_state, history, last, comment, status, answers]
+        new.click(None, js="() => window.tlNewConversation && window.tlNewConversation()", api_visibility="private")
+        new.click(new_conversation, outputs=cleared, api_visibility="private")
+        chatbot.clear(new_conversation, outputs=cleared, api_visibility="private")
+        export_md.click(None, js="() => window.tlExport && window.tlExport('md')", api_visibility="private")
+        export_docx.click(None, js="() => window.tlExport && window.tlExport('docx')", api_visibility="private")
+        print_chat.click(None, js="() => window.tlPrint && window.tlPrint()", api_visibility="private")
+        vote_go.click(
+            vote_any, inputs=[vote_cmd, answers, comment], outputs=[status, comment], api_visibility="private"
         )
         up.click(
             lambda la, c: vote("up", la, c),
@@ -334,6 +377,33 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         default_concurrency_limit=settings.concurrency_limit,
     )
     return blocks
+
+
+def vote_by_command(
+    service: AssistantService, command: str, answers: dict[str, dict[str, Any]] | None, comment: str
+) -> tuple[str, str]:
+    """Record the vote `command` ("<answer id> <up|down> …", written by an answer's 👍/👎) on that answer of the
+    session; a changed vote replaces the earlier one (same answer id)."""
+    key, _, rest = str(command or "").partition(" ")
+    kind = rest.split(" ", 1)[0]
+    if kind not in ("up", "down"):
+        return NO_ANSWER_YET, comment
+    record = (answers or {}).get(key)
+    if record is None and answers:
+        return TOO_OLD, comment
+    return record_vote(service, kind, record, comment)
+
+
+def record_vote(service: AssistantService, kind: str, record: dict[str, Any] | None, comment: str) -> tuple[str, str]:
+    """Write one 👍/👎 for an answer's feedback record; the status line and the (emptied) comment box."""
+    if not record:
+        return NO_ANSWER_YET, comment
+    try:
+        service.record_feedback(vote=kind, comment=comment or "", **record)
+    except OSError:
+        log.exception("cannot write feedback")
+        return VOTE_WRITE_FAILED, comment
+    return THANKS, ""
 
 
 def corpus_view(service: AssistantService) -> tuple[str, list[tuple[str, str]], list[str]]:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+import httpx
 import pytest
 
 from assistant.engine import Assistant
@@ -148,3 +149,40 @@ def test_feedback_parts_are_read_oldest_first(tmp_path: Path) -> None:
         (tmp_path / f"feedback.jsonl{suffix}").write_bytes(line + b"\n\xff\xfe torn\n")  # a damaged line is skipped
     (tmp_path / "feedback.jsonl.bak").write_text(json.dumps({"question": "x", "vote": "up"}) + "\n", encoding="utf-8")
     assert [e["question"] for e in read_feedback(path)] == ["a", "b", "c", "d"]
+
+
+def test_a_changed_vote_replaces_the_earlier_line(tmp_path: Path) -> None:
+    """👍 after 👎 on the same answer (same answer id) leaves one line, the last vote; other answers' lines, and
+    lines without an id, stay as they were."""
+    service = AssistantService(toy_settings(tmp_path / "data"))
+    path = service.settings.feedback_path
+    service.record_feedback(question="q0", answer="a0", citations=[], vote="up")  # no id: never replaced
+    service.record_feedback(question="q1", answer="a1 [1]", citations=[], vote="down", answer_id="aaaa1111")
+    service.record_feedback(question="q2", answer="a2", citations=[], vote="up", answer_id="bbbb2222")
+    service.record_feedback(
+        question="q1", answer="a1 [1]", citations=[], vote="up", comment="đúng", answer_id="aaaa1111"
+    )
+    service.record_feedback(question="q0", answer="a0", citations=[], vote="down")
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    assert [(e["question"], e["vote"], e.get("answer_id")) for e in lines] == [
+        ("q0", "up", None),
+        ("q1", "up", "aaaa1111"),
+        ("q2", "up", "bbbb2222"),
+        ("q0", "down", None),
+    ]
+    assert lines[1]["comment"] == "đúng"
+    entry = service.record_feedback(question="q", answer="a", citations=[], vote="up", answer_id="../../etc x")
+    assert "answer_id" not in entry  # only the page's id shape is kept
+
+
+def test_api_feedback_with_an_answer_id_replaces(tmp_path: Path) -> None:
+    from assistant.server import BackgroundServer, create_app
+
+    settings = toy_settings(tmp_path / "data")
+    body = {"question": "q", "answer": "a [1]", "citations": [], "vote": "down", "answer_id": "k1"}
+    with BackgroundServer(create_app(settings)) as srv:
+        for vote in ("down", "up"):
+            r = httpx.post(srv.url + "api/feedback", json={**body, "vote": vote}, timeout=30)
+            assert r.status_code == 200, r.text
+    lines = settings.feedback_path.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["vote"] == "up"

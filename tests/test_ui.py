@@ -1,11 +1,26 @@
-"""The chat page's pure parts: filters from the widgets, and the corpus box and filter choices of a large corpus."""
+"""The chat page's pure parts: filters from the widgets, the corpus box and filter choices of a large corpus, votes."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assistant.errors import QuestionError
-from assistant.ui import CORPUS_LIST_MAX, FILTER_CHOICES_MAX, corpus_view_of, make_filters
+from assistant.service import AssistantService
+from assistant.ui import (
+    CORPUS_LIST_MAX,
+    FILTER_CHOICES_MAX,
+    NO_ANSWER_YET,
+    THANKS,
+    TOO_OLD,
+    corpus_view_of,
+    make_filters,
+    vote_by_command,
+)
+from tests.test_api import toy_settings
 
 
 def test_empty_filters_restrict_nothing() -> None:
@@ -64,3 +79,20 @@ def test_large_corpus_is_summarised_and_its_choices_bounded() -> None:
     dates = [next(d for d in docs if d["source"] == s)["meta"]["date"] for _, s in sources]
     assert dates == sorted(dates, reverse=True)  # the newest documents are offered
     assert dates[0] == max(d["meta"]["date"] for d in docs)
+
+
+def test_a_vote_on_any_kept_answer_and_a_changed_vote_replaces(tmp_path: Path) -> None:
+    """The answers' own 👍/👎 name their answer; an unknown or forgotten one is a clear message, a second vote
+    on the same answer replaces the first line."""
+    service = AssistantService(toy_settings(tmp_path / "data"))
+    answers: dict[str, dict[str, Any]] = {
+        key: {"question": f"q {key}", "answer": "a [1]", "citations": [], "turns": [], "answer_id": key}
+        for key in ("k1", "k2")
+    }
+    assert vote_by_command(service, "k1 maybe 1", answers, "x") == (NO_ANSWER_YET, "x")
+    assert vote_by_command(service, "gone up 1", answers, "x") == (TOO_OLD, "x")
+    assert vote_by_command(service, "k1 down 1", answers, "") == (THANKS, "")
+    assert vote_by_command(service, "k2 up 2", answers, "") == (THANKS, "")
+    assert vote_by_command(service, "k1 up 3", answers, "tốt") == (THANKS, "")
+    lines = [json.loads(x) for x in service.settings.feedback_path.read_text(encoding="utf-8").splitlines()]
+    assert [(e["answer_id"], e["vote"], e["comment"]) for e in lines] == [("k1", "up", "tốt"), ("k2", "up", "")]

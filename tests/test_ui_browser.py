@@ -358,3 +358,273 @@ def test_reverse_proxy_prefix_with_root_path(page: Any, settings) -> None:
     assert {p for p in paths if not p.startswith("/tro-ly/")} <= {"/portal.html", "/manifest.json"} | {
         p for p in paths if p.startswith("/assets/index-") and p.endswith(".css")
     }
+
+
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"  # npm ci (package-lock.json); .ci/run installs it
+ENGLISH_LEFT = ("Use via API", "Built with", "Clear", "Textbox", "no such document", "Loading", "Settings")
+
+
+def axe_violations(page: Any) -> list[str]:
+    """Serious and critical axe-core violations of the page, one line each (axe injected from node_modules)."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async () => {
+          const r = await axe.run(document, { resultTypes: ["violations"] });
+          return r.violations.filter((v) => ["serious", "critical"].includes(v.impact))
+            .map((v) => v.id + ": " + v.nodes.slice(0, 4).map((n) => n.target.join(" ")
+              + " (" + (n.any[0] || n.all[0] || n.none[0] || {}).message + ")").join(" | "));
+        }"""
+    )
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_accessibility_and_vietnamese_page(browser: Any, app_url: str, scheme: str) -> None:
+    """axe-core finds no serious or critical violation (contrast, names, roles) in light and dark; the page is
+    Vietnamese (`lang="vi"`, no English left), has headings, messages announced as text, citation links named."""
+    if not AXE.exists():
+        pytest.skip("needs axe-core: run `npm ci` at the repo root (.ci/run does)")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN", color_scheme=scheme)
+    pg = context.new_page()
+    try:
+        pg.goto(app_url, wait_until="load")
+        pg.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+        answer = ask(pg, QUARTERLY)
+        ask(pg, "Ai ký kế hoạch khong-co-that năm 1850?")  # an error or abstention in the chat too
+        pg.wait_for_timeout(800)
+        assert pg.evaluate("() => document.documentElement.lang") == "vi"
+        assert pg.locator("h1").count() == 1 and "Trợ lý" in pg.locator("h1").inner_text()
+        assert pg.locator("h2").count() >= 2
+        labels = pg.locator("#tl-chat [aria-label]").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+        raw = [x for x in labels if "<div" in x or "class=" in x or "message:" in x]  # gradio's default: raw HTML
+        assert labels and not raw, raw[:3]
+        link = answer.locator("a.tl-cite").first
+        assert (link.get_attribute("aria-label") or "").startswith("Nguồn 1: ")
+        visible = pg.locator("body").inner_text()
+        named = " ".join(
+            pg.locator("[aria-label], [title], [placeholder]").evaluate_all(
+                "els => els.map(e => [e.getAttribute('aria-label'), e.getAttribute('title'),"
+                " e.getAttribute('placeholder')].join(' '))"
+            )
+        )
+        left = [w for w in ENGLISH_LEFT if w in visible or w in named]
+        assert not left, f"English left on the page: {left}"
+        assert (violations := axe_violations(pg)) == [], "\n".join(violations)
+    finally:
+        context.close()
+
+
+def answer_tool(answer: Any, act: str) -> Any:
+    """The answer's own copy / 👍 / 👎 button."""
+    return answer.locator(f".tl-tools [data-act='{act}']")
+
+
+def feedback_lines(settings: Any) -> list[dict[str, Any]]:
+    path = settings.feedback_path
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()] if path.exists() else []
+
+
+def test_feedback_on_any_answer_and_a_changed_vote_replaces(page: Any, app_url: str, settings: Any) -> None:
+    """Each answer has its own 👍/👎; rating an earlier answer works, and 👍 after 👎 leaves one line."""
+    page.goto(app_url, wait_until="load")
+    page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+    first = ask(page, "Kế hoạch của quận Gò Vấp năm 2010 do ai ký?")
+    second = ask(page, QUARTERLY)
+    before = len(feedback_lines(settings))
+    answer_tool(first, "down").click()
+    page.locator("#tl-fb-status", has_text="Cảm ơn").wait_for(timeout=WAIT_MS)
+    page.locator("#tl-comment textarea").fill("Đúng người ký, sửa lại đánh giá")
+    answer_tool(first, "up").click()
+    page.wait_for_timeout(1500)
+    answer_tool(second, "down").click()
+    page.wait_for_timeout(1500)
+    lines = feedback_lines(settings)[before:]
+    assert [(e["question"], e["vote"]) for e in lines] == [
+        ("Kế hoạch của quận Gò Vấp năm 2010 do ai ký?", "up"),
+        (QUARTERLY, "down"),
+    ]
+    assert lines[0]["comment"] == "Đúng người ký, sửa lại đánh giá" and lines[0]["answer_id"] != lines[1]["answer_id"]
+    assert lines[1]["turns"] == ["Kế hoạch của quận Gò Vấp năm 2010 do ai ký?"]
+    assert answer_tool(first, "up").get_attribute("aria-pressed") == "true"
+    assert answer_tool(first, "down").get_attribute("aria-pressed") == "false"
+
+
+def test_copy_export_print_and_saved_conversations(browser: Any, app_url: str, tmp_path: Path) -> None:
+    """Copy an answer with its sources; export the conversation as Markdown and Word (footnotes) and print it
+    whole to PDF; a new conversation keeps the old one in the saved list (no question asked), across reloads;
+    «Xem toàn văn» opens the document at the passage with the quote marked."""
+    from pypdf import PdfReader
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="vi-VN", accept_downloads=True)
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    pg = context.new_page()
+    dialogs: list[str] = []
+
+    def on_dialog(d: Any) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    pg.on("dialog", on_dialog)
+    try:
+        pg.goto(app_url, wait_until="load")
+        pg.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+        first_q = "Kế hoạch của quận Gò Vấp năm 2010 do ai ký?"
+        first = ask(pg, first_q)
+        ask(pg, QUARTERLY)
+        ask(pg, "Kế hoạch này có mục đích gì?")
+
+        answer_tool(first, "copy").click()
+        first.locator(".tl-tools", has_text="Đã sao chép").wait_for(timeout=WAIT_MS)
+        copied = pg.evaluate("() => navigator.clipboard.readText()")
+        assert first.locator(".tl-text").inner_text().split("\n")[0] in copied
+        assert "\nNguồn:\n[1] Kế hoạch 08/KH-UBND — " in copied and GO_VAP_2010 in copied and "<" not in copied
+
+        with pg.expect_download() as dl:
+            pg.locator("#tl-export-md").click()
+        md = Path(dl.value.path()).read_text(encoding="utf-8")
+        assert dl.value.suggested_filename.endswith(".md")
+        assert f"## Câu hỏi 1: {first_q}" in md and f"## Câu hỏi 2: {QUARTERLY}" in md
+        assert "[^1]" in md and "\n[^1]: Kế hoạch 08/KH-UBND — " in md
+
+        with pg.expect_download() as dl:
+            pg.locator("#tl-export-docx").click()
+        assert dl.value.suggested_filename.endswith(".docx")
+        import docx
+
+        document = docx.Document(dl.value.path())
+        texts = [p.text for p in document.paragraphs]
+        assert f"Câu hỏi 1: {first_q}" in texts and "Câu hỏi 3: Kế hoạch này có mục đích gì?" in texts
+        import zipfile
+
+        with zipfile.ZipFile(dl.value.path()) as z:
+            assert "Kế hoạch 08/KH-UBND" in z.read("word/footnotes.xml").decode()
+
+        pg.emulate_media(media="print")
+        pdf = tmp_path / "hoi-thoai.pdf"
+        pg.pdf(path=str(pdf))
+        pg.emulate_media(media="screen")
+        printed = " ".join(" ".join(p.extract_text() for p in PdfReader(str(pdf)).pages).split())
+        assert first_q in printed and "Kế hoạch này có mục đích gì?" in printed
+        assert "Kế hoạch 08/KH-UBND" in printed, printed[-300:]
+        assert "Câu hỏi mẫu" not in printed and "Cuộc trò chuyện mới" not in printed  # only the conversation
+
+        card = first.locator(".tl-sources .tl-card").first
+        with context.expect_page() as popup:
+            card.locator("a.tl-open").click()
+        doc = popup.value
+        doc.wait_for_load_state()
+        assert "/tai-lieu/" in doc.url and "#c" in doc.url
+        assert doc.locator("section:target mark").count() >= 1 and doc.locator("h1").inner_text().startswith("Kế hoạch")
+        doc.close()
+
+        pg.locator("#tl-new").click()
+        pg.locator("#tl-chat .tl-answer").first.wait_for(state="detached", timeout=WAIT_MS)
+        saved = pg.locator("#tl-history-list .tl-hist-open")
+        saved.first.wait_for(timeout=WAIT_MS)
+        assert saved.count() == 1 and first_q in saved.first.inner_text()
+        ask(pg, QUARTERLY)
+        pg.locator("#tl-chat button[aria-label='Xóa hội thoại']").click()  # the chat's own trash button
+        pg.locator("#tl-chat .tl-answer").first.wait_for(state="detached", timeout=WAIT_MS)
+        ask(pg, "Ai ký kế hoạch của Ba Đình năm 2025?")
+        pg.wait_for_timeout(500)
+        pg.reload(wait_until="load")
+        pg.locator("#tl-history-list .tl-hist-open").nth(2).wait_for(timeout=WAIT_MS)
+        titles = pg.locator("#tl-history-list .tl-hist-title").all_inner_texts()
+        assert titles == ["Ai ký kế hoạch của Ba Đình năm 2025?", QUARTERLY, first_q]  # newest first, all kept
+        pg.locator("#tl-history-list .tl-hist-open").nth(2).click()
+        dialog = pg.locator("#tl-saved[role=dialog]")
+        dialog.wait_for(timeout=WAIT_MS)
+        assert dialog.locator("h3").all_inner_texts() == [first_q, QUARTERLY, "Kế hoạch này có mục đích gì?"]
+        pg.keyboard.press("Escape")
+        dialog.wait_for(state="detached", timeout=WAIT_MS)
+        assert not dialogs, f"the page asked: {dialogs}"
+    finally:
+        context.close()
+
+
+def test_phone_layout(browser: Any, app_url: str) -> None:
+    """390×844: the input on the first screen, examples folded, no "cột bên phải", cards within the width,
+    the feedback row on whole lines."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN"
+    )
+    pg = context.new_page()
+    try:
+        pg.goto(app_url, wait_until="load")
+        box = pg.locator("#tl-question textarea")
+        box.wait_for(timeout=WAIT_MS)
+        pg.wait_for_timeout(1200)
+        top = box.bounding_box()
+        assert top and top["y"] + top["height"] <= 844, top
+        assert "cột bên phải" not in pg.locator("body").inner_text()
+        assert not pg.locator(".tl-example").first.is_visible()  # folded under «Câu hỏi mẫu»
+        shot(pg, "phone-start.png")
+        pg.locator("#tl-examples").get_by_text("Câu hỏi mẫu").first.click()
+        pg.locator(".tl-example").first.wait_for(state="visible", timeout=WAIT_MS)
+        answer = ask(pg, QUARTERLY)
+        pg.wait_for_timeout(500)
+        width = pg.evaluate("() => document.documentElement.clientWidth")
+        for card in answer.locator(".tl-card").all()[:3]:
+            b = card.bounding_box()
+            assert b and b["x"] >= 0 and b["x"] + b["width"] <= width + 1, b
+        for sel in ("#tl-up", "#tl-down", "#tl-new"):
+            b = pg.locator(sel).bounding_box()
+            assert b and b["height"] < 60, (sel, b)
+        label = pg.locator(".tl-fb-label").bounding_box()
+        assert label and label["height"] < 60, label  # not a word per line
+        for tool in answer.locator(".tl-tool").all():
+            b = tool.bounding_box()
+            assert b and b["height"] < 45, b
+        pg.evaluate("() => window.scrollTo(0, 0)")
+        pg.wait_for_timeout(300)
+        shot(pg, "phone.png")
+    finally:
+        context.close()
+
+
+def test_web_component_bubble_fits_and_exports(page: Any, intranet_url: str) -> None:
+    """In the `<gradio-app>` embed the question bubble is as tall as its text; Markdown export works there and
+    the Word export, a cross-origin call the browser refuses, says so in Vietnamese."""
+    page.goto(intranet_url + "web-component.html", wait_until="load")
+    page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+    answer = ask(page, QUARTERLY)
+    bubble = page.locator("#tl-chat .tl-user").last.locator("xpath=ancestor::*[contains(@class,'message')][1]")
+    b = bubble.bounding_box()
+    assert b and b["height"] < 120, b
+    assert answer.locator(".tl-text").bounding_box()["height"] > 40  # the answer has room to be read
+    with page.expect_download() as dl:
+        page.locator("#tl-export-md").click()
+    assert f"## Câu hỏi 1: {QUARTERLY}" in Path(dl.value.path()).read_text(encoding="utf-8")
+    page.locator("#tl-export-docx").click()
+    page.locator(".tl-toast", has_text="Tải Markdown").wait_for(timeout=WAIT_MS)
+
+
+def test_keyboard_reaches_and_operates_the_answer_controls(page: Any, app_url: str, settings: Any) -> None:
+    """Tab from the answer's text reaches a citation link, the passage, «Xem toàn văn» and the answer's
+    👍 button; Enter on the link scrolls to its card, Enter on 👍 records the vote."""
+    page.goto(app_url, wait_until="load")
+    page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+    answer = ask(page, QUARTERLY)
+    answer.locator(".tl-text").click()  # keyboard focus starts inside the answer, as after reading it
+    reached: list[str] = []
+    for _ in range(120):
+        page.keyboard.press("Tab")
+        cls = page.evaluate("() => (document.activeElement.className || '') + '|' + document.activeElement.textContent")
+        if "tl-cite" in cls and not reached:
+            reached.append("cite")
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(900)
+            card_id = page.evaluate("() => document.activeElement.getAttribute('href')").lstrip("#")
+            assert card_in_view(page, card_id)
+        elif "tl-passage" in cls and "passage" not in reached:
+            reached.append("passage")
+        elif "tl-open" in cls and "open" not in reached:
+            reached.append("open")
+        elif "tl-tool" in cls and "Hữu ích" in cls:
+            reached.append("up")
+            before = len(feedback_lines(settings))
+            page.keyboard.press("Enter")
+            page.locator("#tl-fb-status", has_text="Cảm ơn").wait_for(timeout=WAIT_MS)
+            page.wait_for_timeout(500)
+            assert len(feedback_lines(settings)) == before + 1
+            break
+    assert reached[0] == "cite" and reached[-1] == "up" and set(reached) == {"cite", "passage", "open", "up"}, reached

@@ -20,10 +20,13 @@ from assistant.lists import asks_for_list
 from assistant.textmatch import (
     TermMatcher,
     answer_type,
+    asks_content,
+    cites_only,
     document_places,
     document_years,
     is_list_question,
     places,
+    reports_results,
     sentence_spans,
     states_count,
     states_value,
@@ -54,6 +57,10 @@ _MAX_QUOTE_CHARS = 420
 _FIELD_LINE = re.compile(r"^\s*(?:[-+•]\s*)?((?:\w+\s+){1,7}\w+)\s*:\s+\S")
 _FIELD_MIN_SHARE = 0.6
 _FIELD_BONUS = 0.25
+# A sentence that only cites another document weighs this much for a question asking what is done or how; one
+# reporting results gains this much for a question asking for results.
+_CITING_FACTOR = 0.6
+_RESULTS_BONUS = 0.25
 # A list question is answered from the outline of the best documents (this many) when a list there covers the
 # question nearly as well as the best sentence (within this much coverage).
 _LIST_DOCUMENTS = 2
@@ -337,11 +344,20 @@ class ExtractiveAnswerer:
         missing += [y for y in years(question) if y not in haystack]
         return missing
 
-    def candidates(self, matcher: TermMatcher, hits: Sequence[Retrieved], named: Sequence[str] = ()) -> list[Candidate]:
+    def candidates(
+        self,
+        matcher: TermMatcher,
+        hits: Sequence[Retrieved],
+        named: Sequence[str] = (),
+        asks: tuple[bool, bool] = (False, False),
+    ) -> list[Candidate]:
         """Every quotable span of the passages, scored by term coverage, heading, document and rank.
 
         `named` are the places, years and bodies the question names: a document whose metadata
-        matches them (issuer, place, title, year) is preferred over one that only shares words.
+        matches them (issuer, place, title, year) is preferred over one that only shares words. `asks`
+        (`textmatch.asks_content`): a question asking what is done or how prefers what a document says to do
+        over the documents it cites ("Thực hiện Quyết định số …"); one asking for results, sentences that
+        report them (figures, what was achieved).
         """
         out = []
         asked_terms = {fold(t) for t in matcher.terms}
@@ -365,6 +381,10 @@ class ExtractiveAnswerer:
                 if _mostly_capitals(span):  # a letterhead ("ỦY BAN NHÂN DÂN … CỘNG HÒA …"): dates, not statements
                     score *= 0.5
                 score += _FIELD_BONUS * _field_label_share(span, asked_terms)
+                if asks[0] and cites_only(span):
+                    score *= _CITING_FACTOR
+                if asks[1] and reports_results(span):
+                    score += _RESULTS_BONUS
                 out.append(Candidate(rank, hit, s, e, score, max(cov, both)))
         return out
 
@@ -452,7 +472,8 @@ class ExtractiveAnswerer:
                 return Extract(f"{abstain.text} {phrase('no_signer', lang, label=label)}", True, [])
         matcher = TermMatcher(question, self.idf, soft=restored, focus=focus)
         named = places(entity_query or question) + years(entity_query or question) + list(known_named)
-        cands = sorted(self.candidates(matcher, hits, named), key=lambda c: -c.score)
+        asks = asks_content(focus or question)
+        cands = sorted(self.candidates(matcher, hits, named, asks), key=lambda c: -c.score)
         chosen: list[Candidate] = []
         others: list[Candidate] = []
         by_meaning: list[Candidate] = []
@@ -463,6 +484,8 @@ class ExtractiveAnswerer:
                 others = self._other_documents(cands, chosen, _OTHER_DOCUMENT_RATIO * best)
         else:  # no word overlap to speak of: quote by meaning, but only a sentence that is really close
             by_meaning = sorted(self.by_meaning(meaning_query or question, hits), key=lambda c: -c.score)
+            if asks[0]:  # what is done or how: not a sentence that only cites another document
+                by_meaning = [c for c in by_meaning if not cites_only(c.hit.chunk.text[c.start : c.end])]
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
@@ -517,6 +540,8 @@ class ExtractiveAnswerer:
             elif value_kind is not None:
                 score += 1.0 if states_value(text, value_kind) else 0.0
             if who and new_names(text, focus or question):
+                score += 1.0
+            if asks[1] and reports_results(text):
                 score += 1.0
             return score + _field_label_share(text, asked_terms)
 

@@ -407,6 +407,53 @@ def document_years(question: str) -> list[str]:
     return [y for _, y in sorted(periods + single)]
 
 
+# Questions asking what is done or how ("ra sao", "thế nào", "những gì", "làm gì", "kết quả gì"), folded.
+_ASKS_CONTENT = re.compile(r"\b(?:ra sao|the nao|nhu the nao|nhung gi|lam gi|gi|nhung viec|ket qua|how|what)\b")
+_ASKS_RESULTS = re.compile(r"\b(?:ket qua|dat duoc|thanh tich|noi bat|results?|achieved)\b")
+# A sentence that only cites another document ("Thực hiện Quyết định số 6830/QĐ-UBND …", "Căn cứ Kế hoạch …").
+_REFERENCE = re.compile(
+    r"^\W*(?:can cu|thuc hien|trien khai thuc hien|trien khai|theo|tren co so)\b.{0,80}?"
+    r"\b(?:quyet dinh|ke hoach|chi thi|nghi quyet|cong van|thong tri|chuong trinh|ket luan|quy dinh|luat)\b"
+    r"(?:\s+\w+){0,3}?\s+(?:so\s+)?\d"
+)
+# Words of sentences that report results: figures aside, what was achieved.
+_RESULT_WORDS = re.compile(r"\b(?:dat|tang|giam|hoan thanh|trao|khen thuong|giai quyet)\b")
+
+
+def asks_content(question: str) -> tuple[bool, bool]:
+    """(content, results): whether a question asks what is done or how, and whether it asks for results.
+
+    >>> asks_content("Quận Đống Đa năm 2019 có kết quả gì nổi bật về dân vận khéo?")
+    (True, True)
+    >>> asks_content("Ai ký kế hoạch?")
+    (False, False)
+    """
+    f = fold(question)
+    return bool(_ASKS_CONTENT.search(f)), bool(_ASKS_RESULTS.search(f))
+
+
+def cites_only(sentence: str) -> bool:
+    """Whether a sentence opens by citing another document ("Thực hiện Quyết định số 6830/QĐ-UBND …"): the
+    ground of a plan, not what it says to do."""
+    return bool(_REFERENCE.search(fold(sentence)))
+
+
+_FIGURE = re.compile(r"(?<![\d/.,-])(?!(?:19|20)\d\d\b)\d[\d.,]*%?(?![\d/-])(?:\s+(?!thang\b|nam\b)[a-z]|%)")
+
+
+def reports_results(sentence: str) -> bool:
+    """Whether a sentence reports results: a figure (a count or share, not a date or a year: "230 mô hình",
+    "40%"), or what was achieved, solved or awarded.
+
+    >>> reports_results("Năm 2019, đã có 103 tập thể đăng ký 230 mô hình.")
+    True
+    >>> reports_results("Sáng 13/12, Quận ủy tổ chức Tổng kết công tác dân vận năm 2019.")
+    False
+    """
+    f = fold(sentence)
+    return bool(_FIGURE.search(f)) or bool(_RESULT_WORDS.search(f))
+
+
 def years(question: str) -> list[str]:
     """Four-digit years mentioned in a question."""
     return _YEAR.findall(question)

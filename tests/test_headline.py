@@ -24,6 +24,15 @@ GO_VAP = DocMeta(
 )
 
 
+DONG_DA = DocMeta(
+    title="Quận Đống Đa tăng cường, đổi mới trong công tác dân vận",
+    issuer="Quận ủy Đống Đa",
+    date="2019-12-13",
+    place="Đống Đa",
+    kind="tin tức",
+)
+
+
 def _hit(doc: str, text: str, meta: DocMeta, n: int = 0, section: str = "") -> Retrieved:
     chunk = Chunk(f"{doc}#{n}", doc, doc, n, text, 0, len(text), section=section, meta=meta)
     return Retrieved(chunk, 1.0 / (n + 1))
@@ -90,3 +99,30 @@ def test_question_kinds() -> None:
     assert asks_who("Ai chịu trách nhiệm báo cáo quý?") and asks_who("Which office compiles the reports?")
     assert not asks_who("Thời hạn gửi báo cáo là khi nào?")
     assert document_fields("Quyết định 1696/QĐ-UBND ký ngày nào?") == (False, True)
+
+
+def test_a_how_question_is_not_answered_with_the_document_a_plan_cites() -> None:
+    """Issue 14: "… muốn cán bộ thay đổi thái độ phục vụ người dân ra sao?" was answered with "Triển khai thực
+    hiện Quyết định số 6830/QĐ-UBND …", the plan's ground, not what it asks of officials."""
+    cited = (
+        "Triển khai thực hiện Quyết định số 6830/QĐ-UBND ngày 31/12/2024 của UBND thành phố về kế hoạch thay đổi "
+        "thái độ phục vụ người dân của cán bộ."
+    )
+    asked = "Cán bộ thay đổi thái độ phục vụ, lấy sự hài lòng của người dân làm thước đo."
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Kế hoạch muốn cán bộ thay đổi thái độ phục vụ người dân ra sao?",
+        [_hit("bd.txt", cited, BA_DINH), _hit("bd.txt", asked, BA_DINH, 1)],
+    )
+    assert _first(extract.text).startswith("Cán bộ thay đổi thái độ phục vụ")
+
+
+def test_a_results_question_is_answered_with_the_sentence_that_reports_them() -> None:
+    """ "… có kết quả gì nổi bật?" was answered with the news item's opening ("Sáng 13/12, Quận ủy … tổ chức
+    Tổng kết …"), not with its figures."""
+    opening = "Sáng 13/12, Quận ủy Đống Đa tổ chức Tổng kết công tác dân vận khéo năm 2019 của quận."
+    figures = "Năm 2019, đã có 103 tập thể và 115 cá nhân đăng ký thực hiện 230 mô hình dân vận khéo."
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Quận Đống Đa năm 2019 có kết quả gì nổi bật về dân vận khéo?",
+        [_hit("dd.txt", opening, DONG_DA), _hit("dd.txt", figures, DONG_DA, 1)],
+    )
+    assert "230 mô hình" in _first(extract.text)

@@ -472,7 +472,10 @@ class ExtractiveAnswerer:
                 return Extract(f"{abstain.text} {phrase('no_signer', lang, label=label)}", True, [])
         matcher = TermMatcher(question, self.idf, soft=restored, focus=focus)
         named = places(entity_query or question) + years(entity_query or question) + list(known_named)
-        asks = asks_content(focus or question)
+        # What kind of answer is asked for is read from the question as typed when it is English (`question` then
+        # holds the glossary's Vietnamese terms); else from the question itself (`focus` in a follow-up).
+        kind_text = entity_query if lang == "en" and entity_query else focus or question
+        asks = asks_content(kind_text)
         cands = sorted(self.candidates(matcher, hits, named, asks), key=lambda c: -c.score)
         chosen: list[Candidate] = []
         others: list[Candidate] = []
@@ -494,7 +497,7 @@ class ExtractiveAnswerer:
             listed = self._list_answer(focus or question, matcher, hits, chosen, document_chunks, lang)
             if listed is not None:
                 return listed
-        if (kind := answer_type(focus or question)) is not None:
+        if (kind := answer_type(kind_text)) is not None:
             # The question asks for an amount, a date or a number: quote the passages that state one, or say
             # that those found do not (a related sentence without the value is not an answer).
             # A sentence close to the chosen ones may be quoted for its value even if it covers the question a
@@ -509,7 +512,7 @@ class ExtractiveAnswerer:
                     if c in chosen or (c.score >= floor and c.coverage >= _VALUE_COVERAGE_RATIO * self.min_coverage)
                 ]
             stating = [c for c in pool if states_value(c.hit.chunk.text[c.start : c.end], kind)]
-            if kind == "number" and (unit := value_unit(focus or question)) is not None:
+            if kind == "number" and (unit := value_unit(kind_text)) is not None:
                 # A count in the unit asked for ("60,0 ha" for "bao nhiêu héc-ta", "230 mô hình" for "bao nhiêu
                 # mô hình"): another number (a year, a document's number) does not answer.
                 stating = [c for c in stating if states_count(c.hit.chunk.text[c.start : c.end], unit)]
@@ -519,13 +522,13 @@ class ExtractiveAnswerer:
             chosen = [c for c in stating if c.score >= 0.7 * stating[0].score]
             others = [c for c in others if states_value(c.hit.chunk.text[c.start : c.end], kind)]
         picked = self._select(chosen) + others
-        value_kind = answer_type(focus or question)
+        value_kind = answer_type(kind_text)
 
         def weigh(text: str) -> float:
             return matcher.coverage(text) + (1.0 if value_kind and states_value(text, value_kind) else 0.0)
 
-        who = asks_who(focus or question)
-        unit = value_unit(focus or question) if value_kind == "number" else None
+        who = asks_who(kind_text)
+        unit = value_unit(kind_text) if value_kind == "number" else None
         asked_terms = {fold(t) for t in matcher.terms}
 
         def weigh_headline(text: str) -> float:
@@ -566,7 +569,7 @@ class ExtractiveAnswerer:
             weigh=weigh,
             headline_weigh=weigh_headline,
             headline_needs=needed,
-            question=focus or question,
+            question=kind_text,
             fixed_headline=stated[1] if stated else None,
         )
 

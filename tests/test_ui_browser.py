@@ -235,6 +235,18 @@ def test_follow_up_uses_the_conversation(page: Any, app_url: str, settings) -> N
     assert entry["turns"] == ["Kế hoạch của quận Gò Vấp năm 2010 do ai ký?"]
 
 
+def test_follow_up_naming_another_district_in_the_page(page: Any, app_url: str) -> None:
+    """Issue 14's sequence: after "Kế hoạch năm 2025 của Ba Đình do ai ký?", "Còn quận Gò Vấp thì sao?" answered
+    "Không tìm thấy…" (the carried year blocked the new place); it answers who signed Gò Vấp's plan."""
+    page.goto(app_url, wait_until="load")
+    page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
+    ask(page, "Kế hoạch năm 2025 của Ba Đình do ai ký?")
+    follow = ask(page, "Còn quận Gò Vấp thì sao?")
+    assert "Không tìm thấy" not in follow.inner_text()
+    files = follow.locator(".tl-card .tl-file").all_inner_texts()
+    assert files and files[0] == GO_VAP_2010
+
+
 def test_example_question_and_feedback(page: Any, app_url: str, settings) -> None:
     page.goto(app_url, wait_until="load")
     page.locator(".tl-example").first.wait_for(timeout=WAIT_MS)

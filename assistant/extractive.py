@@ -26,6 +26,7 @@ from assistant.textmatch import (
     document_years,
     is_list_question,
     places,
+    plain,
     reports_results,
     sentence_spans,
     states_count,
@@ -105,9 +106,34 @@ def meaning_texts(chunk: Chunk) -> list[str]:
     return [chunk.text[s:e] for s, e in meaning_spans(chunk.text)]
 
 
+def kind_key(meta: DocMeta) -> str:
+    """The phrase key of a document's kind: "kind_plan", "kind_news" or "kind_other"."""
+    return {"KẾ HOẠCH": "kind_plan", "tin tức": "kind_news"}.get((meta.kind or "").strip(), "kind_other")
+
+
+def cite(n: int, chunk: Chunk, score: float, quotes: Sequence[tuple[int, int]]) -> Citation:
+    """Citation `[n]` of a chunk, with the spans of its text that the answer quotes."""
+    return Citation(
+        n=n,
+        source=chunk.source,
+        doc_id=chunk.doc_id,
+        chunk_id=chunk.chunk_id,
+        title=chunk.meta.title,
+        issuer=chunk.meta.issuer,
+        date=chunk.meta.date,
+        section=chunk.section,
+        text=chunk.text,
+        start=chunk.start,
+        end=chunk.end,
+        score=score,
+        quotes=tuple(sorted(quotes)),
+        number=chunk.meta.number,
+    )
+
+
 def doc_label(meta: DocMeta, source: str, lang: str) -> str:
     """How an answer names a document: kind and number or title, then issuing body and date."""
-    kind = {"KẾ HOẠCH": "kind_plan", "tin tức": "kind_news"}.get((meta.kind or "").strip(), "kind_other")
+    kind = kind_key(meta)
     kw = phrase(kind, lang)
     if meta.number and kind != "kind_news":  # a news item's number is the document it reports on
         name = phrase("doc_numbered", lang, kind=kw, number=meta.number)
@@ -277,18 +303,6 @@ def _window(text: str, start: int, end: int, weigh: Callable[[str], float]) -> t
     if lo == 0:
         return start, end, False  # the answer is in the first part: the usual cut at the end
     return clauses[lo][0], clauses[hi][1], True
-
-
-_MARKUP = re.compile(r"(?<![\w*_])[*_]{1,2}(?=\S)|(?<=\S)[*_]{1,2}(?![\w*_])|^\s*[-+•]\s+")
-
-
-def plain(text: str) -> str:
-    """Text as a quote shows it: markdown emphasis ("(*qua Phòng Nội vụ*)") and a leading bullet dropped.
-
-    >>> plain("- về UBND quận (*qua Phòng Nội vụ*)")
-    'về UBND quận (qua Phòng Nội vụ)'
-    """
-    return _MARKUP.sub("", text)
 
 
 def _quote(text: str, narrowed: bool = False) -> str:
@@ -522,7 +536,7 @@ class ExtractiveAnswerer:
             chosen = [c for c in stating if c.score >= 0.7 * stating[0].score]
             others = [c for c in others if states_value(c.hit.chunk.text[c.start : c.end], kind)]
         picked = self._select(chosen) + others
-        value_kind = answer_type(kind_text)
+        value_kind = kind
 
         def weigh(text: str) -> float:
             return matcher.coverage(text) + (1.0 if value_kind and states_value(text, value_kind) else 0.0)
@@ -597,7 +611,7 @@ class ExtractiveAnswerer:
         chunks = chunks or [c.hit.chunk for c in picked if c.hit.chunk.doc_id == asked.doc_id]
         printing, (start, end) = _printed_at(chunks, meta.number)
         hit = next((c.hit for c in picked if c.hit.chunk.chunk_id == printing.chunk_id), Retrieved(printing, 0.0))
-        kind = {"KẾ HOẠCH": "kind_plan", "tin tức": "kind_news"}.get(meta.kind, "kind_other")
+        kind = kind_key(meta)
         kind_word = phrase(kind, lang)
         if meta.number and kind != "kind_news":  # a news item's number is that of the document it reports on
             name = phrase("doc_numbered", lang, kind=kind_word, number=meta.number)
@@ -641,23 +655,7 @@ class ExtractiveAnswerer:
             start = ch.text.find(" ", start) + 1 if start > 0 and ch.text[start - 1] != "\n" else start
             label = doc_label(ch.meta, ch.source, lang)
             text = phrase("signed_by", lang, label=label, signer=signer) + " [1]"
-            cite = Citation(
-                1,
-                ch.source,
-                ch.doc_id,
-                ch.chunk_id,
-                ch.meta.title,
-                ch.meta.issuer,
-                ch.meta.date,
-                ch.section,
-                ch.text,
-                ch.start,
-                ch.end,
-                hit.score,
-                ((start, pos + len(signer)),),
-                ch.meta.number,
-            )
-            return Extract(text, False, [cite])
+            return Extract(text, False, [cite(1, ch, hit.score, [(start, pos + len(signer))])])
         return None
 
     def _select(self, ranked: list[Candidate], limit: int | None = None) -> list[Candidate]:
@@ -717,29 +715,8 @@ class ExtractiveAnswerer:
         where = phrase("section", lang, section=" › ".join(best.path)) if best.path else ""
         label = doc_label(first.meta, first.source, lang) + where
         lead = phrase("list_lead", lang, label=label, cite=f"[{numbers[first.chunk_id]}]")
-        cites: list[Citation] = []
-        for item in best.items:
-            ch = item.chunk
-            if any(x.chunk_id == ch.chunk_id for x in cites):
-                continue
-            cites.append(
-                Citation(
-                    numbers[ch.chunk_id],
-                    ch.source,
-                    ch.doc_id,
-                    ch.chunk_id,
-                    ch.meta.title,
-                    ch.meta.issuer,
-                    ch.meta.date,
-                    ch.section,
-                    ch.text,
-                    ch.start,
-                    ch.end,
-                    0.0,
-                    tuple(sorted(quotes[ch.chunk_id])),
-                    ch.meta.number,
-                )
-            )
+        item_chunks = {item.chunk.chunk_id: item.chunk for item in best.items}
+        cites = [cite(numbers[cid], ch, 0.0, quotes[cid]) for cid, ch in item_chunks.items()]
         return Extract("\n".join([lead, *lines]), False, cites)
 
     def _compose(
@@ -805,28 +782,8 @@ class ExtractiveAnswerer:
                 )
             if said:
                 text = ". ".join(said) + ".\n" + text
-        cites: list[Citation] = []
-        for c in picked:
-            ch = c.hit.chunk
-            if any(x.chunk_id == ch.chunk_id for x in cites):
-                continue
-            cites.append(
-                Citation(
-                    n=numbers[ch.chunk_id],
-                    source=ch.source,
-                    doc_id=ch.doc_id,
-                    chunk_id=ch.chunk_id,
-                    title=ch.meta.title,
-                    issuer=ch.meta.issuer,
-                    date=ch.meta.date,
-                    section=ch.section,
-                    text=ch.text,
-                    start=ch.start,
-                    end=ch.end,
-                    score=c.hit.score,
-                    quotes=tuple(sorted(quotes[ch.chunk_id])),
-                    number=ch.meta.number,
-                )
-            )
-        cites.sort(key=lambda x: x.n)
+        scores = {c.hit.chunk.chunk_id: (c.hit.chunk, c.hit.score) for c in reversed(picked)}  # the first's score
+        cites = sorted(
+            (cite(numbers[cid], ch, score, quotes[cid]) for cid, (ch, score) in scores.items()), key=lambda x: x.n
+        )
         return Extract(text, False, cites)

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from assistant.textmatch import plain
 from index.normalize import fold
 
 MAX_WORDS = 25
@@ -175,8 +176,7 @@ def best_window(
 
 
 def _tidy(text: str) -> str:
-    t = re.sub(r"(?<![\w*_])[*_]{1,2}(?=\S)|(?<=\S)[*_]{1,2}(?![\w*_])", "", text)  # markdown emphasis
-    t = re.sub(r"\s+", " ", t).strip(" ,;:-–(").strip()
+    t = re.sub(r"\s+", " ", plain(text)).strip(" ,;:-–(").strip()
     t = re.sub(r"\s*\)$", "", t) if t.count("(") < t.count(")") else t
     return t[:1].upper() + t[1:] if t else t
 

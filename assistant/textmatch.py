@@ -454,6 +454,18 @@ def reports_results(sentence: str) -> bool:
     return bool(_FIGURE.search(f)) or bool(_RESULT_WORDS.search(f))
 
 
+_MARKUP = re.compile(r"(?<![\w*_])[*_]{1,2}(?=\S)|(?<=\S)[*_]{1,2}(?![\w*_])|^\s*[-+•]\s+")
+
+
+def plain(text: str) -> str:
+    """Text as a quote shows it: markdown emphasis ("(*qua Phòng Nội vụ*)") and a leading bullet dropped.
+
+    >>> plain("- về UBND quận (*qua Phòng Nội vụ*)")
+    'về UBND quận (qua Phòng Nội vụ)'
+    """
+    return _MARKUP.sub("", text)
+
+
 def years(question: str) -> list[str]:
     """Four-digit years mentioned in a question."""
     return _YEAR.findall(question)

@@ -19,7 +19,14 @@ from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_
 from assistant.llm import make_llm
 from assistant.offline import forbid_llama_index_defaults
 from assistant.settings import Settings
-from assistant.textmatch import detect_language, document_places, document_years, search_queries
+from assistant.textmatch import (
+    detect_language,
+    document_numbers,
+    document_places,
+    document_years,
+    number_key,
+    search_queries,
+)
 from assistant.types import Answer
 from index.embed import Embedder, make_embedder
 from index.errors import LoaderError
@@ -37,6 +44,8 @@ _TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07
 # A second search among the documents of a named year or place is skipped when they are more than this: so many
 # documents of that year would have been found by the first search.
 _REFOCUS_MAX_DOCUMENTS = 2000
+# A document named by its number is searched on its own when fewer of the passages retrieved are its own.
+_NAMED_DOCUMENT_HITS = 2
 _SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky boi|ai da ky|who signed|signed by|signer|signatory)\b")
 
 
@@ -218,28 +227,48 @@ class Assistant:
         """When the question names a year or a place whose documents the index holds, but every retrieved
         document is of another year or place (their texts mention it), search again among the documents of
         that year and place only: answering from the others would be wrong, abstaining needless. When the place
-        has documents but none of that year, search among them: the abstention then names their years."""
+        has documents but none of that year, search among them: the abstention then names their years.
+        Likewise a document named by its number ("Công văn 193/UBND-KT …") that the index holds: its passages
+        are searched when few of those retrieved are its own."""
+        wanted = set(filters.sources) if filters is not None and filters.sources else None
+
+        def searchable() -> list[dict[str, Any]]:  # read only when needed: the manifest may list 37,000 documents
+            return [d for d in self.documents() if wanted is None or d["doc_id"] in wanted or d["source"] in wanted]
+
+        if numbers := {number_key(n) for n in document_numbers(search_query)}:
+            named = [d["doc_id"] for d in searchable() if number_key(d.get("meta", {}).get("number") or "") in numbers]
+            own = sum(1 for h in hits if h.chunk.doc_id in named)
+            if named and own < _NAMED_DOCUMENT_HITS and len(named) <= _REFOCUS_MAX_DOCUMENTS:
+                again = self.retriever.retrieve(
+                    dense_query, k=self.settings.top_k, filters=self._narrowed(named, filters), lexical_query=lexical
+                )
+                log.info("Searched again in the document%s numbered %s", "s" if len(named) > 1 else "", numbers)
+                if again:
+                    return again
         named_years, required = document_years(search_query), document_places(search_query)
         if not (named_years or required) or fitting_documents(hits, named_years, (), required):
             return hits
-        wanted = set(filters.sources) if filters is not None and filters.sources else None
-        docs = [d for d in self.documents() if wanted is None or d["doc_id"] in wanted or d["source"] in wanted]
         # Documents known to be of that place (an unknown issuer is not searched as if it were).
-        metas = [(d["doc_id"], doc_meta_from_manifest(d)) for d in docs]
+        metas = [(d["doc_id"], doc_meta_from_manifest(d)) for d in searchable()]
         fitting = [doc for doc, meta in metas if document_fits(meta, named_years, required, strict=True)]
         if not fitting and required:  # the place's documents of other years: the answer can say which years
             fitting = [doc for doc, meta in metas if document_fits(meta, (), required, strict=True)]
         if not fitting or len(fitting) > _REFOCUS_MAX_DOCUMENTS:
             return hits
-        narrowed = Filters(
-            sources=tuple(fitting),
+        narrowed = self._narrowed(fitting, filters)
+        again = self.retriever.retrieve(dense_query, k=self.settings.top_k, filters=narrowed, lexical_query=lexical)
+        log.info("Searched again among %d documents of %s: %d hits", len(fitting), named_years + required, len(again))
+        return again or hits
+
+    @staticmethod
+    def _narrowed(doc_ids: Sequence[str], filters: Filters | None) -> Filters:
+        """`filters` (issuers, years) over the documents `doc_ids` only."""
+        return Filters(
+            sources=tuple(doc_ids),
             issuers=filters.issuers if filters is not None else (),
             year_min=filters.year_min if filters is not None else None,
             year_max=filters.year_max if filters is not None else None,
         )
-        again = self.retriever.retrieve(dense_query, k=self.settings.top_k, filters=narrowed, lexical_query=lexical)
-        log.info("Searched again among %d documents of %s: %d hits", len(fitting), named_years + required, len(again))
-        return again or hits
 
     def _with_signature_blocks(self, hits: list[Retrieved]) -> list[Retrieved]:
         """The retrieved documents' chunks that name their signer, best document first."""

@@ -9,19 +9,32 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant import lists
-from assistant.headline import Part, asks_who, document_fields, headline, new_names, without_fields
+from assistant.headline import (
+    MAX_WORDS,
+    Part,
+    asks_document,
+    asks_who,
+    cites_document,
+    document_fields,
+    headline,
+    new_names,
+    said_names,
+    who_score,
+    without_fields,
+)
 from assistant.lists import asks_for_list
 from assistant.textmatch import (
     TermMatcher,
     answer_type,
     asks_content,
     cites_only,
+    document_numbers,
     document_places,
     document_years,
     is_list_question,
@@ -62,6 +75,8 @@ _FIELD_BONUS = 0.25
 # reporting results gains this much for a question asking for results.
 _CITING_FACTOR = 0.6
 _RESULTS_BONUS = 0.25
+# A line of at most this many words without a stop is a label whose value may be on the next line.
+_LABEL_WORDS = 12
 # A list question is answered from the outline of the best documents (this many) when a list there covers the
 # question nearly as well as the best sentence (within this much coverage).
 _LIST_DOCUMENTS = 2
@@ -149,6 +164,32 @@ def display_date(iso: str) -> str:
     """'2010-02-09' → '09/02/2010'; partial dates keep what is known."""
     parts = iso.split("-")
     return "/".join(reversed(parts)) if iso else ""
+
+
+def _with_values(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """`spans`, a form's label line quoted with the line after it, which holds its value: "Người đại diện theo
+    pháp luật của Công ty" / "Bà: Lương Thị Lợi; …" (a label: at most `_LABEL_WORDS` words, no stop, no colon)."""
+    out = []
+    for i, (s, e) in enumerate(spans):
+        label = text[s:e]
+        if (
+            i + 1 < len(spans)
+            and 3 <= len(label.split()) <= _LABEL_WORDS
+            and label[-1:].isalnum()
+            and ":" not in label
+            and not _HEADING_NUMBER.match(label)  # "1. Nhà đầu tư": a heading, not a label
+            and "\n" in text[e : spans[i + 1][0]]
+        ):
+            e = spans[i + 1][1]
+        out.append((s, e))
+    return out
+
+
+def _headline_item(text: str) -> str:
+    """An item as said in the first sentence: plain, without its closing stop and what follows a colon
+    ("Sở Công Thương: chủ trì, …" → "Sở Công Thương")."""
+    t = re.sub(r"\s+", " ", plain(text)).strip()
+    return t.split(": ")[0].rstrip(" .;:,")
 
 
 def _affinity(named: Sequence[str], meta_text: str) -> float:
@@ -371,18 +412,23 @@ class ExtractiveAnswerer:
         matches them (issuer, place, title, year) is preferred over one that only shares words. `asks`
         (`textmatch.asks_content`): a question asking what is done or how prefers what a document says to do
         over the documents it cites ("Thực hiện Quyết định số …"); one asking for results, sentences that
-        report them (figures, what was achieved).
+        report them (figures, what was achieved). A short line that ends without a stop, a form's label
+        ("Người đại diện theo pháp luật của Công ty"), is also quoted with the line after it, which holds its
+        value ("Bà: Lương Thị Lợi; …").
         """
         out = []
         asked_terms = {fold(t) for t in matcher.terms}
         for rank, hit in enumerate(hits):
             c = hit.chunk
-            context = f"{c.section} {c.meta.title} {c.meta.issuer} {c.meta.place} {c.meta.year or ''}"
+            context = (
+                f"{c.section} {c.meta.title} {c.meta.issuer} {c.meta.place} {c.meta.year or ''} {c.meta.kind} "
+                f"{c.meta.number}"
+            )
             context_cov = matcher.coverage(context)
             heading_cov = matcher.coverage(c.section.split(" › ")[-1]) if c.section else 0.0
-            affinity = _affinity(named, f"{c.meta.issuer} {c.meta.place} {c.meta.title} {c.meta.date}")
+            affinity = _affinity(named, f"{c.meta.issuer} {c.meta.place} {c.meta.title} {c.meta.date} {c.meta.number}")
             headings = {_HEADING_NUMBER.sub("", h).strip(" .:").lower() for h in c.section.split(" › ")}
-            for s, e in sentence_spans(c.text):
+            for s, e in _with_values(c.text, sentence_spans(c.text)):
                 span = c.text[s:e]
                 bare = span.strip(" .:-").lower()
                 if len(span.split()) < _MIN_QUOTE_WORDS or any(h.startswith(bare) for h in headings):
@@ -484,8 +530,10 @@ class ExtractiveAnswerer:
             if not asked_doc.meta.signer and asked_doc.meta.kind != "tin tức":  # news items have bylines, not signers
                 label = doc_label(asked_doc.meta, asked_doc.source, lang)
                 return Extract(f"{abstain.text} {phrase('no_signer', lang, label=label)}", True, [])
-        matcher = TermMatcher(question, self.idf, soft=restored, focus=focus)
+        numbers = {h.chunk.meta.number for h in hits}
+        matcher = TermMatcher(question, self.idf, soft=restored, focus=focus, indexed_numbers=numbers)
         named = places(entity_query or question) + years(entity_query or question) + list(known_named)
+        named += document_numbers(entity_query or question)
         # What kind of answer is asked for is read from the question as typed when it is English (`question` then
         # holds the glossary's Vietnamese terms); else from the question itself (`focus` in a follow-up).
         kind_text = entity_query if lang == "en" and entity_query else focus or question
@@ -544,6 +592,7 @@ class ExtractiveAnswerer:
         who = asks_who(kind_text)
         unit = value_unit(kind_text) if value_kind == "number" else None
         asked_terms = {fold(t) for t in matcher.terms}
+        document_asked = asks_document(kind_text)
 
         def weigh_headline(text: str) -> float:
             """How well a few words answer: the question's terms, and what it asks for: the value (a count in the
@@ -556,7 +605,11 @@ class ExtractiveAnswerer:
                 score += 0.5 if states_value(text, "date") else 0.0
             elif value_kind is not None:
                 score += 1.0 if states_value(text, value_kind) else 0.0
-            if who and new_names(text, focus or question):
+            if who:
+                score += who_score(text, focus or question)
+            else:  # the body or person the question is about ("UBND quận … nhận bao nhiêu đơn"), not another's
+                score += said_names(text, focus or question)
+            if document_asked and cites_document(text, focus or question):
                 score += 1.0
             if asks[1] and reports_results(text):
                 score += 1.0
@@ -717,7 +770,28 @@ class ExtractiveAnswerer:
         lead = phrase("list_lead", lang, label=label, cite=f"[{numbers[first.chunk_id]}]")
         item_chunks = {item.chunk.chunk_id: item.chunk for item in best.items}
         cites = [cite(numbers[cid], ch, 0.0, quotes[cid]) for cid, ch in item_chunks.items()]
-        return Extract("\n".join([lead, *lines]), False, cites)
+        return Extract("\n".join([*self._list_headline(best.items, numbers, lang), lead, *lines]), False, cites)
+
+    @staticmethod
+    def _list_headline(items: Sequence[lists.Item], numbers: Mapping[str, int], lang: str) -> list[str]:
+        """The answer first for a list: its items' first words, as many as fit in `MAX_WORDS` ("Gồm: Sở Công
+        Thương; Công an tỉnh; Sở Nội vụ; … [1][2][3]."); nothing when not even two fit."""
+        budget = MAX_WORDS - len(phrase("list_first", lang, items="").split())
+        said: list[str] = []
+        cited: list[int] = []
+        for item in items:
+            words = _headline_item(item.chunk.text[item.start : item.end]).split()
+            if len(words) > budget:
+                break
+            budget -= len(words)
+            said.append(" ".join(words))
+            if (n := numbers[item.chunk.chunk_id]) not in cited:
+                cited.append(n)
+        if len(said) < 2:
+            return []
+        more = " …" if len(said) < len(items) else ""
+        text = phrase("list_first", lang, items="; ".join(said) + more)
+        return [f"{text} {''.join(f'[{n}]' for n in cited)}."]
 
     def _compose(
         self,

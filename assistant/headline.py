@@ -17,16 +17,19 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.textmatch import plain
+from assistant.textmatch import places, plain
 from index.normalize import fold
 
 MAX_WORDS = 25
 _PART_WORDS = 18
 _INNER_PENALTY = 0.1
+_CUT_VALUE_PENALTY = 0.5
 # Folded words after which a phrase starts: where a run may begin inside a clause.
-_JOINERS = frozenset(
-    "va hoac de nhung ma thi la da se roi dong thoi cung con".split()
-)  # each document's sentence when several answer, its place and year included
+_JOINERS = frozenset("va hoac de nhung ma thi la da se roi cung con".split() + ["dong thoi"])
+# Words a cut run does not end on: they lead to what was cut off.
+_WEAK_ENDS = frozenset("va hoac de cua ve voi cho tai theo o nhu cac nhung la thi ma tu den tren trong".split())
+# Words that introduce a person ("… của | đồng chí Bí thư Thành ủy Hoàng Trung Hải"): a run may start there.
+_INTRODUCES_PERSON = re.compile(r"(?:dong chi|ong|ba)\b")
 # "ai", "cơ quan nào", "đơn vị nào", "who", "which body": the answer names a body or a person (folded).
 _ASKS_WHO = re.compile(
     r"\bai\b|\b(?:co quan|don vi|phong|ban|so|nguoi|to chuc|cap)\s+nao\b|\bwho\b|\bwhich (?:body|office|agency|unit|"
@@ -37,6 +40,27 @@ _BODY_HEADING = re.compile(
     r"^(?:Phòng|Ban|Sở|UBND|Ủy ban|Uỷ ban|Văn phòng|Thanh tra|Công an|Trung tâm|Chủ tịch|Thủ trưởng|Bộ Chỉ huy|"
     r"Đề nghị|Các|Quận ủy|Huyện ủy|Tỉnh ủy|Thành ủy|Đảng ủy|Hội|Liên đoàn|Đoàn|Mặt trận|Tòa án|Viện|Kho bạc|Chi cục|"
     r"Cục|Báo|Đài)\b"
+)
+# What kind of name "X nào" asks for (folded): the first word of the names that answer it.
+_BODY_HEADS = frozenset(
+    "phong ban so ubnd uy hdnd van thanh cong trung chu thu bo quan huyen tinh dang hoi lien doan mat toa vien kho chi "
+    "cuc bao dai hoc truong benh".split()
+)
+_HEADS = {"phong": frozenset({"phong"}), "ban": frozenset({"ban"}), "so": frozenset({"so"})}
+_ASKED_HEAD = re.compile(
+    r"\b(phong|ban|so|co quan|don vi|to chuc)\s+nao\b|\bwhich (?:body|office|agency|unit|department)\b"
+)
+_ASKS_PERSON = re.compile(r"\b(?:la ai|nguoi nao|ai (?:ky|chu tri|la)|dong chi nao|ong nao|ba nao|who is|who was)\b")
+# Office holders named by their role, in lower case (folded): a "who" question's answer as much as a name.
+_ROLE = re.compile(
+    r"\b(?:nguoi dung dau|thu truong|chu tich|pho chu tich|giam doc|pho giam doc|truong phong|truong ban|bi thu|"
+    r"chanh van phong|chanh thanh tra)\b"
+)
+# A document's number and symbol ("1186-TB/TU", "08/KH-UBND", "Số: 19/KH-UBND"): its capitals are no name.
+_DOC_NUMBER = re.compile(r"\b\d+[\w.]*(?:[-/][\w.]+)*/[\w.-]+")
+_ASKS_DOCUMENT = re.compile(
+    r"\b(?:van ban|quyet dinh|ke hoach|nghi quyet|chi thi|thong tu|nghi dinh|cong van|bao cao|to trinh|thong bao)"
+    r"\s+(?:so\s+)?nao\b|\bwhich (?:document|decision|plan|resolution|directive|report|circular|decree)\b"
 )
 _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
@@ -103,11 +127,12 @@ def names(text: str) -> list[str]:
     """
     out: list[str] = []
     run: list[str] = []
-    for word in [*re.findall(r"\w+", text), ""]:
+    text = _DOC_NUMBER.sub(" , ", text)  # "1186-TB/TU", "08/KH-UBND": a document's number, not a name
+    for word in [*re.findall(r"\w+|,", text), ""]:
         if word and word[0].isupper() and not word.isdigit():
             run.append(word)
             continue
-        if len(run) >= 2:
+        if len(run) >= 2 and not all(w.isupper() for w in run):  # "QUYẾT ĐỊNH": a heading in capitals
             out.append(" ".join(run))
         elif len(run) == 1 and len(run[0]) >= 2 and run[0].isupper():
             out.append(run[0])
@@ -120,6 +145,68 @@ def new_names(text: str, question: str) -> int:
     "who" question asks for."""
     asked = fold(question)
     return sum(1 for n in names(text) if fold(n) not in asked)
+
+
+def said_names(text: str, question: str) -> float:
+    """0.25 for each name of the question (a body, a person: "UBND", "Phòng Nội vụ") that `text` repeats, at most
+    two: of two sentences giving a count, the one about the body asked for ("UBND quận tiếp nhận 1.081 đơn")
+    answers, not the one about another ("Quận uỷ đã tiếp nhận 189 đơn").
+
+    >>> said_names("UBND quận tiếp nhận 1.081 đơn", "UBND quận Đống Đa nhận bao nhiêu đơn?")
+    0.25
+    """
+    text_f = fold(text)
+    named_places = [fold(p) for p in places(question)]  # where the documents are from, not who acts
+    said = [
+        n
+        for n in names(question)
+        if not any(p in fold(n) for p in named_places) and re.search(rf"\b{re.escape(fold(n))}\b", text_f)
+    ]
+    return 0.25 * min(len(said), 2)
+
+
+def asks_document(question: str) -> bool:
+    """Whether a question asks which document ("dựa vào văn bản nào", "theo quyết định nào", "which decision"):
+    a document's number answers it.
+
+    >>> asks_document("Phường dựa vào văn bản nào để quy định cách làm việc?"), asks_document("Ai ký văn bản?")
+    (True, False)
+    """
+    return bool(_ASKS_DOCUMENT.search(fold(question)))
+
+
+def cites_document(text: str, question: str) -> bool:
+    """Whether `text` gives a document's number ("493/QĐ-UBND") that the question does not."""
+    asked = fold(question)
+    return any(fold(m.group(0)) not in asked for m in _DOC_NUMBER.finditer(text))
+
+
+def who_score(text: str, question: str) -> float:
+    """How well `text` names what a "who" question asks for: a name the question lacks (0.5), one of the kind
+    asked ("Phòng …" for "phòng nào", a body for "cơ quan nào", a person's full name for "là ai") (+0.5), and
+    each further new name (+0.25, at most two): "phối hợp với Ban Dân vận Quận ủy, Ủy ban Mặt trận Tổ quốc
+    Việt Nam quận" answers "cùng với ai" better than a clause that names one title in passing.
+
+    >>> who_score("Giao cho Phòng Nội vụ huyện theo dõi", "Phòng nào được giao theo dõi?")
+    1.0
+    >>> who_score("Giao cho UBND các xã theo dõi", "Phòng nào được giao theo dõi?")
+    0.5
+    """
+    asked = fold(question)
+    new = [n for n in names(text) if fold(n) not in asked]
+    head = _ASKED_HEAD.search(asked)  # "phòng nào", "đơn vị nào": a body, not an office holder
+    roles = [] if head else [r for r in _ROLE.findall(fold(text)) if r not in asked]  # "người đứng đầu"
+    if not new and not roles:
+        return 0.0
+    heads = {fold(n.split()[0]) for n in new}
+    person = bool(roles) or any(len(n.split()) >= 3 and fold(n.split()[0]) not in _BODY_HEADS for n in new)
+    if head:
+        kind = bool(heads & _HEADS.get(head.group(1), _BODY_HEADS))
+    elif _ASKS_PERSON.search(asked):
+        kind = person
+    else:  # "ai": a body or a person
+        kind = person or bool(heads & _BODY_HEADS)
+    return 0.5 + (0.5 if kind else 0.0) + 0.1 * min(len(new) + len(roles) - 1, 2)
 
 
 def _body(section: str) -> str:
@@ -154,22 +241,53 @@ def best_window(
         i + 1 for i, (_, b) in enumerate(words[:-1]) if text[b - 1] in ",;:" or text[words[i + 1][0]] == "("
     ]
 
-    def run(i: int) -> tuple[int, int]:
+    def runs(i: int) -> list[tuple[int, int]]:
+        """The run from word i that ends at a clause mark past its middle (a clause, not a cut), and the one of
+        the full length (when the clause's end leaves out what answers)."""
         last = min(i + limit, len(words)) - 1
-        # End at a clause mark past the run's middle (a clause, not a cut), unless the sentence ends there.
         ends = [j for j in range(i + limit // 2, last) if text[words[j][1] - 1] in ",;:"]
         j = ends[-1] if ends and last < len(words) - 1 else last
-        return words[i][0], words[j][1]
+        full = last
+        while full > j and fold(text[words[full][0] : words[full][1]]).strip(",;:") in _WEAK_ENDS:
+            full -= 1  # "… Quận ủy và": a run does not end on a word that leads to the next
+        return [(words[i][0], words[j][1])] + ([(words[i][0], words[full][1])] if full > j else [])
 
     # Inside a clause, a run starts after a word that joins phrases ("… và | gửi báo cáo năm trước ngày 25/11 …"),
     # never inside a compound or a name; such a run must say more than one that starts a clause.
     inner = [
         i
         for i in range(1, len(words))
-        if i not in clause_starts and fold(text[words[i - 1][0] : words[i - 1][1]]).strip(",;:") in _JOINERS
+        if i not in clause_starts
+        and (
+            fold(text[words[i - 1][0] : words[i - 1][1]]).strip(",;:") in _JOINERS
+            or (i > 1 and fold(text[words[i - 2][0] : words[i - 1][1]]).strip(",;:") in _JOINERS)
+            or _INTRODUCES_PERSON.match(fold(text[words[i][0] : words[min(i + 1, len(words) - 1)][1]]))
+        )
     ]
-    scored = [(weigh(text[slice(*run(i))]), -n, run(i)) for n, i in enumerate(clause_starts)]
-    scored += [(weigh(text[slice(*run(i))]) - _INNER_PENALTY, -len(words) - n, run(i)) for n, i in enumerate(inner)]
+    ends = {b: j for j, (_, b) in enumerate(words)}
+
+    def cut_value(span: tuple[int, int]) -> float:
+        """A run that ends on a figure the sentence goes on to qualify ("… thành 60,0 | ha"), or inside a name
+        ("… xã Nà | Nghịu"), says half of it."""
+        j = ends[span[1]]
+        if j >= len(words) - 1:
+            return 0.0
+        last, following = text[words[j][0] : words[j][1]], text[words[j + 1][0] : words[j + 1][1]]
+        if re.search(r"\d$", last) or (last[:1].isupper() and following[:1].isupper() and last[-1:].isalnum()):
+            return _CUT_VALUE_PENALTY
+        return 0.0
+
+    # A full-length run must say more than the clause it extends (`_INNER_PENALTY`): ties go to the clause.
+    scored = [
+        (weigh(text[slice(*r)]) - cut_value(r) - (_INNER_PENALTY if v else 0.0), -n, r)
+        for n, i in enumerate(clause_starts)
+        for v, r in enumerate(runs(i))
+    ]
+    scored += [
+        (weigh(text[slice(*r)]) - _INNER_PENALTY * (1 + v) - cut_value(r), -len(words) - n, r)
+        for n, i in enumerate(inner)
+        for v, r in enumerate(runs(i))
+    ]
     holding = [x for x in scored if needed(text[x[2][0] : x[2][1]])]
     best = max(holding or [x for x in scored if x[1] > -len(words)], key=lambda x: (x[0], x[1]))
     return best[2]
@@ -177,7 +295,7 @@ def best_window(
 
 def _tidy(text: str) -> str:
     t = re.sub(r"\s+", " ", plain(text)).strip(" ,;:-–(").strip()
-    t = re.sub(r"\s*\)$", "", t) if t.count("(") < t.count(")") else t
+    t = re.sub(r"\s*\)(?=[.;,]?$)", "", t) if t.count("(") < t.count(")") else t
     return t[:1].upper() + t[1:] if t else t
 
 
@@ -204,9 +322,9 @@ def headline(
                 words += " …"  # the sentence goes on
             if not words:
                 continue
-            score = weigh(words) - 0.01 * k  # the better quote first on a tie
             if body and not any(fold(part) in fold(words) for part in body.split(", ")):
                 words = f"{body}: {words}"
+            score = weigh(words) - 0.01 * k  # (the body named first counts as said); the better quote first on a tie
             if body and fold(body) not in fold(question):
                 score += 1.5  # the body the section is about: what "which body" asks for, before a name in passing
             if best is None or score > best[0]:

@@ -27,6 +27,7 @@ MAX_ITEMS = 8
 _MAX_ITEM_CHARS = 200
 _MIN_ITEM_WORDS = 2
 # Bullets and item marks that start a line of a list: "- ", "+ ", "•", "a)", "(i)", "1." (folded).
+_CLOSING = re.compile(r"^\W*(?:noi nhan|tm\.|kt\.|q\.|tl\.|tuq\.)")
 _ITEM_MARK = re.compile(r"^\s*(?:[-+•*–]\s+|\(?[a-zđ]\)\s*|\(?[ivx]+\)\s*|\d+(?:\.\d+)*[.)]\s+)", re.IGNORECASE)
 # "những …", "các … nào/gì", "gồm", "what are", "list": questions asking for several things (folded).
 _LIST_NOUN = re.compile(r"\b(?:nhung|cac)\s+([a-z]+(?:\s+[a-z]+)?)\s+(?:nao|gi)\b")
@@ -88,12 +89,15 @@ def _heading_item(chunks: Sequence[Chunk], path: tuple[str, ...]) -> Item | None
 
 
 def _children(chunks: Sequence[Chunk], path: tuple[str, ...], after: int = -1) -> list[tuple[str, ...]]:
-    """The sub-sections directly under `path`, in order (those starting after chunk number `after`)."""
+    """The sub-sections directly under `path`, in order (those starting after chunk number `after`); the
+    closing blocks of a document (its recipients "Nơi nhận", the signature "TM. ỦY BAN NHÂN DÂN") are none."""
     out: list[tuple[str, ...]] = []
     for i, c in enumerate(chunks):
         p = _path(c)
         if len(p) > len(path) and p[: len(path)] == path and i > after:
             child = p[: len(path) + 1]
+            if _CLOSING.match(fold(child[-1])):
+                continue
             if child not in out:
                 out.append(child)
     return out

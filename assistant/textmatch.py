@@ -174,21 +174,74 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return clause_spans(text)
 
 
+_DOCNO = re.compile(r"\b\d{1,5}\s*[/-]\s*[A-ZĐ]{1,6}(?:[/-][A-ZĐ0-9]{1,8})*\b")
+_REFERENCE_WEIGHT = 0.15
+# A document's kind before its number: "Quyết định (số) 1696/QĐ-UBND", "Kế hoạch 08/KH-UBND", "văn bản số …".
+_NAMED_DOCUMENT = re.compile(
+    r"(?i:\b(?:quyết định|kế hoạch|công văn|văn bản|báo cáo|thông báo|nghị quyết|chỉ thị|tờ trình|hướng dẫn|"
+    r"quy chế(?: phối hợp)?|thông tư|nghị định|quyet dinh|ke hoach|cong van|van ban|bao cao|thong bao|nghi quyet|"
+    r"chi thi|to trinh)\s+)?(?i:(?:số|so)\s*:?\s*)?(?P<number>" + _DOCNO.pattern + ")"
+)
+
+
+def document_numbers(question: str) -> list[str]:
+    """Documents' numbers and symbols a question names ("1696/QĐ-UBND").
+
+    >>> document_numbers("Quyết định 1696/QĐ-UBND của UBND tỉnh Lào Cai ủy quyền cho ai?")
+    ['1696/QĐ-UBND']
+    """
+    return [m.group(0) for m in _DOCNO.finditer(question)]
+
+
+def number_key(number: str) -> str:
+    """A document number as compared: folded, without spaces ("193/UBND-KT" ~ "193/ UBND-KT")."""
+    return re.sub(r"\s+", "", fold(number))
+
+
+def reference_terms(question: str, numbers: Iterable[str]) -> set[str]:
+    """Folded words of the question that name one of the documents `numbers` by its number: kind and number.
+
+    >>> sorted(reference_terms("Quyết định 1696/QĐ-UBND của UBND tỉnh Lào Cai ủy quyền cho ai?", ["1696/QĐ-UBND"]))
+    ['1696', 'dinh', 'qd', 'quyet', 'ubnd']
+    >>> reference_terms("Kết luận 22-KL/TW được nhắc ngày nào?", ["1186-TB/TU"])
+    set()
+    """
+    known = {number_key(n) for n in numbers if n}
+    return {
+        fold(t)
+        for m in _NAMED_DOCUMENT.finditer(question)
+        if number_key(m.group("number")) in known
+        for t in tokenize(m.group(0))
+    }
+
+
 class TermMatcher:
     """Scores how much of a question a text covers, weighting terms by inverse document frequency."""
 
     def __init__(
-        self, question: str, idf: Callable[[str], float], soft: bool = False, focus: str | None = None
+        self,
+        question: str,
+        idf: Callable[[str], float],
+        soft: bool = False,
+        focus: str | None = None,
+        indexed_numbers: Iterable[str] = (),
     ) -> None:
         # soft: accents were restored by guesswork, so a match without accents still counts in part.
         self.soft = soft
         self.terms = content_terms(question)
         # Accented terms must match exactly; unaccented ones match any accent ("quy" ~ "quý").
         self.keys = [(fold(t), t != fold(t), t) for t in self.terms]
-        # Terms outside `focus` (names inherited from earlier turns) are context: half weight.
+        # Terms outside `focus` (names inherited from earlier turns) are context: half weight. The words naming an
+        # indexed document by its number (`indexed_numbers`: "Quyết định 1696/QĐ-UBND") say which document, not
+        # what a passage must say: its own header and every "Kèm theo Quyết định số 1696/QĐ-UBND" would otherwise
+        # answer any question about it. A document it cites ("Kết luận 22-KL/TW được nhắc …") keeps its weight.
         in_focus = {fold(t) for t in content_terms(focus)} if focus else None
+        reference = reference_terms(question, indexed_numbers)
         self.weights = [
-            max(idf(fold(t)), 0.1) * (1.0 if in_focus is None or fold(t) in in_focus else 0.5) for t in self.terms
+            max(idf(fold(t)), 0.1)
+            * (1.0 if in_focus is None or fold(t) in in_focus else 0.5)
+            * (_REFERENCE_WEIGHT if fold(t) in reference else 1.0)
+            for t in self.terms
         ]
         self.total = sum(self.weights) or 1.0
 
@@ -229,7 +282,6 @@ _PLACE = re.compile(
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_DOCNO = re.compile(r"\b\d{1,5}\s*[/-]\s*[A-ZĐ]{1,6}(?:[/-][A-ZĐ0-9]{1,8})*\b")
 # "Phòng Nội vụ", "Ban Dân vận", "Văn phòng UBND": a capitalised word, then at most one lower-case one.
 _UNIT = re.compile(r"\b(?:Phòng|Ban|Văn phòng|Thanh tra|Ủy ban|Quận ủy|Thành ủy)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[a-zđà-ỹ]+)?")
 
@@ -310,7 +362,12 @@ def document_places(question: str) -> list[str]:
 
 
 # What kind of value a question asks for, when it asks for a value: an amount of money, a date, a number.
-_ASKS_AMOUNT = re.compile(r"\b(?:bao nhiêu|mấy|how much|how many)\b")
+_ASKS_AMOUNT = re.compile(r"\b(?:bao nhiêu|mấy|bao xa|bao lâu|how much|how many|how far|how long)\b")
+# Questions whose unit is in the question word: a distance ("cách … bao xa?"), a duration ("trong bao lâu?").
+_MEASURES = (
+    (re.compile(r"\b(?:bao xa|how far)\b"), r"k?m|met|ki-?lo-?met"),
+    (re.compile(r"\b(?:bao lau|how long)\b"), r"nam|thang|ngay|tuan|gio|phut|years?|months?|days?"),
+)
 _MONEY_WORDS = re.compile(
     r"\b(?:kinh phí|vốn|ngân sách|tiền|chi phí|lương|mức đầu tư|giá trị|budget|cost|funding|funds|capital|salary|"
     r"money|investment)\b"
@@ -375,8 +432,14 @@ def value_unit(question: str) -> str | None:
 
     >>> value_unit("Có mấy phường?"), value_unit("Tổng vốn là bao nhiêu?"), states_count("60 ha", value_unit("Mấy ha?"))
     ('phuong', None, True)
+    >>> states_count("nhà dân (320 m) đảm bảo", value_unit("Vị trí nổ mìn cách nhà dân bao xa?"))
+    True
     """
-    m = _COUNTED.search(fold(question))
+    folded = fold(question)
+    for asks, unit in _MEASURES:
+        if asks.search(folded):
+            return unit
+    m = _COUNTED.search(folded)
     if m is None or m.group(1) in STOPWORDS:
         return None
     return _UNIT_SPELLINGS.get(m.group(1), re.escape(m.group(1)))

@@ -4,7 +4,7 @@ words, built from the cited passage, with its [n]; the quotes follow."""
 from __future__ import annotations
 
 from assistant.extractive import ExtractiveAnswerer
-from assistant.headline import MAX_WORDS, asks_who, document_fields
+from assistant.headline import MAX_WORDS, asks_document, asks_who, document_fields, names, said_names, who_score
 from index.types import Chunk, DocMeta, Retrieved
 
 BA_DINH = DocMeta(
@@ -126,3 +126,124 @@ def test_a_results_question_is_answered_with_the_sentence_that_reports_them() ->
         [_hit("dd.txt", opening, DONG_DA), _hit("dd.txt", figures, DONG_DA, 1)],
     )
     assert "230 mô hình" in _first(extract.text)
+
+
+LAO_CAI = DocMeta(
+    title="Về việc ủy quyền cho Giám đốc Sở Công Thương",
+    issuer="UBND tỉnh Lào Cai",
+    number="1696/QĐ-UBND",
+    date="2026-05-15",
+    place="Lào Cai",
+    kind="QUYẾT ĐỊNH",
+)
+
+
+def test_a_persons_name_is_reached_past_a_document_number_and_an_agency_tag() -> None:
+    """q013: "… là ai?" was answered with the sentence's first 25 words, which stop before the name ("HNP" and
+    the capitals of "1186-TB/TU" passed for names)."""
+    text = (
+        "HNP - Thành ủy Hà Nội vừa có Văn bản số 1186-TB/TU thông báo ý kiến kết luận chỉ đạo của đồng chí Bí thư "
+        "Thành ủy Hoàng Trung Hải tại buổi làm việc với Ban Dân vận Thành ủy."
+    )
+    meta = DocMeta(
+        title="Nâng cao hiệu quả công tác dân vận", issuer="Thành ủy Hà Nội", date="2018-03-07", kind="tin tức"
+    )
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Bí thư Thành ủy Hà Nội làm việc với Ban Dân vận Thành ủy năm 2018 là ai?", [_hit("hn.txt", text, meta)]
+    )
+    first = _first(extract.text)
+    assert "Hoàng Trung Hải" in first and len(first.split()) <= MAX_WORDS + 1
+    assert names("Văn bản số 1186-TB/TU, QUYẾT ĐỊNH của đồng chí Hoàng Trung Hải") == ["Hoàng Trung Hải"]
+
+
+def test_with_whom_is_answered_with_the_bodies_named_not_the_words_of_the_question() -> None:
+    """q024: "Phòng Nội vụ … cùng với ai kiểm tra, giám sát …?" opened with "Giám sát, đánh giá việc thực hiện kế
+    hoạch …", the clause that repeats the question, not the one naming the partners."""
+    text = (
+        "Phối hợp với Ban Dân vận Quận ủy, Ủy ban Mặt trận Tổ quốc Việt Nam quận và các đoàn thể có kế hoạch tổ "
+        "chức kiểm tra, giám sát, đánh giá việc thực hiện kế hoạch “Năm Dân vận của chính quyền” tại các cơ quan, "
+        "đơn vị trực thuộc quận."
+    )
+    hit = _hit("gv.txt", text, GO_VAP, section="III. Tổ chức thực hiện › 1. Phòng Nội vụ")
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Phòng Nội vụ quận Gò Vấp cùng với ai kiểm tra, giám sát việc thực hiện kế hoạch?", [hit]
+    )
+    assert "Ban Dân vận Quận ủy" in _first(extract.text)
+
+
+def test_who_scores_the_kind_of_name_asked_for() -> None:
+    asked = "Phòng nào của huyện được giao theo dõi quyết định?"
+    assert who_score("Phòng Nội vụ huyện chịu trách nhiệm thi hành", asked) > who_score(
+        "QUYẾT ĐỊNH: Điều 1. Ban hành kèm theo Quyết định này Quy chế công tác", asked
+    )
+    # "ai …": a person's role in lower case answers as a name does; "đơn vị nào" asks for a body, not a role.
+    assert who_score("trước hết là người đứng đầu cơ quan", "Ai phải chịu trách nhiệm trước tiên?") == 1.0
+    assert who_score("Thủ trưởng cơ quan", "Đơn vị nào lo tuyên truyền?") == 0.0
+
+
+def test_of_two_counts_the_one_about_the_body_asked_for_comes_first() -> None:
+    """q004: "UBND quận … nhận và giải quyết được bao nhiêu đơn?" opened with the Party committee's figures."""
+    party = "Tính đến ngày 15/11, Quận uỷ đã tiếp nhận 189 đơn thư và đã giải quyết 127 đơn."
+    council = "UBND quận tiếp nhận 1.081 đơn/510 vụ và đã giải quyết 462/510."
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Tính tới giữa tháng 11/2019, UBND quận Đống Đa nhận và giải quyết được bao nhiêu đơn?",
+        [_hit("dd.txt", f"{party} {council}", DONG_DA)],
+    )
+    assert "1.081" in _first(extract.text)
+    assert said_names("xã Yên Thành có 2 nhà", "Ở xã Yên Thành, cách nhà dân bao xa?") == 0.0  # a place, not an actor
+
+
+def test_a_figure_is_not_cut_from_its_unit() -> None:
+    """r011: "… từ 20,0 ha thành 60,0 …" (25 words ending on the figure asked, its unit cut off)."""
+    text = (
+        "Theo phương án phát triển các Cụm công nghiệp tỉnh đến năm 2030: Cụm công nghiệp Báo Đáp, xã Trấn Yên nằm "
+        "trong danh mục các cụm công nghiệp đã thành lập với diện tích được điều chỉnh từ 20,0 ha thành 60,0 ha."
+    )
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Cụm công nghiệp Báo Đáp được đề nghị thành lập với quy mô bao nhiêu héc-ta?", [_hit("ld.txt", text, LAO_CAI)]
+    )
+    assert "60,0 ha" in _first(extract.text)
+
+
+def test_which_document_is_answered_with_its_number() -> None:
+    """r084: "… dựa vào văn bản nào …?" opened with "UBND phường ban hành Quy chế làm việc …", without the number."""
+    text = (
+        "UBND phường hoạt động theo quy định tại quyết định số 493/QĐ-UBND ngày 10/12/2021 của UBND phường ban hành "
+        "Quy chế làm việc của UBND phường nhiệm kỳ 2021-2026."
+    )
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Phường dựa vào văn bản nào để quy định cách làm việc của chính quyền phường trong nhiệm kỳ này?",
+        [_hit("ha.txt", text, BA_DINH)],
+    )
+    assert "493/QĐ-UBND" in _first(extract.text)
+    assert asks_document("Theo quyết định nào?") and not asks_document("Quyết định 1696/QĐ-UBND ủy quyền cho ai?")
+
+
+def test_a_document_named_by_number_is_not_answered_by_its_own_header() -> None:
+    """r009, r010: "Quyết định 1696/QĐ-UBND … ủy quyền cho ai?" was answered with "(Kèm theo Quyết định số
+    1696/QĐ-UBND …)": the words naming the document outweighed those asking about it."""
+    chunks = [
+        "Số: 1696/QĐ-UBND Lào Cai, ngày 15 tháng 5 năm 2026",
+        "Về việc ủy quyền cho Giám đốc Sở Công Thương thực hiện một số nhiệm vụ, quyền hạn của UBND tỉnh.",
+        "Điều 2. Thời hạn ủy quyền: Từ ngày quyết định này có hiệu lực đến hết ngày 28 tháng 02 năm 2027.",
+        "(Kèm theo Quyết định số 1696/QĐ-UBND ngày 15/ 5/2026 của UBND tỉnh Lào Cai)",
+    ]
+    hits = [_hit("qd.pdf", t, LAO_CAI, n) for n, t in enumerate(chunks)]
+    idf = {"1696": 5.0, "qd": 2.5, "lao": 0.17, "cai": 0.17, "ubnd": 0.13, "tinh": 0.1}  # as in that index
+    answerer = ExtractiveAnswerer(lambda t: idf.get(t, 1.0))
+    who = answerer.answer("Quyết định 1696/QĐ-UBND của UBND tỉnh Lào Cai ủy quyền cho ai?", hits)
+    assert "Giám đốc Sở Công Thương" in _first(who.text)
+    until = answerer.answer("Thời hạn ủy quyền theo Quyết định 1696/QĐ-UBND của Lào Cai kéo dài đến khi nào?", hits)
+    assert "28 tháng 02 năm 2027" in _first(until.text)
+
+
+def test_a_forms_label_is_quoted_with_its_value_on_the_next_line() -> None:
+    """r024: "Người đại diện theo pháp luật của Công ty" was quoted alone; the name is on the line after it."""
+    text = (
+        "Tên doanh nghiệp: Công ty Cổ phần công nghiệp Linh Linh.\n\nNgười đại diện theo pháp luật của Công ty\n\n"
+        "Bà: Lương Thị Lợi; Ngày sinh: 03/01/1958.\n\n1. Nhà đầu tư\n\nChức danh: Giám đốc."
+    )
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Ai là người đại diện theo pháp luật của nhà đầu tư dự án?", [_hit("px.pdf", text, LAO_CAI)]
+    )
+    assert "Lương Thị Lợi" in _first(extract.text)

@@ -89,9 +89,10 @@ def test_sub_section_headings_that_name_what_is_asked_are_the_items() -> None:
     question = "Sở Nông nghiệp và Môi trường góp ý hồ sơ cụm công nghiệp Hòa Bình theo những lĩnh vực nào?"
     extract = _ask(question, OPINIONS)
     assert not extract.abstained
-    lines = extract.text.split("\n")
-    assert lines[0].startswith("Theo văn bản số 512/SNNMT-KHTC") and lines[0].endswith("gồm:")
-    assert lines[1:] == ["- Về lĩnh vực đất đai. [1]", "- Lĩnh vực môi trường. [2]", "- Lĩnh vực thủy lợi. [3]"]
+    lines = extract.text.split("\n")  # the answer first, then the lead and the items
+    assert lines[0] == "Gồm: Về lĩnh vực đất đai; Lĩnh vực môi trường; Lĩnh vực thủy lợi [1][2][3]."
+    assert lines[1].startswith("Theo văn bản số 512/SNNMT-KHTC") and lines[1].endswith("gồm:")
+    assert lines[2:] == ["- Về lĩnh vực đất đai. [1]", "- Lĩnh vực môi trường. [2]", "- Lĩnh vực thủy lợi. [3]"]
     assert [c.quotes for c in extract.citations][1] == ((5, 24),)  # "Lĩnh vực môi trường", its number left out
     before = _ask(question, OPINIONS, with_outline=False)  # without the outline: one sentence, one field
     assert "thủy lợi" not in before.text
@@ -106,7 +107,7 @@ def test_a_sections_bullets_are_the_items_across_chunks() -> None:
 
 def test_the_sections_a_sentence_introduces_are_the_items() -> None:
     extract = _ask("Chủ tịch UBND tỉnh giao nhiệm vụ quản lý vật liệu nổ cho những cơ quan nào?", TASKS)
-    assert [ln for ln in extract.text.split("\n")[1:]] == [
+    assert [ln for ln in extract.text.split("\n")[2:]] == [
         "- Sở Công Thương. [1]",
         "- Công an tỉnh. [2]",
         "- Sở Nội vụ. [3]",
@@ -117,3 +118,21 @@ def test_list_questions_and_nouns() -> None:
     assert asks_for_list("Những ai tham gia đoàn kiểm tra?") and asks_for_list("Các cơ quan nào phối hợp?")
     assert not asks_for_list("Cơ quan nào chủ trì?")
     assert list_noun("Kế hoạch giao cho các cấp ủy những việc gì?") == "viec"
+
+
+def test_the_answer_first_names_the_first_items_and_a_closing_block_is_no_item() -> None:
+    """A list answer began "Theo văn bản số 193/UBND-KT … [1], gồm:": no item was read before the list; and the
+    recipients' block ("Nơi nhận") was listed as one of the bodies given tasks."""
+    closing = _chunks(
+        "cv193b.pdf",
+        [(s, t) for s, t in ((c.section, c.text) for c in TASKS)]
+        + [("Nơi nhận", "Nơi nhận:\n- Như trên;\n- Lưu: VT.")],
+    )
+    DOCS["cv193b.pdf"] = closing
+    try:
+        extract = _ask("Chủ tịch UBND tỉnh giao nhiệm vụ quản lý vật liệu nổ cho những cơ quan nào?", closing)
+    finally:
+        del DOCS["cv193b.pdf"]
+    lines = extract.text.split("\n")
+    assert lines[0] == "Gồm: Sở Công Thương; Công an tỉnh; Sở Nội vụ [1][2][3]."
+    assert lines[1].startswith("Theo văn bản số 512/SNNMT-KHTC") and "Nơi nhận" not in extract.text

@@ -256,3 +256,25 @@ def test_a_period_fits_a_document_of_any_year_in_it() -> None:
     report = _hit("bc.txt", PLAN_2025, "2022-07-14", 0)
     older = _hit("old.txt", PLAN_2025, "2019-03-01", 1)
     assert fitting_documents([report, older], named, []) == [report]
+
+
+def test_the_engine_searches_in_the_document_the_question_names_by_its_number(
+    toy_settings: Settings, tmp_path: Path
+) -> None:
+    """r030: "Công văn 193/UBND-KT … giao nhiệm vụ cho những cơ quan nào?" found only the letter's header among
+    other documents' passages, and answered from those. A document named by its number is searched on its own."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    others = "Ủy ban nhân dân tỉnh giao nhiệm vụ cho các cơ quan, đơn vị quản lý khoáng sản theo quy định."
+    for i, p in enumerate(("Cao Bằng", "Bắc Giang", "Hà Giang")):
+        (corpus / f"kh{i}.txt").write_text(_letter(p, 20 + i, (15, 1, 2025), others), encoding="utf-8")
+    own = "Giao nhiệm vụ cho Sở Công Thương chủ trì quản lý vật liệu nổ; giao Công an tỉnh kiểm tra việc vận chuyển."
+    (corpus / "kh193.txt").write_text(_letter("Lào Cai", 193, (10, 1, 2026), own), encoding="utf-8")
+    settings = toy_settings.model_copy(update={"top_k": 2})
+    Assistant(settings).sync([corpus])
+    assistant = Assistant.open(settings)
+    question = "Kế hoạch 193/KH-UBND giao nhiệm vụ cho những cơ quan nào?"
+    first = assistant.retriever.retrieve(question, k=2)
+    assert sum(h.chunk.source == "kh193.txt" for h in first) < 2, "the test needs the first search to miss it"
+    answer = assistant.ask(question)
+    assert {c.source for c in answer.citations} == {"kh193.txt"} and "Sở Công Thương" in answer.answer

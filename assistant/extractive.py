@@ -815,6 +815,8 @@ class ExtractiveAnswerer:
         numbers: dict[str, int] = {}
         quotes: dict[str, list[tuple[int, int]]] = {}
         lines: list[str] = []
+        bare: list[str] = []  # each line without its quote: what it becomes when the first sentence said it all
+        line_of: dict[int, int] = {}  # id of a picked candidate -> its line
         for doc_id in order:
             first = True
             for c in (p for p in picked if p.hit.chunk.doc_id == doc_id):
@@ -829,9 +831,16 @@ class ExtractiveAnswerer:
                     lead = phrase("according_to", lang, label=doc_label(ch.meta, ch.source, lang))
                 else:
                     lead = phrase("same_document", lang, where="")
+                line_of[id(c)] = len(lines)
                 lines.append(f"{lead} {_quote(ch.text[c.start : c.end], narrowed)} [{n}]")
+                bare.append(f"{lead.rstrip(':')} [{n}]." if first else "")
                 first = False
-        text = "\n".join(f"- {ln}" for ln in lines) if len(order) > 1 else "\n".join(lines)
+
+        def joined() -> str:
+            kept = [ln for ln in lines if ln]
+            return "\n".join(f"- {ln}" for ln in kept) if len(order) > 1 else "\n".join(kept)
+
+        text = joined()
         if fixed_headline is not None:
             text = f"{fixed_headline} [{numbers[picked[0].hit.chunk.chunk_id]}].\n{text}"
         elif headline_weigh is not None:
@@ -847,15 +856,18 @@ class ExtractiveAnswerer:
             ]
             said = []
             for words, d, k, a, b in headline(parts, question, headline_weigh, headline_needs):
-                ch = per_doc[d][k].hit.chunk
+                c = per_doc[d][k]
+                ch = c.hit.chunk
                 quotes[ch.chunk_id].append((a, b))
+                if a <= c.start and b >= c.end:  # the first sentence is the whole quote: its line only names the source
+                    lines[line_of[id(c)]] = bare[line_of[id(c)]]
                 said.append(
                     f"{words.rstrip('.')} [{numbers[ch.chunk_id]}]"
                     if not words.endswith("…")
                     else f"{words} [{numbers[ch.chunk_id]}]"
                 )
             if said:
-                text = ". ".join(said) + ".\n" + text
+                text = ". ".join(said) + ".\n" + joined()
         scores = {c.hit.chunk.chunk_id: (c.hit.chunk, c.hit.score) for c in reversed(picked)}  # the first's score
         cites = sorted(
             (cite(numbers[cid], ch, score, quotes[cid]) for cid, (ch, score) in scores.items()), key=lambda x: x.n

@@ -26,7 +26,10 @@ from index.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "2"  # 2: sentences end where index.sentences says
+CHUNKER_VERSION = "3"  # 2: sentences end where index.sentences says; 3: a one-sentence numbered item is no heading
+# A numbered line of at least this many words that ends with a stop is a sentence (a task), not a heading.
+_SENTENCE_ITEM_WORDS = 8
+_SENTENCE_ITEM_LABEL_WORDS = 6
 SECTION_SEPARATOR = " › "
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
@@ -91,7 +94,14 @@ def _label(text: str, start: int, body: int) -> tuple[str, int]:
     end = len(text) if end == -1 else end
     line = text[start:end]
     if len(line) <= 160 and not re.search(r"[.!?;:](?=\s)", text[body:end]):
-        return " ".join(line.split()).rstrip(" :.;"), end  # a line that is only a heading
+        # A line that is only a heading; not a numbered task or clause written as one sentence ("1. Ban Quản lý
+        # chợ lắp đặt camera trước ngày 30/11/2026."): that one is named by its first words and stays quotable.
+        item = text[body:end]
+        if line.rstrip().endswith((".", "!", "?")) and len(item.split()) >= _SENTENCE_ITEM_WORDS:
+            first = re.match(rf"\s*(?:\S+\s+){{{_SENTENCE_ITEM_LABEL_WORDS}}}", item)
+            if first is not None:
+                return " ".join(text[start : body + first.end()].split()) + "…", body + first.end()
+        return " ".join(line.split()).rstrip(" :.;"), end
     rest = text[body:end]
     colon = rest.find(":")
     if 0 <= colon <= 120:

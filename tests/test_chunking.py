@@ -169,7 +169,7 @@ def test_line_start_legal_headings() -> None:
     chunks = chunk_document(_text_doc(text), words, max_tokens=60, overlap_tokens=0)
     assert [c.section for c in chunks] == [
         "Chương I",
-        "Chương I › Điều 1. Phạm vi › 1. Quy chế này quy định việc tiếp dân",
+        "Chương I › Điều 1. Phạm vi › 1. Quy chế này quy định việc…",  # a one-sentence clause stays quotable
         "Chương I › Điều 2. Hiệu lực",
     ]
     assert chunks[1].text.startswith("Điều 1. Phạm vi\n1. Quy chế")
@@ -227,3 +227,24 @@ def test_property_never_crashes_offsets_slice_back(
         covered.update(range(c.start, c.end))
     lost = {text[i] for i in range(len(text)) if i not in covered and not text[i].isspace()}
     assert lost <= set("0123456789")  # only stray page numbers are left out
+
+
+def test_a_numbered_task_written_as_one_sentence_stays_a_quotable_sentence() -> None:
+    """A plan's "1. Ban Quản lý chợ … trước ngày 30/11/2026." was taken whole as a heading: the answerer, which never
+    quotes a heading, had only "1." left and said the date was not stated (found by the library's browser test)."""
+    from assistant.extractive import ExtractiveAnswerer
+    from index.types import Retrieved
+
+    text = (
+        "KẾ HOẠCH\nI. TỔ CHỨC THỰC HIỆN\n"
+        "1. Ban Quản lý chợ Quảng An lắp đặt camera giám sát an ninh trước ngày 30/11/2026.\n"
+        "2. Phòng Kinh tế tổng hợp, báo cáo kết quả trước ngày 15/12/2026.\n3. Mục đích.\n"
+    )
+    chunks = chunk_document(Document("kh", "kh.txt", "kh.txt", text, "h"), lambda s: len(s.split()))
+    sections = [c.section for c in chunks]
+    assert "I. TỔ CHỨC THỰC HIỆN › 1. Ban Quản lý chợ Quảng An…" in sections
+    assert "I. TỔ CHỨC THỰC HIỆN › 3. Mục đích" in sections  # a short heading ending with a stop stays one
+    answer = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Ban Quản lý chợ Quảng An phải lắp camera trước ngày nào?", [Retrieved(c, 1.0) for c in chunks]
+    )
+    assert not answer.abstained and "30/11/2026" in answer.text.split("\n")[0]

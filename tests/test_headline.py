@@ -247,3 +247,16 @@ def test_a_forms_label_is_quoted_with_its_value_on_the_next_line() -> None:
         "Ai là người đại diện theo pháp luật của nhà đầu tư dự án?", [_hit("px.pdf", text, LAO_CAI)]
     )
     assert "Lương Thị Lợi" in _first(extract.text)
+
+
+def test_a_quote_the_first_sentence_gives_whole_is_not_repeated() -> None:
+    """A short answering sentence was said twice: as the first sentence, then word for word as the quote."""
+    text = "Các đơn vị gửi báo cáo năm trước ngày 25/11 về UBND quận."
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        "Hạn gửi báo cáo năm là khi nào?", [_hit("bd.txt", text, BA_DINH)]
+    )
+    lines = extract.text.split("\n")
+    assert lines[0] == "Các đơn vị gửi báo cáo năm trước ngày 25/11 về UBND quận [1]."
+    assert lines[1:] == [
+        "Theo Kế hoạch «Triển khai công tác Dân vận chính quyền năm 2025» (UBND quận Ba Đình, 02/2025) [1]."
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -344,13 +345,20 @@ def test_count_gates_scale_with_the_items_a_metric_applies_to() -> None:
 
 
 def test_bundled_gates_allow_one_miss_per_kind_except_injection() -> None:
-    """What eval/thresholds.toml says of its margins holds: one miss per kind (none for injections), and
-    every overall gate allows at least two items."""
+    """What eval/thresholds.toml says of its margins holds: one miss per kind (none for injections; for the
+    answer-first rate of fact and role items, only as many as keep issue 14's floor of 0.85), and every overall
+    gate allows at least two items."""
     thresholds = load_thresholds(THRESHOLDS)
+    items = [json.loads(line) for line in THRESHOLDS.parent.joinpath("datasets/plans.jsonl").read_text().splitlines()]
     for kind, table in thresholds["kind"].items():
         for name, gate in table.items():
             assert isinstance(gate, dict), (kind, name)
-            assert gate["misses"] == (0 if kind == "injection" else 1), (kind, name)
+            if name == "answer_first" and kind in ("fact", "role"):
+                n = sum(1 for i in items if i["kind"] == kind and i.get("facts"))
+                assert gate["misses"] == min(1, math.floor((gate["measured"] - 0.85) * n + 1e-9)), (kind, name)
+                assert gate["measured"] - gate["misses"] / n >= 0.85, (kind, name)
+            else:
+                assert gate["misses"] == (0 if kind == "injection" else 1), (kind, name)
     assert all(g["misses"] >= 1 for g in thresholds["overall"].values())
     assert sum(g["misses"] >= 3 for g in thresholds["overall"].values()) >= 5
 

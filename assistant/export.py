@@ -1,5 +1,10 @@
 """A conversation as a Word document: each question as a heading, each answer with its `[n]` citations turned
-into real footnotes (python-docx writes no footnotes itself, so the footnotes part is added here)."""
+into real footnotes (python-docx writes no footnotes itself, so the footnotes part is added here).
+
+The server builds the document here from what the page sends, so its layout has one home; a portal page that
+embeds the chat as a `<gradio-app>` web component from another origin calls the export route across origins,
+which browsers allow only for the origins in `embed_origins` (`cors_headers`, `preflight_headers`).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,10 @@ _FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingm
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _CITE = re.compile(r"\[(\d{1,3})\]")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot hold
+# What a cross-origin call of the export may ask for: a JSON POST, with the session cookie if there is one.
+CORS_METHOD = "POST"
+CORS_HEADERS = frozenset({"content-type"})
+CORS_MAX_AGE_S = 600
 
 
 @dataclass(frozen=True)
@@ -110,3 +119,39 @@ def conversation_docx(title: str, turns: Sequence[Turn]) -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+def cors_headers(origin: str | None, allowed: Sequence[str]) -> dict[str, str]:
+    """Headers letting the page of `origin` read the export's response: only for an allowed origin, never `*`.
+
+    >>> cors_headers("https://portal.example", ["https://portal.example"])["Access-Control-Allow-Origin"]
+    'https://portal.example'
+    >>> cors_headers("https://evil.example", ["https://portal.example"])
+    {'Vary': 'Origin'}
+    """
+    if not origin or origin.lower() not in allowed:
+        return {"Vary": "Origin"}
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+
+
+def preflight_headers(origin: str | None, method: str, headers: str, allowed: Sequence[str]) -> dict[str, str] | None:
+    """The answer to a browser's preflight of the export (OPTIONS), or None to refuse it.
+
+    Allowed: an origin of `allowed`, asking to POST with no header beyond Content-Type.
+
+    >>> preflight_headers("https://portal.example", "POST", "content-type", ["https://portal.example"]) is None
+    False
+    >>> preflight_headers("https://portal.example", "DELETE", "", ["https://portal.example"]) is None
+    True
+    """
+    asked = {h.strip().lower() for h in headers.split(",") if h.strip()}
+    if method.upper() != CORS_METHOD or not asked <= CORS_HEADERS:
+        return None
+    cors = cors_headers(origin, allowed)
+    if "Access-Control-Allow-Origin" not in cors:
+        return None
+    return cors | {
+        "Access-Control-Allow-Methods": CORS_METHOD,
+        "Access-Control-Allow-Headers": ", ".join(sorted(CORS_HEADERS)),
+        "Access-Control-Max-Age": str(CORS_MAX_AGE_S),
+    }

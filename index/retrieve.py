@@ -21,7 +21,13 @@ class HybridRetriever:
     `fusion="convex"` ranks by `fusion_alpha * z(dense) + (1 - fusion_alpha) * z(bm25)` (standardised
     scores, see `index.fusion.convex`); `fusion="rrf"` by reciprocal ranks with constant `rrf_k`.
 
-    >>> r = HybridRetriever(index, candidate_k=30); hits = r.retrieve("Ai báo cáo quý?", k=5)
+    >>> import tempfile; from pathlib import Path; from index.embed import HashEmbedder
+    >>> docs, home = Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp())
+    >>> _ = (docs / "kh.txt").write_text("KẾ HOẠCH\\n1. Phòng Nội vụ tổng hợp báo cáo quý.\\n", encoding="utf-8")
+    >>> index = PlanIndex(home, HashEmbedder()); _ = index.sync([docs])
+    >>> hits = HybridRetriever(index, candidate_k=30).retrieve("Ai tổng hợp báo cáo quý?", k=5)
+    >>> hits[0].chunk.source, "Phòng Nội vụ" in hits[0].chunk.text
+    ('kh.txt', True)
     """
 
     def __init__(

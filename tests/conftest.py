@@ -1,4 +1,9 @@
-"""Shared fixtures: every test gets its own data folder; the real-model index is built once per session."""
+"""Shared fixtures: every test gets its own data folder; the real-model index is built once per session.
+
+Test tiers (markers registered in pyproject.toml): the default run is logic and small real components, plus the
+`>>>` examples of the packages' docstrings; `integration` (real servers, subprocesses, external programs),
+`slow` (the real embedding model), `browser` (headless Chromium) and `lint` (ruff, mypy) run with `-m ""`.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,26 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 BA_DINH_2025 = "003_7bfcb32814c81f86.txt"
 GO_VAP_2010 = "002_f8451427429f5507.txt"
+
+
+# Docstring examples (`--doctest-modules`) that need more than the default tier gives: the real model.
+SLOW_DOCTESTS = {"index.fast_e5"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-snapshots",
+        action="store_true",
+        help="rewrite the snapshot files (tests/fixtures/prompts/) from the current prompts instead of comparing",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Doctest items carry no markers of their own: put the ones that load the real model in the slow tier."""
+    for item in items:
+        if isinstance(item, pytest.DoctestItem) and item.name in SLOW_DOCTESTS:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

@@ -44,6 +44,7 @@ def test_public_bind_without_access_control_is_refused(tmp_path: Path) -> None:
     check_exposure(toy_settings(tmp_path, host="::1"))
 
 
+@pytest.mark.integration
 def test_token_header_and_cookie_flow(data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     settings = toy_settings(data_dir, host="0.0.0.0", access_token=TOKEN)
@@ -70,6 +71,7 @@ def test_token_header_and_cookie_flow(data_dir: Path, caplog: pytest.LogCaptureF
     assert server_side and all(TOKEN not in r.getMessage() for r in server_side)
 
 
+@pytest.mark.integration
 def test_trusted_header_from_the_proxy(data_dir: Path) -> None:
     settings = toy_settings(data_dir, host="10.1.2.3", trusted_header="X-Remote-User")
     with BackgroundServer(create_app(settings)) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
@@ -152,6 +154,7 @@ def assert_same_origin(location: str) -> None:
     assert urlsplit(urljoin("http://intranet.example/tro-ly/a/b", location)).netloc == "intranet.example"
 
 
+@pytest.mark.integration
 def test_token_redirect_stays_on_the_same_page(data_dir: Path) -> None:
     settings = toy_settings(data_dir, access_token=TOKEN)
     with BackgroundServer(create_app(settings)) as srv:
@@ -190,6 +193,7 @@ def test_trusted_header_warns_that_the_proxy_must_own_it(tmp_path: Path, caplog:
     assert not caplog.records
 
 
+@pytest.mark.integration
 def test_root_path_is_used_for_gradio_urls(data_dir: Path) -> None:
     settings = toy_settings(data_dir, root_path="/tro-ly")
     with BackgroundServer(create_app(settings)) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:

@@ -110,6 +110,7 @@ def cli(args: list[str], data: Path, **env: str) -> subprocess.CompletedProcess[
     )
 
 
+@pytest.mark.integration
 def test_cli_refuses_bad_questions_in_one_line(toy: tuple[Settings, Path]) -> None:
     _, data = toy
     for question in ("\x01\x02", "x" * 10_001):
@@ -209,6 +210,7 @@ def test_size_limit_is_a_setting(tmp_path: Path) -> None:
     assert read_text(inbox / "vua.txt", max_chars=3_000_000).startswith("Kế hoạch")
 
 
+@pytest.mark.integration
 def test_cli_build_with_bad_files_reports_them_and_leaves_the_index_untouched(tmp_path: Path) -> None:
     data = tmp_path / "data"
     inbox = data / "inbox"
@@ -225,6 +227,7 @@ def test_cli_build_with_bad_files_reports_them_and_leaves_the_index_untouched(tm
     assert index_state(data) == before
 
 
+@pytest.mark.integration
 def test_paths_outside_the_allowed_folders_are_refused(tmp_path: Path) -> None:
     data = tmp_path / "data"
     assert cli(["index", "build"], data).returncode == 0  # the bundled corpus is allowed by default

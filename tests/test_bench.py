@@ -231,6 +231,7 @@ def test_bench_index_command(hash_env: None) -> None:
     assert inc["change"]["docs_updated"] == 1 and inc["restore"]["docs_updated"] == 1
 
 
+@pytest.mark.integration
 def test_bench_latency_command_writes_plot(tmp_path: Path, hash_env: None) -> None:
     plot, out = tmp_path / "scale.png", tmp_path / "latency.json"
     args = [

@@ -110,6 +110,7 @@ def test_the_docx_reads_back_as_the_text_it_came_from(tmp_path):
         assert line in text
 
 
+@pytest.mark.integration
 @needs_soffice
 def test_text_pdf_doc_and_scan_of_the_docx(tmp_path):
     import pypdfium2 as pdfium

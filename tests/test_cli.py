@@ -12,6 +12,8 @@ import pytest
 
 from .conftest import BA_DINH_2025, GO_VAP_2010, REPO
 
+pytestmark = pytest.mark.integration
+
 
 def run(args: list[str], data: Path, **env: str) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}

@@ -275,6 +275,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.integration
 def test_server_starts_without_a_usable_index_and_says_how_to_fix_it(built: Path, tmp_path: Path) -> None:
     """Missing index, index of another model (fingerprint), damaged index: /healthz names the command."""
     from assistant.server import BackgroundServer, create_app
@@ -296,6 +297,7 @@ def test_server_starts_without_a_usable_index_and_says_how_to_fix_it(built: Path
 DAMAGED = ["manifest.json", "chunks.jsonl", "bm25/bm25.json", "bm25/bm25s/params.index.json", "chroma/chroma.sqlite3"]
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", DAMAGED)
 def test_damaged_index_gives_the_fix_it_command(built: Path, tmp_path: Path, name: str) -> None:
     data = damage(built, name, tmp_path)
@@ -308,6 +310,7 @@ def test_damaged_index_gives_the_fix_it_command(built: Path, tmp_path: Path, nam
         assert cli(["ask", "Ai chịu trách nhiệm báo cáo quý?"], data).returncode == 0
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("name", ["chunks.jsonl", "bm25/bm25.json"])
 def test_serve_starts_and_says_how_to_fix_a_damaged_index(built: Path, tmp_path: Path, name: str) -> None:
     data = damage(built, name, tmp_path)

@@ -288,6 +288,7 @@ def test_real_docx_headers_are_page_numbers_only() -> None:
         assert "15" not in [line.strip() for line in text.split("\n")]
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(SOFFICE is None, reason="LibreOffice missing: apt-get install libreoffice-writer-nogui")
 def test_doc_with_text_boxes_through_libreoffice(tmp_path: Path) -> None:
     """A legacy .doc keeps its text boxes through LibreOffice's conversion, and they are read once."""

@@ -115,6 +115,7 @@ def test_docx_runs_in_legacy_fonts(tmp_path: Path) -> None:
     assert "UBND huyện" in lines and "CỘNG HÒA" in lines
 
 
+@pytest.mark.integration
 def test_doc_in_legacy_fonts_through_libreoffice(tmp_path: Path) -> None:
     soffice = shutil.which("soffice")
     if soffice is None:

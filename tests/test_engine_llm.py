@@ -106,6 +106,7 @@ def llm_assistant(toy_settings: Settings, corpus: Path, url: str, **kw: Any) -> 
     return Assistant.open(s)
 
 
+@pytest.mark.integration
 def test_generative_answer_is_kept_when_grounded(toy_settings: Settings, corpus_copy: Path, faithful: Server):
     a = llm_assistant(toy_settings, corpus_copy, faithful.url)
     ans = a.ask("Phòng Nội vụ quận Ba Đình có nhiệm vụ gì?")
@@ -113,6 +114,7 @@ def test_generative_answer_is_kept_when_grounded(toy_settings: Settings, corpus_
     assert ans.citations and ans.citations[0].n == 1 and "[1]" in ans.answer
 
 
+@pytest.mark.integration
 def test_stream_yields_text_then_the_final_answer(toy_settings: Settings, corpus_copy: Path, faithful: Server):
     a = llm_assistant(toy_settings, corpus_copy, faithful.url)
     parts = list(a.stream("Phòng Nội vụ quận Ba Đình có nhiệm vụ gì?"))
@@ -121,6 +123,7 @@ def test_stream_yields_text_then_the_final_answer(toy_settings: Settings, corpus
     assert "".join(p for p in parts[:-1] if isinstance(p, str)).strip() == final.answer.strip()
 
 
+@pytest.mark.integration
 def test_invented_answer_falls_back_to_extractive(toy_settings: Settings, corpus_copy: Path):
     liar = Server(lambda _: "Ngân sách năm 2025 là 5 tỷ đồng. [1] Chủ tịch quận là ông Nguyễn Văn A. [2]")
     try:
@@ -141,6 +144,7 @@ def test_unreachable_llm_gives_the_extractive_answer_with_a_notice(toy_settings:
     assert isinstance(streamed[-1], Answer) and streamed[-1].mode == "extractive-fallback"
 
 
+@pytest.mark.integration
 def test_follow_up_is_condensed_by_the_llm(toy_settings: Settings, corpus_copy: Path):
     def model(prompt: str) -> str:
         if "Câu hỏi độc lập" in prompt:

@@ -80,6 +80,7 @@ def test_feedback_becomes_runnable_items_and_drafts(service: AssistantService, t
     assert len(load_dataset(out)) == 2
 
 
+@pytest.mark.integration
 def test_feedback_export_command(service: AssistantService, tmp_path: Path) -> None:
     data = service.settings.data_dir
     if not service.settings.feedback_path.exists():
@@ -123,6 +124,7 @@ def test_stored_feedback_fields_are_bounded(tmp_path: Path) -> None:
     assert stored["score"] is None and stored["start"] is None and stored["title"] is None
 
 
+@pytest.mark.integration
 def test_feedback_file_rotates_and_export_reads_every_part(tmp_path: Path) -> None:
     data = tmp_path / "data"
     service = AssistantService(toy_settings(data, feedback_max_mb=0.002, feedback_keep=2))  # 2,000 bytes a file
@@ -175,6 +177,7 @@ def test_a_changed_vote_replaces_the_earlier_line(tmp_path: Path) -> None:
     assert "answer_id" not in entry  # only the page's id shape is kept
 
 
+@pytest.mark.integration
 def test_api_feedback_with_an_answer_id_replaces(tmp_path: Path) -> None:
     from assistant.server import BackgroundServer, create_app
 

@@ -98,6 +98,7 @@ def drain(c: httpx.Client, url: str, params: dict[str, str] | None = None) -> st
     return text
 
 
+@pytest.mark.integration
 def test_file_payloads_are_refused_on_every_endpoint(base: str, settings: Settings, targets: list[Path]) -> None:
     assert targets, "no target files"
     with httpx.Client(base_url=base, timeout=30) as c:
@@ -152,6 +153,7 @@ def test_file_payloads_are_refused_on_every_endpoint(base: str, settings: Settin
         assert c.get(f"/gradio_api/file={tmp_file}").status_code == 404
 
 
+@pytest.mark.integration
 def test_page_routes_and_text_calls_still_work(base: str) -> None:
     with httpx.Client(base_url=base, timeout=30) as c:
         assert c.get("/").status_code == 200 and c.get("/config").status_code == 200
@@ -164,6 +166,7 @@ def test_page_routes_and_text_calls_still_work(base: str) -> None:
     assert 'class="tl-card"' in chat[-1]["content"][0]["text"]
 
 
+@pytest.mark.integration
 def test_unused_gradio_routes_are_closed(base: str) -> None:
     with httpx.Client(base_url=base, timeout=30) as c:
         for url in ("/gradio_api/upload_progress", "/monitoring", "/gradio_api/runs", "/gradio_api/vibe-code"):

@@ -9,6 +9,8 @@ import pytest
 
 from .conftest import REPO
 
+pytestmark = pytest.mark.lint
+
 
 @pytest.mark.parametrize(
     "tool",

@@ -87,6 +87,7 @@ def fire(n: int, call: Any) -> list[Any]:
     return results
 
 
+@pytest.mark.integration
 def test_api_beyond_the_slots_is_told_busy_at_once(data_dir: Path) -> None:
     settings = toy_settings(data_dir, concurrency_limit=1, queue_size=1, busy_timeout_s=20)
     with BackgroundServer(create_app(settings, slow_assistant(settings, 1.5))) as srv:
@@ -102,6 +103,7 @@ def test_api_beyond_the_slots_is_told_busy_at_once(data_dir: Path) -> None:
         assert ok.status_code == 200  # slots are given back
 
 
+@pytest.mark.integration
 def test_waiting_longer_than_the_timeout_is_told_busy(data_dir: Path) -> None:
     settings = toy_settings(data_dir, concurrency_limit=1, queue_size=5, busy_timeout_s=0.5)
     with BackgroundServer(create_app(settings, slow_assistant(settings, 2.0))) as srv:
@@ -109,6 +111,7 @@ def test_waiting_longer_than_the_timeout_is_told_busy(data_dir: Path) -> None:
         assert sorted(r.status_code for r in replies) == [200, 503]
 
 
+@pytest.mark.integration
 def test_chat_page_beyond_the_slots_shows_busy_in_vietnamese(data_dir: Path) -> None:
     settings = toy_settings(data_dir, concurrency_limit=1, queue_size=1, busy_timeout_s=20)
     with BackgroundServer(create_app(settings, slow_assistant(settings, 1.5))) as srv:
@@ -130,6 +133,7 @@ def test_chat_page_beyond_the_slots_shows_busy_in_vietnamese(data_dir: Path) -> 
         assert all('class="tl-error"' in s and "Traceback" not in s for s in busy)
 
 
+@pytest.mark.integration
 def test_server_keeps_at_most_max_sessions_in_memory(data_dir: Path) -> None:
     """Gradio keeps every session's state (about 150 KB each, 10,000 by default); ours are bounded."""
     settings = toy_settings(data_dir, max_sessions=10)

@@ -99,6 +99,7 @@ class RunServer:
         self.thread.join(10)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("how", ["run", "background"])
 def test_access_token_is_in_no_log_line_however_it_is_spelled(
     how: str,
@@ -178,6 +179,7 @@ def echoing() -> Iterator[EchoingLLMServer]:
     s.close()
 
 
+@pytest.mark.integration
 def test_llm_api_key_echoed_by_the_server_is_never_logged_or_shown(
     toy_settings: Settings,
     corpus_copy: Path,

@@ -80,6 +80,7 @@ def test_image_types_are_supported() -> None:
     assert IMAGE_EXTENSIONS <= SUPPORTED_EXTENSIONS
 
 
+@pytest.mark.integration
 @needs_tesseract
 def test_scanned_pdf_is_ocrd_with_its_diacritics(tmp_path: Path) -> None:
     scan = write_scan_pdf(tmp_path / "ban-scan.pdf", SCAN_LINES, dpi=200)
@@ -90,6 +91,7 @@ def test_scanned_pdf_is_ocrd_with_its_diacritics(tmp_path: Path) -> None:
     assert page.method == "ocr" and page.confidence is not None and page.confidence > 80 and not page.low_confidence
 
 
+@pytest.mark.integration
 @needs_tesseract
 def test_png_and_multipage_tiff(tmp_path: Path) -> None:
     png, tif = write_scan_images(tmp_path, [SCAN_LINES, SECOND_PAGE])
@@ -101,6 +103,7 @@ def test_png_and_multipage_tiff(tmp_path: Path) -> None:
     assert both.text.index("Phòng Nội vụ") < both.text.index("Thanh tra quận kiểm tra")
 
 
+@pytest.mark.integration
 @needs_tesseract
 def test_second_read_comes_from_the_cache(tmp_path: Path) -> None:
     """A rebuild reads the cache: the tesseract program is not run to recognise anything again."""
@@ -117,6 +120,7 @@ def test_second_read_comes_from_the_cache(tmp_path: Path) -> None:
     assert recognitions(log) == 2
 
 
+@pytest.mark.integration
 @needs_tesseract
 def test_low_confidence_page_is_flagged(tmp_path: Path) -> None:
     scan = write_scan_pdf(tmp_path / "ban-scan.pdf", SCAN_LINES[:4])
@@ -125,6 +129,7 @@ def test_low_confidence_page_is_flagged(tmp_path: Path) -> None:
     assert strict.pages[0].to_dict()["low"] is True
 
 
+@pytest.mark.integration
 @needs_tesseract
 @pytest.mark.parametrize("name", ["ky-dong-dau.png", "ky-dong-dau.pdf"])
 def test_signer_under_a_red_seal_and_a_blue_signature_is_read(tmp_path: Path, name: str) -> None:
@@ -228,6 +233,7 @@ def test_build_goes_on_without_tesseract(tmp_path: Path, toy_settings, monkeypat
     assert all("tesseract-ocr-vie" in m for _, m in others)
 
 
+@pytest.mark.integration
 @needs_tesseract
 def test_build_indexes_a_scan_and_keeps_its_cache(toy_settings) -> None:  # noqa: ANN001
     """Through the assistant: the OCR cache is under <data_dir>/cache/ocr, and ASSISTANT_OCR=off skips scans."""
@@ -243,6 +249,7 @@ def test_build_indexes_a_scan_and_keeps_its_cache(toy_settings) -> None:  # noqa
     assert os.path.basename(report.not_indexed[0][0]) == "ban-scan.pdf"
 
 
+@pytest.mark.integration
 @needs_tesseract
 def test_ocr_failure_is_one_line_naming_the_file(tmp_path: Path) -> None:
     """Tesseract failing on a page (crash, bad data) is the file's one-line error, not a stack trace."""
@@ -261,6 +268,7 @@ def test_ocr_failure_is_one_line_naming_the_file(tmp_path: Path) -> None:
         assert message.startswith(f"{path.name}: OCR thất bại (OCR failed: ") and "\n" not in message, message
 
 
+@pytest.mark.integration
 @needs_tesseract
 def test_image_over_the_uncompressed_limit(tmp_path: Path) -> None:
     """A small PNG of a huge blank page unpacks to more than the limit: refused before any OCR."""
@@ -275,6 +283,7 @@ def test_image_over_the_uncompressed_limit(tmp_path: Path) -> None:
     assert engine.runs == 0
 
 
+@pytest.mark.integration
 @needs_tesseract
 def test_index_list_names_ocr_pages_and_the_doubtful_ones(tmp_path: Path) -> None:
     """`index list` shows which pages were OCR'd, with their confidence, and flags those under the threshold."""

@@ -193,6 +193,7 @@ def test_real_signature_table_keeps_the_signer() -> None:
     assert lines[:3] == ["UỶ BAN NHÂN DÂN", "TỈNH LÀO CAI", "Số:          /BC-UBND"]
 
 
+@pytest.mark.integration
 @needs_realdocs
 @needs_soffice
 @pytest.mark.parametrize(
@@ -209,6 +210,7 @@ def test_real_doc_through_libreoffice(tmp_path: Path, name: str) -> None:
     assert len(list(cache.glob("*.docx"))) == 1
 
 
+@pytest.mark.integration
 @needs_realdocs
 @needs_soffice
 def test_conversion_cached_by_content_and_missing_libreoffice_named(
@@ -229,6 +231,7 @@ def test_conversion_cached_by_content_and_missing_libreoffice_named(
     assert "khac.doc" in msg and f"apt-get install {LIBREOFFICE_PACKAGE}" in msg and "\n" not in msg
 
 
+@pytest.mark.integration
 @needs_soffice
 def test_rtf_and_odt_through_libreoffice(tmp_path: Path) -> None:
     rtf = tmp_path / "thong-bao.rtf"
@@ -252,6 +255,7 @@ def test_rtf_and_odt_through_libreoffice(tmp_path: Path) -> None:
     assert "Nguyễn Văn An" in lines
 
 
+@pytest.mark.integration
 def test_damaged_doc_is_one_line(tmp_path: Path) -> None:
     cases = [("hong.doc", b"\xd0\xcf\x11\xe0 not really a word file"), ("gia.odt", b"hello"), ("x.rtf", b"x")]
     if SOFFICE is not None:  # a Word header over random bytes: LibreOffice imports it as garbage text
@@ -285,6 +289,7 @@ def test_scan_names_files_of_other_types(tmp_path: Path) -> None:
     assert "cong-van.doc" in {p.name for p in files}
 
 
+@pytest.mark.integration
 def test_build_counts_each_outcome(tmp_path: Path) -> None:
     inbox = _inbox(tmp_path / "inbox")
     empty = tmp_path / "no-programs"

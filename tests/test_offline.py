@@ -57,6 +57,7 @@ def offline_env(data: Path, **extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.mark.integration
 def test_blocker_really_blocks(tmp_path: Path):
     probe = (
         BLOCKER.split("import assistant.offline")[0]
@@ -66,6 +67,7 @@ def test_blocker_really_blocks(tmp_path: Path):
     assert r.returncode != 0 and "blocked" in r.stderr
 
 
+@pytest.mark.integration
 def test_ingest_and_ask_offline_with_toy_embedder(tmp_path: Path):
     env = offline_env(tmp_path / "data", ASSISTANT_EMBED_BACKEND="hash")
     r = run_blocked(["index", "build", str(CORPUS)], env)

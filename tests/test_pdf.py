@@ -54,6 +54,7 @@ def test_justified_wrapped_vietnamese_keeps_whole_syllables(tmp_path: Path) -> N
     assert "Thông tri số 06-TT/QU" in " ".join(words)
 
 
+@pytest.mark.integration
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="needs Debian package libreoffice-writer-nogui")
 def test_libreoffice_justified_export_keeps_whole_syllables(tmp_path: Path) -> None:
     """The same through a real word processor: a justified .docx exported to PDF by LibreOffice."""
@@ -116,6 +117,7 @@ def test_real_garbage_pdf_layer_is_detected() -> None:
         pdf.close()
 
 
+@pytest.mark.integration
 @needs_realdocs
 @needs_tesseract
 def test_garbage_text_layer_is_ocrd(tmp_path: Path) -> None:
@@ -128,6 +130,7 @@ def test_garbage_text_layer_is_ocrd(tmp_path: Path) -> None:
     assert "Hoàng Văn Thuân" in result.text.split("\f")[2]
 
 
+@pytest.mark.integration
 @needs_realdocs
 @needs_tesseract
 def test_phone_scan_signature_blocks_under_seals_and_no_noise_lines(tmp_path: Path) -> None:
@@ -143,6 +146,7 @@ def test_phone_scan_signature_blocks_under_seals_and_no_noise_lines(tmp_path: Pa
 
 
 # ----------------------------------------------------------------------------- digital signatures
+@pytest.mark.integration
 @needs_realdocs
 @needs_tesseract
 def test_signed_pdf_number_and_date_are_read(tmp_path: Path) -> None:
@@ -220,6 +224,7 @@ def write_signed_scan(path: Path, dpi: int = 200) -> Path:
     return path
 
 
+@pytest.mark.integration
 @needs_tesseract
 def test_signed_scan_keeps_its_red_stamped_number(tmp_path: Path) -> None:
     """Coloured ink is dropped before OCR (seals, signatures), but not what a signature widget stamps."""
@@ -257,6 +262,7 @@ def test_pages_are_split_by_form_feeds_and_running_header_dropped(tmp_path: Path
     assert "Câu thứ 6 của trang 3 nói về công tác dân vận chính quyền năm nay." in cleaned
 
 
+@pytest.mark.integration
 @needs_tesseract
 def test_only_pages_without_text_are_ocrd(tmp_path: Path) -> None:
     """A text page keeps its layer; the scanned page of the same PDF is OCR'd."""

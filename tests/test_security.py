@@ -80,6 +80,7 @@ def test_default_bind_is_loopback() -> None:
     assert Settings().host == "127.0.0.1"
 
 
+@pytest.mark.integration
 def test_public_bind_without_protection_refuses_to_start(tmp_path: Path) -> None:
     """From the command line (other addresses and the library calls: tests/test_access.py)."""
     r = subprocess.run(
@@ -101,6 +102,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_toy_index(tmp_path_factory.mktemp("security"))
 
 
+@pytest.mark.integration
 def test_no_share_link_analytics_or_uploads(data_dir: Path) -> None:
     settings = toy_settings(data_dir)
     with BackgroundServer(create_app(settings)) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
@@ -159,6 +161,7 @@ def blocked_server(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         proc.kill()
 
 
+@pytest.mark.integration
 def test_api_works_with_the_network_blocked(blocked_server: dict[str, Any]) -> None:
     url, auth = blocked_server["url"], {"Authorization": f"Bearer {TOKEN}"}
     assert httpx.post(url + "api/ask", json={"question": QUARTERLY}, timeout=60).status_code == 401
@@ -214,6 +217,7 @@ def test_page_works_offline_and_escapes_everything(blocked_server: dict[str, Any
     assert blocked_server["log"].read_text(encoding="utf-8") == "", "the server tried to reach the network"
 
 
+@pytest.mark.integration
 def test_logs_and_feedback_never_hold_secrets(blocked_server: dict[str, Any]) -> None:
     """An answer that tries the LLM and a feedback line, then everything the server wrote is searched."""
     url, auth = blocked_server["url"], {"Authorization": f"Bearer {TOKEN}"}

@@ -59,23 +59,32 @@ def settings(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
-def app_url(settings) -> Iterator[str]:
-    with BackgroundServer(create_app(settings)) as srv:
+def intranet_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A second local server (another origin, like an intranet portal): its folder and address."""
+    site = tmp_path_factory.mktemp("intranet")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield site, f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def app_url(settings, intranet_site: tuple[Path, str]) -> Iterator[str]:
+    """The app, with the portal's origin allowed to call the Word export (ASSISTANT_EMBED_ORIGINS)."""
+    portal = intranet_site[1].rstrip("/")
+    with BackgroundServer(create_app(settings.model_copy(update={"embed_origins": [portal]}))) as srv:
         yield srv.url
 
 
 @pytest.fixture(scope="module")
-def intranet_url(app_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The example pages, served by a second local server (another origin, like an intranet portal)."""
-    site = tmp_path_factory.mktemp("intranet")
+def intranet_url(app_url: str, intranet_site: tuple[Path, str]) -> str:
+    """The example pages on the portal's server, pointing at the app."""
+    site, url = intranet_site
     for name in ("iframe.html", "web-component.html"):
         text = (REPO / "examples" / name).read_text(encoding="utf-8")
         assert EXAMPLE_APP_URL in text
         (site / name).write_text(text.replace(EXAMPLE_APP_URL, app_url), encoding="utf-8")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
+    return url
 
 
 @pytest.fixture(scope="module")
@@ -594,8 +603,14 @@ def test_phone_layout(browser: Any, app_url: str) -> None:
 
 
 def test_web_component_bubble_fits_and_exports(page: Any, intranet_url: str) -> None:
-    """In the `<gradio-app>` embed the question bubble is as tall as its text; Markdown export works there and
-    the Word export, a cross-origin call the browser refuses, says so in Vietnamese."""
+    """In the `<gradio-app>` embed the question bubble is as tall as its text; Markdown export works there, and
+    so does the Word export, a cross-origin call the app allows for the portal's origin only (embed_origins):
+    the file opens in python-docx with the question and the citations as footnotes."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    import docx
+
     page.goto(intranet_url + "web-component.html", wait_until="load")
     page.locator("#tl-question textarea").wait_for(timeout=WAIT_MS)
     answer = ask(page, QUARTERLY)
@@ -606,8 +621,17 @@ def test_web_component_bubble_fits_and_exports(page: Any, intranet_url: str) -> 
     with page.expect_download() as dl:
         page.locator("#tl-export-md").click()
     assert f"## Câu hỏi 1: {QUARTERLY}" in Path(dl.value.path()).read_text(encoding="utf-8")
-    page.locator("#tl-export-docx").click()
-    page.locator(".tl-toast", has_text="Tải Markdown").wait_for(timeout=WAIT_MS)
+    with page.expect_download() as dl:
+        page.locator("#tl-export-docx").click()
+    assert dl.value.suggested_filename.endswith(".docx")
+    assert f"Câu hỏi 1: {QUARTERLY}" in [p.text for p in docx.Document(dl.value.path()).paragraphs]
+    data = json.loads(answer.locator(".tl-data").text_content())
+    cited = [escape(s["heading"]) for s in data["sources"] if f"[{s['n']}]" in data["a"]]
+    with zipfile.ZipFile(dl.value.path()) as z:
+        notes = z.read("word/footnotes.xml").decode()
+        refs = z.read("word/document.xml").decode().count("<w:footnoteReference")
+    assert cited and refs >= len(cited) and all(h in notes for h in cited), notes[:500]
+    assert page.locator(".tl-toast").count() == 0  # no "cannot export here" notice
 
 
 def test_keyboard_reaches_and_operates_the_answer_controls(page: Any, app_url: str, settings: Any) -> None:

@@ -1,0 +1,33 @@
+"""assistant/crosslingual.py: an English question becomes Vietnamese search terms through the bundled glossary,
+the longest English phrase winning over its words, with names and numbers kept as typed, in question order."""
+
+from __future__ import annotations
+
+from assistant.crosslingual import glossary, vietnamese_terms
+
+
+def test_the_glossary_is_read_longest_phrase_first_without_comments() -> None:
+    pairs = glossary()
+    assert ("people's committee", "UBND Ủy ban nhân dân") in pairs and ("report", "báo cáo") in pairs
+    assert not any(en.startswith("#") or not vi for en, vi in pairs)
+    lengths = [len(en) for en, _ in pairs]
+    assert lengths == sorted(lengths, reverse=True)
+
+
+def test_a_phrase_consumes_its_words() -> None:
+    """ "skilled mass mobilization" is one term: neither "mass mobilization" nor its words are added again."""
+    terms = vietnamese_terms("What are the skilled mass mobilization models?")
+    assert "Dân vận khéo" in terms and terms.count("dân vận") == 0
+
+
+def test_terms_follow_the_question_and_keep_names_and_numbers() -> None:
+    terms = vietnamese_terms("Who signed plan 08/KH-UBND of Go Vap district in 2010?")
+    assert terms.split()[:2] == ["ký", "kế"]  # "signed" before "plan", as asked
+    for kept in ("08/KH-UBND", "Go Vap", "quận", "2010"):
+        assert kept in terms, terms
+    assert "Who" not in terms  # question words are not names
+
+
+def test_a_question_without_known_terms_keeps_only_its_names() -> None:
+    assert vietnamese_terms("What about Hanoi?") == "Hanoi"
+    assert vietnamese_terms("what about it?") == ""

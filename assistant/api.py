@@ -1,4 +1,4 @@
-"""HTTP API: /api/ask (the `Answer.to_json()` contract), /api/documents, /api/feedback, /api/export/docx,
+"""HTTP API: /api/ask (the `Answer.to_json()` contract), /api/feedback, /api/export/docx,
 /healthz, the document page (/tai-lieu/…, assistant/docpage.py) and the `<gradio-app>` web-component loader
 served from the installed gradio wheel.
 
@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant import docpage, export
+from assistant.admin import admin_route
 from assistant.errors import USER_ERRORS, QuestionError
 from assistant.service import MAX_COMMENT_CHARS, AssistantService, BusyError
 from index.errors import IndexPipelineError
@@ -48,6 +49,10 @@ def _gradio_dir() -> Path:
 WEB_COMPONENT_JS = _gradio_dir() / "templates" / "frontend" / "gradio.js"
 WEB_COMPONENT_ROUTE = "/gradio.js"
 INTERNAL_ERROR = "Lỗi máy chủ khi xử lý yêu cầu (internal error)."
+CROSS_ORIGIN_REFUSED = (
+    "Trang ở địa chỉ gốc này không được gọi xuất tệp Word từ nơi khác; hãy thêm địa chỉ đó vào "
+    "ASSISTANT_EMBED_ORIGINS (cross-origin request refused)."
+)
 MAX_TEXT = 100_000  # bodies beyond this are malformed, not questions (the engine enforces the real limit)
 # Request bodies, in bytes. A question with a long conversation is far below 1 MB; a feedback line with its
 # citations (8 passages of ~1,000 characters, even \u-escaped) below 64 KB.
@@ -189,15 +194,6 @@ def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "documents": n})
 
 
-@router.get("/api/documents")
-def documents(request: Request) -> JSONResponse:
-    """Indexed documents with their metadata."""
-    try:
-        return JSONResponse({"documents": _service(request).documents()})
-    except IndexPipelineError as e:
-        return error(503, str(e))
-
-
 @router.post("/api/ask")
 async def ask(body: AskIn, request: Request) -> JSONResponse:
     """Answer one question; the body is exactly `Answer.to_json()`. 503 with Retry-After when busy."""
@@ -237,9 +233,29 @@ def feedback(body: FeedbackIn, request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def _embed_origins(request: Request) -> list[str]:
+    return list(request.app.state.settings.embed_origins)
+
+
+@router.options("/api/export/docx", include_in_schema=False)
+def export_docx_preflight(request: Request) -> Response:
+    """A browser's preflight of a cross-origin export: allowed only for `embed_origins`, a POST of JSON."""
+    h = request.headers
+    allowed = export.preflight_headers(
+        h.get("origin"),
+        h.get("access-control-request-method", ""),
+        h.get("access-control-request-headers", ""),
+        _embed_origins(request),
+    )
+    if allowed is None:
+        return error(403, CROSS_ORIGIN_REFUSED, headers={"Vary": "Origin"})
+    return Response(status_code=204, headers=allowed)
+
+
 @router.post("/api/export/docx")
-def export_docx(body: ExportIn) -> Response:
+def export_docx(body: ExportIn, request: Request) -> Response:
     """The conversation as a Word document, each citation a footnote naming its source."""
+    cors = export.cors_headers(request.headers.get("origin"), _embed_origins(request))
     turns = [
         export.Turn(
             t.q,
@@ -255,9 +271,11 @@ def export_docx(body: ExportIn) -> Response:
         data = export.conversation_docx(body.title, turns)
     except Exception:
         log.exception("/api/export/docx failed")
-        return error(500, INTERNAL_ERROR)
+        return error(500, INTERNAL_ERROR, headers=cors)
     return Response(
-        data, media_type=export.DOCX_TYPE, headers={"Content-Disposition": 'attachment; filename="hoi-thoai.docx"'}
+        data,
+        media_type=export.DOCX_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="hoi-thoai.docx"'} | cors,
     )
 
 
@@ -287,13 +305,22 @@ def _route_path(scope: Scope) -> str:
 def _allowed_methods(request: Request) -> list[str]:
     """Methods of the routes (ours and the app's own, e.g. the OpenAPI schema) whose path matches the request."""
     path = _route_path(request.scope)
-    methods: set[str] = set()
-    for route in [*router.routes, *request.app.router.routes]:
+    methods: set[str] = {m for m in ("POST", "DELETE") if admin_route(m, path)}  # answered before routing
+    for route in _routes([*router.routes, *request.app.router.routes]):
         if getattr(route, "endpoint", None) is no_route or not hasattr(route, "path_regex"):
             continue
         if route.path_regex.match(path):
             methods |= set(getattr(route, "methods", None) or ())
     return sorted(methods)
+
+
+def _routes(routes: list[Any]) -> list[Any]:
+    """`routes` with those of the routers they include (FastAPI keeps an included router as one entry)."""
+    out: list[Any] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        out.extend(_routes(list(inner.routes)) if inner is not None else [route])
+    return out
 
 
 # Last of our routes: everything under /api/ (and /healthz) that no route above takes. Without it the Gradio

@@ -143,8 +143,12 @@ class Assistant:
         return a
 
     def sync(self, paths: Sequence[Path] | None = None, **kwargs: Any) -> SyncReport:
-        """Ingest files (default: the configured corpus folder) from the allowed folders only."""
+        """Ingest files (default: the configured corpus folder) from the allowed folders only. A full sync
+        (`index build`, which drops what it does not find) keeps the documents uploaded from the library page:
+        their originals under `<data_dir>/uploads/` are synced too, each under its own id (its file name)."""
         roots = list(paths or [self.settings.corpus_dir])
+        if kwargs.get("remove_missing", True):
+            roots += sorted(p for p in (self.settings.data_dir / "uploads").glob("*/*") if p.is_file())
         for root in roots:
             if not self._allowed(Path(root)):
                 raise LoaderError(

@@ -13,8 +13,8 @@ front of Gradio and:
   chat message with a file) gets through, anywhere in the body;
 - bounds those bodies (`MAX_EVENT_BYTES`).
 
-Our own routes (`/api/…`, `/healthz`, `/gradio.js`, the document page `/tai-lieu/…`) are not Gradio's and pass
-through untouched.
+Our own routes (`/api/…`, `/healthz`, `/gradio.js`, the document library `/tai-lieu` and its pages
+`/tai-lieu/…`) are not Gradio's and pass through untouched.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = logging.getLogger(__name__)
 
 MAX_EVENT_BYTES = 1_000_000  # a question is at most 100,000 characters (api.MAX_TEXT); the page sends one at a time
-OWN_ROUTES = re.compile(r"^/(api/|healthz$|gradio\.js$|tai-lieu/|gradio_api/upload/?$)")  # FastAPI's (upload: 403)
+OWN_ROUTES = re.compile(
+    r"^/(api/|healthz$|gradio\.js$|tai-lieu(?:/|$)|gradio_api/upload/?$)"
+)  # FastAPI's (upload: 403)
 
 # Routes of Gradio that the chat page, its `<gradio-app>` embed and gradio_client calling `ask` need, by method.
 _GET = re.compile(

@@ -18,8 +18,10 @@ import gradio as gr
 import uvicorn
 from fastapi import FastAPI
 
-from assistant import api
+from assistant import api, library
 from assistant.access import check_exposure, install_access_control
+from assistant.admin import install_admin
+from assistant.cors import CorsPolicy
 from assistant.engine import Assistant
 from assistant.errors import USER_ERRORS
 from assistant.gradio_gate import GradioGate
@@ -47,12 +49,15 @@ def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAP
     )  # Swagger UI would load its assets from a CDN
     app.state.service = service
     app.state.settings = settings
+    app.include_router(library.router)  # before api's: its /api/documents and the /tai-lieu/ list page win
     app.include_router(api.router)
     # The page has no file inputs: Gradio's generic upload route would only let anyone write files here.
     app.add_api_route("/gradio_api/upload", api.no_uploads, methods=["POST"], include_in_schema=False)
     api.install_error_handlers(app)
     app.add_middleware(GradioGate)  # text-only inputs, and only the Gradio routes the page uses
-    install_access_control(app, settings)  # added last: runs first
+    install_admin(app, settings)  # admin routes (uploads: own body limits), inside the access control
+    install_access_control(app, settings)
+    app.add_middleware(CorsPolicy, settings=settings)  # added last: runs first (Gradio grants any origin)
     blocks = build_ui(service, settings)
     app = gr.mount_gradio_app(
         app,

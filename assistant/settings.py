@@ -15,6 +15,23 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 
 
+_ORIGIN = re.compile(r"(https?)://([a-z0-9.-]+|\[[0-9a-f:.]+\])(:\d{1,5})?")
+
+
+def origin(text: str) -> str:
+    """A web origin as browsers send it (`scheme://host[:port]`, lower case, no path); anything else is refused.
+
+    >>> origin("HTTPS://Portal.Example.gov.vn/")
+    'https://portal.example.gov.vn'
+    """
+    value = text.strip().lower().removesuffix("/")
+    if not _ORIGIN.fullmatch(value):
+        raise ValueError(
+            f"{text!r} không phải một địa chỉ gốc dạng https://máy[:cổng] (not an origin; '*' and 'null' are refused)"
+        )
+    return value
+
+
 class Settings(BaseSettings):
     """Every knob of the assistant; environment variables are `ASSISTANT_<FIELD>` (upper case)."""
 
@@ -164,6 +181,12 @@ class Settings(BaseSettings):
     trusted_header: str = Field(
         default="", description="Header set by the reverse proxy that marks an authenticated request."
     )
+    embed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins of intranet pages that embed the chat as a `<gradio-app>` web component from another "
+        "address (e.g. `https://portal.example.gov.vn`), separated by `,`: only they may read the app's responses "
+        "across origins (assistant/cors.py) and call the Word export. Empty: no other origin may.",
+    )
     queue_size: int = Field(
         default=64, ge=0, description="Questions waiting for a free slot at most; more are told to try again."
     )
@@ -195,6 +218,28 @@ class Settings(BaseSettings):
         le=100,
         description="Rotated feedback files kept (`feedback.jsonl.1` … `.N`); older are deleted.",
     )
+    # --- document administration (the admin page /quan-tri/tai-lieu and POST/DELETE /api/documents)
+    admin_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="Secret that grants the administrator right (add, replace, remove documents): sent as "
+        "`X-Admin-Token` or `Authorization: Bearer`, or typed once on the admin page (kept as an HttpOnly cookie "
+        "holding an HMAC of it). Empty: no token grants it.",
+    )
+    admin_header: str = Field(
+        default="",
+        description="Header the reverse proxy sets to the user's groups (e.g. `X-Remote-Groups`); a request whose "
+        "header names a group of `admin_groups` has the administrator right. The proxy must overwrite it.",
+    )
+    admin_groups: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Groups (separated by `,`) that have the administrator right when `admin_header` names them.",
+    )
+    upload_max_files: int = Field(
+        default=20, ge=1, le=1000, description="Most files one upload request may carry (each up to max_file_mb)."
+    )
+    upload_max_pages: int = Field(
+        default=2000, ge=1, le=1_000_000, description="Most pages an uploaded PDF may have; longer ones are refused."
+    )
     log_level: str = Field(default="INFO", description="Logging level (DEBUG, INFO, WARNING, ERROR).")
 
     @field_validator("data_dir", "corpus_dir", "index_path")
@@ -214,6 +259,24 @@ class Settings(BaseSettings):
             v = [p for p in re.split(rf"[,{re.escape(os.pathsep)}]", v) if p.strip()]
         if isinstance(v, list | tuple):
             return [Path(p).expanduser().resolve() for p in v]
+        return v
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, v: object) -> object:
+        if isinstance(v, str):  # from the environment: "https://a.example,https://b.example"
+            v = re.split(r"[,\s]+", v)
+        if isinstance(v, list | tuple):
+            return [origin(str(x)) for x in v if str(x).strip()]
+        return v
+
+    @field_validator("admin_groups", mode="before")
+    @classmethod
+    def _split_groups(cls, v: object) -> object:
+        if isinstance(v, str):  # from the environment: "doc-admins, van-thu"
+            v = v.split(",")
+        if isinstance(v, list | tuple):
+            return [str(g).strip() for g in v if str(g).strip()]
         return v
 
     @property

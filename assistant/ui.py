@@ -15,6 +15,7 @@ from anyio import to_thread
 from assistant.engine import Assistant
 from assistant.errors import USER_ERRORS, QuestionError
 from assistant.render import (
+    DOC_PAGE,
     doc_label,
     esc,
     newest_first,
@@ -66,7 +67,16 @@ def theme() -> gr.themes.Base:
         primary_hue="blue",
         neutral_hue="slate",
         font=["system-ui", "-apple-system", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"],
-        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"],
+        # Liberation and Noto Mono have every Vietnamese letter; DejaVu Sans Mono, Linux's default, lacks "ế".
+        font_mono=[
+            "ui-monospace",
+            "SFMono-Regular",
+            "Menlo",
+            "Consolas",
+            "Liberation Mono",
+            "Noto Sans Mono",
+            "monospace",
+        ],
     ).set(
         body_text_color_subdued="*neutral_600",
         body_text_color_subdued_dark="*neutral_400",
@@ -406,6 +416,14 @@ def record_vote(service: AssistantService, kind: str, record: dict[str, Any] | N
     return THANKS, ""
 
 
+# The whole library (assistant/library.py): "tl-open" links open in a new tab at the app's own address, also in
+# the web component, whose relative links would resolve against the portal page.
+LIBRARY_LINK = (
+    f'<p class="tl-library"><a class="tl-open" href="{DOC_PAGE}" target="_blank" rel="noopener">'
+    "Thư viện tài liệu: tìm, lọc và đọc toàn văn mọi văn bản</a></p>"
+)
+
+
 def corpus_view(service: AssistantService) -> tuple[str, list[tuple[str, str]], list[str]]:
     """HTML list of the indexed documents, and the choices of the document and issuer filters."""
     try:
@@ -426,4 +444,4 @@ def corpus_view_of(docs: Sequence[dict[str, Any]]) -> tuple[str, list[tuple[str,
     issuers = (
         sorted(counts) if len(counts) <= FILTER_CHOICES_MAX else [i for i, _ in counts.most_common(FILTER_CHOICES_MAX)]
     )
-    return render_documents(docs, limit=CORPUS_LIST_MAX), sources, issuers
+    return LIBRARY_LINK + render_documents(docs, limit=CORPUS_LIST_MAX), sources, issuers

@@ -109,7 +109,7 @@ def load_document(
         raise LoaderError(f"{path.name}: không còn nội dung sau khi làm sạch (no text after cleaning).")
     meta = extract_metadata(text, path.name)
     pages = tuple(p.to_dict() for p in read.pages if p.method != "text")  # what `index list` reports of OCR
-    return Document(doc_id, path.name, str(path), text, content_hash, meta, pages)
+    return Document(doc_id, path.name, str(path), text, content_hash, meta, pages, len(read.pages) or None)
 
 
 def sync(
@@ -235,6 +235,7 @@ def sync(
             "meta": {**asdict(doc.meta), "year": doc.meta.year},
             "chunk_ids": ids_of.get(doc.doc_id, []),
             **({"pages": list(doc.pages)} if doc.pages else {}),
+            **({"page_count": doc.page_count} if doc.page_count else {}),
         }
     keep = present.difference(stale_ids).union(new)
     # chunks.jsonl order, (document, ordinal): the manifest lists each document's chunks in order.

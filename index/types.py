@@ -47,6 +47,7 @@ class Document:
     meta: DocMeta = field(default_factory=DocMeta)
     # Pages not read from a text layer (OCR'd, or unreadable): {"page", "method", "confidence", "low"}.
     pages: tuple[dict[str, Any], ...] = ()
+    page_count: int | None = None  # pages of a paged format (PDF, a converted .doc), else None
 
 
 @dataclass(frozen=True)

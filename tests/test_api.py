@@ -18,11 +18,12 @@ from gradio_client import Client
 
 from assistant.api import WEB_COMPONENT_JS
 from assistant.engine import Assistant
-from assistant.render import esc, render_answer, render_documents, render_user
+from assistant.render import esc
 from assistant.server import BackgroundServer, create_app
 from assistant.settings import Settings
-from assistant.types import Answer, Citation
 from tests.conftest import BA_DINH_2025, CORPUS, GO_VAP_2010
+
+pytestmark = pytest.mark.integration
 
 QUARTERLY = "Ai chịu trách nhiệm báo cáo quý?"
 XSS_SOURCE = "900_xss.txt"
@@ -108,7 +109,7 @@ def test_documents_list_metadata_without_server_paths(client: httpx.Client) -> N
     docs = client.get("/api/documents").json()["documents"]
     by_source = {d["source"]: d for d in docs}
     assert {GO_VAP_2010, BA_DINH_2025, XSS_SOURCE} <= set(by_source)
-    go_vap = by_source[GO_VAP_2010]["meta"]
+    go_vap = by_source[GO_VAP_2010]
     assert go_vap["issuer"] == "UBND quận Gò Vấp" and go_vap["date"] == "2010-02-09" and go_vap["title"]
     assert all("path" not in d and d["chunks"] > 0 for d in docs)
 
@@ -248,44 +249,6 @@ def test_ui_feedback_path_writes_the_same_shape(settings: Settings, data_dir: Pa
     entry = json.loads(settings.feedback_path.read_text(encoding="utf-8").splitlines()[-1])
     assert entry["vote"] == "up" and entry["citations"] == [{"n": 1}]
     assert API_KEY not in settings.feedback_path.read_text(encoding="utf-8")
-
-
-# --------------------------------------------------------------------------------------- escaping
-def test_hostile_document_renders_as_text(settings: Settings) -> None:
-    answer = Assistant.open(settings).ask(XSS_QUESTION)
-    assert answer.citations and answer.citations[0].source == XSS_SOURCE
-    assert "<script>" in answer.citations[0].text  # the index keeps the text as written...
-    html = render_answer(answer, "t1")
-    for raw in ("<script", "<img", "onerror=alert", "](http", "http://evil", "[link]"):
-        assert raw not in html  # ...and the page shows it as text
-    assert "&#60;script&#62;alert&#40;1&#41;&#60;/script&#62;" in html
-    assert 'href="#src-t1-1"' in html and 'id="src-t1-1"' in html and "<mark>" in html
-    docs_html = render_documents(Assistant.open(settings).documents())
-    assert "<script" not in docs_html and "&#60;script&#62;" in docs_html
-    assert "<script" not in render_user("<script>alert(1)</script> [x](http://evil) $x$")
-
-
-def test_quotes_are_highlighted_and_unknown_markers_stay_text() -> None:
-    c = Citation(
-        n=1,
-        source="a.txt",
-        doc_id="a.txt",
-        chunk_id="a.txt#0",
-        title="T",
-        issuer="UBND",
-        date="2010-02-09",
-        section="I. MỤC ĐÍCH",
-        text="Câu một. Câu hai quan trọng. Câu ba.",
-        start=0,
-        end=36,
-        score=1.0,
-        quotes=((9, 28),),
-    )
-    a = Answer(question="q", answer="Câu hai quan trọng. [1] [7]", abstained=False, citations=[c])
-    html = render_answer(a, "k")
-    assert "<mark>Câu hai quan trọng&#46;</mark>" in html
-    assert html.count('class="tl-cite"') == 1 and "&#91;7&#93;" in html
-    assert "09/02/2010" in html and "I&#46; MỤC ĐÍCH" in html
 
 
 # ------------------------------------------------------------------------------- chat endpoint (UI)

@@ -1,9 +1,9 @@
-"""Ingest: idempotent by content hash, changed and deleted files, duplicates, fingerprint, repair."""
+"""The index as a whole: settings fingerprint, repair, manifest, opening and reading (what a sync decides is in
+tests/test_ingest.py)."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,75 +20,6 @@ def state(idx: PlanIndex) -> tuple[set[str], set[str], set[str]]:
     """Chunk ids as the manifest, BM25 and Chroma see them."""
     manifest_ids = {c for d in idx.manifest()["documents"].values() for c in d["chunk_ids"]}
     return manifest_ids, set(idx.bm25().chunk_ids), idx.dense().ids()
-
-
-def test_build_then_rebuild_changes_nothing(toy_settings: Settings, corpus_copy: Path):
-    idx = build_index(toy_settings)
-    first = idx.sync([corpus_copy])
-    assert len(first.added) == 5 and not first.failed
-    m, b, d = state(idx)
-    assert m == b == d and len(m) == first.chunks
-    before = (toy_settings.index_dir / "manifest.json").read_text(encoding="utf-8")
-    again = build_index(toy_settings).sync([corpus_copy])
-    assert not again.changed and len(again.unchanged) == 5
-    assert (toy_settings.index_dir / "manifest.json").read_text(encoding="utf-8") == before
-
-
-def test_changed_file_replaces_its_chunks_and_deleted_file_goes(toy_settings: Settings, corpus_copy: Path):
-    idx = build_index(toy_settings)
-    idx.sync([corpus_copy])
-    old_ids = set(idx.manifest()["documents"][BA_DINH_2025]["chunk_ids"])
-    path = corpus_copy / BA_DINH_2025
-    path.write_text(
-        path.read_text(encoding="utf-8") + "\n\n5. Phòng Tài chính\n\nCân đối kinh phí thực hiện.\n",
-        encoding="utf-8",
-    )
-    (corpus_copy / GO_VAP_2010).unlink()
-    idx2 = build_index(toy_settings)
-    rep = idx2.sync([corpus_copy])
-    assert rep.updated == [BA_DINH_2025] and rep.removed == [GO_VAP_2010]
-    docs = idx2.manifest()["documents"]
-    assert GO_VAP_2010 not in docs
-    m, b, d = state(idx2)
-    assert m == b == d
-    assert not any(c.startswith(GO_VAP_2010) for c in d)
-    new_text = " ".join(idx2.chunks()[c].text for c in docs[BA_DINH_2025]["chunk_ids"])
-    assert "Cân đối kinh phí" in new_text
-    assert old_ids  # ids are positional: the changed doc's chunks were rewritten, none duplicated
-    assert len(d) == len(set(d))
-
-
-def test_add_keeps_other_documents_and_remove_drops_one(toy_settings: Settings, corpus_copy: Path, tmp_path: Path):
-    idx = build_index(toy_settings)
-    idx.sync([corpus_copy / BA_DINH_2025])
-    extra = tmp_path / "extra"
-    extra.mkdir()
-    shutil.copy(corpus_copy / GO_VAP_2010, extra / GO_VAP_2010)
-    rep = idx.sync([extra], remove_missing=False)
-    assert rep.added == [GO_VAP_2010]
-    assert set(idx.manifest()["documents"]) == {BA_DINH_2025, GO_VAP_2010}
-    idx.sync([], remove_missing=False, only_remove=[GO_VAP_2010])
-    assert set(idx.manifest()["documents"]) == {BA_DINH_2025}
-    m, b, d = state(idx)
-    assert m == b == d
-
-
-def test_duplicate_content_under_another_name_is_indexed_once(toy_settings: Settings, corpus_copy: Path):
-    shutil.copy(corpus_copy / GO_VAP_2010, corpus_copy / "ban-sao.txt")
-    rep = build_index(toy_settings).sync([corpus_copy])
-    assert rep.duplicates == ["ban-sao.txt"] and len(rep.added) == 5
-
-
-def test_bad_file_is_reported_and_index_untouched(toy_settings: Settings, corpus_copy: Path):
-    idx = build_index(toy_settings)
-    idx.sync([corpus_copy])
-    before = state(idx)
-    (corpus_copy / "hong.pdf").write_bytes(b"\x00\x01 not a pdf at all")
-    (corpus_copy / "rong.txt").write_text("", encoding="utf-8")
-    rep = build_index(toy_settings).sync([corpus_copy])
-    assert {Path(p).name for p, _ in rep.failed} == {"hong.pdf", "rong.txt"}
-    assert all("\n" not in msg for _, msg in rep.failed)
-    assert state(build_index(toy_settings)) == before
 
 
 def test_other_settings_are_refused_with_a_fix_it_message(toy_settings: Settings, corpus_copy: Path):
@@ -272,3 +203,35 @@ def test_an_index_read_or_described_by_other_rules_is_refused(toy_settings: Sett
         path.write_text(json.dumps(manifest), encoding="utf-8")
         with pytest.raises(FingerprintMismatchError, match="index build --rebuild"):
             Assistant.open(toy_settings)
+
+
+def test_manifest_records_the_page_count_of_paged_formats(toy_settings: Settings, tmp_path: Path) -> None:
+    """The library lists a document's pages (issue 15); the manifest knew only the pages read by OCR."""
+    from tests.fixtures.make_fixtures import write_pdf
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    write_pdf(folder / "kh.pdf", [["KẾ HOẠCH số 1", "Nội dung trang một của kế hoạch."], ["Trang hai của kế hoạch."]])
+    (folder / "kh.txt").write_text("KẾ HOẠCH\nNội dung của kế hoạch bằng văn bản thường.\n", encoding="utf-8")
+    Assistant(toy_settings).sync([folder])
+    docs = {d["source"]: d for d in Assistant.open(toy_settings).documents()}
+    assert docs["kh.pdf"]["page_count"] == 2 and "page_count" not in docs["kh.txt"]
+
+
+def test_a_full_build_keeps_the_documents_uploaded_from_the_library(toy_settings: Settings, tmp_path: Path) -> None:
+    """`index build` drops documents not found in its folders; an upload (issue 15) lives in the data folder
+    and leaves the index only when removed from the page, so a nightly build must not drop it."""
+    import hashlib
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kh.txt").write_text("KẾ HOẠCH\nNội dung của kế hoạch trong thư mục tài liệu.\n", encoding="utf-8")
+    body = "KẾ HOẠCH\nKế hoạch vừa được tải lên từ trang thư viện tài liệu.\n".encode()
+    stored = toy_settings.data_dir / "uploads" / hashlib.sha256(body).hexdigest() / "tai-len.txt"
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(body)
+    for rebuild in (False, True):
+        Assistant(toy_settings).sync([corpus], rebuild=rebuild)
+        assert {d["doc_id"] for d in Assistant.open(toy_settings).documents()} == {"kh.txt", "tai-len.txt"}
+    Assistant(toy_settings).sync([corpus], remove_missing=False, only_remove=["tai-len.txt"])  # removed from the page
+    assert {d["doc_id"] for d in Assistant.open(toy_settings).documents()} == {"kh.txt"}

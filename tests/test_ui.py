@@ -96,3 +96,10 @@ def test_a_vote_on_any_kept_answer_and_a_changed_vote_replaces(tmp_path: Path) -
     assert vote_by_command(service, "k1 up 3", answers, "tốt") == (THANKS, "")
     lines = [json.loads(x) for x in service.settings.feedback_path.read_text(encoding="utf-8").splitlines()]
     assert [(e["answer_id"], e["vote"], e["comment"]) for e in lines] == [("k1", "up", "tốt"), ("k2", "up", "")]
+
+
+def test_the_document_box_links_to_the_whole_library() -> None:
+    """Issue 15: the page did not lead to the library (/tai-lieu/), where every document can be searched and read;
+    the link opens at the app's address in a new tab ("tl-open", also inside the web component)."""
+    html, _, _ = corpus_view_of(_docs(5, 3))
+    assert '<a class="tl-open" href="tai-lieu/"' in html and "Thư viện tài liệu" in html

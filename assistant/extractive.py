@@ -126,26 +126,6 @@ def kind_key(meta: DocMeta) -> str:
     return {"KẾ HOẠCH": "kind_plan", "tin tức": "kind_news"}.get((meta.kind or "").strip(), "kind_other")
 
 
-def cite(n: int, chunk: Chunk, score: float, quotes: Sequence[tuple[int, int]]) -> Citation:
-    """Citation `[n]` of a chunk, with the spans of its text that the answer quotes."""
-    return Citation(
-        n=n,
-        source=chunk.source,
-        doc_id=chunk.doc_id,
-        chunk_id=chunk.chunk_id,
-        title=chunk.meta.title,
-        issuer=chunk.meta.issuer,
-        date=chunk.meta.date,
-        section=chunk.section,
-        text=chunk.text,
-        start=chunk.start,
-        end=chunk.end,
-        score=score,
-        quotes=tuple(sorted(quotes)),
-        number=chunk.meta.number,
-    )
-
-
 def doc_label(meta: DocMeta, source: str, lang: str) -> str:
     """How an answer names a document: kind and number or title, then issuing body and date."""
     kind = kind_key(meta)
@@ -708,7 +688,7 @@ class ExtractiveAnswerer:
             start = ch.text.find(" ", start) + 1 if start > 0 and ch.text[start - 1] != "\n" else start
             label = doc_label(ch.meta, ch.source, lang)
             text = phrase("signed_by", lang, label=label, signer=signer) + " [1]"
-            return Extract(text, False, [cite(1, ch, hit.score, [(start, pos + len(signer))])])
+            return Extract(text, False, [Citation.from_chunk(1, ch, hit.score, [(start, pos + len(signer))])])
         return None
 
     def _select(self, ranked: list[Candidate], limit: int | None = None) -> list[Candidate]:
@@ -769,7 +749,7 @@ class ExtractiveAnswerer:
         label = doc_label(first.meta, first.source, lang) + where
         lead = phrase("list_lead", lang, label=label, cite=f"[{numbers[first.chunk_id]}]")
         item_chunks = {item.chunk.chunk_id: item.chunk for item in best.items}
-        cites = [cite(numbers[cid], ch, 0.0, quotes[cid]) for cid, ch in item_chunks.items()]
+        cites = [Citation.from_chunk(numbers[cid], ch, 0.0, quotes[cid]) for cid, ch in item_chunks.items()]
         return Extract("\n".join([*self._list_headline(best.items, numbers, lang), lead, *lines]), False, cites)
 
     @staticmethod
@@ -870,6 +850,7 @@ class ExtractiveAnswerer:
                 text = ". ".join(said) + ".\n" + joined()
         scores = {c.hit.chunk.chunk_id: (c.hit.chunk, c.hit.score) for c in reversed(picked)}  # the first's score
         cites = sorted(
-            (cite(numbers[cid], ch, score, quotes[cid]) for cid, (ch, score) in scores.items()), key=lambda x: x.n
+            (Citation.from_chunk(numbers[cid], ch, score, quotes[cid]) for cid, (ch, score) in scores.items()),
+            key=lambda x: x.n,
         )
         return Extract(text, False, cites)

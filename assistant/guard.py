@@ -12,13 +12,17 @@ applies the rule sentence by sentence while an answer streams in.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from assistant.textmatch import sentence_spans
 from assistant.types import Citation
 from index.sentences import answer_sentences
+from index.text import CITATION as _CITATION
+from index.text import FRAMING as FRAMING  # re-exported: the guard's words are the eval's (index.text)
+from index.text import STOPWORDS as STOPWORDS
+from index.text import content_words, parse_citations, words
+from index.text import fold as fold
 from index.types import Retrieved
 from prompts import phrases
 
@@ -26,51 +30,8 @@ MIN_COVERAGE = 0.8  # share of a sentence's content words that must occur in its
 MIN_SUPPORT = 0.5  # least share of supported sentences for the answer to be shown at all
 MIN_QUOTE_OVERLAP = 0.5  # share of a sentence's content words a passage sentence needs to be its quote
 
-_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_TOKEN = re.compile(r"[a-z0-9]+")
 _THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[.,;:!?](?:\s|$))")
-
-# Folded function words and the words that frame a quote: never content (same lists as the eval).
-STOPWORDS = frozenset(
-    """
-    va cua la cac nhung trong voi cho de duoc nay do ma co khong mot nhu ve tai tu den da
-    se nao gi ai nhieu phai hay hoac nen khi neu cung con rat ra vao len tren duoi sau giua
-    qua bang cu hon nhat it day kia ay
-    a and are as at be by for from has have in is it of on or that the this was were which
-    who with what when where how
-    """.split()
-)
-FRAMING = frozenset(
-    "theo ke hoach tai lieu nguon neu ghi ro biet rang cung van ban nay muc so bai "
-    "according same document section plan news item no".split()
-)
-
-
-def fold(text: str) -> str:
-    """Case, diacritics (đ→d) and whitespace folded, as the eval compares text."""
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return " ".join(bare.replace("đ", "d").replace("Đ", "D").lower().split())
-
-
-def words(text: str) -> list[str]:
-    """Folded alphanumeric tokens."""
-    return _TOKEN.findall(fold(text))
-
-
-def content_words(sentence: str) -> list[str]:
-    """Folded tokens of a sentence minus citation markers, stopwords and framing words."""
-    return [t for t in words(_CITATION.sub(" ", sentence)) if t not in STOPWORDS and t not in FRAMING]
-
-
-def parse_citations(text: str) -> list[int]:
-    """Citation numbers in order of first appearance: "[1][2]", "[1, 3]" → [1, 2, 3]."""
-    seen: list[int] = []
-    for m in _CITATION.finditer(text):
-        for part in m.group(1).split(","):
-            if int(part) not in seen:
-                seen.append(int(part))
-    return seen
 
 
 def visible_text(raw: str) -> str:
@@ -230,24 +191,7 @@ class GuardStream:
             hit = self.hits[n - 1]
             ch = hit.chunk
             claims = [c.original for _, c in self._kept if n in c.citations]
-            out.append(
-                Citation(
-                    n=shown,
-                    source=ch.source,
-                    doc_id=ch.doc_id,
-                    chunk_id=ch.chunk_id,
-                    title=ch.meta.title,
-                    issuer=ch.meta.issuer,
-                    date=ch.meta.date,
-                    section=ch.section,
-                    text=ch.text,
-                    start=ch.start,
-                    end=ch.end,
-                    score=hit.score,
-                    quotes=quote_spans(ch.text, claims),
-                    number=ch.meta.number,
-                )
-            )
+            out.append(Citation.from_chunk(shown, ch, hit.score, quote_spans(ch.text, claims)))
         return out
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.types import Retrieved
+from index.types import Chunk, Retrieved
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,26 @@ class Citation:
     score: float
     quotes: tuple[tuple[int, int], ...] = ()  # spans within `text` that support the answer
     number: str = ""  # the document's number, e.g. "08/KH-UBND"
+
+    @classmethod
+    def from_chunk(cls, n: int, chunk: Chunk, score: float, quotes: Iterable[tuple[int, int]] = ()) -> Citation:
+        """Citation `[n]` of a chunk, with the spans of its text that the answer quotes (in order)."""
+        return cls(
+            n=n,
+            source=chunk.source,
+            doc_id=chunk.doc_id,
+            chunk_id=chunk.chunk_id,
+            title=chunk.meta.title,
+            issuer=chunk.meta.issuer,
+            date=chunk.meta.date,
+            section=chunk.section,
+            text=chunk.text,
+            start=chunk.start,
+            end=chunk.end,
+            score=score,
+            quotes=tuple(sorted(quotes)),
+            number=chunk.meta.number,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """JSON form used by `ask --json`, the HTTP API and eval reports."""

@@ -9,13 +9,18 @@ does no I/O and imports nothing from the application; where sentences end is the
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
 from index.sentences import answer_sentences
+from index.text import CITATION as _CITATION
+from index.text import FRAMING as FRAMING  # re-exported: the eval's words are the guard's (index.text)
+from index.text import STOPWORDS as STOPWORDS
+from index.text import content_words as content_words
+from index.text import fold as fold
+from index.text import parse_citations as parse_citations
+from index.text import words as folded_words
 
 # Share of an evidence string's folded characters that must lie in ONE cited passage
 # (as a single common substring) for the citation to count as support. Strict containment
@@ -41,37 +46,6 @@ METRICS = (
     "abstained",
     "groundedness",
 )
-
-_CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-_TOKEN = re.compile(r"[a-z0-9]+")
-
-# Folded Vietnamese function syllables and English stopwords: never count as content.
-# Folding merges syllables (nội/nói, báo/bao, vận/văn, thi/thì, cần/cán, vị/vì, mới/mọi),
-# so words whose folded form is also a common content syllable are left out on purpose.
-STOPWORDS = frozenset(
-    """
-    va cua la cac nhung trong voi cho de duoc nay do ma co khong mot nhu ve tai tu den da
-    se nao gi ai nhieu phai hay hoac nen khi neu cung con rat ra vao len tren duoi sau giua
-    qua bang cu hon nhat it day kia ay
-    a and are as at be by for from has have in is it of on or that the this was were which
-    who with what when where how
-    """.split()
-)
-# Framing words the answerer adds around quotations ("Theo kế hoạch, ... [1]").
-# Kept short and explicit; document titles are not stripped.
-# Words the answerer uses to frame a quote ("Theo Kế hoạch số …, mục …:", "Cũng theo văn bản này").
-FRAMING = frozenset(
-    "theo ke hoach tai lieu nguon neu ghi ro biet rang cung van ban nay muc so bai "
-    "according same document section plan news item no".split()
-)
-
-
-def fold(text: str) -> str:
-    """Fold case, diacritics (đ→d) and whitespace for comparison."""
-    decomposed = unicodedata.normalize("NFD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = stripped.replace("đ", "d").replace("Đ", "D")
-    return " ".join(stripped.lower().split())
 
 
 def _contains_any(passage: str, evidence: Iterable[str]) -> bool:
@@ -154,27 +128,10 @@ def answer_first(answer: str, facts: Sequence[Sequence[str]], abstained: bool) -
     return 1.0 if any(fold(alt) and fold(alt) in folded for group in facts for alt in group) else 0.0
 
 
-def parse_citations(text: str) -> list[int]:
-    """Citation numbers in order of first appearance: "[1][2]", "[1, 3]" → [1, 2, 3]."""
-    seen: list[int] = []
-    for match in _CITATION.finditer(text):
-        for part in match.group(1).split(","):
-            n = int(part)
-            if n not in seen:
-                seen.append(n)
-    return seen
-
-
 def split_sentences(answer: str) -> list[str]:
     """Split answer text into sentences (`index.sentences`: the rule the guard and the answerer use);
     trailing "[n]" markers stay with their sentence."""
     return [s.text for s in answer_sentences(answer)]
-
-
-def content_words(sentence: str) -> list[str]:
-    """Folded tokens of a sentence minus citation markers, stopwords and framing words."""
-    tokens = _TOKEN.findall(fold(_CITATION.sub(" ", sentence)))
-    return [t for t in tokens if t not in STOPWORDS and t not in FRAMING]
 
 
 def sentence_groundedness(answer: str, passages: Mapping[int, str]) -> tuple[float, list[dict[str, Any]]]:
@@ -208,7 +165,7 @@ def sentence_groundedness(answer: str, passages: Mapping[int, str]) -> tuple[flo
         else:
             vocab: set[str] = set()
             for n in cites:
-                vocab.update(_TOKEN.findall(fold(passages[n])))
+                vocab.update(folded_words(passages[n]))
             missing = [w for w in words if w not in vocab]
             coverage = 1.0 - len(missing) / len(words)
             detail.update(coverage=coverage, missing=missing, grounded=coverage >= GROUNDED_MIN_COVERAGE)

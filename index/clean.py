@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 CLEANER_VERSION = f"2.{REFLOW_VERSION}"
 
-_I = re.IGNORECASE
+_IGNORECASE = re.IGNORECASE  # short for the many patterns below
 
 # A line that starts the end-of-page furniture: related articles, other news, comment forms.
 _FOOTER_START = re.compile(
@@ -32,7 +32,7 @@ _FOOTER_START = re.compile(
     r"|các bài viết khác|bài viết liên quan|bài viết khác|bài viết cùng chuyên mục|tin liên quan"
     r"|tin cùng chuyên mục|tin tức khác|các tin khác|tin khác|tin bài khác|tin đã đưa"
     r"|viết bình luận|gửi bình luận|bình luận|ý kiến bạn đọc|ý kiến của bạn|gửi ý kiến)\s*:?$",
-    _I,
+    _IGNORECASE,
 )
 # Whole lines that are chrome wherever they appear.
 _CHROME_LINE = re.compile(
@@ -41,16 +41,16 @@ _CHROME_LINE = re.compile(
     r"|[^\W\d_][\w ]{0,30}:\s*\(\*\)"  # a required field of a form: "Họ tên:(*)"
     r"|(viết|gửi) bình luận|tải về|tải xuống|download|in bài( viết)?|bản in|gửi email|chia sẻ"
     r"|share|tweet|lên đầu trang|về đầu trang|quay lại|trở về)\s*$",
-    _I,
+    _IGNORECASE,
 )
 # The first words of chrome that may be wrapped over lines.
-_WRAPPED_CHROME = re.compile(r"^bạn đang xem\b", _I)
+_WRAPPED_CHROME = re.compile(r"^bạn đang xem\b", _IGNORECASE)
 # Field labels of a comment form; dropped only when another one is close by, since "Nội dung:"
 # alone can be a heading of a real document.
 _FORM_LABEL = re.compile(
     r"^(họ (và )?tên|tên của bạn|số điện thoại|điện thoại|e-?mail|địa chỉ|tiêu đề|nội dung|mã xác nhận"
     r"|mã bảo mật)\s*:?\s*(\(\*\))?\s*$",
-    _I,
+    _IGNORECASE,
 )
 # One "|"-separated segment of a line that is a counter, a share link or a file size.
 _CHROME_SEGMENT = re.compile(
@@ -60,10 +60,10 @@ _CHROME_SEGMENT = re.compile(
     r"|^(người đăng|đăng bởi|uploaded by)\s*:.*$"
     r"|^(pdf|docx?|pptx?|xlsx?)\s*\d+\s*trang$"
     r"|^(tải về|download|in|bản in)$",
-    _I,
+    _IGNORECASE,
 )
 _SEGMENT_SEP = re.compile(r"\s*[|·•]\s*")
-_BREADCRUMB = re.compile(r"^trang chủ\s*[>»›/]", _I)
+_BREADCRUMB = re.compile(r"^trang chủ\s*[>»›/]", _IGNORECASE)
 _BLANK_LINES = re.compile(r"\n[^\S\n]*\n\s*")
 
 _MIN_DUPLICATE = 20  # shorter paragraphs ("(đã ký)", "- Lưu: VT.") may repeat legitimately

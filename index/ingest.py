@@ -40,7 +40,7 @@ from index.types import Chunk, Document
 if TYPE_CHECKING:
     from index.pipeline import PlanIndex
 
-log = logging.getLogger("index.pipeline")  # the name the index has always logged under
+log = logging.getLogger("index.pipeline")  # one logger for the index: operators filter its messages by it
 
 Chunker = Callable[[Document, Callable[[str], int], int, int], list[Chunk]]
 

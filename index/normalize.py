@@ -44,8 +44,9 @@ _PAIR = re.compile(
     )
 )
 _VOWELS = frozenset(_SPLIT)
-_U = frozenset(c for c, (b, _) in _SPLIT.items() if b in "uU")
-_I = frozenset(c for c, (b, _) in _SPLIT.items() if b in "iI")
+# Vowels whose base letter is u or i: the "u" of "qu" and the "i" of "gi" may lead a three-vowel run.
+_U_VOWELS = frozenset(c for c, (b, _) in _SPLIT.items() if b in "uU")
+_I_VOWELS = frozenset(c for c, (b, _) in _SPLIT.items() if b in "iI")
 # Invisible or control characters that only get in the way; removed before NFC so that removing
 # them can never leave a mark that a second NFC pass would compose differently.
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u2060\ufeff\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
@@ -67,9 +68,9 @@ def _retone(match: re.Match[str]) -> str:
     before = text[start - 1] if start > 0 else ""
     if before in _VOWELS:  # a three-vowel run: only the u of "qu" or the i of "gi" may lead it
         lead = text[start - 2].lower() if start > 1 else ""
-        if not ((lead == "q" and before in _U) or (lead == "g" and before in _I)):
+        if not ((lead == "q" and before in _U_VOWELS) or (lead == "g" and before in _I_VOWELS)):
             return pair
-    elif before.lower() == "q" and pair[0] in _U:  # "quy": the vowel is the y alone
+    elif before.lower() == "q" and pair[0] in _U_VOWELS:  # "quy": the vowel is the y alone
         return pair
     return _retone_pair(pair, text, end)
 

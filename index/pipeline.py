@@ -15,7 +15,7 @@ The manifest carries the generation of the write that produced it. When manifest
 are of one write (generation and size match), opening reads no chunk: `chunks()` is a mapping that
 parses a chunk when asked, and a re-index tokenises and serialises only the new chunks (it checks the
 CRC first). Anything else (an index of an earlier version, a crash between the renames) is read in
-full and rebuilt once, as before.
+full and rebuilt once.
 
 A file that cannot be parsed raises `IndexDamagedError` with the fix-it command, never a library error.
 

@@ -38,7 +38,7 @@ from index.types import Chunk
 if TYPE_CHECKING:
     from index.pipeline import PlanIndex
 
-log = logging.getLogger("index.pipeline")  # the name the index has always logged under
+log = logging.getLogger("index.pipeline")  # one logger for the index: operators filter its messages by it
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

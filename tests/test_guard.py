@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from assistant import guard
 from assistant.guard import (
     GuardStream,
     check_sentence,
@@ -115,3 +116,13 @@ def test_quotes_are_the_passage_sentences_a_claim_rests_on() -> None:
     (span,) = quote_spans(passage, ["Báo cáo năm gửi trước ngày 25/11 [1]."])
     assert passage[span[0] : span[1]].startswith("Các đơn vị gửi báo cáo năm trước ngày 25/11")
     assert quote_spans(passage, ["Thời tiết ngày mai nắng [1]."]) == ()
+
+
+def test_the_guard_and_the_evaluation_judge_by_the_same_words() -> None:
+    """Issue 16: the guard kept a copy of the evaluation's word lists ("same lists as the eval"); a change to one
+    would have made the guard accept what the eval calls ungrounded. Both now use index.text."""
+    from index import text
+
+    assert guard.content_words is metrics.content_words is text.content_words
+    assert guard.STOPWORDS is metrics.STOPWORDS is text.STOPWORDS and guard.FRAMING is metrics.FRAMING
+    assert guard.parse_citations is metrics.parse_citations and guard.fold is metrics.fold

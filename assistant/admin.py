@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-from collections.abc import Mapping
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
@@ -33,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant import admin_page
 from assistant.admin_jobs import Library
+from assistant.http import error, route_path
 from assistant.redact import add_secrets
 from assistant.settings import Settings
 from assistant.uploads import MAX_FIELD_BYTES, UploadError, discard, read_multipart
@@ -120,11 +120,6 @@ def csrf_ok(request: Request, ambient: bool) -> bool:
     """Whether a state-changing request may act: always with an explicit token header; with an ambient
     credential only with `X-Assistant-Csrf: 1` and a same-origin `Origin`/`Referer`."""
     return not ambient or (request.headers.get(CSRF_HEADER, "").strip() == "1" and same_origin(request))
-
-
-def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    """`{"error": "<one line>"}`, the API's error shape."""
-    return JSONResponse({"error": " ".join(str(message).split())}, status_code=status, headers=headers)
 
 
 def _library(request: Request) -> Library:
@@ -293,12 +288,6 @@ def admin_style() -> Response:
     return Response(admin_page.STYLE, media_type="text/css", headers={"Cache-Control": "no-cache"})
 
 
-def _route_path(scope: Scope) -> str:
-    path: str = scope.get("path", "")
-    prefix = (scope.get("root_path") or "").rstrip("/")
-    return path[len(prefix) :] if prefix and path.startswith(prefix + "/") else path
-
-
 def admin_route(method: str, path: str) -> bool:
     """Whether `AdminRoutes` answers this request."""
     if path == "/quan-tri" or path.startswith("/quan-tri/") or path.startswith("/api/documents/jobs/"):
@@ -317,7 +306,7 @@ class AdminRoutes:
         self.admin_app = admin_app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and admin_route(scope["method"], _route_path(scope)):
+        if scope["type"] == "http" and admin_route(scope["method"], route_path(scope)):
             await self.admin_app(scope, receive, send)
         else:
             await self.app(scope, receive, send)

@@ -30,6 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from assistant import docpage, export
 from assistant.admin import admin_route
 from assistant.errors import USER_ERRORS, QuestionError
+from assistant.http import error, route_path
 from assistant.service import MAX_COMMENT_CHARS, AssistantService, BusyError
 from index.errors import IndexPipelineError
 from index.types import FilterError, Filters
@@ -169,11 +170,6 @@ class ExportIn(BaseModel):
     turns: list[ExportTurnIn] = Field(max_length=100)
 
 
-def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
-    """The error shape of every API route: `{"error": "<one line>"}`."""
-    return JSONResponse({"error": " ".join(str(message).split())}, status_code=status, headers=headers)
-
-
 def too_large_message(limit: int) -> str:
     """The 413 message for a body over `limit` bytes."""
     size = f"{limit / 1_000_000:g} MB" if limit >= 1_000_000 else f"{limit / 1000:g} KB"
@@ -295,16 +291,9 @@ def web_component_script() -> FileResponse:
     )
 
 
-def _route_path(scope: Scope) -> str:
-    """The request path as routes see it (without a `root_path` prefix, when the server puts it in `path`)."""
-    path: str = scope.get("path", "")
-    prefix = (scope.get("root_path") or "").rstrip("/")
-    return path[len(prefix) :] if prefix and path.startswith(prefix + "/") else path
-
-
 def _allowed_methods(request: Request) -> list[str]:
     """Methods of the routes (ours and the app's own, e.g. the OpenAPI schema) whose path matches the request."""
-    path = _route_path(request.scope)
+    path = route_path(request.scope)
     methods: set[str] = {m for m in ("POST", "DELETE") if admin_route(m, path)}  # answered before routing
     for route in _routes([*router.routes, *request.app.router.routes]):
         if getattr(route, "endpoint", None) is no_route or not hasattr(route, "path_regex"):
@@ -369,7 +358,7 @@ class BodyLimit:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = self.limit_for(_route_path(scope)) if scope["type"] == "http" else None
+        limit = self.limit_for(route_path(scope)) if scope["type"] == "http" else None
         if limit is None:
             await self.app(scope, receive, send)
             return
@@ -406,7 +395,7 @@ class BodyLimit:
 
     @staticmethod
     async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-        log.warning("request body over %d bytes refused: %s %s", limit, scope.get("method"), _route_path(scope))
+        log.warning("request body over %d bytes refused: %s %s", limit, scope.get("method"), route_path(scope))
         body = json.dumps({"error": too_large_message(limit)}, ensure_ascii=False).encode()
         headers = [
             (b"content-type", b"application/json"),

@@ -38,6 +38,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from assistant import docpage
 from assistant.admin import is_admin
 from assistant.errors import USER_ERRORS
+from assistant.http import error
 from assistant.render import format_date, kind_name
 from assistant.settings import Settings
 from index.normalize import fold
@@ -426,10 +427,6 @@ def content_disposition(source: str, fallback: str = "tai-lieu") -> str:
 
 
 # ------------------------------------------------------------------------------------------- HTTP API
-def _error(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
-
-
 def _index(request: Request) -> PlanIndex:
     return request.app.state.service.get().index  # type: ignore[no-any-return]
 
@@ -449,7 +446,7 @@ def list_documents(
     try:
         catalogue = CATALOGUES.get(_index(request).manifest())
     except USER_ERRORS as e:
-        return _error(503, " ".join(str(e).split()))
+        return error(503, str(e))
     return JSONResponse(catalogue.query(q, issuer, kind, year, sort, page, per_page).to_json())
 
 
@@ -470,17 +467,17 @@ def document(request: Request, doc_path: str) -> Response:
         index = _index(request)
         documents = index.manifest()["documents"]
     except USER_ERRORS as e:
-        return _error(503, " ".join(str(e).split()))
+        return error(503, str(e))
     doc_id, wants_file = _target(request, doc_path, documents)
     entry = documents.get(doc_id)
     if not isinstance(entry, dict):
-        return _error(404, NOT_FOUND)
+        return error(404, NOT_FOUND)
     if not wants_file:
         return JSONResponse(document_detail(index, doc_id, entry))
     try:
         f, size = open_original(request.app.state.settings, entry)
     except FileRefused as e:
-        return _error(e.status, str(e))
+        return error(e.status, str(e))
     source = str(entry.get("source", ""))
     headers = {
         **FILE_HEADERS,

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,3 +90,17 @@ def toy_settings(_isolated_data_dir: Path):
     from assistant.settings import Settings
 
     return Settings(embed_backend="hash", data_dir=_isolated_data_dir, ingest_dirs=[_isolated_data_dir.parent])
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright, one launch per browser-test module (the modules skip
+    themselves when Chromium or Playwright is missing)."""
+    from playwright import sync_api
+
+    from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -23,7 +23,7 @@ import pytest
 from assistant.server import BackgroundServer, create_app
 from tests.test_admin import TOKEN, docx_bytes, manifest, plan_text, served_ids
 from tests.test_api import build_toy_index, toy_settings
-from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, SHOTS
+from tests.test_ui_browser import CHROMIUM, LOCAL_HOSTS, SHOTS
 
 WAIT_MS = 60_000
 
@@ -72,14 +72,6 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     docx.write_bytes(docx_bytes("Tổ chức tiếp công dân định kỳ tại phường Đa Kao năm 2026."))
     bad.write_bytes((Path(__file__).parent / "fixtures" / "ke_hoach.pdf").read_bytes())
     return [txt, docx, bad]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

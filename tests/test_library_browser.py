@@ -18,7 +18,7 @@ from assistant.server import BackgroundServer, create_app
 from assistant.settings import Settings
 from tests.conftest import BA_DINH_2025, GO_VAP_2010
 from tests.test_library import NESTED, build_library
-from tests.test_ui_browser import AXE, CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, axe_violations, shot
+from tests.test_ui_browser import AXE, CHROMIUM, LOCAL_HOSTS, axe_violations, shot
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,14 +36,6 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def app_url(settings: Settings) -> Iterator[str]:
     with BackgroundServer(create_app(settings)) as srv:
         yield srv.url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from tests.conftest import BA_DINH_2025
 from tests.fixtures.make_fixtures import write_pdf
 from tests.fixtures.make_scans import write_scan_pdf
 from tests.test_api import build_toy_index, toy_settings
-from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, ask, shot
+from tests.test_ui_browser import CHROMIUM, LOCAL_HOSTS, ask, shot
 
 TOKEN = "quan-tri-9d41c7-flow"
 WAIT_MS = 90_000  # the scan is read by Tesseract
@@ -135,14 +135,6 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[Upload, Path]:
     write_scan_pdf(made[SCAN_PDF], SCAN_LINES, dpi=200)
     made[DOCX].write_bytes(docx_plan(DOCX.deadline))
     return made
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

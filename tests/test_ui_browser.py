@@ -87,14 +87,6 @@ def intranet_url(app_url: str, intranet_site: tuple[Path, str]) -> str:
     return url
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh page that records every request and every JS dialog; both are checked after the test."""

@@ -3,7 +3,7 @@
 
 An upload is checked (`assistant.uploads.check_content`), compared with the index by content hash (a copy of an
 indexed document under another name is not indexed twice), stored as `<data_dir>/uploads/<sha256>/<name>` and
-indexed by `Assistant.sync(remove_missing=False)`, the same path as `assistant index add`. A file that cannot be
+indexed by `Indexer.sync(remove_missing=False)`, the same path as `assistant index add`. A file that cannot be
 read, or splits into too many chunks, stops the sync before anything is written: the index, and the document a
 replace would have dropped, stay as they were. Serving processes pick the new index up by their reload check
 (`AssistantService`, `reload_check_s`).
@@ -22,19 +22,20 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.engine import Assistant, build_embedder, build_index
+from assistant.indexer import Indexer, NotIndexedError, build_embedder, build_index
 from assistant.service import AssistantService
 from assistant.settings import Settings
 from assistant.uploads import Incoming, UploadError, UploadStore, check_content, discard, safe_name
-from index.chunking import chunk_document
 from index.embed import Embedder
-from index.errors import IndexPipelineError, LoaderError
-from index.types import Document
+from index.errors import IndexPipelineError
+from index.ingest import SyncPlan, SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,21 @@ STEPS = {"queued": 0.0, "checking": 0.1, "reading": 0.3, "indexing": 0.6, "done"
 
 
 class _Refused(Exception):
-    """Raised out of `PlanIndex.sync` by the wrapped reader: stops the sync before any store is written."""
+    """Raised out of `PlanIndex.sync` by a job's check of the plan: stops the sync before any store is written."""
+
+
+class _Progress:
+    """The `index.ingest.Stages` of a job's sync: the job is "reading" while its file is read."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Step the job to "reading" as its file starts to be read."""
+        if name == "load_clean_metadata":
+            self.job.step("reading")
+        yield
 
 
 @dataclass
@@ -199,12 +214,13 @@ class Library:
         job.done.set()
 
     # ------------------------------------------------------------------ the writer
-    def _assistant(self) -> Assistant:
-        """A fresh view of the index on disk (another process may have written it), sharing one embedder."""
-        assistant = Assistant(self.settings, build_index(self.settings, self._shared_embedder()))
-        if assistant.index.exists():
-            assistant.index.check_fingerprint()  # a sync would otherwise rebuild the index from these files alone
-        return assistant
+    def _indexer(self) -> Indexer:
+        """A fresh view of the index on disk (another process may have written it), sharing one embedder; it
+        writes only (no LLM, no answerer)."""
+        indexer = Indexer(self.settings, build_index(self.settings, self._shared_embedder()))
+        if indexer.index.exists():
+            indexer.index.check_fingerprint()  # a sync would otherwise rebuild the index from these files alone
+        return indexer
 
     def _shared_embedder(self) -> Embedder:
         """The serving engine's embedder (it changes when the engine reloads), or one of our own without it."""
@@ -228,11 +244,11 @@ class Library:
                 max_unpacked_bytes=int(self.settings.max_uncompressed_mb * 1_000_000),
                 max_pages=self.settings.upload_max_pages,
             )
-            assistant = self._assistant()
+            indexer = self._indexer()
         except (UploadError, IndexPipelineError) as e:
             self._finish(job, "failed", str(e))
             return
-        idx = assistant.index
+        idx = indexer.index
         docs: dict[str, Any] = idx.manifest()["documents"]
         if job.target and job.target not in docs:
             self._finish(job, "failed", f"Không có tài liệu «{job.target}» để thay thế (no such document).")
@@ -249,30 +265,27 @@ class Library:
         if job.target and job.target != name and (clash := _shares_name(docs, job.target)):
             self._finish(job, "failed", clash)
             return
-        old = str(docs[job.target].get("path", "")) if job.target else ""  # `docs` is updated by the sync
+        old = str(docs[job.target].get("path", "")) if job.target else ""  # the original a replacement drops
         stored = self.store.put(item.path, item.sha256, name)
         item.path = None
-        original = idx.load_document
+        only_remove = [job.target] if job.target and job.target != name else []
 
-        def load(path: Path, doc_id: str, content_hash: str) -> Document:
-            job.step("reading")
-            try:
-                doc = original(path, doc_id, content_hash)
-            except LoaderError as e:
-                raise _Refused(str(e)) from e
-            n = len(chunk_document(doc, idx.embedder.count_tokens, idx.max_tokens, idx.overlap))
-            if n > idx.max_document_chunks:
+        def accept(plan: SyncPlan) -> None:  # before anything is embedded or written
+            if name in plan.unreadable:
+                raise _Refused(plan.unreadable[name])
+            if name not in plan.chunk_counts:
+                return
+            if (n := plan.chunk_counts[name]) > idx.max_document_chunks:
                 raise _Refused(
                     f"{job.file}: văn bản chia thành quá nhiều đoạn ({n:,} > {idx.max_document_chunks:,}; "
                     "too many chunks, see ASSISTANT_MAX_DOCUMENT_CHUNKS)"
                 )
             job.step("indexing")
-            return doc
 
-        idx.load_document = load  # type: ignore[method-assign]  # the stage hook `index.ingest` documents
-        only_remove = [job.target] if job.target and job.target != name else []
         try:
-            report = assistant.sync([stored], remove_missing=False, only_remove=only_remove)
+            report = indexer.sync(
+                [stored], remove_missing=False, only_remove=only_remove, stages=_Progress(job), accept=accept
+            )
         except (_Refused, IndexPipelineError) as e:
             self.store.delete(stored)
             self._finish(job, "failed", " ".join(str(e).split()))
@@ -308,11 +321,11 @@ class Library:
 
     def _remove(self, job: Job) -> None:
         try:
-            assistant = self._assistant()
+            indexer = self._indexer()
         except IndexPipelineError as e:
             self._finish(job, "failed", str(e))
             return
-        idx = assistant.index
+        idx = indexer.index
         docs = idx.manifest()["documents"]
         entry = docs.get(job.target)
         if entry is None:
@@ -322,7 +335,10 @@ class Library:
             self._finish(job, "failed", clash)
             return
         job.step("indexing")
-        report = idx.sync([], remove_missing=False, only_remove=[job.target])
+        try:
+            report = indexer.remove([job.target])
+        except NotIndexedError:  # removed by another process since the manifest was read
+            report = SyncReport()
         if job.target not in report.removed:
             self._finish(job, "failed", f"Không xoá được «{job.target}» (not removed).", entry.get("content_hash", ""))
             return

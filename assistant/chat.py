@@ -2,29 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
+from assistant.conversation import user_turns
 from assistant.types import Answer
 from index.types import Filters
 
 
 class Conversation:
-    """One user's conversation: asks with the history so far and records each turn."""
+    """One user's conversation: asks with the history so far and records each turn.
 
-    def __init__(self, assistant: Any, filters: Filters | None = None) -> None:
+    `assistant` is anything with the `ask` and `stream` of `Assistant` (the engine, or the server's
+    `AssistantService`); `history` continues an earlier conversation (the chat page keeps it per browser session).
+    """
+
+    def __init__(self, assistant: Any, filters: Filters | None = None, history: Sequence[dict[str, Any]] = ()) -> None:
         self.assistant = assistant
         self.filters = filters
-        self.history: list[dict[str, str]] = []
+        self.history: list[dict[str, Any]] = list(history)
+
+    def questions(self) -> list[str]:
+        """The questions asked so far, oldest first."""
+        return user_turns(self.history)
 
     def ask(self, question: str) -> Answer:
         """Answer the next question in the context of the earlier turns."""
         answer = self.assistant.ask(question, history=list(self.history), filters=self.filters)
+        self.record(answer)
+        return answer
+
+    def stream(self, question: str) -> Iterator[str | Answer]:
+        """Answer text as it grows, then the final `Answer`, recorded as the next turn when it arrives (a
+        question that fails leaves the history as it was)."""
+        for part in self.assistant.stream(question, history=list(self.history), filters=self.filters):
+            if not isinstance(part, str):
+                self.record(part)
+            yield part
+
+    def record(self, answer: Answer) -> None:
+        """Add the turn of `answer` (the question as cleaned, and the answer text) to the history."""
         self.history += [
             {"role": "user", "content": answer.question},
             {"role": "assistant", "content": answer.answer},
         ]
-        return answer
 
 
 def run_turns(assistant: Any, turns: Sequence[str], filters: Filters | None = None) -> Answer:

@@ -11,7 +11,7 @@ import logging
 import logging.handlers
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from pydantic import ValidationError
@@ -21,6 +21,9 @@ from assistant.errors import USER_ERRORS
 from assistant.redact import add_secrets, protect, settings_secrets
 from assistant.settings import Settings, load_settings
 from index.types import Filters
+
+if TYPE_CHECKING:
+    from assistant.app import App
 
 log = logging.getLogger("assistant")
 
@@ -103,21 +106,22 @@ def setup_logging(settings: Settings, verbose: bool = False) -> None:
     root._assistant_configured = True  # type: ignore[attr-defined]
 
 
-class Ctx:
-    """Lazily built settings and assistant shared by the commands of one invocation."""
+class Invocation:
+    """The settings of one invocation and its application (`App`), built when a command first asks for it."""
 
     def __init__(self, preset: str | None, verbose: bool) -> None:
         self.settings = load_settings(preset)
         setup_logging(self.settings, verbose)
-        self._assistant: Any = None
+        self._app: App | None = None
 
-    def assistant(self, must_exist: bool = True) -> Any:
-        """The answer engine (index checked when `must_exist`)."""
-        from assistant.engine import Assistant
+    @property
+    def app(self) -> App:
+        """The indexer and the answering engine of these settings (imported here: chromadb, llama-index)."""
+        from assistant.app import App
 
-        if self._assistant is None:
-            self._assistant = Assistant.open(self.settings) if must_exist else Assistant(self.settings)
-        return self._assistant
+        if self._app is None:
+            self._app = App.from_settings(self.settings)
+        return self._app
 
 
 @click.group()
@@ -126,7 +130,7 @@ class Ctx:
 @click.pass_context
 def cli(ctx: click.Context, preset: str | None, verbose: bool) -> None:
     """Trợ lý hỏi đáp kế hoạch dân vận chính quyền, có trích dẫn nguồn."""
-    ctx.obj = Ctx(preset, verbose)
+    ctx.obj = Invocation(preset, verbose)
 
 
 # ---------------------------------------------------------------------------------------------- index
@@ -150,38 +154,38 @@ def _print_report(report: Any) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Drop the index and build it again from scratch.")
 @click.pass_obj
-def index_build(obj: Ctx, paths: tuple[Path, ...], rebuild: bool) -> None:
+def index_build(obj: Invocation, paths: tuple[Path, ...], rebuild: bool) -> None:
     """Sync the index with PATHS (default: the bundled corpus): add new, replace changed, drop removed files."""
-    _print_report(obj.assistant(must_exist=False).sync(list(paths) or None, rebuild=rebuild))
+    _print_report(obj.app.indexer.sync(list(paths) or None, rebuild=rebuild))
 
 
 @index.command("add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.pass_obj
-def index_add(obj: Ctx, paths: tuple[Path, ...]) -> None:
+def index_add(obj: Invocation, paths: tuple[Path, ...]) -> None:
     """Add or update files without removing others."""
-    _print_report(obj.assistant(must_exist=False).sync(list(paths), remove_missing=False))
+    _print_report(obj.app.indexer.add(list(paths)))
 
 
 @index.command("remove")
 @click.argument("names", nargs=-1, required=True)
 @click.pass_obj
-def index_remove(obj: Ctx, names: tuple[str, ...]) -> None:
+def index_remove(obj: Invocation, names: tuple[str, ...]) -> None:
     """Remove documents by file name or document id."""
-    a = obj.assistant(must_exist=True)
-    known = {d["doc_id"] for d in a.documents()} | {d["source"] for d in a.documents()}
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise click.ClickException(f"Không có trong chỉ mục: {', '.join(unknown)}")
-    _print_report(a.index.sync([], remove_missing=False, only_remove=names))
+    from assistant.indexer import NotIndexedError
+
+    try:
+        _print_report(obj.app.indexer.open().remove(names))
+    except NotIndexedError as e:
+        raise click.ClickException(str(e)) from None
 
 
 @index.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
-def index_list(obj: Ctx, as_json: bool) -> None:
+def index_list(obj: Invocation, as_json: bool) -> None:
     """List indexed documents with their metadata."""
-    docs = obj.assistant(must_exist=True).documents()
+    docs = obj.app.indexer.open().documents()
     if as_json:
         click.echo(json.dumps(docs, ensure_ascii=False, indent=1))
         return
@@ -249,7 +253,7 @@ def _print_answer(ans: Any) -> None:
 @click.option("--year-max", type=int, default=None)
 @click.pass_obj
 def ask(
-    obj: Ctx,
+    obj: Invocation,
     question: str,
     as_json: bool,
     sources: tuple[str, ...],
@@ -258,7 +262,7 @@ def ask(
     year_max: int | None,
 ) -> None:
     """Answer QUESTION with cited passages, or abstain."""
-    ans = obj.assistant().ask(question, filters=_filters(sources, issuers, year_min, year_max))
+    ans = obj.app.engine().ask(question, filters=_filters(sources, issuers, year_min, year_max))
     if as_json:
         click.echo(json.dumps(ans.to_json(), ensure_ascii=False, indent=1))
     else:
@@ -267,11 +271,11 @@ def ask(
 
 @cli.command()
 @click.pass_obj
-def chat(obj: Ctx) -> None:
+def chat(obj: Invocation) -> None:
     """Terminal conversation: follow-up questions use the earlier turns. Empty line or Ctrl-D quits."""
     from assistant.chat import Conversation
 
-    conv = Conversation(obj.assistant())
+    conv = Conversation(obj.app.engine())
     click.echo("Trợ lý kế hoạch dân vận — đặt câu hỏi (dòng trống để thoát).")
     while True:
         try:
@@ -301,7 +305,7 @@ def chat(obj: Ctx) -> None:
 @click.option("-k", "k", type=int, default=5, show_default=True, help="Cut-off of hit@k.")
 @click.pass_obj
 def eval_cmd(
-    obj: Ctx,
+    obj: Invocation,
     dataset: Path,
     report_path: Path | None,
     html_path: Path | None,
@@ -314,7 +318,7 @@ def eval_cmd(
 
     check_inputs(dataset, thresholds_path, overrides)  # a bad file is reported before the index is opened
     failures = evaluate(
-        obj.assistant(),
+        obj.app.engine(),
         obj.settings,
         dataset,
         report_path,
@@ -348,7 +352,7 @@ def feedback() -> None:
     "--out", "out", type=click.Path(path_type=Path), default=None, help="Write the drafts here (default: print)."
 )
 @click.pass_obj
-def feedback_export(obj: Ctx, vote: str, source: Path | None, out: Path | None) -> None:
+def feedback_export(obj: Invocation, vote: str, source: Path | None, out: Path | None) -> None:
     """Draft evaluation items (dataset JSONL) from feedback: a 👍 answer is a ready regression item (its cited
     documents and quoted sentences as gold); a 👎 one a draft to complete, marked with a 'review' key."""
     from eval.feedback import REVIEW_KEY, drafts, feedback_files, read_feedback
@@ -376,7 +380,7 @@ def feedback_export(obj: Ctx, vote: str, source: Path | None, out: Path | None) 
 @click.option("--port", type=int, default=None, help="Port (default 7860).")
 @click.option("--root-path", default=None, help="Path prefix behind a reverse proxy, e.g. /tro-ly.")
 @click.pass_obj
-def serve(obj: Ctx, host: str | None, port: int | None, root_path: str | None) -> None:
+def serve(obj: Invocation, host: str | None, port: int | None, root_path: str | None) -> None:
     """Serve the chat UI and HTTP API."""
     from assistant.server import run
 

@@ -20,7 +20,7 @@ DEFAULT_XQUAD = REPO_ROOT.parent / "shared" / "bench" / "xquad" / "xquad.vi.json
 
 
 def _settings(ctx: click.Context) -> Settings:
-    """The settings of the main CLI (its `Ctx`), or from the environment when run on its own."""
+    """The settings of the main CLI (its `Invocation`), or from the environment when run on its own."""
     obj = ctx.find_object(object)
     s = getattr(obj, "settings", None)
     return s if isinstance(s, Settings) else load_settings()

@@ -1,9 +1,9 @@
-"""Composition root: turns `Settings` into an embedder, an index, a retriever and an answerer."""
+"""The answering engine: a question (and the turns before it) becomes retrieval, then a cited answer or an
+abstention. `assistant.app.App` assembles it from the settings; the index's write side is `assistant.indexer`."""
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import time
 import unicodedata
@@ -14,8 +14,9 @@ from typing import Any
 from assistant.conversation import condense
 from assistant.crosslingual import vietnamese_terms
 from assistant.errors import QuestionError
-from assistant.extractive import Extract, ExtractiveAnswerer, document_fits, fitting_documents, meaning_texts
+from assistant.extractive import Extract, ExtractiveAnswerer, document_fits, fitting_documents
 from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_llm
+from assistant.indexer import Indexer, build_embedder, build_index, build_ocr
 from assistant.llm import make_llm
 from assistant.offline import forbid_llama_index_defaults
 from assistant.settings import Settings
@@ -27,17 +28,16 @@ from assistant.textmatch import (
     number_key,
     search_queries,
 )
-from assistant.types import Answer
-from index.embed import Embedder, make_embedder
-from index.errors import LoaderError
+from assistant.types import Answer, Query
 from index.normalize import fold, tokenize
-from index.ocr import OcrEngine
 from index.pipeline import PlanIndex, SyncReport, doc_meta_from_manifest
 from index.retrieve import HybridRetriever
 from index.types import Filters, Retrieved
 from prompts import phrase
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Assistant", "build_embedder", "build_index", "build_ocr", "clean_question"]
 
 # "Who signed …?" in Vietnamese (with or without accents) and English, on folded text.
 _TERMINAL_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
@@ -47,49 +47,6 @@ _REFOCUS_MAX_DOCUMENTS = 2000
 # A document named by its number is searched on its own when fewer of the passages retrieved are its own.
 _NAMED_DOCUMENT_HITS = 2
 _SIGNER = re.compile(r"\b(?:ai ky|nguoi ky|ky boi|ai da ky|who signed|signed by|signer|signatory)\b")
-
-
-def build_embedder(settings: Settings) -> Embedder:
-    """The embedder the settings select, with its vector cache under the data folder.
-
-    fast-e5 keeps its converted model in `embed_model`, by default `<data_dir>/models/fast-e5`.
-    """
-    model_path = settings.embed_model
-    if settings.embed_backend == "fast-e5" and not model_path:
-        model_path = str(settings.data_dir / "models" / "fast-e5")
-    return make_embedder(
-        settings.embed_backend,
-        model_path=model_path,
-        query_prefix=settings.embed_query_prefix,
-        passage_prefix=settings.embed_passage_prefix,
-        threads=settings.embed_threads,
-        cache_path=settings.cache_dir / "embeddings.sqlite",
-        batch_size=settings.embed_batch_size,
-    )
-
-
-def build_index(settings: Settings, embedder: Embedder | None = None) -> PlanIndex:
-    """The index the settings describe (nothing is read until used)."""
-    return PlanIndex(
-        settings.index_dir,
-        embedder or build_embedder(settings),
-        chunk_max_tokens=settings.chunk_max_tokens,
-        chunk_overlap_tokens=settings.chunk_overlap_tokens,
-        chroma_url=settings.chroma_url,
-        batch_size=settings.embed_batch_size,
-        max_unpacked_bytes=int(settings.max_uncompressed_mb * 1_000_000),
-        max_document_chars=settings.max_document_chars,
-        max_document_chunks=settings.max_document_chunks,
-        ocr=build_ocr(settings),
-        convert_cache=settings.cache_dir / "convert",
-    )
-
-
-def build_ocr(settings: Settings) -> OcrEngine | None:
-    """Tesseract OCR as the settings describe it, its results cached under `<data_dir>/cache/ocr` (None: off)."""
-    if settings.ocr == "off":
-        return None
-    return OcrEngine(settings.cache_dir / "ocr", dpi=settings.ocr_dpi, min_confidence=settings.ocr_min_confidence)
 
 
 def clean_question(question: object, max_chars: int) -> str:
@@ -143,72 +100,14 @@ class Assistant:
         return a
 
     def sync(self, paths: Sequence[Path] | None = None, **kwargs: Any) -> SyncReport:
-        """Ingest files (default: the configured corpus folder) from the allowed folders only. A full sync
-        (`index build`, which drops what it does not find) keeps the documents uploaded from the library page:
-        their originals under `<data_dir>/uploads/` are synced too, each under its own id (its file name)."""
-        roots = list(paths or [self.settings.corpus_dir])
-        if kwargs.get("remove_missing", True):
-            roots += sorted(p for p in (self.settings.data_dir / "uploads").glob("*/*") if p.is_file())
-        for root in roots:
-            if not self._allowed(Path(root)):
-                raise LoaderError(
-                    f"Không được phép đọc {root}: nằm ngoài các thư mục được phép; thêm thư mục vào "
-                    "ASSISTANT_INGEST_DIRS nếu cần (path outside the allowed folders)."
-                )
-            self._check_data_folder(Path(root))
-        extra = meaning_texts if self.settings.sentence_vectors else None
-        return self.index.sync(roots, check_path=self._check_file, extra_texts=extra, **kwargs)
-
-    def _allowed(self, path: Path) -> bool:
-        """Whether `path`, links resolved, lies inside one of the allowed folders."""
-        real = Path(os.path.realpath(path))
-        return any(real.is_relative_to(os.path.realpath(d)) for d in self.settings.allowed_dirs)
-
-    def _state_dirs(self) -> list[Path]:
-        """The folders of the assistant's own state (the index wherever `index_path` puts it, caches, logs,
-        temporary files, models, benchmarks), links resolved."""
-        s, d = self.settings, self.settings.data_dir
-        dirs = (s.index_dir, d / "index", s.cache_dir, d / "logs", d / "tmp", d / "models", d / "bench")
-        return [Path(os.path.realpath(p)) for p in dirs]
-
-    def _check_data_folder(self, path: Path) -> None:
-        """Refuse the assistant's own state (`_state_dirs`, and the files directly in the data folder: feedback,
-        build records), and a link from outside the data folder into a part of it. A folder the user put in
-        the data folder (e.g. `data/inbox`) and named directly stays allowed."""
-        real = Path(os.path.realpath(path))
-        data = Path(os.path.realpath(self.settings.data_dir))
-        if any(real.is_relative_to(s) for s in self._state_dirs()) or (real.parent == data and not real.is_dir()):
-            raise LoaderError(
-                f"{path.name}: thuộc dữ liệu của chính trợ lý (chỉ mục, bộ nhớ đệm, nhật ký, phản hồi), không đưa vào "
-                "chỉ mục (the assistant's own data; see ASSISTANT_DATA_DIR, ASSISTANT_INDEX_PATH)"
-            )
-        if real.is_relative_to(data) and _linked_into(Path(os.path.abspath(path)), data):
-            raise LoaderError(
-                f"{path.name}: liên kết từ bên ngoài trỏ vào thư mục dữ liệu (link into the data folder from "
-                "outside; see ASSISTANT_DATA_DIR)"
-            )
-
-    def _check_file(self, path: Path) -> None:
-        """Refuse a file that links out of the allowed folders or into the data folder, or is over the size
-        limit (before reading)."""
-        if not self._allowed(path):
-            raise LoaderError(
-                f"{path.name}: liên kết trỏ ra ngoài các thư mục được phép (link outside the allowed folders; "
-                "see ASSISTANT_INGEST_DIRS)"
-            )
-        self._check_data_folder(path)
-        size_mb = path.stat().st_size / 1_000_000
-        if size_mb > self.settings.max_file_mb:
-            raise LoaderError(
-                f"{path.name}: tệp quá lớn ({size_mb:.0f} MB > {self.settings.max_file_mb:g} MB; "
-                "file too large, see ASSISTANT_MAX_FILE_MB)"
-            )
+        """Sync files into this assistant's index (see `Indexer.sync`); the CLI and the server use `App.indexer`."""
+        return Indexer(self.settings, self.index).sync(paths, **kwargs)
 
     def documents(self) -> list[dict[str, Any]]:
         """Indexed documents with metadata."""
         return self.index.documents()
 
-    def _known_words(self, text: str) -> str:
+    def known_words(self, text: str) -> str:
         """The syllables of `text` that occur in the corpus (English leftovers would only dilute)."""
         df = self.index.bm25().df
         return " ".join(t for t in tokenize(text) if df.get(fold(t)))
@@ -290,8 +189,8 @@ class Assistant:
 
     def _prepare(
         self, question: str, history: Sequence[dict[str, Any]], filters: Filters | None
-    ) -> tuple[Answer, list[Retrieved], Extract]:
-        """Clean, condense, retrieve and answer extractively; the LLM path builds on this."""
+    ) -> tuple[Answer, Query, list[Retrieved], Extract]:
+        """Clean, condense, retrieve and answer extractively; the LLM path builds on this (the same `Query`)."""
         t0 = time.perf_counter()
         q = clean_question(question, self.settings.max_question_chars)
         lang = detect_language(q)
@@ -304,29 +203,28 @@ class Assistant:
             return self.index.accent_restorer().restore(text)
 
         # English: glossary terms for BM25 and the answerer; without accents: restored ones (BM25 also as typed).
-        queries = search_queries(search_query, lang, restore, self._known_words)
-        match_query, dense_query, restored = queries.match, queries.dense, queries.restored
+        queries = search_queries(search_query, lang, restore, self.known_words)
         focus = None
         if search_query != q:  # names were inherited from earlier turns: the new question is the focus
             focus = vietnamese_terms(q) if lang == "en" else self.index.accent_restorer().restore(q)
-        hits = self.retriever.retrieve(
-            dense_query, k=self.settings.top_k, filters=filters, lexical_query=queries.lexical
+        query = Query(
+            match=queries.match,
+            lang=lang,
+            typed=search_query,
+            meaning=queries.dense,
+            restored=queries.restored,
+            focus=focus,
+            known_named=tuple(n for n in self.known_names() if f" {fold(n)} " in f" {fold(search_query)} "),
+            lexical=queries.lexical,
+            filters=filters,
         )
-        hits = self._refocus(hits, search_query, filters, dense_query, queries.lexical)
+        hits = self.retriever.retrieve(
+            queries.dense, k=self.settings.top_k, filters=filters, lexical_query=queries.lexical
+        )
+        hits = self._refocus(hits, search_query, filters, queries.dense, queries.lexical)
         # A follow-up that names only a new place keeps the previous question's intent ("… do ai ký?").
         signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(search_query)) else None
-        ext = self.extractive.answer(
-            match_query,
-            hits,
-            lang,
-            meaning_query=dense_query,
-            entity_query=search_query,
-            restored=restored,
-            signer_hits=signer_hits,
-            focus=focus,
-            known_named=[n for n in self.known_names() if f" {fold(n)} " in f" {fold(search_query)} "],
-            document_chunks=self.index.doc_chunks,
-        )
+        ext = self.extractive.answer(query, hits, signer_hits=signer_hits, document_chunks=self.index.doc_chunks)
         answer = Answer(
             question=q,
             answer=ext.text,
@@ -338,7 +236,7 @@ class Assistant:
             search_query=search_query,
             language=lang,
         )
-        return answer, hits, ext
+        return answer, query, hits, ext
 
     def _use_llm(self, answer: Answer) -> bool:
         # English answers cannot be checked word by word against Vietnamese passages: the guard would
@@ -354,10 +252,10 @@ class Assistant:
     def ask(self, question: str, history: Sequence[dict[str, Any]] = (), filters: Filters | None = None) -> Answer:
         """Answer one question (the last turn of a conversation), with citations, or abstain."""
         t0 = time.perf_counter()
-        answer, hits, ext = self._prepare(question, history, filters)
+        answer, query, hits, ext = self._prepare(question, history, filters)
         if self._use_llm(answer):
             assert self.generative is not None
-            _apply(answer, self.generative.answer(answer.search_query, hits, answer.language, fallback=ext))
+            _apply(answer, self.generative.answer(query, hits, fallback=ext))
         return self._finish(answer, t0)
 
     def stream(
@@ -366,10 +264,10 @@ class Assistant:
         """Yield answer text as it grows (LLM deltas, or the extractive answer in pieces), then the final
         `Answer`, whose text is authoritative (it replaces the deltas on fallback)."""
         t0 = time.perf_counter()
-        answer, hits, ext = self._prepare(question, history, filters)
+        answer, query, hits, ext = self._prepare(question, history, filters)
         if self._use_llm(answer):
             assert self.generative is not None
-            for part in self.generative.stream(answer.search_query, hits, answer.language, fallback=ext):
+            for part in self.generative.stream(query, hits, fallback=ext):
                 if isinstance(part, str):
                     yield part
                 else:
@@ -379,18 +277,6 @@ class Assistant:
             for i in range(0, len(words), 6):
                 yield " ".join(words[i : i + 6]) + (" " if i + 6 < len(words) else "")
         yield self._finish(answer, t0)
-
-
-def _linked_into(path: Path, data: Path) -> bool:
-    """Whether a link on the way to `path` (an absolute path, links not resolved), the file itself or a folder
-    above it, leads from outside `data` into a part of it. A link to `data` as a whole (or to a folder above
-    it) only moves the data folder, and is not one."""
-    for p in (path, *path.parents):
-        if p.is_symlink():
-            target, here = Path(os.path.realpath(p)), Path(os.path.realpath(p.parent))
-            if target.is_relative_to(data) and target != data and not here.is_relative_to(data):
-                return True
-    return False
 
 
 def _apply(answer: Answer, result: GenerativeResult) -> None:

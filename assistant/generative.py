@@ -6,8 +6,8 @@ writes an answer its citations do not support. No LLM failure ever reaches the u
 
     llm = make_llm(settings)                       # None for the extractive backend
     answerer = GenerativeAnswerer(llm)
-    result = answerer.answer(question, hits, lang, fallback=extract)
-    for item in answerer.stream(question, hits, lang, fallback=extract):
+    result = answerer.answer(query, hits, fallback=extract)   # query: assistant.types.Query
+    for item in answerer.stream(query, hits, fallback=extract):
         ...  # str: guarded text to append; GenerativeResult: the final answer (replaces what was shown)
 """
 
@@ -24,10 +24,9 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 
 from assistant.conversation import condense, user_turns
-from assistant.extractive import Extract
 from assistant.guard import GuardResult, GuardStream, is_abstention, visible_text
 from assistant.redact import redact
-from assistant.types import Citation
+from assistant.types import Citation, Extract, Query
 from index.types import Retrieved
 from prompts import load_prompt, phrase
 
@@ -100,8 +99,9 @@ class GenerativeAnswerer:
     def __init__(self, llm: LLM) -> None:
         self.llm = llm
 
-    def answer(self, question: str, hits: Sequence[Retrieved], lang: str, fallback: Extract) -> GenerativeResult:
-        """One complete answer (non-streaming request)."""
+    def answer(self, query: Query, hits: Sequence[Retrieved], fallback: Extract) -> GenerativeResult:
+        """One complete answer (non-streaming request) to the standalone question (`query.question`)."""
+        question, lang = query.question, query.lang
         if not hits:
             return self._fallback(fallback, mode="extractive")
         try:
@@ -114,14 +114,13 @@ class GenerativeAnswerer:
         guard.feed(raw, final=True)
         return self._finish(raw, guard, lang, fallback)
 
-    def stream(
-        self, question: str, hits: Sequence[Retrieved], lang: str, fallback: Extract
-    ) -> Iterator[str | GenerativeResult]:
+    def stream(self, query: Query, hits: Sequence[Retrieved], fallback: Extract) -> Iterator[str | GenerativeResult]:
         """Yield guarded text deltas (whole supported sentences, renumbered), then the final result.
 
         The final `GenerativeResult` is authoritative: its text equals the concatenated deltas when the
         LLM answer stands, and replaces them on abstention or fallback.
         """
+        question, lang = query.question, query.lang
         if not hits:
             yield self._fallback(fallback, mode="extractive")
             return

@@ -15,13 +15,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from assistant.textmatch import sentence_spans
 from assistant.types import Citation
-from index.sentences import answer_sentences
 from index.text import CITATION as _CITATION
 from index.text import FRAMING as FRAMING  # re-exported: the guard's words are the eval's (index.text)
 from index.text import STOPWORDS as STOPWORDS
-from index.text import content_words, parse_citations, words
+from index.text import answer_sentences, clause_spans, content_words, parse_citations, words
 from index.text import fold as fold
 from index.types import Retrieved
 from prompts import phrases
@@ -197,7 +195,7 @@ class GuardStream:
 
 def quote_spans(passage: str, claims: Iterable[str]) -> tuple[tuple[int, int], ...]:
     """For each claim, the passage sentence sharing most of its content words (if it shares enough)."""
-    spans = [(s, e, set(content_words(passage[s:e]))) for s, e in sentence_spans(passage)]
+    spans = [(s, e, set(content_words(passage[s:e]))) for s, e in clause_spans(passage)]
     found: set[tuple[int, int]] = set()
     for claim in claims:
         ws = set(content_words(claim))

@@ -19,8 +19,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.textmatch import TermMatcher, sentence_spans
+from assistant.textmatch import TermMatcher
 from index.normalize import fold
+from index.text import clause_spans
 from index.types import Chunk
 
 MAX_ITEMS = 8
@@ -105,7 +106,7 @@ def _children(chunks: Sequence[Chunk], path: tuple[str, ...], after: int = -1) -
 
 def _first_sentence(text: str, start: int, end: int) -> tuple[int, int, bool]:
     """Where the first sentence of `text[start:end]` ends (cut at a word within `_MAX_ITEM_CHARS`)."""
-    spans = [(start + s, start + e) for s, e in sentence_spans(text[start:end])]
+    spans = [(start + s, start + e) for s, e in clause_spans(text[start:end])]
     s, e = spans[0] if spans else (start, end)
     if e - s <= _MAX_ITEM_CHARS:
         return s, e, False

@@ -20,7 +20,6 @@ import logging
 import os
 import re
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -32,9 +31,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 import httpx
-import psutil
 
 from assistant.access import is_loopback
+from assistant.measure import percentile, rss_mib
 from assistant.service import BUSY
 
 log = logging.getLogger(__name__)
@@ -211,9 +210,9 @@ def own_server(timeout_s: float = 300.0) -> Iterator[tuple[str, int]]:
             proc.wait(timeout=10)
 
 
-def rss_mb(pid: int | None) -> float | None:
-    """Resident memory of the process, in MB."""
-    return psutil.Process(pid).memory_info().rss / 1e6 if pid else None
+def rss_mib_of(pid: int | None) -> float | None:
+    """Resident memory of the process, in MiB (None without a process id)."""
+    return rss_mib(pid) if pid else None
 
 
 def run_load(url: str, sessions: int, seconds: float, pid: int | None = None) -> dict[str, Any]:
@@ -221,9 +220,9 @@ def run_load(url: str, sessions: int, seconds: float, pid: int | None = None) ->
     if not is_loopback(urlparse(url).hostname or ""):
         raise ValueError(f"refusing to load-test a non-loopback address: {url}")
     url = url if url.endswith("/") else url + "/"
-    rss_idle = rss_mb(pid)
+    rss_idle = rss_mib_of(pid)
     expected = expected_sources(url)  # also warms the model up
-    rss_start, stats = rss_mb(pid), Stats()
+    rss_start, stats = rss_mib_of(pid), Stats()
     deadline = time.monotonic() + seconds
     threads = [
         threading.Thread(target=session, args=(n, "gradio" if n % 2 == 0 else "http", url, deadline, expected, stats))
@@ -235,7 +234,7 @@ def run_load(url: str, sessions: int, seconds: float, pid: int | None = None) ->
     peak, series = rss_start or 0.0, list[int]()  # RSS every 10 s shows whether memory levels off
     while any(t.is_alive() for t in threads):
         time.sleep(1.0)
-        now = rss_mb(pid) or 0.0
+        now = rss_mib_of(pid) or 0.0
         peak = max(peak, now)
         if pid and time.monotonic() - t0 >= 10 * len(series):
             series.append(round(now))
@@ -251,17 +250,17 @@ def run_load(url: str, sessions: int, seconds: float, pid: int | None = None) ->
         "busy": stats.busy,
         "p50_ms": {m: _pct(v, 50) for m, v in [("all", every), *stats.latencies.items()]},
         "p95_ms": {m: _pct(v, 95) for m, v in [("all", every), *stats.latencies.items()]},
-        "rss_mb": {"idle": _r(rss_idle), "start": _r(rss_start), "end": _r(rss_mb(pid)), "peak": _r(peak or None)},
-        "rss_every_10s_mb": series,
+        "rss_mib": {"idle": _r(rss_idle), "start": _r(rss_start), "end": _r(rss_mib_of(pid)), "peak": _r(peak or None)},
+        "rss_every_10s_mib": series,
         "error_samples": stats.errors[:5],
         "mixup_samples": stats.mixups[:5],
     }
 
 
 def _pct(values: list[float], p: int) -> float | None:
-    if not values:
-        return None
-    return round(1000 * (statistics.quantiles(values, n=100)[p - 1] if len(values) > 1 else values[0]), 1)
+    """The p-th percentile (`assistant.measure.percentile`, nearest rank) of latencies in s, in ms."""
+    value = percentile(values, p)
+    return None if value is None else round(1000 * value, 1)
 
 
 def _r(x: float | None) -> float | None:
@@ -275,10 +274,10 @@ def print_report(s: dict[str, Any]) -> None:
         ("requests (per s)", f"{s['requests']} ({s['requests_per_s']})"),
         ("errors / mixed-up histories / busy", f"{s['errors']} / {s['mixups']} / {s['busy']}"),
         *[(f"latency {m} p50 / p95 ms", f"{s['p50_ms'][m]} / {s['p95_ms'][m]}") for m in s["p50_ms"]],
-        ("server RSS idle / start / end / peak MB", " / ".join(str(v) for v in s["rss_mb"].values())),
+        ("server RSS idle / start / end / peak MiB", " / ".join(str(v) for v in s["rss_mib"].values())),
     ]
-    if s["rss_every_10s_mb"]:
-        rows.append(("server RSS every 10 s MB", " ".join(str(v) for v in s["rss_every_10s_mb"])))
+    if s["rss_every_10s_mib"]:
+        rows.append(("server RSS every 10 s MiB", " ".join(str(v) for v in s["rss_every_10s_mib"])))
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
         print(f"{k:<{width}}  {v}")

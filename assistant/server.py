@@ -21,12 +21,12 @@ from fastapi import FastAPI
 from assistant import api, library
 from assistant.access import check_exposure, install_access_control
 from assistant.admin import install_admin
+from assistant.app import App
 from assistant.cors import CorsPolicy
 from assistant.engine import Assistant
 from assistant.errors import USER_ERRORS
 from assistant.gradio_gate import GradioGate
 from assistant.redact import uvicorn_log_config
-from assistant.service import AssistantService
 from assistant.settings import Settings
 from assistant.ui import build_ui, mount_options
 
@@ -34,11 +34,13 @@ log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, assistant: Assistant | None = None) -> FastAPI:
-    """The whole web app: API routes, access control, and the chat UI mounted at "/" (honouring root_path)."""
+    """The whole web app: API routes, access control, and the chat UI mounted at "/" (honouring root_path).
+
+    `assistant` (tests) is an engine opened by the caller, served until the index changes on disk."""
     check_exposure(settings)
     # Gradio keeps uploads and cached files in GRADIO_TEMP_DIR (default /tmp/gradio): keep them in the data folder.
     os.environ["GRADIO_TEMP_DIR"] = str(settings.data_dir / "tmp")
-    service = AssistantService(settings, assistant)
+    service = App.from_settings(settings, engine=assistant).service
     try:
         service.get()
         threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()

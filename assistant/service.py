@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,11 +85,21 @@ class AnswerSlots:
 
 
 class AssistantService:
-    """Holds one `Assistant`; while the index is missing every call raises its fix-it error."""
+    """Holds one `Assistant`; while the index is missing every call raises its fix-it error.
 
-    def __init__(self, settings: Settings, assistant: Assistant | None = None, retry_s: float = 5.0) -> None:
+    `open_engine` opens the engine over the index as it is on disk now (default `Assistant.open`; `App` passes its
+    own); it is called on first use and again when another process rebuilt the index."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        assistant: Assistant | None = None,
+        retry_s: float = 5.0,
+        open_engine: Callable[[], Assistant] | None = None,
+    ) -> None:
         self.settings = settings
         self._assistant = assistant
+        self._open_engine = open_engine or (lambda: Assistant.open(settings))
         self._known_sources: tuple[dict[str, Any], frozenset[str]] | None = None
         self.retry_s = retry_s  # seconds between attempts to open a missing index
         self._last_try = float("-inf")
@@ -122,7 +132,7 @@ class AssistantService:
             if signature is None or signature == self._opened_signature:
                 return current
             try:
-                fresh = Assistant.open(self.settings)
+                fresh = self._open_engine()
             except IndexPipelineError as e:
                 log.warning("index changed on disk but cannot be opened yet; still serving the previous one: %s", e)
                 return current
@@ -142,7 +152,7 @@ class AssistantService:
                 self._last_try = time.monotonic()
                 try:
                     signature = self._signature()
-                    self._assistant = Assistant.open(self.settings)
+                    self._assistant = self._open_engine()
                     self._opened_signature, self._checked = signature, time.monotonic()
                     self._last_error = None
                     log.info("index opened: %s", self.settings.index_dir)

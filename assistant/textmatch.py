@@ -1,4 +1,5 @@
-"""Word-level matching of questions against passages: content terms, sentence spans, coverage, entities."""
+"""Word-level matching of questions against passages: content terms, coverage, values, entities (word lists
+and sentence spans: `index.text`)."""
 
 from __future__ import annotations
 
@@ -9,26 +10,8 @@ from dataclasses import dataclass
 
 from assistant.crosslingual import vietnamese_terms
 from index.normalize import fold, tokenize
-from index.sentences import clause_spans
 from index.syllables import is_syllable
-
-# Question and function words (accented, lower case). "bao" is left out: folded it is also "báo".
-STOPWORDS = frozenset(
-    """ai gì nào nhiêu khi là của các những và có được trong về cho thì sao không này đó thế như với tại
-    theo một hay hoặc ở đến từ ra vào phải cần sẽ đã đang vậy còn gồm nêu nói cái việc
-    tôi bạn hãy xin cho muốn hỏi ạ nhé đâu bởi vì nếu mà rằng nhưng cũng rất nhiều ít mỗi bị
-    the a an of to in on for is are was were be by with what who which when where how does do did about
-    and or from as at this that these those it its whose whom there their they please tell me
-    """.split()
-)
-# English function words that are not also Vietnamese syllables typed without accents: "the" is thể/thế,
-# "do" is do/đó, so they mark nothing in a question typed without accents.
-ENGLISH_MARKERS = frozenset(
-    "what who whom whose which when where why how does did is are was were of for with about please tell".split()
-)
-# Vietnamese function syllables typed without accents that are not English words: they outweigh an English
-# name in an unaccented question ("Doctor Who la gi?", "Bank of America co tru so o dau?").
-VIETNAMESE_MARKERS = frozenset("gi nao la cua khong duoc nhung cac mot nhieu bao khi nhu voi trong nay".split())
+from index.text import ENGLISH_MARKERS, QUESTION_STOPWORDS, VIETNAMESE_MARKERS
 
 # Share of a question's words that are no Vietnamese syllable (typed without accents, a few still fail: "quyen",
 # "nhieu" lack their circumflex; ≤ 0.17 on the eval's unaccented questions) above which it is English.
@@ -163,15 +146,9 @@ def content_terms(question: str) -> list[str]:
     """Distinct content syllables of a question, in order (frames, stopwords and punctuation dropped)."""
     out: list[str] = []
     for t in _drop_frames(tokenize(question)):
-        if t not in STOPWORDS and fold(t) not in STOPWORDS and t not in out:
+        if t not in QUESTION_STOPWORDS and fold(t) not in QUESTION_STOPWORDS and t not in out:
             out.append(t)
     return out
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of sentences and clauses of a passage, whitespace trimmed (`index.sentences.clause_spans`:
-    sentence ends, line breaks, ";" and ":" before a "- " bullet; "chính trị - xã hội" is a hyphen)."""
-    return clause_spans(text)
 
 
 _DOCNO = re.compile(r"\b\d{1,5}\s*[/-]\s*[A-ZĐ]{1,6}(?:[/-][A-ZĐ0-9]{1,8})*\b")
@@ -440,7 +417,7 @@ def value_unit(question: str) -> str | None:
         if asks.search(folded):
             return unit
     m = _COUNTED.search(folded)
-    if m is None or m.group(1) in STOPWORDS:
+    if m is None or m.group(1) in QUESTION_STOPWORDS:
         return None
     return _UNIT_SPELLINGS.get(m.group(1), re.escape(m.group(1)))
 

@@ -1,4 +1,5 @@
-"""What the answer engine returns: the UI, CLI, HTTP API and eval all read these, nothing deeper."""
+"""What the answer engine takes and returns: a question as the answerers receive it (`Query`), their outcome
+(`Extract`), and what the UI, CLI, HTTP API and eval read (`Answer`, `Citation`), nothing deeper."""
 
 from __future__ import annotations
 
@@ -6,7 +7,42 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.types import Chunk, Retrieved
+from index.types import Chunk, Filters, Retrieved
+
+
+@dataclass(frozen=True)
+class Query:
+    """One question as the answerers receive it, built once per turn (`Assistant._prepare`).
+
+    `match` holds the words passages are matched against: the question with accents restored, or an English
+    question's glossary terms (`assistant.textmatch.search_queries`). `typed` is the standalone question as
+    typed (a follow-up completed from earlier turns), capitals kept: names, years and document numbers are read
+    from it. `focus` is the new question alone when `typed` also carries names inherited from earlier turns.
+    """
+
+    match: str
+    lang: str = "vi"  # 'vi' or 'en'
+    typed: str | None = None
+    meaning: str | None = None  # what is embedded to quote by meaning (default `match`)
+    restored: bool = False  # accents were guessed by us: a match without them counts in part
+    focus: str | None = None
+    known_named: tuple[str, ...] = ()  # issuing bodies and places of the corpus that the question names
+    lexical: tuple[str, ...] = ()  # what BM25 searches, one list each
+    filters: Filters | None = None  # the sources, issuers and years the user chose
+
+    @property
+    def question(self) -> str:
+        """The standalone question as typed, or the matched words when there is none."""
+        return self.typed or self.match
+
+
+@dataclass
+class Extract:
+    """The outcome of the extractive answerer."""
+
+    text: str
+    abstained: bool
+    citations: list[Citation]
 
 
 @dataclass(frozen=True)

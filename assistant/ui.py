@@ -6,13 +6,14 @@ import asyncio
 import logging
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import gradio as gr
 from anyio import to_thread
 
-from assistant.engine import Assistant
+from assistant.chat import Conversation
 from assistant.errors import USER_ERRORS, QuestionError
 from assistant.render import (
     DOC_PAGE,
@@ -58,6 +59,7 @@ CORPUS_LIST_MAX = 40  # documents listed one by one in the corpus box; beyond, a
 FILTER_CHOICES_MAX = 300  # documents (and issuing bodies) offered in a filter's list; more are typed
 
 Chat = list[dict[str, Any]]
+T = TypeVar("T")
 
 
 def theme() -> gr.themes.Base:
@@ -125,17 +127,49 @@ def make_filters(
     return None if f.is_empty() else f
 
 
-def _as_service(assistant: Assistant | AssistantService | None, settings: Settings) -> AssistantService:
-    if isinstance(assistant, AssistantService):
-        return assistant
-    return AssistantService(settings, assistant)
+Outputs = tuple[str, Chat, Chat, Chat, dict[str, Any] | None, dict[str, dict[str, Any]]]
 
 
-def build_ui(assistant: Assistant | AssistantService | None, settings: Settings) -> gr.Blocks:
-    """The chat page; `assistant` may be an engine, a lazily opening service, or None (opened on demand)."""
-    service = _as_service(assistant, settings)
+def error_message(e: Exception) -> str:
+    """What the page says when answering failed (the details go to the log, never to the page)."""
+    if isinstance(e, IndexPipelineError):  # the fix-it message (paths, commands) is for the operator's log
+        log.warning("index unavailable: %s", e)
+        return UNAVAILABLE
+    if isinstance(e, USER_ERRORS):
+        log.info("question refused: %s", e)
+        return str(e)
+    log.error("answering failed", exc_info=e)
+    return INTERNAL_ERROR
+
+
+async def in_threads(parts: Iterator[T]) -> AsyncIterator[T]:
+    """The items of a blocking iterator, each made in a worker thread, so that the event loop stays free."""
+    while (part := await to_thread.run_sync(next, parts, None)) is not None:
+        yield part
+
+
+def feedback_record(answer: Answer, earlier: Sequence[str], key: str) -> dict[str, Any]:
+    """What a 👍/👎 on this answer writes (`AssistantService.record_feedback`)."""
+    return {
+        "question": answer.question,
+        "answer": answer.answer,
+        "citations": [c.to_json() for c in answer.citations],
+        "turns": list(earlier),
+        "answer_id": key,
+    }
+
+
+class ChatPage:
+    """The chat page's event handlers over one answering service; `build_ui` lays the page out and wires them.
+
+    A browser session's state lives in `gr.State`s and reaches the handlers as arguments: the chat box's messages,
+    the conversation's history (`Conversation`), the last answer's feedback record and the kept ones by id."""
+
+    def __init__(self, service: AssistantService) -> None:
+        self.service = service
 
     async def respond(
+        self,
         question: str,
         chat: Chat,
         history: Chat,
@@ -144,241 +178,116 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         year_min: str | None,
         year_max: str | None,
         answers: dict[str, dict[str, Any]] | None = None,
-    ) -> AsyncIterator[tuple[str, Chat, Chat, Chat, dict[str, Any] | None, dict[str, dict[str, Any]]]]:
+    ) -> AsyncIterator[Outputs]:
         """Answer the question in the context of the conversation, streaming the answer in.
 
         `chat` is what the chat box shows, kept on the server (a `gr.State`): the chat box is an output only,
         so no client can hand Gradio a message holding a file object (docs/SECURITY.md).
         Async so that a question waiting for an answer slot holds no thread; the engine runs in threads.
         """
-        chat, history, answers = list(chat or []), list(history or []), dict(answers or {})
+        chat, answers = list(chat or []), dict(answers or {})
+        conv = Conversation(self.service, history=history or [])
+        earlier = conv.questions()
         q = question if isinstance(question, str) else ""
         if q.strip():
             shown = q if len(q) <= MAX_SHOWN_QUESTION else q[:MAX_SHOWN_QUESTION] + "…"
             chat.append({"role": "user", "content": render_user(shown)})
         chat.append({"role": "assistant", "content": render_pending()})
-        yield "", chat, chat, history, None, answers
+        yield "", chat, chat, conv.history, None, answers
         answer: Answer | None = None
         shown_text = ""
         try:
-            filters = make_filters(sources, issuers, year_min, year_max)
-            async with service.slots.slot():
-                parts = await to_thread.run_sync(lambda: iter(service.stream(q, history=history, filters=filters)))
-                while (part := await to_thread.run_sync(next, parts, None)) is not None:
-                    if isinstance(part, str):  # text as it grows (LLM deltas, or the quoted answer in pieces)
-                        shown_text += part
-                        chat[-1] = {"role": "assistant", "content": render_partial(shown_text)}
-                        yield "", chat, chat, history, None, answers
-                        await asyncio.sleep(STREAM_DELAY_S)
-                    else:
+            conv.filters = make_filters(sources, issuers, year_min, year_max)
+            async with self.service.slots.slot():
+                async for part in in_threads(conv.stream(q)):
+                    if isinstance(part, Answer):
                         answer = part
-        except IndexPipelineError as e:  # the fix-it message (paths, commands) is for the operator's log
-            log.warning("index unavailable: %s", e)
-            chat[-1] = {"role": "assistant", "content": render_error(UNAVAILABLE)}
-            yield "", chat, chat, history, None, answers
-            return
-        except USER_ERRORS as e:
-            log.info("question refused: %s", e)
-            chat[-1] = {"role": "assistant", "content": render_error(str(e))}
-            yield "", chat, chat, history, None, answers
-            return
-        except Exception:
-            log.exception("answering failed")
-            chat[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
-            yield "", chat, chat, history, None, answers
-            return
-        if answer is None:  # a stream always ends with the Answer; guard against a broken backend
-            log.error("answer stream ended without a final answer")
-            chat[-1] = {"role": "assistant", "content": render_error(INTERNAL_ERROR)}
-            yield "", chat, chat, history, None, answers
+                        continue
+                    shown_text += part  # text as it grows (LLM deltas, or the quoted answer in pieces)
+                    chat[-1] = {"role": "assistant", "content": render_partial(shown_text)}
+                    yield "", chat, chat, conv.history, None, answers
+                    await asyncio.sleep(STREAM_DELAY_S)
+            if answer is None:  # a stream always ends with the Answer; guard against a broken backend
+                raise RuntimeError("answer stream ended without a final answer")
+        except Exception as e:
+            chat[-1] = {"role": "assistant", "content": render_error(error_message(e))}
+            yield "", chat, chat, conv.history, None, answers
             return
         key = uuid.uuid4().hex[:16]  # the answer's id: its cards' anchors, its feedback line
         # The final answer is authoritative: it replaces the streamed text (e.g. after a fallback).
         chat[-1] = {"role": "assistant", "content": render_answer(answer, key)}
-        earlier = [str(t["content"]) for t in history if t.get("role") == "user"]
-        history += [
-            {"role": "user", "content": answer.question},
-            {"role": "assistant", "content": answer.answer},
-        ]
-        last = {
-            "question": answer.question,
-            "answer": answer.answer,
-            "citations": [c.to_json() for c in answer.citations],
-            "turns": earlier,
-            "answer_id": key,
-        }
-        answers[key] = last
-        answers = dict(list(answers.items())[-MAX_KEPT_ANSWERS:])
-        yield "", chat, chat, history, last, answers
+        answers[key] = last = feedback_record(answer, earlier, key)
+        yield "", chat, chat, conv.history, last, dict(list(answers.items())[-MAX_KEPT_ANSWERS:])
 
-    def new_conversation() -> tuple[Chat, Chat, Chat, None, str, str, dict[str, Any]]:
+    def new_conversation(self) -> tuple[Chat, Chat, Chat, None, str, str, dict[str, Any]]:
         """Start a new conversation (the page has saved the old one in the browser's list)."""
         return [], [], [], None, "", "", {}
 
-    def vote(kind: str, last: dict[str, Any] | None, comment: str) -> tuple[str, str]:
-        """Record 👍/👎 (and the optional comment) on the last answer."""
-        return record_vote(service, kind, last, comment)
+    def vote_up(self, last: dict[str, Any] | None, comment: str) -> tuple[str, str]:
+        """Record 👍 (and the optional comment) on the last answer."""
+        return record_vote(self.service, "up", last, comment)
 
-    def vote_any(command: str, answers: dict[str, dict[str, Any]] | None, comment: str) -> tuple[str, str]:
+    def vote_down(self, last: dict[str, Any] | None, comment: str) -> tuple[str, str]:
+        """Record 👎 (and the optional comment) on the last answer."""
+        return record_vote(self.service, "down", last, comment)
+
+    def vote_any(self, command: str, answers: dict[str, dict[str, Any]] | None, comment: str) -> tuple[str, str]:
         """Record 👍/👎 on any answer of the conversation (the answer's own buttons)."""
-        return vote_by_command(service, command, answers, comment)
+        return vote_by_command(self.service, command, answers, comment)
 
-    def load_corpus() -> tuple[str, Any, Any]:
+    def load_corpus(self) -> tuple[str, Any, Any]:
         """Document list and filter choices, read when the page opens (the index may have changed)."""
-        html, sources, issuers = corpus_view(service)
+        html, sources, issuers = corpus_view(self.service)
         return html, gr.update(choices=sources), gr.update(choices=issuers)
 
-    corpus_html, source_choices, issuer_choices = corpus_view(service)
 
+@dataclass
+class PageWidgets:
+    """The components `build_ui` wires to the handlers."""
+
+    chat_state: gr.State
+    history: gr.State
+    last: gr.State
+    answers: gr.State
+    chatbot: gr.Chatbot
+    msg: gr.Textbox
+    send: gr.Button
+    new: gr.Button
+    up: gr.Button
+    down: gr.Button
+    comment: gr.Textbox
+    status: gr.Markdown
+    export_md: gr.Button
+    export_docx: gr.Button
+    print_chat: gr.Button
+    vote_cmd: gr.Textbox
+    vote_go: gr.Button
+    examples: list[gr.Button]
+    f_sources: gr.Dropdown
+    f_issuers: gr.Dropdown
+    f_min: gr.Textbox
+    f_max: gr.Textbox
+    corpus: gr.HTML
+
+
+def build_ui(service: AssistantService, settings: Settings) -> gr.Blocks:
+    """The chat page over `service` (which opens the index when first needed): layout, then wiring."""
+    page = ChatPage(service)
+    corpus_html, source_choices, issuer_choices = corpus_view(service)
     with gr.Blocks(title=TITLE, analytics_enabled=False) as blocks:
         gr.HTML(HEADER.format(title=esc(TITLE)), elem_id="tl-header")
         gr.HTML('<div id="tl-live" class="tl-sr" role="status" aria-live="polite"></div>', elem_classes=["tl-sr"])
-        chat_state = gr.State([])  # the chat box's messages, kept server-side
-        history = gr.State([])
-        last = gr.State(None)
-        answers = gr.State({})  # answer id -> its feedback record, so any answer can be rated
+        states: dict[str, Any] = {
+            "chat_state": gr.State([]),  # the chat box's messages, kept server-side
+            "history": gr.State([]),  # the conversation's turns (`Conversation.history`)
+            "last": gr.State(None),
+            "answers": gr.State({}),  # answer id -> its feedback record, so any answer can be rated
+        }
         with gr.Row(equal_height=False, elem_id="tl-main"):
-            with gr.Column(scale=7, min_width=320):
-                gr.HTML('<h2 class="tl-sr">Hội thoại</h2>', elem_classes=["tl-sr"])
-                chatbot = gr.Chatbot(
-                    label="Hội thoại",
-                    show_label=False,
-                    elem_id="tl-chat",
-                    height=640,
-                    layout="panel",
-                    sanitize_html=True,
-                    render_markdown=False,
-                    latex_delimiters=[],
-                    feedback_options=None,
-                    placeholder=PLACEHOLDER,
-                    buttons=[],
-                    autoscroll=True,
-                )
-                with gr.Row(elem_id="tl-input"):
-                    msg = gr.Textbox(
-                        label="Câu hỏi",
-                        show_label=False,
-                        placeholder="Nhập câu hỏi về các kế hoạch, văn bản… (Enter để gửi)",
-                        lines=1,
-                        max_lines=6,
-                        scale=8,
-                        elem_id="tl-question",
-                    )
-                    send = gr.Button("Gửi", variant="primary", scale=1, min_width=90, elem_id="tl-send")
-                with gr.Row(elem_id="tl-actions", equal_height=True):
-                    new = gr.Button(
-                        "Cuộc trò chuyện mới",
-                        size="sm",
-                        variant="secondary",
-                        scale=0,
-                        min_width=170,
-                        elem_id="tl-new",
-                    )
-                    gr.HTML(
-                        '<div class="tl-fb-label">Câu trả lời mới nhất có hữu ích không?</div>',
-                        elem_id="tl-fb-q",
-                        scale=1,
-                        min_width=120,
-                    )
-                    up = gr.Button("👍 Hữu ích", size="sm", scale=0, min_width=110, elem_id="tl-up")
-                    down = gr.Button("👎 Chưa tốt", size="sm", scale=0, min_width=110, elem_id="tl-down")
-                comment = gr.Textbox(
-                    label="Góp ý về câu trả lời",
-                    show_label=False,
-                    lines=1,
-                    max_lines=4,
-                    elem_id="tl-comment",
-                    placeholder="Góp ý về câu trả lời (không bắt buộc), rồi bấm 👍 hoặc 👎",
-                )
-                status = gr.Markdown("", elem_id="tl-fb-status")
-                with gr.Row(elem_id="tl-keep"):
-                    export_md = gr.Button("Tải Markdown", size="sm", scale=0, min_width=130, elem_id="tl-export-md")
-                    export_docx = gr.Button(
-                        "Tải Word (.docx)", size="sm", scale=0, min_width=150, elem_id="tl-export-docx"
-                    )
-                    print_chat = gr.Button("In hội thoại", size="sm", scale=0, min_width=120, elem_id="tl-print")
-                # The answers' own 👍/👎 buttons write "<answer id> <vote>" here and press the hidden button.
-                vote_cmd = gr.Textbox(label="Đánh giá", elem_id="tl-vote-cmd", elem_classes=["tl-hidden"])
-                vote_go = gr.Button("Gửi đánh giá", elem_id="tl-vote-go", elem_classes=["tl-hidden"])
-            with gr.Column(scale=3, min_width=280, elem_id="tl-side"):
-                with gr.Accordion("Câu hỏi mẫu", open=True, elem_id="tl-examples"):
-                    example_buttons = [gr.Button(q, size="sm", elem_classes=["tl-example"]) for q in EXAMPLES]
-                gr.HTML(
-                    '<h2 class="tl-side-title">Cuộc trò chuyện đã lưu</h2>'
-                    '<div id="tl-history-list" class="tl-history-list"></div>',
-                    elem_id="tl-history",
-                )
-                with gr.Accordion("Bộ lọc", open=False, elem_id="tl-filters"):
-                    f_sources = gr.Dropdown(
-                        label="Văn bản",
-                        info="Chọn trong danh sách, hoặc gõ tên tệp rồi Enter.",
-                        multiselect=True,
-                        choices=source_choices,
-                        value=[],
-                        allow_custom_value=True,
-                        elem_id="tl-f-sources",
-                    )
-                    f_issuers = gr.Dropdown(
-                        label="Cơ quan ban hành",
-                        multiselect=True,
-                        choices=issuer_choices,
-                        value=[],
-                        elem_id="tl-f-issuers",
-                    )
-                    with gr.Row():
-                        # Text boxes: an empty gr.Number shows and sends 0 ("year 0"), and its bounds fail in English.
-                        f_min = gr.Textbox(label="Từ năm", placeholder="vd. 2010", max_lines=1, elem_id="tl-f-min")
-                        f_max = gr.Textbox(label="Đến năm", placeholder="vd. 2025", max_lines=1, elem_id="tl-f-max")
-                with gr.Accordion("Tài liệu trong kho", open=True, elem_id="tl-corpus"):
-                    corpus = gr.HTML(corpus_html)
-
-        outputs = [msg, chatbot, chat_state, history, last, answers]
-        filters = [f_sources, f_issuers, f_min, f_max]
-        gr.on(
-            [msg.submit, send.click],
-            respond,
-            inputs=[msg, chat_state, history, *filters, answers],
-            outputs=outputs,
-            api_name="ask",
-            show_progress="hidden",
-            concurrency_id="chat",
-            concurrency_limit=None,  # AnswerSlots limits answers and says "busy" in Vietnamese
-        ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
-        for button in example_buttons:
-            button.click(
-                respond,
-                inputs=[button, chat_state, history, *filters, answers],
-                outputs=outputs,
-                api_visibility="private",
-                show_progress="hidden",
-                concurrency_id="chat",
-                concurrency_limit=None,
-            ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
-        cleared = [chatbot, chat_state, history, last, comment, status, answers]
-        new.click(None, js="() => window.tlNewConversation && window.tlNewConversation()", api_visibility="private")
-        new.click(new_conversation, outputs=cleared, api_visibility="private")
-        chatbot.clear(new_conversation, outputs=cleared, api_visibility="private")
-        export_md.click(None, js="() => window.tlExport && window.tlExport('md')", api_visibility="private")
-        export_docx.click(None, js="() => window.tlExport && window.tlExport('docx')", api_visibility="private")
-        print_chat.click(None, js="() => window.tlPrint && window.tlPrint()", api_visibility="private")
-        vote_go.click(
-            vote_any, inputs=[vote_cmd, answers, comment], outputs=[status, comment], api_visibility="private"
-        )
-        up.click(
-            lambda la, c: vote("up", la, c),
-            inputs=[last, comment],
-            outputs=[status, comment],
-            api_visibility="private",
-        )
-        down.click(
-            lambda la, c: vote("down", la, c),
-            inputs=[last, comment],
-            outputs=[status, comment],
-            api_visibility="private",
-        )
-        blocks.load(
-            load_corpus, outputs=[corpus, f_sources, f_issuers], api_visibility="private", show_progress="hidden"
-        )
+            chat_column = _chat_column()
+            side_column = _side_column(corpus_html, source_choices, issuer_choices)
+        widgets = PageWidgets(**states, **chat_column, **side_column)
+        _wire(page, widgets, blocks)
     # Gradio keeps every session's state (10,000 by default, ~150 KB each): bound the memory it can take.
     blocks.state_session_capacity = settings.max_sessions
     # Gradio's own queue only bounds bursts (its "busy" toast is English); questions queue in AnswerSlots.
@@ -387,6 +296,168 @@ def build_ui(assistant: Assistant | AssistantService | None, settings: Settings)
         default_concurrency_limit=settings.concurrency_limit,
     )
     return blocks
+
+
+def _chat_column() -> dict[str, Any]:
+    """The conversation, the question box and the buttons under it."""
+    with gr.Column(scale=7, min_width=320):
+        gr.HTML('<h2 class="tl-sr">Hội thoại</h2>', elem_classes=["tl-sr"])
+        chatbot = gr.Chatbot(
+            label="Hội thoại",
+            show_label=False,
+            elem_id="tl-chat",
+            height=640,
+            layout="panel",
+            sanitize_html=True,
+            render_markdown=False,
+            latex_delimiters=[],
+            feedback_options=None,
+            placeholder=PLACEHOLDER,
+            buttons=[],
+            autoscroll=True,
+        )
+        with gr.Row(elem_id="tl-input"):
+            msg = gr.Textbox(
+                label="Câu hỏi",
+                show_label=False,
+                placeholder="Nhập câu hỏi về các kế hoạch, văn bản… (Enter để gửi)",
+                lines=1,
+                max_lines=6,
+                scale=8,
+                elem_id="tl-question",
+            )
+            send = gr.Button("Gửi", variant="primary", scale=1, min_width=90, elem_id="tl-send")
+        with gr.Row(elem_id="tl-actions", equal_height=True):
+            new = gr.Button(
+                "Cuộc trò chuyện mới",
+                size="sm",
+                variant="secondary",
+                scale=0,
+                min_width=170,
+                elem_id="tl-new",
+            )
+            gr.HTML(
+                '<div class="tl-fb-label">Câu trả lời mới nhất có hữu ích không?</div>',
+                elem_id="tl-fb-q",
+                scale=1,
+                min_width=120,
+            )
+            up = gr.Button("👍 Hữu ích", size="sm", scale=0, min_width=110, elem_id="tl-up")
+            down = gr.Button("👎 Chưa tốt", size="sm", scale=0, min_width=110, elem_id="tl-down")
+        comment = gr.Textbox(
+            label="Góp ý về câu trả lời",
+            show_label=False,
+            lines=1,
+            max_lines=4,
+            elem_id="tl-comment",
+            placeholder="Góp ý về câu trả lời (không bắt buộc), rồi bấm 👍 hoặc 👎",
+        )
+        status = gr.Markdown("", elem_id="tl-fb-status")
+        with gr.Row(elem_id="tl-keep"):
+            export_md = gr.Button("Tải Markdown", size="sm", scale=0, min_width=130, elem_id="tl-export-md")
+            export_docx = gr.Button("Tải Word (.docx)", size="sm", scale=0, min_width=150, elem_id="tl-export-docx")
+            print_chat = gr.Button("In hội thoại", size="sm", scale=0, min_width=120, elem_id="tl-print")
+        # The answers' own 👍/👎 buttons write "<answer id> <vote>" here and press the hidden button.
+        vote_cmd = gr.Textbox(label="Đánh giá", elem_id="tl-vote-cmd", elem_classes=["tl-hidden"])
+        vote_go = gr.Button("Gửi đánh giá", elem_id="tl-vote-go", elem_classes=["tl-hidden"])
+    return {
+        "chatbot": chatbot,
+        "msg": msg,
+        "send": send,
+        "new": new,
+        "up": up,
+        "down": down,
+        "comment": comment,
+        "status": status,
+        "export_md": export_md,
+        "export_docx": export_docx,
+        "print_chat": print_chat,
+        "vote_cmd": vote_cmd,
+        "vote_go": vote_go,
+    }
+
+
+def _side_column(corpus_html: str, source_choices: list[tuple[str, str]], issuer_choices: list[str]) -> dict[str, Any]:
+    """Example questions, the saved conversations, the filters and the document list."""
+    with gr.Column(scale=3, min_width=280, elem_id="tl-side"):
+        with gr.Accordion("Câu hỏi mẫu", open=True, elem_id="tl-examples"):
+            examples = [gr.Button(q, size="sm", elem_classes=["tl-example"]) for q in EXAMPLES]
+        gr.HTML(
+            '<h2 class="tl-side-title">Cuộc trò chuyện đã lưu</h2>'
+            '<div id="tl-history-list" class="tl-history-list"></div>',
+            elem_id="tl-history",
+        )
+        with gr.Accordion("Bộ lọc", open=False, elem_id="tl-filters"):
+            f_sources = gr.Dropdown(
+                label="Văn bản",
+                info="Chọn trong danh sách, hoặc gõ tên tệp rồi Enter.",
+                multiselect=True,
+                choices=source_choices,
+                value=[],
+                allow_custom_value=True,
+                elem_id="tl-f-sources",
+            )
+            f_issuers = gr.Dropdown(
+                label="Cơ quan ban hành",
+                multiselect=True,
+                choices=issuer_choices,
+                value=[],
+                elem_id="tl-f-issuers",
+            )
+            with gr.Row():
+                # Text boxes: an empty gr.Number shows and sends 0 ("year 0"), and its bounds fail in English.
+                f_min = gr.Textbox(label="Từ năm", placeholder="vd. 2010", max_lines=1, elem_id="tl-f-min")
+                f_max = gr.Textbox(label="Đến năm", placeholder="vd. 2025", max_lines=1, elem_id="tl-f-max")
+        with gr.Accordion("Tài liệu trong kho", open=True, elem_id="tl-corpus"):
+            corpus = gr.HTML(corpus_html)
+    return {
+        "examples": examples,
+        "f_sources": f_sources,
+        "f_issuers": f_issuers,
+        "f_min": f_min,
+        "f_max": f_max,
+        "corpus": corpus,
+    }
+
+
+def _wire(page: ChatPage, w: PageWidgets, blocks: gr.Blocks) -> None:
+    """Connect the page's events to the handlers of `page`."""
+    outputs = [w.msg, w.chatbot, w.chat_state, w.history, w.last, w.answers]
+    filters = [w.f_sources, w.f_issuers, w.f_min, w.f_max]
+    gr.on(
+        [w.msg.submit, w.send.click],
+        page.respond,
+        inputs=[w.msg, w.chat_state, w.history, *filters, w.answers],
+        outputs=outputs,
+        api_name="ask",
+        show_progress="hidden",
+        concurrency_id="chat",
+        concurrency_limit=None,  # AnswerSlots limits answers and says "busy" in Vietnamese
+    ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
+    for button in w.examples:
+        button.click(
+            page.respond,
+            inputs=[button, w.chat_state, w.history, *filters, w.answers],
+            outputs=outputs,
+            api_visibility="private",
+            show_progress="hidden",
+            concurrency_id="chat",
+            concurrency_limit=None,
+        ).then(None, js=SCROLL_TO_ANSWER_JS, api_visibility="private")
+    cleared = [w.chatbot, w.chat_state, w.history, w.last, w.comment, w.status, w.answers]
+    w.new.click(None, js="() => window.tlNewConversation && window.tlNewConversation()", api_visibility="private")
+    w.new.click(page.new_conversation, outputs=cleared, api_visibility="private")
+    w.chatbot.clear(page.new_conversation, outputs=cleared, api_visibility="private")
+    w.export_md.click(None, js="() => window.tlExport && window.tlExport('md')", api_visibility="private")
+    w.export_docx.click(None, js="() => window.tlExport && window.tlExport('docx')", api_visibility="private")
+    w.print_chat.click(None, js="() => window.tlPrint && window.tlPrint()", api_visibility="private")
+    voted = [w.status, w.comment]
+    w.vote_go.click(page.vote_any, inputs=[w.vote_cmd, w.answers, w.comment], outputs=voted, api_visibility="private")
+    w.up.click(page.vote_up, inputs=[w.last, w.comment], outputs=voted, api_visibility="private")
+    w.down.click(page.vote_down, inputs=[w.last, w.comment], outputs=voted, api_visibility="private")
+    blocks.load(
+        page.load_corpus, outputs=[w.corpus, w.f_sources, w.f_issuers], api_visibility="private", show_progress="hidden"
+    )
 
 
 def vote_by_command(

@@ -2,21 +2,22 @@
 
 Every text comparison is made on `fold(...)`: case, Vietnamese diacritics (đ→d)
 and whitespace are folded, so "phong noi vu" matches "Phòng Nội vụ". This module
-does no I/O and imports nothing from the application; where sentences end is the library's one rule
-(`index.sentences`), shared with the answerer and the grounding guard.
+does no I/O; its text rules are the toolkit's (`index.text`: folding, word lists, citation markers, where
+sentences end), shared with the answerer and the grounding guard, and latency percentiles are
+`assistant.measure.percentile` (nearest rank), as for the benchmarks and the load test.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from difflib import SequenceMatcher
 from typing import Any
 
-from index.sentences import answer_sentences
+from assistant.measure import percentile as percentile
 from index.text import CITATION as _CITATION
 from index.text import FRAMING as FRAMING  # re-exported: the eval's words are the guard's (index.text)
 from index.text import STOPWORDS as STOPWORDS
+from index.text import answer_sentences
 from index.text import content_words as content_words
 from index.text import fold as fold
 from index.text import parse_citations as parse_citations
@@ -180,15 +181,6 @@ def sentence_groundedness(answer: str, passages: Mapping[int, str]) -> tuple[flo
 def answered(abstained: bool) -> float:
     """1.0 when the assistant answered, 0.0 when it abstained."""
     return 0.0 if abstained else 1.0
-
-
-def percentile(values: Sequence[float], p: float) -> float | None:
-    """Nearest-rank percentile (p in 0..100); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def _mean(values: list[float]) -> float | None:

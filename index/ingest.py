@@ -1,29 +1,34 @@
-"""Ingest: bring an index in line with a folder (load, clean, chunk, embed, store), behind `PlanIndex.sync`.
+"""Ingest, the planning half of `PlanIndex.sync`: what changed in a folder, as plain data.
 
-The functions here take the `PlanIndex` they work on: it stays the one object callers hold, they read it
-through its own methods (`manifest()`, `dense()`, `bm25()`, ...) and update its cached state. `sync`
-reaches its stages through the index (`load_document`, and `_write`, which commits the files: see
-`index.writer` for the write order and crash safety) and chunks with the `chunker` `PlanIndex.sync`
-passes; so a caller can wrap a stage on one index, or `index.pipeline.chunk_document`, to time it
-(assistant/bench/indexing.py does). Imports go one way: `index.pipeline` imports this module and
-`index.writer`, which imports `index_text` from here; the `PlanIndex` type is imported only for checking.
+`plan` runs the phases below and returns a `SyncPlan`; nothing in this module writes to the index. The
+index applies the plan (`PlanIndex.sync`: vectors into Chroma, then the files, `index.writer`).
+
+1. `scan`: the files under the roots, each with its id and content hash (a file refused before it is read,
+   e.g. by size, goes to the report).
+2. `triage`: which files are duplicates of another, unchanged, to load; which documents go.
+3. `load_documents`: read, clean and describe each file to load (a file that fails keeps its earlier version).
+4. `cut_documents`: chunk them (a document of too many chunks is dropped like one that failed to load).
+5. `plan_documents`: the manifest's documents after the sync, the chunks that go stale, the chunk order.
+
+Each phase that takes a while runs inside `stages.stage(name)` when a `Stages` is given (a timer, or a
+progress report): "load_clean_metadata" per file, "chunk" per document.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from index.chunking import chunk_document
-from index.chunkstore import ChunkStore
+import numpy as np
+
 from index.clean import clean
+from index.embed import Embedder
 from index.errors import LoaderError
 from index.files import file_digest
-from index.layout import CHUNKS, MANIFEST, damaged
 from index.loaders import (
     MAX_DOCUMENT_CHARS,
     MAX_UNPACKED_BYTES,
@@ -37,14 +42,25 @@ from index.normalize import normalize
 from index.ocr import OcrEngine
 from index.types import Chunk, Document
 
-if TYPE_CHECKING:
-    from index.pipeline import PlanIndex
-
 log = logging.getLogger("index.pipeline")  # one logger for the index: operators filter its messages by it
 
-Chunker = Callable[[Document, Callable[[str], int], int, int], list[Chunk]]
-
 MAX_DOCUMENT_CHUNKS = 5000  # the settings' default (assistant/settings.py)
+
+
+class Stages(Protocol):
+    """Where a sync reports its stages: `with stages.stage("chunk"): ...` (e.g. `assistant.bench.Timer`)."""
+
+    def stage(self, name: str) -> AbstractContextManager[Any]:
+        """A context around one run of stage `name`."""
+        ...
+
+
+class NoStages:
+    """The `Stages` of a sync nobody watches."""
+
+    def stage(self, name: str) -> AbstractContextManager[Any]:
+        """Nothing around the stage."""
+        return nullcontext()
 
 
 def index_text(chunk: Chunk) -> str:
@@ -112,33 +128,50 @@ def load_document(
     return Document(doc_id, path.name, str(path), text, content_hash, meta, pages, len(read.pages) or None)
 
 
-def sync(
-    idx: PlanIndex,
-    roots: Sequence[Path],
-    remove_missing: bool = True,
-    rebuild: bool = False,
-    only_remove: Iterable[str] = (),
-    check_path: Callable[[Path], None] | None = None,
-    chunker: Chunker = chunk_document,
-    extra_texts: Callable[[Chunk], list[str]] | None = None,
-) -> SyncReport:
-    """`PlanIndex.sync` (see there), chunking with `chunker`."""
-    report = SyncReport()
-    idx.dir.mkdir(parents=True, exist_ok=True)
-    manifest = {} if rebuild else idx.manifest()  # --rebuild must work on a damaged manifest
-    if rebuild or manifest.get("fingerprint") != idx.fingerprint:
-        if manifest.get("documents"):
-            log.warning("Index settings changed or rebuild asked: rebuilding from scratch.")
-        _reset(idx)
-        manifest = idx.manifest()
-    docs: dict[str, Any] = manifest["documents"]
-    # Only chunks the manifest lists: a killed build may have left others in chunks.jsonl.
-    old = idx._open_chunks(verify=True)
-    idx._chunks = old
-    present = idx._manifest_ids().intersection(old)
-    stored = _check_dense(idx)
+# ------------------------------------------------------------------------------------------------ phases
+@dataclass(frozen=True)
+class Scanned:
+    """A file found under a root: its document id (path under the root, or the file name of a root that is a
+    file) and the hash of its content."""
 
-    scanned: list[tuple[str, Path, str]] = []
+    doc_id: str
+    path: Path
+    content_hash: str
+
+
+@dataclass
+class Triage:
+    """What to do with the scanned files and the indexed documents."""
+
+    duplicates: list[str] = field(default_factory=list)  # same content as another file that is kept
+    unchanged: list[str] = field(default_factory=list)  # indexed with this content, every chunk present
+    to_load: list[Scanned] = field(default_factory=list)  # new or changed (or with a chunk missing)
+    to_remove: list[str] = field(default_factory=list)  # indexed documents to drop
+
+
+@dataclass
+class SyncPlan:
+    """What a sync will change, worked out before anything is written (`plan`)."""
+
+    report: SyncReport  # added, updated and removed filled in; `chunks` once applied
+    documents: dict[str, Any]  # the manifest's documents after the sync
+    new_chunks: list[Chunk]  # the chunks of the documents loaded, in document order
+    texts: list[str]  # `index_text` of each new chunk: what is embedded and BM25-indexed
+    stale_ids: list[str]  # chunks of updated and removed documents, to delete from the vector store
+    order: list[str]  # every chunk after the sync, in chunks.jsonl order: (document, ordinal)
+    unreadable: dict[str, str] = field(default_factory=dict)  # doc id -> one-line message of a file that failed
+    chunk_counts: dict[str, int] = field(default_factory=dict)  # doc id -> chunks, of every document cut
+
+    @property
+    def new(self) -> dict[str, tuple[Chunk, str]]:
+        """The new chunks by id, with their index text."""
+        return {c.chunk_id: (c, t) for c, t in zip(self.new_chunks, self.texts, strict=True)}
+
+
+def scan(roots: Sequence[Path], report: SyncReport, check_path: Callable[[Path], None] | None = None) -> list[Scanned]:
+    """The files under `roots` with their content hash; files left out (type, `check_path`, unreadable) go to
+    `report`."""
+    scanned: list[Scanned] = []
     for root in roots:
         files, others = scan_folder(root)
         for path, error in others:
@@ -148,183 +181,206 @@ def sync(
             try:
                 if check_path is not None:
                     check_path(path)
-                scanned.append((doc_id, path, file_digest(path)))
+                scanned.append(Scanned(doc_id, path, file_digest(path)))
             except LoaderError as e:
                 report.refuse(path, e)
             except OSError as e:
                 report.failed.append((str(path), f"{path.name}: không đọc được tệp (cannot read: {e.strerror})"))
+    return scanned
 
-    # One document per content: an indexed copy keeps its name; otherwise the first name seen wins.
+
+def triage(
+    scanned: Sequence[Scanned],
+    documents: Mapping[str, Any],
+    present: set[str],
+    remove_missing: bool = True,
+    only_remove: Iterable[str] = (),
+) -> Triage:
+    """Sort the scanned files against the manifest's `documents` (`present`: the chunk ids the index holds).
+
+    One document per content: an indexed copy keeps its name; otherwise the first name seen wins. A file that
+    is kept but fails to load later keeps its earlier version (it is not removed as missing).
+    """
+
     def intact(doc_id: str, h: str) -> bool:  # indexed with this content, every chunk present
-        d = docs.get(doc_id)
+        d = documents.get(doc_id)
         return d is not None and d["content_hash"] == h and all(c in present for c in d["chunk_ids"])
 
     owner_of: dict[str, str] = {}
-    for doc_id, _, h in scanned:
-        if intact(doc_id, h):
-            owner_of.setdefault(h, doc_id)
+    for s in scanned:
+        if intact(s.doc_id, s.content_hash):
+            owner_of.setdefault(s.content_hash, s.doc_id)
     if not remove_missing:
-        for k, d in docs.items():
+        for k, d in documents.items():
             owner_of.setdefault(d["content_hash"], k)
-    for doc_id, _, h in scanned:
-        owner_of.setdefault(h, doc_id)
+    for s in scanned:
+        owner_of.setdefault(s.content_hash, s.doc_id)
 
+    out = Triage()
     seen: set[str] = set()
-    new_docs: list[Document] = []
-    for doc_id, path, h in scanned:
-        if owner_of[h] != doc_id:
-            report.duplicates.append(doc_id)
+    for s in scanned:
+        if owner_of[s.content_hash] != s.doc_id:
+            out.duplicates.append(s.doc_id)
             continue
-        seen.add(doc_id)  # a file that fails to load keeps its previous chunks, if any
-        if intact(doc_id, h):
-            report.unchanged.append(doc_id)
-            continue
-        try:
-            new_docs.append(idx.load_document(path, doc_id, h))
-        except LoaderError as e:
-            report.refuse(path, e)
-
-    wanted_removed = {r for r in only_remove}
-    to_remove = [
+        seen.add(s.doc_id)
+        if intact(s.doc_id, s.content_hash):
+            out.unchanged.append(s.doc_id)
+        else:
+            out.to_load.append(s)
+    wanted_removed = set(only_remove)
+    out.to_remove = [
         k
-        for k, d in docs.items()
+        for k, d in documents.items()
         if (remove_missing and k not in seen) or k in wanted_removed or d.get("source") in wanted_removed
     ]
-    # Chunk and embed before touching any store: a failure here leaves the index as it was. A document of
-    # too many chunks is dropped like one that failed to load: its earlier version, if any, stays.
-    new_chunks: list[Chunk] = []
-    for doc in list(new_docs):
-        chunks = chunker(doc, idx.embedder.count_tokens, idx.max_tokens, idx.overlap)
-        if len(chunks) > idx.max_document_chunks:
-            new_docs.remove(doc)
-            report.failed.append((doc.path, _too_many_chunks(doc, len(chunks), idx.max_document_chunks)))
+    return out
+
+
+def load_documents(
+    to_load: Sequence[Scanned],
+    load: Callable[[Path, str, str], Document],
+    report: SyncReport,
+    stages: Stages | None = None,
+) -> tuple[list[Document], dict[str, str]]:
+    """Each file read by `load`, in order; a file that fails goes to `report` (and to the second value: doc id
+    -> its one-line message)."""
+    stages = stages or NoStages()
+    docs: list[Document] = []
+    unreadable: dict[str, str] = {}
+    for s in to_load:
+        try:
+            with stages.stage("load_clean_metadata"):
+                docs.append(load(s.path, s.doc_id, s.content_hash))
+        except LoaderError as e:
+            report.refuse(s.path, e)
+            unreadable[s.doc_id] = str(e)
+    return docs, unreadable
+
+
+def cut_documents(
+    docs: Sequence[Document],
+    cut: Callable[[Document], list[Chunk]],
+    max_chunks: int,
+    report: SyncReport,
+    stages: Stages | None = None,
+) -> tuple[list[Document], list[Chunk], dict[str, int]]:
+    """The documents kept, their chunks in order, and the chunk count of every document cut; a document of more
+    than `max_chunks` chunks goes to `report` and is not kept (its earlier version, if any, stays)."""
+    stages = stages or NoStages()
+    kept: list[Document] = []
+    chunks: list[Chunk] = []
+    counts: dict[str, int] = {}
+    for doc in docs:
+        with stages.stage("chunk"):
+            cut_chunks = cut(doc)
+        counts[doc.doc_id] = len(cut_chunks)
+        if len(cut_chunks) > max_chunks:
+            report.failed.append((doc.path, too_many_chunks(doc, len(cut_chunks), max_chunks)))
             continue
-        new_chunks.extend(chunks)
-    texts = [index_text(c) for c in new_chunks]
-    vectors = _embed(idx, texts)
-    if extra_texts is not None:  # e.g. sentences the answerer may compare by meaning: into the vector cache
-        _embed(idx, list(dict.fromkeys(t for c in new_chunks for t in extra_texts(c))), "Embedding sentences")
-
-    dense = idx.dense()
-    stale_ids: list[str] = []
-    for doc in new_docs:
-        if doc.doc_id in docs:
-            stale_ids.extend(docs[doc.doc_id]["chunk_ids"])
-            report.updated.append(doc.doc_id)
-        else:
-            report.added.append(doc.doc_id)
-    for k in to_remove:
-        stale_ids.extend(docs[k]["chunk_ids"])
-        report.removed.append(k)
-    dense.delete_ids(stale_ids)
-    if new_chunks:
-        dense.add(new_chunks, vectors)
-    new = {c.chunk_id: (c, t) for c, t in zip(new_chunks, texts, strict=True)}
-    stored = (stored - set(stale_ids)) | set(new)
-
-    for k in to_remove:
-        docs.pop(k, None)
-    ids_of: dict[str, list[str]] = {}
-    for c in new_chunks:
-        ids_of.setdefault(c.doc_id, []).append(c.chunk_id)
-    for doc in new_docs:
-        docs[doc.doc_id] = {
-            "source": doc.source,
-            "path": doc.path,
-            "content_hash": doc.content_hash,
-            "meta": {**asdict(doc.meta), "year": doc.meta.year},
-            "chunk_ids": ids_of.get(doc.doc_id, []),
-            **({"pages": list(doc.pages)} if doc.pages else {}),
-            **({"page_count": doc.page_count} if doc.page_count else {}),
-        }
-    keep = present.difference(stale_ids).union(new)
-    # chunks.jsonl order, (document, ordinal): the manifest lists each document's chunks in order.
-    order = [cid for d in sorted(docs) for cid in docs[d]["chunk_ids"] if cid in keep]
-    _repair_dense(idx, order, stored, new, old)
-    bm25 = idx.bm25()
-    consistent = isinstance(old, ChunkStore) and idx.exists() and bm25.chunk_ids == order
-    if report.changed or not consistent:
-        idx._write(order, docs, new, old)
-    report.chunks = len(order)
-    return report
+        kept.append(doc)
+        chunks.extend(cut_chunks)
+    return kept, chunks, counts
 
 
-def _too_many_chunks(doc: Document, n: int, limit: int) -> str:
+def too_many_chunks(doc: Document, n: int, limit: int) -> str:
+    """The one-line message of a document cut into `n` chunks, over `limit`."""
     return (
         f"{doc.source}: văn bản chia thành quá nhiều đoạn ({n:,} > {limit:,}; "
         "too many chunks, see ASSISTANT_MAX_DOCUMENT_CHUNKS)"
     )
 
 
-def _embed(idx: PlanIndex, texts: list[str], desc: str = "Embedding"):  # noqa: ANN202
-    import numpy as np
+def manifest_entry(doc: Document, chunk_ids: list[str]) -> dict[str, Any]:
+    """A document as the manifest lists it."""
+    return {
+        "source": doc.source,
+        "path": doc.path,
+        "content_hash": doc.content_hash,
+        "meta": {**asdict(doc.meta), "year": doc.meta.year},
+        "chunk_ids": chunk_ids,
+        **({"pages": list(doc.pages)} if doc.pages else {}),
+        **({"page_count": doc.page_count} if doc.page_count else {}),
+    }
+
+
+def plan_documents(
+    documents: Mapping[str, Any],
+    present: set[str],
+    new_docs: Sequence[Document],
+    new_chunks: Sequence[Chunk],
+    to_remove: Sequence[str],
+    report: SyncReport,
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """The manifest's documents after the sync (a new dict; `documents` is left as it is), the chunk ids that
+    go stale, and every chunk id kept, in chunks.jsonl order; updated, added and removed go to `report`."""
+    stale_ids: list[str] = []
+    for doc in new_docs:
+        if doc.doc_id in documents:
+            stale_ids.extend(documents[doc.doc_id]["chunk_ids"])
+            report.updated.append(doc.doc_id)
+        else:
+            report.added.append(doc.doc_id)
+    for k in to_remove:
+        stale_ids.extend(documents[k]["chunk_ids"])
+        report.removed.append(k)
+    after = dict(documents)
+    for k in to_remove:
+        after.pop(k, None)
+    ids_of: dict[str, list[str]] = {}
+    for c in new_chunks:
+        ids_of.setdefault(c.doc_id, []).append(c.chunk_id)
+    for doc in new_docs:
+        after[doc.doc_id] = manifest_entry(doc, ids_of.get(doc.doc_id, []))
+    keep = present.difference(stale_ids).union(c.chunk_id for c in new_chunks)
+    # chunks.jsonl order, (document, ordinal): the manifest lists each document's chunks in order.
+    order = [cid for d in sorted(after) for cid in after[d]["chunk_ids"] if cid in keep]
+    return after, stale_ids, order
+
+
+def plan(
+    roots: Sequence[Path],
+    documents: Mapping[str, Any],
+    present: set[str],
+    load: Callable[[Path, str, str], Document],
+    cut: Callable[[Document], list[Chunk]],
+    max_chunks: int = MAX_DOCUMENT_CHUNKS,
+    remove_missing: bool = True,
+    only_remove: Iterable[str] = (),
+    check_path: Callable[[Path], None] | None = None,
+    stages: Stages | None = None,
+) -> SyncPlan:
+    """What a sync of `roots` changes in an index whose manifest lists `documents` and whose stores hold the
+    chunks `present`: files are read with `load` and chunked with `cut` (see the phases above)."""
+    report = SyncReport()
+    scanned = scan(roots, report, check_path)
+    sorted_out = triage(scanned, documents, present, remove_missing, only_remove)
+    report.duplicates.extend(sorted_out.duplicates)
+    report.unchanged.extend(sorted_out.unchanged)
+    loaded, unreadable = load_documents(sorted_out.to_load, load, report, stages)
+    new_docs, new_chunks, counts = cut_documents(loaded, cut, max_chunks, report, stages)
+    after, stale_ids, order = plan_documents(documents, present, new_docs, new_chunks, sorted_out.to_remove, report)
+    texts = [index_text(c) for c in new_chunks]
+    return SyncPlan(report, after, new_chunks, texts, stale_ids, order, unreadable, counts)
+
+
+def embed(embedder: Embedder, texts: list[str], batch_size: int, desc: str = "Embedding") -> np.ndarray:
+    """Passage vectors of `texts`, `batch_size` at a time, with a progress bar."""
     from tqdm import tqdm
 
     if not texts:
-        return np.zeros((0, idx.embedder.dim), dtype=np.float32)
+        return np.zeros((0, embedder.dim), dtype=np.float32)
     rows = []
     with tqdm(total=len(texts), desc=desc, unit="text", disable=len(texts) < 2) as bar:
-        for i in range(0, len(texts), idx.batch_size):
-            batch = texts[i : i + idx.batch_size]
-            rows.append(idx.embedder.embed_passages(batch))
+        for i in range(0, len(texts), batch_size):
+            batch = texts[i : i + batch_size]
+            rows.append(embedder.embed_passages(batch))
             bar.update(len(batch))
     return np.concatenate(rows)
 
 
-def _check_dense(idx: PlanIndex) -> set[str]:
-    """Open the vector store and list its ids; a local one that cannot be read is dropped (and refilled by
-    `_repair_dense`)."""
-    try:
-        return idx.dense().ids()
-    except Exception as e:  # chromadb raises its own kinds on a damaged database
-        if idx.chroma_url:
-            raise damaged("chroma server collection", e) from e
-        log.warning("Local vector store unreadable (%s): rebuilding it from the chunks.", e)
-        _drop_local_chroma(idx)
-        return set()
-
-
-def _repair_dense(
-    idx: PlanIndex, order: list[str], stored: set[str], new: dict[str, tuple[Chunk, str]], old: Mapping[str, Chunk]
-) -> None:
-    """Make Chroma hold exactly the chunk set (after a crash it may have orphans or gaps)."""
-    dense = idx.dense()
-    orphans = stored.difference(order)
-    missing = [old[c] for c in order if c not in stored and c not in new]
-    if orphans:
-        log.warning("Removing %d orphan vectors", len(orphans))
-        dense.delete_ids(sorted(orphans))
-    if missing:
-        log.warning("Re-adding %d missing vectors", len(missing))
-        texts = [index_text(c) for c in missing]
-        dense.add(missing, _embed(idx, texts))
-
-
-def _drop_local_chroma(idx: PlanIndex) -> None:
-    """Delete the local Chroma folder, and chromadb's per-path client cache that would still point at it."""
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    idx._dense = None
-    folder = idx.dir / "chroma"
-    system = SharedSystemClient._identifier_to_system.pop(str(folder), None)
-    SharedSystemClient._identifier_to_refcount.pop(str(folder), None)
-    if system is not None:
-        try:
-            system.stop()
-        except Exception:  # a damaged store may fail to stop; it is deleted anyway
-            log.debug("stopping chroma failed", exc_info=True)
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _reset(idx: PlanIndex) -> None:
-    """Forget everything (used for rebuilds and fingerprint changes)."""
-    if idx.chroma_url:
-        dense = idx.dense()
-        dense.delete_ids(sorted(dense.ids()))
-    else:
-        _drop_local_chroma(idx)
-    for name in (MANIFEST, "bm25", CHUNKS):  # the manifest first: a killed reset reads as no index
-        p = idx.dir / name
-        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
-    idx._manifest = {"fingerprint": idx.fingerprint, "documents": {}}
-    idx._chunks, idx._bm25, idx._accents = {}, None, None
+def dense_repair(order: Sequence[str], stored: set[str], new: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Vector ids to delete (orphans: in the store, not in `order`) and chunk ids to re-embed (in `order`, not
+    new, missing from the store): after a crash the vector store may hold either."""
+    orphans = sorted(stored.difference(order))
+    missing = [c for c in order if c not in stored and c not in new]
+    return orphans, missing

@@ -33,6 +33,8 @@ from index.errors import LoaderError
 from index.htmlpage import page_text
 from index.ocr import IMAGE_EXTENSIONS, OcrEngine, ReadResult, read_image
 from index.office import MissingToolError
+from index.pdf import read_pdf
+from index.refusals import one_line, too_big, too_long
 
 __all__ = ["MissingToolError", "UnsupportedTypeError", "iter_files", "read_document", "read_text", "scan_folder"]
 
@@ -61,11 +63,6 @@ class UnsupportedTypeError(LoaderError):
     """A file of a type the index does not read."""
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:160]
-
-
 def _finish(text: str, path: Path) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).lstrip("\ufeff")
     if not text.strip():
@@ -73,23 +70,10 @@ def _finish(text: str, path: Path) -> str:
     return text
 
 
-def _too_long(path: Path, max_chars: int) -> LoaderError:
-    return LoaderError(
-        f"{path.name}: văn bản quá dài (hơn {max_chars:,} ký tự; document too long, see ASSISTANT_MAX_DOCUMENT_CHARS)"
-    )
-
-
 def _check_length(text: str, path: Path, max_chars: int) -> str:
     if len(text) > max_chars:
-        raise _too_long(path, max_chars)
+        raise too_long(path, max_chars)
     return text
-
-
-def _too_big(path: Path, what: str, size: int, max_bytes: int) -> LoaderError:
-    return LoaderError(
-        f"{path.name}: {what} giải nén quá lớn ({size / 1e6:.1f} MB > {max_bytes / 1e6:g} MB; "
-        "unpacked size too large, see ASSISTANT_MAX_UNCOMPRESSED_MB)"
-    )
 
 
 def _check_readable(text: str, path: Path) -> str:
@@ -205,7 +189,7 @@ def _check_docx(path: Path, max_chars: int, max_bytes: int) -> None:
                 )
         total = sum(m.file_size for m in members)
         if total > max_bytes:
-            raise _too_big(path, "tệp Word", total, max_bytes)
+            raise too_big(path, "tệp Word", total, max_bytes)
         for m in members:
             if m.file_size > ZIP_RATIO_GRACE_BYTES and m.file_size > ZIP_MAX_RATIO * max(m.compress_size, 1):
                 raise LoaderError(
@@ -224,7 +208,7 @@ def _check_docx(path: Path, max_chars: int, max_bytes: int) -> None:
                     if el.tag == _W_TEXT and el.text:
                         chars += len(el.text)
                     if chars > max_chars:
-                        raise _too_long(path, max_chars)
+                        raise too_long(path, max_chars)
                     if elements > max_elements:
                         raise LoaderError(
                             f"{path.name}: tệp Word có quá nhiều phần tử XML (hơn {max_elements:,}; too many XML "
@@ -246,7 +230,7 @@ def _docx_text(path: Path, max_chars: int, max_bytes: int) -> str:
         raise
     except Exception as e:  # zipfile, lxml and python-docx errors on damaged files
         log.debug("python-docx failed on %s", path, exc_info=True)
-        reason = _one_line(e)
+        reason = one_line(e)
         raise LoaderError(f"{path.name}: không đọc được tệp Word (damaged or not a .docx: {reason})") from e
     return "\n".join(lines)
 
@@ -302,7 +286,7 @@ def read_text(
             return _check_length(_finish(text, path), path, max_chars)
         data = path.read_bytes()
     except OSError as e:
-        reason = e.strerror or _one_line(e)
+        reason = e.strerror or one_line(e)
         raise LoaderError(f"{path.name}: không đọc được tệp (cannot read: {reason})") from e
     if ext in (".html", ".htm"):
         # `index.htmlpage` decodes a page as browsers do; text with NUL bytes (UTF-16, or binary) is ours to decode.
@@ -325,8 +309,6 @@ def read_document(
     ext = path.suffix.lower()
     if ext != ".pdf" and ext not in IMAGE_EXTENSIONS:
         return ReadResult(read_text(path, max_chars, max_unpacked_bytes, convert_cache))
-    from index.pdf import read_pdf  # index.pdf uses this module's messages
-
     try:
         if path.stat().st_size == 0:
             raise LoaderError(f"{path.name}: tệp rỗng (empty file)")
@@ -335,7 +317,7 @@ def read_document(
         else:
             result = read_image(path, ocr, max_chars, max_unpacked_bytes)
     except OSError as e:
-        raise LoaderError(f"{path.name}: không đọc được tệp (cannot read: {e.strerror or _one_line(e)})") from e
+        raise LoaderError(f"{path.name}: không đọc được tệp (cannot read: {e.strerror or one_line(e)})") from e
     return dataclasses.replace(result, text=_check_length(_finish(result.text, path), path, max_chars))
 
 

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from index.errors import LoaderError
-from index.loaders import _one_line, _too_big, _too_long
 from index.ocr import OcrEngine, PageInfo, ReadResult, drop_colour_ink, file_digest, is_latin, named, plausible_word
 from index.office import MissingToolError
+from index.refusals import one_line, too_big, too_long
 
 log = logging.getLogger(__name__)
 
@@ -161,23 +161,23 @@ def _guard(path: Path, max_bytes: int) -> None:
             for page in reader.pages:
                 unpacked += _page_content_bytes(page)
                 if unpacked > max_bytes:
-                    raise _too_big(path, "nội dung các trang PDF", unpacked, max_bytes)
+                    raise too_big(path, "nội dung các trang PDF", unpacked, max_bytes)
                 images = _page_image_bytes(page)
                 if images > max_bytes:
-                    raise _too_big(path, "ảnh trong một trang PDF", images, max_bytes)
+                    raise too_big(path, "ảnh trong một trang PDF", images, max_bytes)
     except LoaderError:
         raise
     except LimitReachedError as e:  # a stream decodes to more than the limits allow
         log.debug("pypdf limit on %s", path, exc_info=True)
         raise LoaderError(
-            f"{path.name}: dữ liệu nén trong PDF vượt giới hạn an toàn ({_one_line(e)}; "
+            f"{path.name}: dữ liệu nén trong PDF vượt giới hạn an toàn ({one_line(e)}; "
             "PDF stream too large when decoded, see ASSISTANT_MAX_UNCOMPRESSED_MB)"
         ) from e
     except Exception as e:  # pypdf raises many kinds on damaged or exotic files
         log.debug("pypdf failed on %s", path, exc_info=True)
         if "crypt" in type(e).__name__.lower() or "decrypt" in str(e).lower():
             raise LoaderError(f"{path.name}: tệp PDF được mã hoá (encrypted), không mở được") from e
-        raise LoaderError(f"{path.name}: không đọc được tệp PDF (damaged or not a PDF: {_one_line(e)})") from e
+        raise LoaderError(f"{path.name}: không đọc được tệp PDF (damaged or not a PDF: {one_line(e)})") from e
 
 
 # --- rendering and stamps ---------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def _open(path: Path) -> Any:
         log.debug("pdfium failed on %s", path, exc_info=True)
         if "password" in str(e).lower():
             raise LoaderError(f"{path.name}: tệp PDF được mã hoá (encrypted), cần mật khẩu để mở") from e
-        raise LoaderError(f"{path.name}: không đọc được tệp PDF (damaged or not a PDF: {_one_line(e)})") from e
+        raise LoaderError(f"{path.name}: không đọc được tệp PDF (damaged or not a PDF: {one_line(e)})") from e
 
 
 def _read(path: Path, max_chars: int, max_bytes: int, ocr: OcrEngine | None) -> ReadResult:
@@ -342,7 +342,7 @@ def _read(path: Path, max_chars: int, max_bytes: int, ocr: OcrEngine | None) -> 
             pages.append(_Page("" if garbage else text, garbage, bool(not garbage and _stamp_rects(page))))
             chars += len(pages[-1].text) + 1
             if chars > max_chars:
-                raise _too_long(path, max_chars)
+                raise too_long(path, max_chars)
         missing = "ASSISTANT_OCR=off" if ocr is None else ocr.missing()
         todo = [i for i, p in enumerate(pages) if p.needs_ocr or p.stamps]
         infos = [PageInfo(i + 1, "none" if p.needs_ocr else "text") for i, p in enumerate(pages)]
@@ -358,7 +358,7 @@ def _read(path: Path, max_chars: int, max_bytes: int, ocr: OcrEngine | None) -> 
                     log.info("%s page %d: OCR confidence %s", path.name, i + 1, result.confidence)
                     chars += len(result.text)
                     if chars > max_chars:
-                        raise _too_long(path, max_chars)
+                        raise too_long(path, max_chars)
                 else:
                     textpage = page.get_textpage()
                     layer = _clean_layer(textpage.get_text_range())
@@ -373,7 +373,7 @@ def _read(path: Path, max_chars: int, max_bytes: int, ocr: OcrEngine | None) -> 
         raise named(e, path) from None
     except Exception as e:  # pypdfium2 raises its own kinds on damaged pages
         log.debug("pdfium failed on %s", path, exc_info=True)
-        raise LoaderError(f"{path.name}: không đọc được tệp PDF (damaged or not a PDF: {_one_line(e)})") from e
+        raise LoaderError(f"{path.name}: không đọc được tệp PDF (damaged or not a PDF: {one_line(e)})") from e
     finally:
         pdf.close()
     text = "\f".join(_page_text(p.text) for p in pages)  # form feeds: `index.reflow` drops running headers by page

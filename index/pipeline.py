@@ -19,15 +19,15 @@ full and rebuilt once.
 
 A file that cannot be parsed raises `IndexDamagedError` with the fix-it command, never a library error.
 
-This module is the reading side. The writing side takes the `PlanIndex` as an argument: `index.ingest`
-(scan, load, chunk, embed, Chroma; `sync` and `SyncReport`) and `index.writer` (the commit of the files).
-`PlanIndex.sync` and the stage methods below delegate to them, so the stages stay methods of the index
-that a caller can wrap on one instance.
+Writing is plan, then apply: `sync` asks `index.ingest.plan` what changed (plain data: documents to add,
+replace and drop, their chunks), embeds the new chunks, writes the vectors to Chroma and the files with
+`index.writer.write`, and keeps the state that returns. Nothing else changes the index's state (docs/WRITE_PATH.md).
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,15 +37,15 @@ import orjson
 
 from index import ingest, writer
 from index.accents import AccentCounts, AccentRestorer
-from index.bm25 import TOKENIZER_ID, BM25Index, TermCounts
+from index.bm25 import TOKENIZER_ID, BM25Index
 from index.chunking import CHUNKER_VERSION, chunk_document
 from index.chunkstore import ChunkStore, file_crc32, read_all
 from index.clean import CLEANER_VERSION
 from index.embed import Embedder
 from index.errors import FingerprintMismatchError, IndexDamagedError, IndexMissingError
-from index.ingest import SyncReport
+from index.ingest import Stages, SyncPlan, SyncReport
 from index.ingest import index_text as index_text  # re-exported: callers import it from here
-from index.layout import ACCENTS, CHUNKS, MANIFEST, OFFSETS, damaged
+from index.layout import CHUNKS, MANIFEST, OFFSETS, damaged
 from index.loaders import MAX_DOCUMENT_CHARS, MAX_UNPACKED_BYTES, READER_VERSION
 from index.metadata import METADATA_VERSION
 from index.normalize import NORMALISER_VERSION
@@ -196,7 +196,7 @@ class PlanIndex:
         """Diacritic restoration model of this corpus: its counts are read from bm25/ (written with the
         index); an index written without them has them counted from the chunks."""
         if self._accents is None:
-            counts = self._stored_accent_counts(self.bm25())
+            counts = self.stored_accent_counts()
             if counts is None:
                 log.info("Counting the accent model from the chunks (index written without it)")
                 counts = AccentCounts()
@@ -204,15 +204,9 @@ class PlanIndex:
             self._accents = AccentRestorer.from_counts(counts)
         return self._accents
 
-    def _stored_accent_counts(self, bm25: BM25Index) -> AccentCounts | None:
-        path = bm25.folder / ACCENTS if bm25.folder is not None else None
-        if path is None or not bm25.extra.get("accents") or not path.is_file():
-            return None
-        try:
-            return AccentCounts.from_json(orjson.loads(path.read_bytes()))
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            log.warning("accent counts unreadable (%s): counting them again", e)
-            return None
+    def stored_accent_counts(self) -> AccentCounts | None:
+        """The accent model's counts as the last write stored them in bm25/ (None: written without them)."""
+        return writer.read_accent_counts(self.bm25())
 
     def open_for_search(self) -> None:
         """Check the index can answer queries made with the current settings (cheap: no chunk is parsed
@@ -275,9 +269,7 @@ class PlanIndex:
             for k, d in sorted(docs.items())
         ]
 
-    # ---------------------------------------------------------------- ingest (index/ingest.py, index/writer.py)
-    # `sync` calls the stages below through the index, and chunks with this module's `chunk_document`:
-    # wrapping one on an instance (or patching the function here) times that stage (assistant/bench/indexing.py).
+    # ---------------------------------------------------------------- writing: plan (index.ingest), then apply
     def load_document(self, path: Path, doc_id: str, content_hash: str) -> Document:
         """Read, clean and describe one file (within this index's limits of one document)."""
         return ingest.load_document(
@@ -290,6 +282,10 @@ class PlanIndex:
             ocr=self.ocr,
         )
 
+    def cut(self, doc: Document) -> list[Chunk]:
+        """The chunks of one document, as this index cuts them."""
+        return chunk_document(doc, self.embedder.count_tokens, self.max_tokens, self.overlap)
+
     def sync(
         self,
         roots: Sequence[Path],
@@ -298,6 +294,8 @@ class PlanIndex:
         only_remove: Iterable[str] = (),
         check_path: Callable[[Path], None] | None = None,
         extra_texts: Callable[[Chunk], list[str]] | None = None,
+        stages: Stages | None = None,
+        accept: Callable[[SyncPlan], None] | None = None,
     ) -> SyncReport:
         """Bring the index in line with the files under `roots`: add new, replace changed, drop removed.
 
@@ -305,33 +303,139 @@ class PlanIndex:
         not seen are kept (`index add`). `only_remove` lists doc ids or file names to drop (`index remove`).
         `check_path` may refuse a file (size, allowed folders) by raising LoaderError before it is read.
         `extra_texts` names texts of a new chunk to embed too (only into the vector cache), so that their
-        vectors are ready when a question needs them.
+        vectors are ready when a question needs them. `stages` sees each stage run (timing, progress: the
+        names in `index.ingest` and `index.writer`, and "chroma_list_ids", "chroma_delete", "chroma_add",
+        "bm25_chunks_manifest_write"). `accept` sees the plan before anything is embedded or written; an
+        exception it raises stops the sync and leaves the index as it was.
         """
-        return ingest.sync(self, roots, remove_missing, rebuild, only_remove, check_path, chunk_document, extra_texts)
+        stages = stages or ingest.NoStages()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        manifest = {} if rebuild else self.manifest()  # --rebuild must work on a damaged manifest
+        if rebuild or manifest.get("fingerprint") != self.fingerprint:
+            if manifest.get("documents"):
+                log.warning("Index settings changed or rebuild asked: rebuilding from scratch.")
+            self._reset(stages)
+            manifest = self.manifest()
+        # Only chunks the manifest lists: a killed build may have left others in chunks.jsonl.
+        old = self._open_chunks(verify=True)
+        self._chunks = old
+        present = self._manifest_ids().intersection(old)
+        stored = self._stored_vector_ids(stages)
+        plan = ingest.plan(
+            roots,
+            manifest["documents"],
+            present,
+            self.load_document,
+            self.cut,
+            self.max_document_chunks,
+            remove_missing,
+            only_remove,
+            check_path,
+            stages,
+        )
+        if accept is not None:
+            accept(plan)
+        # Embed before touching any store: a failure here leaves the index as it was.
+        vectors = ingest.embed(self.embedder, plan.texts, self.batch_size)
+        if extra_texts is not None:  # e.g. sentences the answerer may compare by meaning: into the vector cache
+            extra = list(dict.fromkeys(t for c in plan.new_chunks for t in extra_texts(c)))
+            ingest.embed(self.embedder, extra, self.batch_size, "Embedding sentences")
+        return self._apply(plan, vectors, old, stored, stages)
 
-    def _write(
-        self, order: list[str], docs: dict[str, Any], new: dict[str, tuple[Chunk, str]], old: Mapping[str, Chunk]
+    def _apply(
+        self, plan: SyncPlan, vectors: np.ndarray, old: Mapping[str, Chunk], stored: set[str], stages: Stages
+    ) -> SyncReport:
+        """Vectors into the vector store, then the files (`index.writer`), then this object's state."""
+        dense = self.dense()
+        with stages.stage("chroma_delete"):
+            dense.delete_ids(plan.stale_ids)
+        if plan.new_chunks:
+            with stages.stage("chroma_add"):
+                dense.add(plan.new_chunks, vectors)
+        new = plan.new
+        self._repair_dense(plan.order, (stored - set(plan.stale_ids)) | set(new), new, old, stages)
+        report = plan.report
+        bm25 = self.bm25()
+        consistent = isinstance(old, ChunkStore) and self.exists() and bm25.chunk_ids == plan.order
+        if report.changed or not consistent:
+            previous = bm25 if isinstance(old, ChunkStore) else None
+            with stages.stage("bm25_chunks_manifest_write"):
+                written = writer.write(
+                    self.dir, self.fingerprint, plan.order, plan.documents, new, old, previous, stages
+                )
+            if isinstance(old, ChunkStore):
+                old.close()
+            self._manifest, self._bm25, self._accents = written.manifest, written.bm25, None
+            self._chunks = written.chunks
+        report.chunks = len(plan.order)
+        return report
+
+    def _stored_vector_ids(self, stages: Stages) -> set[str]:
+        """Open the vector store and list its ids; a local one that cannot be read is dropped (and refilled by
+        `_repair_dense`)."""
+        try:
+            with stages.stage("chroma_list_ids"):
+                return self.dense().ids()
+        except Exception as e:  # chromadb raises its own kinds on a damaged database
+            if self.chroma_url:
+                raise damaged("chroma server collection", e) from e
+            log.warning("Local vector store unreadable (%s): rebuilding it from the chunks.", e)
+            self._drop_local_chroma()
+            return set()
+
+    def _repair_dense(
+        self,
+        order: list[str],
+        stored: set[str],
+        new: Mapping[str, tuple[Chunk, str]],
+        old: Mapping[str, Chunk],
+        stages: Stages,
     ) -> None:
-        """Commit the chunk set `order` (`index.writer.write`)."""
-        writer.write(self, order, docs, new, old)
+        """Make Chroma hold exactly the chunk set (after a crash it may have orphans or gaps)."""
+        dense = self.dense()
+        orphans, missing_ids = ingest.dense_repair(order, stored, new)
+        if orphans:
+            log.warning("Removing %d orphan vectors", len(orphans))
+            with stages.stage("chroma_delete"):
+                dense.delete_ids(orphans)
+        if missing_ids:
+            log.warning("Re-adding %d missing vectors", len(missing_ids))
+            missing = [old[c] for c in missing_ids]
+            vectors = ingest.embed(self.embedder, [index_text(c) for c in missing], self.batch_size)
+            with stages.stage("chroma_add"):
+                dense.add(missing, vectors)
 
-    def _write_chunks(
-        self, order: list[str], new: dict[str, tuple[Chunk, str]], old: Mapping[str, Chunk]
-    ) -> tuple[np.ndarray, int, Path]:
-        """chunks.jsonl.tmp in `order` (`index.writer.write_chunks`)."""
-        return writer.write_chunks(self.dir, order, new, old)
+    def _drop_local_chroma(self) -> None:
+        """Delete the local Chroma folder, and chromadb's per-path client cache that would still point at it."""
+        from chromadb.api.shared_system_client import SharedSystemClient
 
-    def _term_counts(
-        self, order: list[str], new: dict[str, tuple[Chunk, str]], old: Mapping[str, Chunk], previous: BM25Index | None
-    ) -> TermCounts:
-        """BM25 term counts of `order` (`index.writer.term_counts`)."""
-        return writer.term_counts(order, new, old, previous)
+        self._dense = None
+        folder = self.dir / "chroma"
+        # chromadb keeps one system per path in class-level caches and offers no public way to drop one
+        system = SharedSystemClient._identifier_to_system.pop(str(folder), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(folder), None)
+        if system is not None:
+            try:
+                system.stop()
+            except Exception:  # a damaged store may fail to stop; it is deleted anyway
+                log.debug("stopping chroma failed", exc_info=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
-    def _accent_counts(
-        self, order: list[str], new: dict[str, tuple[Chunk, str]], old: Mapping[str, Chunk], previous: BM25Index | None
-    ) -> AccentCounts:
-        """Accent model counts of `order` (`index.writer.accent_counts`)."""
-        return writer.accent_counts(self, order, new, old, previous)
+    def _reset(self, stages: Stages) -> None:
+        """Forget everything (used for rebuilds and fingerprint changes)."""
+        if self.chroma_url:
+            dense = self.dense()
+            with stages.stage("chroma_list_ids"):
+                ids = dense.ids()
+            with stages.stage("chroma_delete"):
+                dense.delete_ids(sorted(ids))
+        else:
+            self._drop_local_chroma()
+        for name in (MANIFEST, "bm25", CHUNKS):  # the manifest first: a killed reset reads as no index
+            p = self.dir / name
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        self._manifest = {"fingerprint": self.fingerprint, "documents": {}}
+        self._chunks, self._bm25, self._accents = {}, None, None
 
 
 def doc_meta_from_manifest(d: dict[str, Any]) -> DocMeta:

@@ -1,5 +1,9 @@
 """The commit of an index's chunk set to disk: chunks.jsonl, then bm25/, then the manifest, last.
 
+`write` is a function of plain arguments (the folder, the chunk order, the manifest's documents, the new
+chunks, what the previous write left) and returns the state it wrote (`Written`); `PlanIndex.sync` applies
+a `index.ingest.SyncPlan` with it.
+
 Write order and what a crash leaves:
 1. chunks.jsonl is written to chunks.jsonl.tmp, and bm25/ (score matrix, term counts, accent counts, the
    offsets of chunks.jsonl's lines, the record of the write) to bm25.tmp/; a failure here deletes the
@@ -9,10 +13,6 @@ Write order and what a crash leaves:
 3. manifest.json is written last, atomically (a .tmp file, fsynced, renamed), after the stores commit, so a
    crash mid-ingest leaves the previous manifest and the next `sync` repairs the stores against it: files
    of two writes side by side differ in generation or size, and are read in full and rewritten once.
-
-These are the write stages of `PlanIndex.sync` (`index.ingest`). `write` takes the `PlanIndex`, calls the
-other stages through it (`_write_chunks`, `_term_counts`, `_accent_counts`, which delegate here, so a
-caller can wrap them on one index) and leaves the index's cached state as the files now are.
 """
 
 from __future__ import annotations
@@ -22,8 +22,9 @@ import os
 import shutil
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import orjson
@@ -31,14 +32,20 @@ import orjson
 from index.accents import AccentCounts
 from index.bm25 import BM25Index, TermCounts, bm25_tokens
 from index.chunkstore import ChunkStore, ChunkWriter
-from index.ingest import index_text
+from index.ingest import NoStages, Stages, index_text
 from index.layout import ACCENTS, CHUNKS, MANIFEST, OFFSETS
 from index.types import Chunk
 
-if TYPE_CHECKING:
-    from index.pipeline import PlanIndex
-
 log = logging.getLogger("index.pipeline")  # one logger for the index: operators filter its messages by it
+
+
+@dataclass
+class Written:
+    """What one `write` left on disk, as the index reads it back."""
+
+    manifest: dict[str, Any]
+    bm25: BM25Index
+    chunks: ChunkStore
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -50,29 +57,52 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def read_accent_counts(bm25: BM25Index) -> AccentCounts | None:
+    """The accent model's counts stored beside `bm25` by its write (None: written without them, or unreadable)."""
+    path = bm25.folder / ACCENTS if bm25.folder is not None else None
+    if path is None or not bm25.extra.get("accents") or not path.is_file():
+        return None
+    try:
+        return AccentCounts.from_json(orjson.loads(path.read_bytes()))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        log.warning("accent counts unreadable (%s): counting them again", e)
+        return None
+
+
 def write(
-    idx: PlanIndex, order: list[str], docs: dict[str, Any], new: dict[str, tuple[Chunk, str]], old: Mapping[str, Chunk]
-) -> None:
+    index_dir: Path,
+    fingerprint: dict[str, Any],
+    order: list[str],
+    documents: dict[str, Any],
+    new: dict[str, tuple[Chunk, str]],
+    old: Mapping[str, Chunk],
+    previous: BM25Index | None = None,
+    stages: Stages | None = None,
+) -> Written:
     """Commit the chunk set `order`: chunks.jsonl, then bm25/ (one rename), then the manifest, last.
 
-    `old` is what `sync` read: when it is a `ChunkStore` (files of one write, CRC checked) unchanged
-    lines are copied as bytes and unchanged chunks keep their term and accent counts; otherwise every
-    chunk is serialised and counted again.
+    `new` holds the new chunks with their index text, `old` the chunks read before. `previous` is the lexical
+    index of the write that wrote `old`, given only when `old` is a `ChunkStore` of that write (CRC checked):
+    then unchanged lines are copied as bytes and unchanged chunks keep their term and accent counts;
+    otherwise every chunk is serialised and counted again.
     """
+    stages = stages or NoStages()
     generation = uuid.uuid4().hex
-    offsets, crc, tmp_chunks = idx._write_chunks(order, new, old)
+    with stages.stage("write.chunks_jsonl"):
+        offsets, crc, tmp_chunks = write_chunks(index_dir, order, new, old)
     try:
-        trusted = isinstance(old, ChunkStore)
-        previous = idx.bm25() if trusted else None
-        bm25 = BM25Index.from_counts(order, idx._term_counts(order, new, old, previous))
+        with stages.stage("write.bm25_term_counts"):
+            bm25 = BM25Index.from_counts(order, term_counts(order, new, old, previous))
         bm25.extra = {
             "generation": generation,
             "chunks_bytes": int(offsets[-1]),
             "chunks_crc32": crc,
             "accents": ACCENTS,
         }
-        accents = idx._accent_counts(order, new, old, previous)
-        tmp = idx.dir / "bm25.tmp"
+        with stages.stage("write.accent_counts"):
+            stored = read_accent_counts(previous) if previous is not None else None
+            accents = accent_counts(order, new, old, previous, stored)
+        tmp = index_dir / "bm25.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         bm25.save(tmp)
         np.save(tmp / OFFSETS, offsets)
@@ -80,20 +110,17 @@ def write(
     except BaseException:
         tmp_chunks.unlink(missing_ok=True)
         raise
-    os.replace(tmp_chunks, idx.dir / CHUNKS)
-    old_dir = idx.dir / "bm25.old"
+    os.replace(tmp_chunks, index_dir / CHUNKS)
+    old_dir = index_dir / "bm25.old"
     shutil.rmtree(old_dir, ignore_errors=True)
-    if (idx.dir / "bm25").exists():
-        os.replace(idx.dir / "bm25", old_dir)
-    os.replace(tmp, idx.dir / "bm25")
+    if (index_dir / "bm25").exists():
+        os.replace(index_dir / "bm25", old_dir)
+    os.replace(tmp, index_dir / "bm25")
     shutil.rmtree(old_dir, ignore_errors=True)
-    manifest = {"fingerprint": idx.fingerprint, "generation": generation, "documents": docs}
-    _atomic_write(idx.dir / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
-    bm25.folder = idx.dir / "bm25"
-    if isinstance(old, ChunkStore):
-        old.close()
-    idx._manifest, idx._bm25, idx._accents = manifest, bm25, None
-    idx._chunks = ChunkStore(idx.dir / CHUNKS, order, offsets)
+    manifest = {"fingerprint": fingerprint, "generation": generation, "documents": documents}
+    _atomic_write(index_dir / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+    bm25.folder = index_dir / "bm25"
+    return Written(manifest, bm25, ChunkStore(index_dir / CHUNKS, order, offsets))
 
 
 def write_chunks(
@@ -149,14 +176,15 @@ def term_counts(
 
 
 def accent_counts(
-    idx: PlanIndex,
     order: list[str],
     new: dict[str, tuple[Chunk, str]],
     old: Mapping[str, Chunk],
     previous: BM25Index | None,
+    stored: AccentCounts | None,
 ) -> AccentCounts:
-    """Accent model counts of `order`: the previous counts minus removed chunks plus new ones."""
-    counts = idx._stored_accent_counts(previous) if previous is not None else None
+    """Accent model counts of `order`: the `stored` counts of the `previous` write minus removed chunks plus new
+    ones (counted from scratch without them). `stored` is changed in place."""
+    counts = stored
     if counts is not None and previous is not None:
         kept = set(order).difference(new)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from assistant.extractive import ExtractiveAnswerer
 from assistant.textmatch import answer_type, states_count, states_value, value_unit
+from assistant.types import Query
 from index.types import Chunk, DocMeta, Retrieved
 
 
@@ -18,7 +19,7 @@ def _hit(text: str, n: int = 0, section: str = "") -> Retrieved:
 
 
 def _ask(question: str, hits: list[Retrieved]):
-    return ExtractiveAnswerer(lambda _: 1.0).answer(question, hits)
+    return ExtractiveAnswerer(lambda _: 1.0).answer(Query(question), hits)
 
 
 RELATED = (

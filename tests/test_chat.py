@@ -1,5 +1,5 @@
 """assistant/chat.py: a conversation asks each question with the turns before it and records what was asked and
-answered; its filters hold for every turn. Real engine over a
+answered; its filters hold for every turn; streamed turns are recorded when their answer arrives. Real engine over a
 real small index (bundled corpus, hashing embedder)."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ import pytest
 
 from assistant.chat import Conversation, run_turns
 from assistant.engine import Assistant
+from assistant.errors import QuestionError
 from assistant.settings import Settings
+from assistant.types import Answer
 from index.types import Filters
 from tests.conftest import CORPUS, GO_VAP_2010
 
@@ -51,3 +53,25 @@ def test_run_turns_plays_the_conversation_and_returns_the_last_answer(assistant:
     assert played.answer == conv.ask(FOLLOW_UP).answer
     with pytest.raises(ValueError, match="at least one turn"):
         run_turns(assistant, [])
+
+
+def test_a_streamed_turn_continues_the_given_history_and_is_recorded_at_its_answer(assistant: Assistant) -> None:
+    """The chat page keeps each browser session's history and streams its answers through `Conversation`."""
+    earlier = Conversation(assistant)
+    first = earlier.ask(FIRST)
+    conv = Conversation(assistant, history=earlier.history)
+    parts = list(conv.stream(FOLLOW_UP))
+    final = parts[-1]
+    assert isinstance(final, Answer) and all(isinstance(p, str) for p in parts[:-1]) and len(parts) > 2
+    assert "Gò Vấp" in final.search_query  # the given history was used
+    assert conv.history[:2] == earlier.history and len(earlier.history) == 2  # continued, not shared
+    assert conv.history[2:] == [{"role": "user", "content": FOLLOW_UP}, {"role": "assistant", "content": final.answer}]
+    assert conv.questions() == [FIRST, FOLLOW_UP] and first.question == FIRST
+
+
+def test_a_failed_question_leaves_the_history_as_it_was(assistant: Assistant) -> None:
+    conv = Conversation(assistant)
+    conv.ask(FIRST)
+    with pytest.raises(QuestionError):
+        list(conv.stream("?!?!"))
+    assert conv.questions() == [FIRST]

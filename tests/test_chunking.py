@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assistant.types import Query
 from index.chunking import CHUNKER_VERSION, chunk_document
 from index.clean import clean
 from index.loaders import read_text
@@ -245,6 +246,6 @@ def test_a_numbered_task_written_as_one_sentence_stays_a_quotable_sentence() -> 
     assert "I. TỔ CHỨC THỰC HIỆN › 1. Ban Quản lý chợ Quảng An…" in sections
     assert "I. TỔ CHỨC THỰC HIỆN › 3. Mục đích" in sections  # a short heading ending with a stop stays one
     answer = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Ban Quản lý chợ Quảng An phải lắp camera trước ngày nào?", [Retrieved(c, 1.0) for c in chunks]
+        Query("Ban Quản lý chợ Quảng An phải lắp camera trước ngày nào?"), [Retrieved(c, 1.0) for c in chunks]
     )
     assert not answer.abstained and "30/11/2026" in answer.text.split("\n")[0]

@@ -83,6 +83,20 @@ def test_index_remove(built: Path):
     assert GO_VAP_2010 not in {d["source"] for d in docs}
 
 
+def test_index_build_does_not_load_the_llm(tmp_path: Path, corpus_copy: Path):
+    """Issue 16: with ASSISTANT_LLM=llamacpp, `index build` loaded the model (here one that is not there) just to
+    index. Indexing and listing work without it; a question reports the model in one line."""
+    data = tmp_path / "llm-data"
+    llm = {"ASSISTANT_LLM": "llamacpp", "ASSISTANT_LLM_MODEL": str(tmp_path / "khong-co.gguf")}
+    built = run(["index", "build", str(corpus_copy)], data, **llm)
+    assert built.returncode == 0 and "Đã thêm 5" in built.stdout, built.stderr
+    assert len(json.loads(run(["index", "list", "--json"], data, **llm).stdout)) == 5
+    assert "xoá 1" in run(["index", "remove", GO_VAP_2010], data, **llm).stdout
+    asked = run(["ask", "Ai ký kế hoạch?"], data, **llm)
+    assert asked.returncode == 2 and "Traceback" not in asked.stderr
+    assert len(asked.stderr.strip().splitlines()) == 1 and "llamacpp" in asked.stderr
+
+
 def test_settings_mismatch_is_a_clear_error(built: Path):
     r = run(["ask", "Ai ký?"], built, ASSISTANT_CHUNK_MAX_TOKENS="100")
     assert r.returncode == 2 and "--rebuild" in r.stderr and "Traceback" not in r.stderr

@@ -246,7 +246,7 @@ def test_crash_at_each_commit_step_is_repaired(tmp_path: Path, monkeypatch: pyte
     assert repaired.bm25().chunk_ids == fresh.bm25().chunk_ids and repaired.bm25().df == fresh.bm25().df
     for q in (question(3), question(12), "báo cáo kiểm tra giám sát"):
         assert repaired.bm25().search(q, 1000) == fresh.bm25().search(q, 1000)
-    assert repaired._stored_accent_counts(repaired.bm25()) == fresh._stored_accent_counts(fresh.bm25())
+    assert repaired.stored_accent_counts() == fresh.stored_accent_counts()
     assert list(repaired.chunks().items()) == list(fresh.chunks().items())
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from assistant.extractive import ExtractiveAnswerer
 from assistant.settings import Settings
+from assistant.types import Query
 from index.embed import HashEmbedder
 from index.types import Chunk, Retrieved
 
@@ -87,10 +88,10 @@ GO_VAP = "Các phường định kỳ hàng quý gửi báo cáo công tác dân
 def test_every_plan_that_answers_is_quoted_unless_the_question_names_one() -> None:
     emb = CountingEmbedder()
     hits = [_plan("ba-dinh.txt", BA_DINH, "Ba Đình", 0), _plan("go-vap.txt", GO_VAP, "Gò Vấp", 1)]
-    both = answerer(emb).answer("Ai tổng hợp báo cáo quý về công tác dân vận chính quyền?", hits)
+    both = answerer(emb).answer(Query("Ai tổng hợp báo cáo quý về công tác dân vận chính quyền?"), hits)
     assert {c.source for c in both.citations} == {"ba-dinh.txt", "go-vap.txt"}
     assert "UBND quận Ba Đình" in both.text and "UBND quận Gò Vấp" in both.text  # which plan says what
-    one = answerer(emb).answer("Ở quận Ba Đình ai tổng hợp báo cáo quý về công tác dân vận chính quyền?", hits)
+    one = answerer(emb).answer(Query("Ở quận Ba Đình ai tổng hợp báo cáo quý về công tác dân vận chính quyền?"), hits)
     assert {c.source for c in one.citations} == {"ba-dinh.txt"}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from assistant.extractive import ExtractiveAnswerer
 from assistant.headline import MAX_WORDS, asks_document, asks_who, document_fields, names, said_names, who_score
+from assistant.types import Query
 from index.types import Chunk, DocMeta, Retrieved
 
 BA_DINH = DocMeta(
@@ -50,7 +51,7 @@ def test_the_first_line_gives_the_date_asked_for_in_at_most_25_words() -> None:
         "Quận ủy và UBND thành phố theo quy định."
     )
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Thời hạn gửi báo cáo năm về dân vận chính quyền là khi nào?", [_hit("bd.txt", text, BA_DINH)]
+        Query("Thời hạn gửi báo cáo năm về dân vận chính quyền là khi nào?"), [_hit("bd.txt", text, BA_DINH)]
     )
     first = _first(extract.text)
     assert "25/11" in first and first.endswith("[1].") and len(first.split()) <= MAX_WORDS + 1
@@ -62,7 +63,7 @@ def test_which_body_is_named_from_the_section_heading() -> None:
     text = "Là cơ quan đầu mối, tham mưu, đề xuất UBND quận ban hành kế hoạch, báo cáo về công tác dân vận chính quyền."
     hit = _hit("bd.txt", text, BA_DINH, section="III. TỔ CHỨC THỰC HIỆN › 1. Phòng Nội vụ")
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Ở Ba Đình năm 2025, cơ quan nào làm đầu mối tham mưu về dân vận chính quyền?", [hit]
+        Query("Ở Ba Đình năm 2025, cơ quan nào làm đầu mối tham mưu về dân vận chính quyền?"), [hit]
     )
     first = _first(extract.text)
     assert first.startswith("Phòng Nội vụ: ") and len(first.split()) <= MAX_WORDS + 1
@@ -76,7 +77,7 @@ def test_number_and_date_of_a_document_are_said_first_and_cited_where_printed() 
         Chunk("gv.txt#1", "gv.txt", "gv.txt", 1, body, 60, 60 + len(body), meta=GO_VAP),
     ]
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Kế hoạch Năm Dân vận của chính quyền quận Gò Vấp mang số hiệu nào, ký ngày nào?",
+        Query("Kế hoạch Năm Dân vận của chính quyền quận Gò Vấp mang số hiệu nào, ký ngày nào?"),
         [Retrieved(chunks[1], 1.0)],
         document_chunks=lambda doc: chunks,
     )
@@ -89,7 +90,8 @@ def test_several_documents_are_told_apart_in_the_first_sentence() -> None:
     ba_dinh = "Các đơn vị gửi báo cáo quý về UBND quận qua Phòng Nội vụ trước ngày 25 của tháng cuối quý."
     go_vap = "Các đơn vị gửi báo cáo quý về UBND quận qua Phòng Nội vụ trước ngày 20 của tháng cuối quý."
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Các đơn vị gửi báo cáo quý về đâu?", [_hit("bd.txt", ba_dinh, BA_DINH), _hit("gv.txt", go_vap, GO_VAP, 1)]
+        Query("Các đơn vị gửi báo cáo quý về đâu?"),
+        [_hit("bd.txt", ba_dinh, BA_DINH), _hit("gv.txt", go_vap, GO_VAP, 1)],
     )
     first = _first(extract.text)
     assert first.startswith("Ba Đình 2025: ") and ". Gò Vấp 2010: " in first and first.endswith("[2].")
@@ -110,7 +112,7 @@ def test_a_how_question_is_not_answered_with_the_document_a_plan_cites() -> None
     )
     asked = "Cán bộ thay đổi thái độ phục vụ, lấy sự hài lòng của người dân làm thước đo."
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Kế hoạch muốn cán bộ thay đổi thái độ phục vụ người dân ra sao?",
+        Query("Kế hoạch muốn cán bộ thay đổi thái độ phục vụ người dân ra sao?"),
         [_hit("bd.txt", cited, BA_DINH), _hit("bd.txt", asked, BA_DINH, 1)],
     )
     assert _first(extract.text).startswith("Cán bộ thay đổi thái độ phục vụ")
@@ -122,7 +124,7 @@ def test_a_results_question_is_answered_with_the_sentence_that_reports_them() ->
     opening = "Sáng 13/12, Quận ủy Đống Đa tổ chức Tổng kết công tác dân vận khéo năm 2019 của quận."
     figures = "Năm 2019, đã có 103 tập thể và 115 cá nhân đăng ký thực hiện 230 mô hình dân vận khéo."
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Quận Đống Đa năm 2019 có kết quả gì nổi bật về dân vận khéo?",
+        Query("Quận Đống Đa năm 2019 có kết quả gì nổi bật về dân vận khéo?"),
         [_hit("dd.txt", opening, DONG_DA), _hit("dd.txt", figures, DONG_DA, 1)],
     )
     assert "230 mô hình" in _first(extract.text)
@@ -149,7 +151,7 @@ def test_a_persons_name_is_reached_past_a_document_number_and_an_agency_tag() ->
         title="Nâng cao hiệu quả công tác dân vận", issuer="Thành ủy Hà Nội", date="2018-03-07", kind="tin tức"
     )
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Bí thư Thành ủy Hà Nội làm việc với Ban Dân vận Thành ủy năm 2018 là ai?", [_hit("hn.txt", text, meta)]
+        Query("Bí thư Thành ủy Hà Nội làm việc với Ban Dân vận Thành ủy năm 2018 là ai?"), [_hit("hn.txt", text, meta)]
     )
     first = _first(extract.text)
     assert "Hoàng Trung Hải" in first and len(first.split()) <= MAX_WORDS + 1
@@ -166,7 +168,7 @@ def test_with_whom_is_answered_with_the_bodies_named_not_the_words_of_the_questi
     )
     hit = _hit("gv.txt", text, GO_VAP, section="III. Tổ chức thực hiện › 1. Phòng Nội vụ")
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Phòng Nội vụ quận Gò Vấp cùng với ai kiểm tra, giám sát việc thực hiện kế hoạch?", [hit]
+        Query("Phòng Nội vụ quận Gò Vấp cùng với ai kiểm tra, giám sát việc thực hiện kế hoạch?"), [hit]
     )
     assert "Ban Dân vận Quận ủy" in _first(extract.text)
 
@@ -186,7 +188,7 @@ def test_of_two_counts_the_one_about_the_body_asked_for_comes_first() -> None:
     party = "Tính đến ngày 15/11, Quận uỷ đã tiếp nhận 189 đơn thư và đã giải quyết 127 đơn."
     council = "UBND quận tiếp nhận 1.081 đơn/510 vụ và đã giải quyết 462/510."
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Tính tới giữa tháng 11/2019, UBND quận Đống Đa nhận và giải quyết được bao nhiêu đơn?",
+        Query("Tính tới giữa tháng 11/2019, UBND quận Đống Đa nhận và giải quyết được bao nhiêu đơn?"),
         [_hit("dd.txt", f"{party} {council}", DONG_DA)],
     )
     assert "1.081" in _first(extract.text)
@@ -200,7 +202,8 @@ def test_a_figure_is_not_cut_from_its_unit() -> None:
         "trong danh mục các cụm công nghiệp đã thành lập với diện tích được điều chỉnh từ 20,0 ha thành 60,0 ha."
     )
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Cụm công nghiệp Báo Đáp được đề nghị thành lập với quy mô bao nhiêu héc-ta?", [_hit("ld.txt", text, LAO_CAI)]
+        Query("Cụm công nghiệp Báo Đáp được đề nghị thành lập với quy mô bao nhiêu héc-ta?"),
+        [_hit("ld.txt", text, LAO_CAI)],
     )
     assert "60,0 ha" in _first(extract.text)
 
@@ -212,7 +215,7 @@ def test_which_document_is_answered_with_its_number() -> None:
         "Quy chế làm việc của UBND phường nhiệm kỳ 2021-2026."
     )
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Phường dựa vào văn bản nào để quy định cách làm việc của chính quyền phường trong nhiệm kỳ này?",
+        Query("Phường dựa vào văn bản nào để quy định cách làm việc của chính quyền phường trong nhiệm kỳ này?"),
         [_hit("ha.txt", text, BA_DINH)],
     )
     assert "493/QĐ-UBND" in _first(extract.text)
@@ -231,9 +234,11 @@ def test_a_document_named_by_number_is_not_answered_by_its_own_header() -> None:
     hits = [_hit("qd.pdf", t, LAO_CAI, n) for n, t in enumerate(chunks)]
     idf = {"1696": 5.0, "qd": 2.5, "lao": 0.17, "cai": 0.17, "ubnd": 0.13, "tinh": 0.1}  # as in that index
     answerer = ExtractiveAnswerer(lambda t: idf.get(t, 1.0))
-    who = answerer.answer("Quyết định 1696/QĐ-UBND của UBND tỉnh Lào Cai ủy quyền cho ai?", hits)
+    who = answerer.answer(Query("Quyết định 1696/QĐ-UBND của UBND tỉnh Lào Cai ủy quyền cho ai?"), hits)
     assert "Giám đốc Sở Công Thương" in _first(who.text)
-    until = answerer.answer("Thời hạn ủy quyền theo Quyết định 1696/QĐ-UBND của Lào Cai kéo dài đến khi nào?", hits)
+    until = answerer.answer(
+        Query("Thời hạn ủy quyền theo Quyết định 1696/QĐ-UBND của Lào Cai kéo dài đến khi nào?"), hits
+    )
     assert "28 tháng 02 năm 2027" in _first(until.text)
 
 
@@ -244,7 +249,7 @@ def test_a_forms_label_is_quoted_with_its_value_on_the_next_line() -> None:
         "Bà: Lương Thị Lợi; Ngày sinh: 03/01/1958.\n\n1. Nhà đầu tư\n\nChức danh: Giám đốc."
     )
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Ai là người đại diện theo pháp luật của nhà đầu tư dự án?", [_hit("px.pdf", text, LAO_CAI)]
+        Query("Ai là người đại diện theo pháp luật của nhà đầu tư dự án?"), [_hit("px.pdf", text, LAO_CAI)]
     )
     assert "Lương Thị Lợi" in _first(extract.text)
 
@@ -253,7 +258,7 @@ def test_a_quote_the_first_sentence_gives_whole_is_not_repeated() -> None:
     """A short answering sentence was said twice: as the first sentence, then word for word as the quote."""
     text = "Các đơn vị gửi báo cáo năm trước ngày 25/11 về UBND quận."
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Hạn gửi báo cáo năm là khi nào?", [_hit("bd.txt", text, BA_DINH)]
+        Query("Hạn gửi báo cáo năm là khi nào?"), [_hit("bd.txt", text, BA_DINH)]
     )
     lines = extract.text.split("\n")
     assert lines[0] == "Các đơn vị gửi báo cáo năm trước ngày 25/11 về UBND quận [1]."

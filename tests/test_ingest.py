@@ -13,9 +13,19 @@ import pytest
 from assistant.engine import build_index
 from assistant.settings import Settings
 from index.errors import LoaderError
-from index.ingest import SyncReport, index_text, load_document
+from index.ingest import (
+    Scanned,
+    SyncPlan,
+    SyncReport,
+    cut_documents,
+    dense_repair,
+    index_text,
+    load_document,
+    plan_documents,
+    triage,
+)
 from index.loaders import MissingToolError, UnsupportedTypeError
-from index.types import Chunk, DocMeta
+from index.types import Chunk, DocMeta, Document
 
 from .conftest import BA_DINH_2025, GO_VAP_2010
 from .test_pipeline import state
@@ -158,3 +168,125 @@ def test_a_document_is_read_cleaned_and_described(tmp_path: Path) -> None:
     (tmp_path / "rong.txt").write_text(" \n\t\n", encoding="utf-8")
     with pytest.raises(LoaderError, match="rong.txt"):
         load_document(tmp_path / "rong.txt", "rong.txt", "h2")
+
+
+# ------------------------------------------------------------------------------------ the phases of a plan
+def _entry(content_hash: str, chunk_ids: list[str], source: str = "") -> dict:
+    return {"content_hash": content_hash, "chunk_ids": chunk_ids, "source": source}
+
+
+def test_triage_sorts_files_against_the_manifest() -> None:
+    documents = {
+        "giu.txt": _entry("h-giu", ["giu.txt#0"]),
+        "doi.txt": _entry("h-cu", ["doi.txt#0"]),
+        "thieu.txt": _entry("h-thieu", ["thieu.txt#0", "thieu.txt#1"]),  # a chunk lost in a crash
+        "mat.txt": _entry("h-mat", ["mat.txt#0"]),  # no longer in the folder
+    }
+    present = {"giu.txt#0", "doi.txt#0", "thieu.txt#0", "mat.txt#0"}
+    scanned = [
+        Scanned("ban-sao.txt", Path("ban-sao.txt"), "h-giu"),  # a copy of an indexed document: it keeps its name
+        Scanned("doi.txt", Path("doi.txt"), "h-moi"),
+        Scanned("giu.txt", Path("giu.txt"), "h-giu"),
+        Scanned("moi.txt", Path("moi.txt"), "h-1"),
+        Scanned("moi-2.txt", Path("moi-2.txt"), "h-1"),  # of two new copies, the first name seen wins
+        Scanned("thieu.txt", Path("thieu.txt"), "h-thieu"),
+    ]
+    t = triage(scanned, documents, present)
+    assert t.duplicates == ["ban-sao.txt", "moi-2.txt"] and t.unchanged == ["giu.txt"]
+    assert [s.doc_id for s in t.to_load] == ["doi.txt", "moi.txt", "thieu.txt"] and t.to_remove == ["mat.txt"]
+    kept = triage(scanned[:1], documents, present, remove_missing=False, only_remove=["doi.txt"])
+    assert kept.duplicates == ["ban-sao.txt"] and kept.to_load == [] and kept.to_remove == ["doi.txt"]
+    by_name = triage([], {"2025/kh.txt": _entry("h", [], source="kh.txt")}, set(), False, ["kh.txt"])
+    assert by_name.to_remove == ["2025/kh.txt"]
+
+
+def _doc(doc_id: str, text: str = "") -> Document:
+    return Document(doc_id, doc_id, f"/in/{doc_id}", text, f"h-{doc_id}", DocMeta())
+
+
+def _chunks(doc: Document, n: int) -> list[Chunk]:
+    return [Chunk(f"{doc.doc_id}#{i}", doc.doc_id, doc.source, i, f"đoạn {i}", 0, 1) for i in range(n)]
+
+
+def test_cutting_drops_a_document_of_too_many_chunks_and_counts_every_one() -> None:
+    report = SyncReport()
+    docs = [_doc("a.txt", "xx"), _doc("b.txt", "xxxxx"), _doc("c.txt", "x")]
+    kept, chunks, counts = cut_documents(docs, lambda d: _chunks(d, len(d.text)), 3, report)
+    assert [d.doc_id for d in kept] == ["a.txt", "c.txt"] and [c.chunk_id for c in chunks] == [
+        "a.txt#0",
+        "a.txt#1",
+        "c.txt#0",
+    ]
+    assert counts == {"a.txt": 2, "b.txt": 5, "c.txt": 1}
+    assert report.failed == [
+        (
+            "/in/b.txt",
+            "b.txt: văn bản chia thành quá nhiều đoạn (5 > 3; too many chunks, see ASSISTANT_MAX_DOCUMENT_CHUNKS)",
+        )
+    ]
+
+
+def test_the_planned_manifest_stale_chunks_and_order() -> None:
+    documents = {"b.txt": _entry("h-old", ["b.txt#0", "b.txt#1"]), "z.txt": _entry("h-z", ["z.txt#0"])}
+    before = {k: dict(v) for k, v in documents.items()}
+    present = {"b.txt#0", "b.txt#1", "z.txt#0"}
+    new_docs = [_doc("b.txt"), _doc("a.txt")]
+    new_chunks = _chunks(new_docs[0], 1) + _chunks(new_docs[1], 2)
+    report = SyncReport()
+    after, stale, order = plan_documents(documents, present, new_docs, new_chunks, ["z.txt"], report)
+    assert (report.updated, report.added, report.removed) == (["b.txt"], ["a.txt"], ["z.txt"])
+    assert stale == ["b.txt#0", "b.txt#1", "z.txt#0"] and order == ["a.txt#0", "a.txt#1", "b.txt#0"]
+    assert list(after) == ["b.txt", "a.txt"] and after["b.txt"]["chunk_ids"] == ["b.txt#0"]
+    assert after["a.txt"]["content_hash"] == "h-a.txt" and after["a.txt"]["path"] == "/in/a.txt"
+    assert documents == before  # the manifest read is not changed: the plan is a new one
+
+
+def test_vectors_to_drop_and_to_add_again_after_a_crash() -> None:
+    orphans, missing = dense_repair(["a#0", "a#1", "b#0", "c#0"], {"a#0", "x#0", "w#0"}, {"c#0": None})
+    assert orphans == ["w#0", "x#0"] and missing == ["a#1", "b#0"]
+
+
+class _Recorder:
+    """A `Stages` that lists the stages a sync reports, in order."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def stage(self, name: str):  # noqa: ANN201
+        from contextlib import nullcontext
+
+        self.names.append(name)
+        return nullcontext()
+
+
+def test_a_sync_reports_its_stages_and_a_refused_plan_writes_nothing(toy_settings: Settings, corpus_copy: Path):
+    idx = build_index(toy_settings)
+    idx.sync([corpus_copy / BA_DINH_2025])
+    files = {p.name: p.read_bytes() for p in toy_settings.index_dir.iterdir() if p.is_file()}
+    plans: list[SyncPlan] = []
+
+    def refuse(plan: SyncPlan) -> None:
+        plans.append(plan)
+        raise LoaderError("không (refused)")
+
+    with pytest.raises(LoaderError):
+        idx.sync([corpus_copy], accept=refuse)
+    (plan,) = plans
+    assert plan.report.unchanged == [BA_DINH_2025] and len(plan.report.added) == 4
+    assert len(plan.texts) == len(plan.new_chunks) == sum(plan.chunk_counts.values()) and not plan.unreadable
+    assert {p.name: p.read_bytes() for p in toy_settings.index_dir.iterdir() if p.is_file()} == files
+    m, b, d = state(build_index(toy_settings))  # nor a vector added to the store
+    assert m == b == d == set(idx.manifest()["documents"][BA_DINH_2025]["chunk_ids"])
+
+    stages = _Recorder()
+    (corpus_copy / GO_VAP_2010).unlink()
+    report = build_index(toy_settings).sync([corpus_copy], stages=stages)
+    assert len(report.added) == 3 and not report.removed
+    assert stages.names.count("load_clean_metadata") == stages.names.count("chunk") == 3
+    assert stages.names[0] == "chroma_list_ids" and stages.names[-4:] == [
+        "bm25_chunks_manifest_write",
+        "write.chunks_jsonl",
+        "write.bm25_term_counts",
+        "write.accent_counts",
+    ]
+    assert {"chroma_delete", "chroma_add"} <= set(stages.names)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from assistant.extractive import ExtractiveAnswerer
 from assistant.lists import asks_for_list, list_noun
+from assistant.types import Query
 from index.types import Chunk, DocMeta, Retrieved
 
 META = DocMeta(
@@ -82,7 +83,7 @@ DOCS = {"cv.pdf": OPINIONS, "kh.txt": PURPOSES, "cv193.pdf": TASKS}
 def _ask(question: str, chunks: list[Chunk], with_outline: bool = True):
     hits = [Retrieved(c, 1.0 / (i + 1)) for i, c in enumerate(chunks)]
     answerer = ExtractiveAnswerer(lambda _: 1.0)
-    return answerer.answer(question, hits, document_chunks=DOCS.__getitem__ if with_outline else None)
+    return answerer.answer(Query(question), hits, document_chunks=DOCS.__getitem__ if with_outline else None)
 
 
 def test_sub_section_headings_that_name_what_is_asked_are_the_items() -> None:

@@ -27,6 +27,7 @@ from assistant.extractive import Extract, ExtractiveAnswerer
 from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_llm, format_passages
 from assistant.llm import LlamaCppLLM, make_llm
 from assistant.settings import Settings
+from assistant.types import Query
 from eval import metrics
 from index.chunking import chunk_document
 from index.clean import clean
@@ -268,7 +269,7 @@ def hits() -> list[Retrieved]:
 
 def extractive(question: str, hits: list[Retrieved], lang: str = "vi") -> Extract:
     """The real extractive answer, as the engine computes it before calling the LLM."""
-    return ExtractiveAnswerer(idf=lambda t: 1.0).answer(question, hits, lang)
+    return ExtractiveAnswerer(idf=lambda t: 1.0).answer(Query(question, lang=lang), hits)
 
 
 def run(
@@ -277,8 +278,8 @@ def run(
     """The final result and the streamed deltas (none for the non-streaming call)."""
     fallback = extractive(question, hits)
     if not stream:
-        return answerer.answer(question, hits, "vi", fallback), []
-    items = list(answerer.stream(question, hits, "vi", fallback))
+        return answerer.answer(Query(question), hits, fallback), []
+    items = list(answerer.stream(Query(question), hits, fallback))
     assert isinstance(items[-1], GenerativeResult) and all(isinstance(i, str) for i in items[:-1])
     return items[-1], items[:-1]  # type: ignore[return-value]
 

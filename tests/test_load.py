@@ -45,7 +45,7 @@ def test_short_load_run_has_no_errors_or_mixed_histories(data_dir: Path, tmp_pat
     s = json.loads(out.read_text(encoding="utf-8"))
     assert s["errors"] == 0 and s["mixups"] == 0 and s["busy"] == 0
     assert s["requests"] >= 30 and s["p95_ms"]["gradio"] and s["p95_ms"]["http"]
-    rss = s["rss_mb"]
+    rss = s["rss_mib"]
     assert rss["end"] - rss["start"] < 150, rss  # no leak a short run could show
     assert "server RSS" in r.stdout and "p50 / p95" in r.stdout
 

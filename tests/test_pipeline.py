@@ -109,8 +109,8 @@ def test_incremental_sync_equals_a_fresh_build_and_only_new_chunks_are_tokenised
     assert (inc.dir / "chunks.jsonl").read_bytes() == (fresh.dir / "chunks.jsonl").read_bytes()
     from_scratch = AccentCounts()
     from_scratch.add(c.text for c in fresh.chunks().values())
-    stored = inc._stored_accent_counts(inc.bm25())
-    assert stored == from_scratch == fresh._stored_accent_counts(fresh.bm25())
+    stored = inc.stored_accent_counts()
+    assert stored == from_scratch == fresh.stored_accent_counts()
     assert inc.accent_restorer().by_fold == AccentRestorer.from_texts(c.text for c in inc.chunks().values()).by_fold
 
 

@@ -8,9 +8,9 @@ from assistant.textmatch import (
     lexical_query,
     places,
     search_queries,
-    sentence_spans,
     years,
 )
+from index.text import clause_spans
 
 
 def flat_idf(_: str) -> float:
@@ -95,7 +95,7 @@ def test_bigram_bonus_rewards_words_kept_together():
 
 def test_sentence_spans_split_sentences_clauses_and_bullets_not_hyphens():
     text = "Câu một. Câu hai; câu ba:\n- gạch đầu dòng\nMTTQ và các tổ chức chính trị - xã hội."
-    spans = [text[s:e] for s, e in sentence_spans(text)]
+    spans = [text[s:e] for s, e in clause_spans(text)]
     assert spans == [
         "Câu một.",
         "Câu hai;",

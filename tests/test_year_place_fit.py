@@ -8,6 +8,7 @@ from pathlib import Path
 from assistant.engine import Assistant
 from assistant.extractive import ExtractiveAnswerer, fitting_documents
 from assistant.settings import Settings
+from assistant.types import Query
 from index.types import Chunk, DocMeta, Retrieved
 
 # Each plan's text cites a document of the other year: only the plan's own date says which year it is of.
@@ -30,7 +31,7 @@ def _hit(
 
 
 def _answer(question: str, hits: list[Retrieved], known: tuple[str, ...] = ()) -> tuple[bool, set[str]]:
-    extract = ExtractiveAnswerer(lambda _: 1.0).answer(question, hits, known_named=known)
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(Query(question, known_named=known), hits)
     return extract.abstained, {c.source for c in extract.citations}
 
 
@@ -83,13 +84,15 @@ def test_abstention_for_a_missing_year_names_the_years_on_file() -> None:
         _hit("other.txt", PLAN_2025, "2019-03-01", 2, "UBND tỉnh Yên Bái", "Yên Bái"),
     ]
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        QUESTION_2024 + " (tỉnh Lào Cai)", hits, known_named=("Lào Cai",)
+        Query(QUESTION_2024 + " (tỉnh Lào Cai)", known_named=("Lào Cai",)), hits
     )
     assert extract.abstained and not extract.citations
     assert extract.text == (
         "Không tìm thấy thông tin này trong các tài liệu hiện có. Các tài liệu liên quan hiện có là của năm 2022, 2025."
     )
-    english = ExtractiveAnswerer(lambda _: 1.0).answer("Who compiled the quarterly reports in 2024?", hits, lang="en")
+    english = ExtractiveAnswerer(lambda _: 1.0).answer(
+        Query("Who compiled the quarterly reports in 2024?", lang="en"), hits
+    )
     assert english.abstained and english.text.endswith("The related documents on file are from 2019, 2022, 2025.")
 
 
@@ -117,16 +120,18 @@ def test_who_signed_is_answered_from_the_best_document_only() -> None:
         0.4,
     )
     answerer = ExtractiveAnswerer(lambda _: 1.0)
-    extract = answerer.answer("Kế hoạch 110/KH-UBND của Phú Yên do ai ký?", [unsigned, other], signer_hits=[other])
+    extract = answerer.answer(
+        Query("Kế hoạch 110/KH-UBND của Phú Yên do ai ký?"), [unsigned, other], signer_hits=[other]
+    )
     assert "Phạm Bình Minh" not in extract.text
-    signed = answerer.answer("Công văn thẩm định do ai ký?", [other, unsigned], signer_hits=[other])
+    signed = answerer.answer(Query("Công văn thẩm định do ai ký?"), [other, unsigned], signer_hits=[other])
     assert "Phạm Bình Minh" in signed.text and not signed.abstained
 
 
 def test_who_signed_a_document_that_shows_no_signer_says_so() -> None:
     """The answer that needs a field the document does not show says so (and counts as an abstention)."""
     unsigned = _hit("tq.txt", "Kế hoạch số 46/KH-UBND của UBND tỉnh Tuyên Quang về công tác dân vận.", "2023-03-14", 0)
-    extract = ExtractiveAnswerer(lambda _: 1.0).answer("Ai ký Kế hoạch 46/KH-UBND?", [unsigned], signer_hits=[])
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(Query("Ai ký Kế hoạch 46/KH-UBND?"), [unsigned], signer_hits=[])
     assert extract.abstained and not extract.citations
     assert extract.text.startswith("Không tìm thấy thông tin này trong các tài liệu hiện có. Kế hoạch")
     assert extract.text.endswith("không cho thấy người ký (không có khối chữ ký, hoặc không đọc được).")
@@ -146,7 +151,7 @@ def test_who_signed_asks_the_document_whose_number_the_question_names() -> None:
     )
     named = Retrieved(Chunk("qd1696.pdf#9", "qd1696.pdf", "qd1696.pdf", 9, text, 0, len(text), meta=meta), 0.3)
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Quyết định 1696/QĐ-UBND của tỉnh Lào Cai: ai ký quyết định đó?", [other, named], signer_hits=[named]
+        Query("Quyết định 1696/QĐ-UBND của tỉnh Lào Cai: ai ký quyết định đó?"), [other, named], signer_hits=[named]
     )
     assert not extract.abstained and "Nguyễn Tuấn Anh" in extract.text
     assert [c.source for c in extract.citations] == ["qd1696.pdf"]
@@ -167,7 +172,7 @@ def test_a_place_the_corpus_lacks_abstains_even_when_a_text_names_it() -> None:
         _hit("yenbai.txt", PLAN_2025, "2025-01-20", 1, "UBND tỉnh Yên Bái", "Yên Bái"),
     ]
     extract = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Kế hoạch dân vận chính quyền năm 2025 của tỉnh Lạng Sơn giao cơ quan nào tổng hợp báo cáo quý?", hits
+        Query("Kế hoạch dân vận chính quyền năm 2025 của tỉnh Lạng Sơn giao cơ quan nào tổng hợp báo cáo quý?"), hits
     )
     assert extract.abstained and not extract.citations
     assert extract.text == (
@@ -175,7 +180,7 @@ def test_a_place_the_corpus_lacks_abstains_even_when_a_text_names_it() -> None:
         "Các tài liệu liên quan hiện có là của UBND tỉnh Lào Cai, UBND tỉnh Yên Bái."
     )
     unaccented = ExtractiveAnswerer(lambda _: 1.0).answer(
-        "Ke hoach nam 2025 cua tinh Lang Son giao co quan nao tong hop bao cao quy?", hits
+        Query("Ke hoach nam 2025 cua tinh Lang Son giao co quan nao tong hop bao cao quy?"), hits
     )
     assert unaccented.abstained and not unaccented.citations
 

@@ -1,14 +1,12 @@
 """Benchmarks of retrieval quality (XQuAD), latency and indexing as the corpus grows.
 
-Shared helpers live here: percentiles, peak memory, a query-memoising embedder wrapper and the
-bench working folder. Heavy modules (chromadb, llama-index, matplotlib) are imported where used.
+Shared helpers live here: stage timing, a query-memoising embedder wrapper and the bench working folder;
+percentiles and memory (MiB) are `assistant.measure`'s, as for the evaluation and the load test. Heavy modules
+(chromadb, llama-index, matplotlib) are imported where used.
 """
 
 from __future__ import annotations
 
-import math
-import resource
-import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -17,29 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from assistant.measure import peak_rss_mib, percentile, rss_mib
 
-def percentile(values: Sequence[float], p: float) -> float:
-    """The p-th percentile (0..100) by linear interpolation; NaN for no values.
-
-    >>> percentile([1.0, 2.0, 3.0, 4.0], 50)
-    2.5
-    """
-    if not values:
-        return math.nan
-    return float(np.percentile(np.asarray(values, dtype=np.float64), p))
-
-
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB."""
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024
-
-
-def rss_mb(pid: int) -> float:
-    """Current resident set size of a process (e.g. a server subprocess), in MiB."""
-    import psutil
-
-    return float(psutil.Process(pid).memory_info().rss) / (1024 * 1024)
+__all__ = ["MemoQueries", "Timer", "bench_root", "peak_rss_mib", "percentile", "rss_mib"]
 
 
 class Timer:

@@ -87,16 +87,18 @@ def evaluate_variant(
     settings: Settings, name: str, folder: Path, items: list[dict[str, Any]], embedder: Any, k: int = 5
 ) -> dict[str, Any]:
     """Index the variant's folder in `<folder>/../data` and run the dataset over it; the eval report plus the sync."""
+    from assistant.app import App
     from assistant.chat import run_turns
-    from assistant.engine import Assistant, build_index
+    from assistant.indexer import build_index
 
     data = folder.parent / "data"
     vs = settings.model_copy(update={"data_dir": data, "corpus_dir": folder, "index_path": None})
     shutil.rmtree(vs.index_dir, ignore_errors=True)  # a fresh index; the OCR cache under data/cache stays
-    a = Assistant(vs, index=build_index(vs, embedder=embedder))
+    app = App.from_settings(vs, index=build_index(vs, embedder=embedder))
     t0 = time.perf_counter()
-    report = a.sync([folder])
+    report = app.indexer.sync([folder])
     index_s = time.perf_counter() - t0
+    a = app.engine()
     names = {f.name: f"{f.stem}.txt" for f in folder.iterdir()}
 
     def ask(turns: list[str]) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """Indexing throughput: where the time of a sync goes, how it scales, and incremental re-index cost.
 
-A sync is timed by stage without touching the pipeline's code: the index's own methods are wrapped
-on the instance for the duration of the run (load+clean+metadata, chunking, embedding, Chroma
-writes, the BM25/chunk-list/manifest write). Embedder speed (batch size, threads) is measured in
-fresh subprocesses, because the C engine reads its thread count once per process.
+A sync is timed by stage through the `stages` it reports to (a `Timer`: load+clean+metadata, chunking,
+Chroma writes, the BM25/chunk-list/manifest write and its parts) and an embedder wrapper (embedding,
+token counts). Embedder speed (batch size, threads) is measured in fresh subprocesses, because the C
+engine reads its thread count once per process.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.bench import Timer, bench_root, peak_rss_mb
+from assistant.bench import Timer, bench_root, peak_rss_mib
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,44 +49,6 @@ class TimedEmbedder:
             return int(self.inner.count_tokens(text))
 
 
-def _timed(fn: Any, timer: Timer, stage: str) -> Any:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with timer.stage(stage):
-            return fn(*args, **kwargs)
-
-    return wrapper
-
-
-@contextmanager
-def instrument(index: Any, timer: Timer) -> Iterator[None]:
-    """Time the stages of `index.sync` (instance attributes shadow the methods while active)."""
-    import index.pipeline as pipeline
-
-    dense = index.dense()
-    with timer.stage("chroma_open"):
-        dense.count()
-    patched = {
-        (index, "load_document"): "load_clean_metadata",
-        (index, "_write"): "bm25_chunks_manifest_write",
-        (index, "_write_chunks"): "write.chunks_jsonl",  # the write.* stages are parts of the one above
-        (index, "_term_counts"): "write.bm25_term_counts",
-        (index, "_accent_counts"): "write.accent_counts",
-        (dense, "add"): "chroma_add",
-        (dense, "delete_ids"): "chroma_delete",
-        (dense, "ids"): "chroma_list_ids",
-    }
-    for (obj, attr), stage in patched.items():
-        setattr(obj, attr, _timed(getattr(obj, attr), timer, stage))
-    original_chunk = pipeline.chunk_document
-    pipeline.chunk_document = _timed(original_chunk, timer, "chunk")  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        pipeline.chunk_document = original_chunk  # type: ignore[assignment]
-        for obj, attr in patched:
-            delattr(obj, attr)
-
-
 def timed_sync(
     index: Any, roots: Sequence[Path], timer: Timer | None = None, sentence_vectors: bool = False
 ) -> dict[str, Any]:
@@ -98,8 +59,9 @@ def timed_sync(
     timer = timer or Timer()
     before = len(index.chunks())
     t0 = time.perf_counter()
-    with instrument(index, timer):
-        report = index.sync(list(roots), extra_texts=meaning_texts if sentence_vectors else None)
+    with timer.stage("chroma_open"):
+        index.dense().count()
+    report = index.sync(list(roots), extra_texts=meaning_texts if sentence_vectors else None, stages=timer)
     total = time.perf_counter() - t0
     added = sum(len(index.manifest()["documents"][d]["chunk_ids"]) for d in report.added + report.updated)
     stages = dict(timer.seconds)
@@ -115,7 +77,7 @@ def timed_sync(
         "chunks_per_s": round(added / total, 2) if total > 0 else None,
         "stages_s": {k: round(v, 3) for k, v in sorted(stages.items())},
         "embedder_share": round(stages.get("embed", 0.0) / total, 3) if total > 0 else None,
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
     }
 
 
@@ -322,3 +284,204 @@ def format_table(res: dict[str, Any]) -> str:
             f"incremental ({inc['corpus']}, one document changed): {c['seconds']:.2f} s; stages {c['stages_s']}"
         )
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ where the chunk set is stored
+def store_corpus(name: str, folder: Path, sample: int = 100) -> tuple[dict[str, Any], dict[str, tuple[Any, str]]]:
+    """The manifest documents and the new chunks (with index text) of corpus `name` ("bundled" or "synthN"), as a
+    sync plans them with the hash embedder's token counts. A synthetic corpus of N documents reads the first
+    `sample` of them and repeats their chunks under the other N - `sample` ids (reading 10,000 documents would
+    take half an hour here, and what is measured is the storing, not the reading)."""
+    import dataclasses
+
+    from assistant.bench import synth
+    from assistant.settings import REPO_ROOT
+    from index.chunking import chunk_document
+    from index.embed import make_embedder
+    from index.files import file_digest
+    from index.ingest import index_text, load_document, manifest_entry
+
+    count_tokens = make_embedder("hash").count_tokens
+    if name == "bundled":
+        paths, n = sorted((REPO_ROOT / "corpus").glob("*.txt")), 5
+    else:
+        n = int(name.removeprefix("synth"))
+        synth.generate(min(n, sample), folder)
+        paths = sorted(folder.glob("synth_*.txt"))
+    read = []
+    for p in paths:
+        doc = load_document(p, p.name, file_digest(p))
+        read.append((doc, chunk_document(doc, count_tokens, 220, 30)))
+    documents: dict[str, Any] = {}
+    new: dict[str, tuple[Any, str]] = {}
+    for i in range(n):
+        doc, chunks = read[i % len(read)]
+        if i >= len(read):  # a repeat under its own id
+            doc_id = f"synth_{i:05d}.txt"
+            doc = dataclasses.replace(doc, doc_id=doc_id, source=doc_id, path=str(folder / doc_id))
+            chunks = [
+                dataclasses.replace(c, chunk_id=f"{doc_id}#{c.ordinal}", doc_id=doc_id, source=doc_id) for c in chunks
+            ]
+        documents[doc.doc_id] = manifest_entry(doc, [c.chunk_id for c in chunks])
+        new.update((c.chunk_id, (c, index_text(c))) for c in chunks)
+    return documents, new
+
+
+def _sqlite_write(
+    path: Path,
+    fingerprint: dict[str, Any],
+    order: list[str],
+    documents: dict[str, Any],
+    new: dict[str, tuple[Any, str]],
+    bm25_dir: Path,
+    accents: bytes,
+) -> None:
+    """The same data in one SQLite transaction: manifest entries, chunk lines, and the BM25 files as blobs."""
+    import sqlite3
+    import uuid
+
+    import orjson
+
+    from index.chunkstore import chunk_json
+
+    con = sqlite3.connect(path)
+    try:
+        con.executescript(
+            "PRAGMA synchronous=FULL;"
+            "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB);"
+            "CREATE TABLE IF NOT EXISTS documents(doc_id TEXT PRIMARY KEY, entry BLOB);"
+            "CREATE TABLE IF NOT EXISTS chunks(chunk_id TEXT PRIMARY KEY, pos INTEGER, line BLOB);"
+            "CREATE TABLE IF NOT EXISTS blobs(name TEXT PRIMARY KEY, data BLOB);"
+        )
+        with con:  # one transaction: all or nothing
+            for table in ("meta", "documents", "chunks", "blobs"):
+                con.execute(f"DELETE FROM {table}")
+            con.execute(
+                "INSERT INTO meta VALUES ('fingerprint', ?), ('generation', ?)",
+                (orjson.dumps(fingerprint), uuid.uuid4().hex),
+            )
+            con.executemany("INSERT INTO documents VALUES (?, ?)", ((k, orjson.dumps(d)) for k, d in documents.items()))
+            con.executemany(
+                "INSERT INTO chunks VALUES (?, ?, ?)",
+                ((cid, i, chunk_json(new[cid][0])) for i, cid in enumerate(order)),
+            )
+            files = [p for p in bm25_dir.rglob("*") if p.is_file()]
+            con.executemany(
+                "INSERT INTO blobs VALUES (?, ?)",
+                [(p.relative_to(bm25_dir).as_posix(), p.read_bytes()) for p in files] + [("accents", accents)],
+            )
+    finally:
+        con.close()
+
+
+def _sqlite_open(path: Path, sample: list[str]) -> tuple[dict[str, Any], list[Any]]:
+    """What serving reads at open from the SQLite store (manifest, BM25 arrays, accents), then `sample` chunks:
+    the manifest's documents and those chunks."""
+    import io
+    import sqlite3
+
+    import numpy as np
+    import orjson
+
+    from index.chunkstore import ChunkParser
+
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        documents = {k: orjson.loads(v) for k, v in con.execute("SELECT doc_id, entry FROM documents")}
+        for name, data in con.execute("SELECT name, data FROM blobs"):
+            if name.endswith(".npy"):
+                np.load(io.BytesIO(data))
+            elif name.endswith(".json") or name == "accents":
+                orjson.loads(data)
+        parse = ChunkParser()
+        rows = (con.execute("SELECT line FROM chunks WHERE chunk_id = ?", (cid,)).fetchone()[0] for cid in sample)
+        return documents, [parse(line) for line in rows]
+    finally:
+        con.close()
+
+
+def store_compare(settings: Settings, name: str, repeats: int = 2) -> dict[str, Any]:
+    """Write the chunk set of corpus `name` as the index does today (files, `index.writer.write`) and as one SQLite
+    transaction of the same data, then open each as serving does; best of `repeats` seconds each, and the sizes.
+    The term and accent counts are computed once per way (the same functions; `*_counts`, `*_store` the rest of
+    the write); SQLite holds the BM25 files as blobs."""
+    import random
+
+    from index import writer
+    from index.accents import AccentCounts
+    from index.bm25 import BM25Index, TermCounts, bm25_tokens
+    from index.embed import make_embedder
+    from index.pipeline import PlanIndex
+
+    root = bench_root(settings.data_dir) / "store-compare" / name
+    documents, new = store_corpus(name, bench_root(settings.data_dir) / "corpora" / f"store-{name}")
+    order = [cid for d in sorted(documents) for cid in documents[d]["chunk_ids"]]
+    sample = random.Random(0).sample(order, min(100, len(order)))
+    emb = make_embedder("hash")
+    out: dict[str, Any] = {"corpus": name, "documents": len(documents), "chunks": len(order)}
+    names = (
+        "files_write",
+        "files_counts",
+        "files_open",
+        "sqlite_write",
+        "sqlite_counts",
+        "sqlite_store",
+        "sqlite_open",
+    )
+    times: dict[str, list[float]] = {k: [] for k in names}
+    for _ in range(repeats):
+        shutil.rmtree(root, ignore_errors=True)
+        files, db = root / "files", root / "sqlite"
+        files.mkdir(parents=True)
+        db.mkdir()
+        timer = Timer()
+        t0 = time.perf_counter()
+        writer.write(files, {"bench": True}, order, documents, new, {}, stages=timer)
+        times["files_write"].append(time.perf_counter() - t0)
+        times["files_counts"].append(timer.seconds["write.bm25_term_counts"] + timer.seconds["write.accent_counts"])
+        t0 = time.perf_counter()
+        idx = PlanIndex(files, emb)
+        idx.manifest()
+        store = idx.chunks()
+        idx.stored_accent_counts()
+        from_files = [store[cid] for cid in sample]
+        times["files_open"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        bm25 = BM25Index.from_counts(order, TermCounts.from_tokens(bm25_tokens(new[c][1]) for c in order))
+        accents = AccentCounts()
+        accents.add(new[c][0].text for c in order)
+        times["sqlite_counts"].append(time.perf_counter() - t0)
+        t1 = time.perf_counter()
+        bm25.save(db / "bm25.tmp")  # the arrays as bm25s writes them, stored as blobs
+        import orjson
+
+        _sqlite_write(
+            db / "index.sqlite",
+            {"bench": True},
+            order,
+            documents,
+            new,
+            db / "bm25.tmp",
+            orjson.dumps(accents.to_json()),
+        )
+        times["sqlite_write"].append(time.perf_counter() - t0)
+        times["sqlite_store"].append(time.perf_counter() - t1)
+        t0 = time.perf_counter()
+        from_sqlite = _sqlite_open(db / "index.sqlite", sample)
+        times["sqlite_open"].append(time.perf_counter() - t0)
+        out["same_data"] = from_sqlite == (idx.manifest()["documents"], from_files)
+    out.update({f"{k}_s": round(min(v), 3) for k, v in times.items()})
+    out["files_store_s"] = round(
+        min(w - c for w, c in zip(times["files_write"], times["files_counts"], strict=True)), 3
+    )
+    out["files_mib"] = round(sum(p.stat().st_size for p in (root / "files").rglob("*") if p.is_file()) / 2**20, 1)
+    out["sqlite_mib"] = round((root / "sqlite" / "index.sqlite").stat().st_size / 2**20, 1)
+    shutil.rmtree(root, ignore_errors=True)
+    return out
+
+
+if __name__ == "__main__":  # python -m assistant.bench.indexing store-compare bundled synth10000
+    if sys.argv[1:2] != ["store-compare"]:
+        raise SystemExit("usage: python -m assistant.bench.indexing store-compare CORPUS...")
+    for corpus in sys.argv[2:]:
+        print(json.dumps(store_compare(Settings(), corpus)), flush=True)

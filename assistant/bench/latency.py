@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.bench import peak_rss_mb, percentile, rss_mb
+from assistant.measure import peak_rss_mib, percentile, rss_mib
 from assistant.settings import REPO_ROOT, Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,8 @@ def measure(
 ) -> dict:
     """Open the index, ask every question, report timings and memory (run in a fresh process). The vector
     cache is that of `cache_from` (the data folder the index was built with), as in a deployment."""
-    from assistant.engine import Assistant, build_embedder, build_index
+    from assistant.app import App
+    from assistant.indexer import build_embedder, build_index
     from index.embed import make_embedder
 
     settings = load_settings(data_dir=data_dir, embed_backend=backend, chroma_url="")
@@ -89,10 +90,9 @@ def measure(
     if query_model:  # its own throwaway cache: the first pass embeds sentences, the second finds them ready
         real = make_embedder(query_model, threads=settings.embed_threads, cache_path=query_cache)
         embedder = RealCostEmbedder(embedder, real)
-    a = Assistant(settings, index=build_index(settings, embedder=embedder))
+    a = App.from_settings(settings, index=build_index(settings, embedder=embedder)).open_engine()
     if query_model:  # hash passage vectors say nothing about closeness: always embed sentences (upper bound)
         a.extractive.gate_by_passage_similarity = False
-    a.index.open_for_search()
     t_open = time.perf_counter() - t0
     t0 = time.perf_counter()
     a.ask(questions[0])
@@ -124,13 +124,11 @@ def measure(
         "open_s": round(t_open, 3),
         "first_ask_s": round(t_first, 3),
         "accent_model_build_s_if_not_built_by_first_ask": round(t_accents, 3),
-        "retrieval_ms": {"p50": round(percentile(retr, 50), 1), "p95": round(percentile(retr, 95), 1)},
-        "ask_ms": {"p50": round(percentile(ask, 50), 1), "p95": round(percentile(ask, 95), 1)},
-        "ask_ms_sentences_embedded_at_question_time": (
-            {"p50": round(percentile(cold, 50), 1), "p95": round(percentile(cold, 95), 1)} if cold else None
-        ),
+        "retrieval_ms": _p50_p95(retr),
+        "ask_ms": _p50_p95(ask),
+        "ask_ms_sentences_embedded_at_question_time": _p50_p95(cold) if cold else None,
         "questions": len(ask),
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "peak_rss_mib": round(peak_rss_mib(), 1),  # MiB
     }
     if baseline_n:
         out["llamaindex"] = baseline(a, questions[1 : baseline_n + 1], retr[:baseline_n])
@@ -160,15 +158,22 @@ def baseline(a: Any, questions: list[str], ours_ms: list[float]) -> dict[str, An
         t0 = time.perf_counter()
         retriever.retrieve(q)
         times.append(1000 * (time.perf_counter() - t0))
-    p50, p95 = percentile(times, 50), percentile(times, 95)
     return {
         "what": "VectorStoreIndex(SimpleVectorStore), dense only, raw question",
         "build_from_stored_vectors_s": round(t_build, 2),
-        "retrieval_ms": {"p50": round(p50, 1), "p95": round(p95, 1)},
+        "retrieval_ms": _p50_p95(times),
         "questions": len(times),
-        "ratio_llamaindex_over_ours_p50": round(p50 / percentile(ours_ms, 50), 2) if ours_ms else None,
-        "peak_rss_mb_after": round(peak_rss_mb(), 1),
+        "ratio_llamaindex_over_ours_p50": (
+            round(p50 / ours, 2) if (p50 := percentile(times, 50)) and (ours := percentile(ours_ms, 50)) else None
+        ),
+        "peak_rss_mib_after": round(peak_rss_mib(), 1),  # MiB
     }
+
+
+def _p50_p95(values: list[float]) -> dict[str, float | None]:
+    """p50 and p95 (`assistant.measure.percentile`, nearest rank) of timings in ms, to 0.1 ms."""
+    p50, p95 = percentile(values, 50), percentile(values, 95)
+    return {"p50": None if p50 is None else round(p50, 1), "p95": None if p95 is None else round(p95, 1)}
 
 
 def _free_port() -> int:
@@ -227,7 +232,7 @@ def serve_cold_start(data_dir: Path, backend: str, questions: list[str], timeout
         return {
             "cold_start_to_healthz_s": round(healthy, 2),
             "first_answers_s": answers,
-            "server_rss_mb_after_answers": round(rss_mb(proc.pid), 1),
+            "server_rss_mib_after_answers": round(rss_mib(proc.pid), 1),  # MiB
         }
     finally:
         proc.terminate()
@@ -291,7 +296,7 @@ def format_table(res: dict[str, Any]) -> str:
     """Plain-text summary, one row per corpus and embedder."""
     head = (
         f"{'corpus':<11} {'embedder':<24} {'chunks':>7} {'retr p50/p95 ms':>16} {'ask p50/p95 ms':>15} "
-        f"{'RSS MB':>7} {'serve s':>7} {'LI/ours':>7} {'build s':>8}"
+        f"{'RSS MiB':>7} {'serve s':>7} {'LI/ours':>7} {'build s':>8}"
     )
     lines = [head]
     for r in res["rows"]:
@@ -300,7 +305,7 @@ def format_table(res: dict[str, Any]) -> str:
         lines.append(
             f"{r['corpus']:<11} {r['embedder']:<24} {r['chunks']:>7} "
             f"{r['retrieval_ms']['p50']:>7.1f}/{r['retrieval_ms']['p95']:<8.1f} "
-            f"{r['ask_ms']['p50']:>6.1f}/{r['ask_ms']['p95']:<8.1f} {r['peak_rss_mb']:>7.0f} {serve!s:>7} "
+            f"{r['ask_ms']['p50']:>6.1f}/{r['ask_ms']['p95']:<8.1f} {r['peak_rss_mib']:>7.0f} {serve!s:>7} "
             f"{li!s:>7} {r['index_build']['seconds']:>8.1f}"
         )
     return "\n".join(lines)

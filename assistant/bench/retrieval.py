@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 from assistant.bench import MemoQueries, bench_root
 from assistant.settings import Settings
 from assistant.textmatch import SearchQueries, detect_language, search_queries
+from index.text import strip_diacritics as strip_diacritics  # questions typed without accents
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +76,6 @@ class Question:
     gold: str
 
 
-def strip_diacritics(text: str) -> str:
-    """The text as typed without accents: marks removed, đ→d, case kept.
-
-    >>> strip_diacritics("Đội thủ Panthers đã thua bao nhiêu điểm?")
-    'Doi thu Panthers da thua bao nhieu diem?'
-    """
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", bare.replace("đ", "d").replace("Đ", "D"))
-
-
 def load_xquad(
     path: Path, questions_from: Path | None = None, strip: bool = False
 ) -> tuple[dict[str, str], list[Question]]:
@@ -129,7 +119,7 @@ def app_queries(app: Any, question: str, restore: bool = True) -> SearchQueries:
 
     q = clean_question(question, app.settings.max_question_chars)
     restorer = app.index.accent_restorer().restore if restore else str
-    return search_queries(q, detect_language(q), restorer, app._known_words)  # the engine's own vocabulary filter
+    return search_queries(q, detect_language(q), restorer, app.known_words)  # the engine's own vocabulary filter
 
 
 def llamaindex_retriever(index: Any, embedder: Any, k: int) -> Any:
@@ -154,7 +144,7 @@ def llamaindex_retriever(index: Any, embedder: Any, k: int) -> Any:
 # ---------------------------------------------------------------------------------------------- run
 def open_bench_index(settings: Settings, paragraphs: dict[str, str], name: str = "xquad") -> Any:
     """The bench index of `paragraphs` (synced: only new or changed paragraphs are embedded)."""
-    from assistant.engine import build_embedder, build_index
+    from assistant.indexer import build_embedder, build_index
 
     root = bench_root(settings.data_dir) / name
     write_docs(paragraphs, root / "docs")
@@ -187,7 +177,7 @@ def run(
     """
     from tqdm import tqdm
 
-    from assistant.engine import Assistant
+    from assistant.app import App
     from index.normalize import normalize
     from index.retrieve import HybridRetriever
 
@@ -198,8 +188,8 @@ def run(
     ck = candidate_k or settings.candidate_k
     rk = rrf_k or settings.rrf_k
     configured = settings.model_copy(update={"candidate_k": ck, "rrf_k": rk})
-    app = Assistant(configured, index=index)
-    rrf_app = Assistant(configured.model_copy(update={"fusion": "rrf"}), index=index)
+    app = App.from_settings(configured, index=index).open_engine()
+    rrf_app = App.from_settings(configured.model_copy(update={"fusion": "rrf"}), index=index).open_engine()
     retrievers = {
         "bm25": HybridRetriever(index, ck, rk, use_dense=False),
         "dense": HybridRetriever(index, ck, rk, use_bm25=False),

@@ -1,0 +1,220 @@
+"""How the extractive answer is written: the answer first (`assistant.headline`), then the quotes grouped by
+document and numbered in order of use; or, for a list question, the items of a list the documents state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+from assistant import lists
+from assistant.evidence import Candidate, field_label_share
+from assistant.headline import (
+    MAX_WORDS,
+    Part,
+    asks_document,
+    asks_who,
+    cites_document,
+    headline,
+    new_names,
+    said_names,
+    who_score,
+)
+from assistant.quoting import doc_label, doc_tag, extend_list, headline_item, quote, window
+from assistant.textmatch import TermMatcher, reports_results, states_count, states_value, value_unit
+from assistant.types import Citation, Extract
+from index.normalize import fold
+from index.types import Chunk, Retrieved
+from prompts import phrase
+
+# A list question is answered from the outline of the best documents (this many) when a list there covers the
+# question nearly as well as the best sentence (within this much coverage).
+_LIST_DOCUMENTS = 2
+_LIST_COVERAGE_SLACK = 0.1
+_HEADLINE_DOCUMENTS = 3
+
+
+def list_answer(
+    question: str,
+    matcher: TermMatcher,
+    hits: Sequence[Retrieved],
+    chosen: Sequence[Candidate],
+    document_chunks: Callable[[str], Sequence[Chunk]],
+    lang: str,
+    min_coverage: float,
+) -> Extract | None:
+    """The items of a list the best documents state as structure (`assistant.lists`), if one covers the
+    question at least as well as the best sentence; each item quoted and cited."""
+    docs = list(dict.fromkeys([c.hit.chunk.doc_id for c in chosen] + [h.chunk.doc_id for h in hits]))
+    noun = lists.list_noun(question)
+    best: lists.Found | None = None
+    for doc in docs[:_LIST_DOCUMENTS]:
+        chunks = document_chunks(doc)
+        found = [lists.find_list(matcher, chunks, min_coverage, noun)]
+        found += [lists.list_after(c.hit.chunk, c.end, chunks, c.coverage) for c in chosen if c.hit.chunk.doc_id == doc]
+        for f in found:  # a list that names the kind of thing asked for first, then the best covered
+            if f is not None and (best is None or (f.named, f.coverage) > (best.named, best.coverage)):
+                best = f
+    if best is None or (not best.named and best.coverage < chosen[0].coverage - _LIST_COVERAGE_SLACK):
+        return None
+    numbers: dict[str, int] = {}
+    quotes: dict[str, list[tuple[int, int]]] = {}
+    lines = []
+    for item in best.items:
+        n = numbers.setdefault(item.chunk.chunk_id, len(numbers) + 1)
+        quotes.setdefault(item.chunk.chunk_id, []).append((item.start, item.end))
+        quoted = quote(item.chunk.text[item.start : item.end])
+        lines.append(f"- {quoted[:-1] + ' …' if item.cut and quoted.endswith('.') else quoted} [{n}]")
+    first = best.items[0].chunk
+    where = phrase("section", lang, section=" › ".join(best.path)) if best.path else ""
+    label = doc_label(first.meta, first.source, lang) + where
+    lead = phrase("list_lead", lang, label=label, cite=f"[{numbers[first.chunk_id]}]")
+    item_chunks = {item.chunk.chunk_id: item.chunk for item in best.items}
+    cites = [Citation.from_chunk(numbers[cid], ch, 0.0, quotes[cid]) for cid, ch in item_chunks.items()]
+    return Extract("\n".join([*_list_headline(best.items, numbers, lang), lead, *lines]), False, cites)
+
+
+def _list_headline(items: Sequence[lists.Item], numbers: Mapping[str, int], lang: str) -> list[str]:
+    """The answer first for a list: its items' first words, as many as fit in `MAX_WORDS` ("Gồm: Sở Công
+    Thương; Công an tỉnh; Sở Nội vụ; … [1][2][3]."); nothing when not even two fit."""
+    budget = MAX_WORDS - len(phrase("list_first", lang, items="").split())
+    said: list[str] = []
+    cited: list[int] = []
+    for item in items:
+        words = headline_item(item.chunk.text[item.start : item.end]).split()
+        if len(words) > budget:
+            break
+        budget -= len(words)
+        said.append(" ".join(words))
+        if (n := numbers[item.chunk.chunk_id]) not in cited:
+            cited.append(n)
+    if len(said) < 2:
+        return []
+    more = " …" if len(said) < len(items) else ""
+    text = phrase("list_first", lang, items="; ".join(said) + more)
+    return [f"{text} {''.join(f'[{n}]' for n in cited)}."]
+
+
+def compose(
+    picked: list[Candidate],
+    lang: str,
+    whole_sentences: bool = False,
+    weigh: Callable[[str], float] | None = None,
+    headline_weigh: Callable[[str], float] | None = None,
+    headline_needs: Callable[[str], bool] = lambda _: True,
+    question: str = "",
+    fixed_headline: str | None = None,
+) -> Extract:
+    """The answer first (`assistant.headline`: the clause that answers, at most 25 words, [n]), then the
+    quotes grouped by document (best document first), passages numbered in order of use; a quote too long
+    to show whole is narrowed to its clauses that `weigh` (how well a text answers) puts first. The section
+    path is not repeated in the text: it is on the citation's card."""
+    order: list[str] = []
+    for c in picked:
+        if c.hit.chunk.doc_id not in order:
+            order.append(c.hit.chunk.doc_id)
+    numbers: dict[str, int] = {}
+    quotes: dict[str, list[tuple[int, int]]] = {}
+    lines: list[str] = []
+    bare: list[str] = []  # each line without its quote: what it becomes when the first sentence said it all
+    line_of: dict[int, int] = {}  # id of a picked candidate -> its line
+    for doc_id in order:
+        first = True
+        for c in (p for p in picked if p.hit.chunk.doc_id == doc_id):
+            ch: Chunk = c.hit.chunk
+            c.end = extend_list(ch.text, c.start, c.end, whole_sentences)
+            narrowed = False
+            if weigh is not None:
+                c.start, c.end, narrowed = window(ch.text, c.start, c.end, weigh)
+            n = numbers.setdefault(ch.chunk_id, len(numbers) + 1)
+            quotes.setdefault(ch.chunk_id, []).append((c.start, c.end))
+            if first:
+                lead = phrase("according_to", lang, label=doc_label(ch.meta, ch.source, lang))
+            else:
+                lead = phrase("same_document", lang, where="")
+            line_of[id(c)] = len(lines)
+            lines.append(f"{lead} {quote(ch.text[c.start : c.end], narrowed)} [{n}]")
+            bare.append(f"{lead.rstrip(':')} [{n}]." if first else "")
+            first = False
+
+    def joined() -> str:
+        kept = [ln for ln in lines if ln]
+        return "\n".join(f"- {ln}" for ln in kept) if len(order) > 1 else "\n".join(kept)
+
+    text = joined()
+    if fixed_headline is not None:
+        text = f"{fixed_headline} [{numbers[picked[0].hit.chunk.chunk_id]}].\n{text}"
+    elif headline_weigh is not None:
+        docs = order[:_HEADLINE_DOCUMENTS]
+        tags = {d: doc_tag(next(c for c in picked if c.hit.chunk.doc_id == d).hit.chunk.meta) for d in docs}
+        per_doc = [[c for c in picked if c.hit.chunk.doc_id == d] for d in docs]
+        parts = [
+            [Part(c.hit.chunk.text, c.start, c.end, c.hit.chunk.section, tags[d] if len(docs) > 1 else "") for c in cs]
+            for d, cs in zip(docs, per_doc, strict=True)
+        ]
+        said = []
+        for words, d, k, a, b in headline(parts, question, headline_weigh, headline_needs):
+            c = per_doc[d][k]
+            ch = c.hit.chunk
+            quotes[ch.chunk_id].append((a, b))
+            if a <= c.start and b >= c.end:  # the first sentence is the whole quote: its line only names the source
+                lines[line_of[id(c)]] = bare[line_of[id(c)]]
+            said.append(
+                f"{words.rstrip('.')} [{numbers[ch.chunk_id]}]"
+                if not words.endswith("…")
+                else f"{words} [{numbers[ch.chunk_id]}]"
+            )
+        if said:
+            text = ". ".join(said) + ".\n" + joined()
+    scores = {c.hit.chunk.chunk_id: (c.hit.chunk, c.hit.score) for c in reversed(picked)}  # the first's score
+    cites = sorted(
+        (Citation.from_chunk(numbers[cid], ch, score, quotes[cid]) for cid, (ch, score) in scores.items()),
+        key=lambda x: x.n,
+    )
+    return Extract(text, False, cites)
+
+
+def headline_scorers(
+    matcher: TermMatcher,
+    kind_text: str,
+    question: str,
+    value_kind: str | None,
+    results_asked: bool,
+) -> tuple[Callable[[str], float], Callable[[str], bool]]:
+    """How well a few words answer (`weigh_headline`) and whether they hold what is asked for (`needed`): what the
+    answer's first sentence is chosen by. `kind_text` says what kind of answer is asked for; `question` is the
+    question itself (a follow-up's own words), whose names an answer need not repeat."""
+    who = asks_who(kind_text)
+    unit = value_unit(kind_text) if value_kind == "number" else None
+    asked_terms = {fold(t) for t in matcher.terms}
+    document_asked = asks_document(kind_text)
+
+    def weigh_headline(text: str) -> float:
+        """How well a few words answer: the question's terms, and what it asks for: the value (a count in the
+        unit asked, a day and month rather than a bare year), a name the question lacks, a field it names."""
+        score = matcher.coverage(text)
+        if unit is not None:
+            score += 1.0 if states_count(text, unit) else 0.0
+        elif value_kind == "date":
+            score += 1.0 if states_value(text, "date") and re.search(r"\d\s*[/.-]\s*\d|\bngày\s+\d", text) else 0.0
+            score += 0.5 if states_value(text, "date") else 0.0
+        elif value_kind is not None:
+            score += 1.0 if states_value(text, value_kind) else 0.0
+        if who:
+            score += who_score(text, question)
+        else:  # the body or person the question is about ("UBND quận … nhận bao nhiêu đơn"), not another's
+            score += said_names(text, question)
+        if document_asked and cites_document(text, question):
+            score += 1.0
+        if results_asked and reports_results(text):
+            score += 1.0
+        return score + field_label_share(text, asked_terms)
+
+    def needed(text: str) -> bool:
+        """Whether a few words hold what the question asks for (the value, a name), when it asks for one."""
+        if unit is not None:
+            return states_count(text, unit)
+        if value_kind is not None:
+            return states_value(text, value_kind)
+        return not who or bool(new_names(text, question)) or field_label_share(text, asked_terms) > 0
+
+    return weigh_headline, needed

@@ -1,0 +1,124 @@
+"""The evidence the extractive answerer chooses from: every quotable span of the retrieved passages, scored by
+how well it answers the question (its terms, the passage's heading and document, the places and years named,
+what kind of answer is asked), and the sentences that may be quoted by meaning."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.quoting import HEADING_NUMBER, with_values
+from assistant.textmatch import TermMatcher, cites_only, reports_results
+from index.normalize import fold
+from index.text import clause_spans
+from index.types import Chunk, Retrieved
+
+MIN_QUOTE_WORDS = 4
+# "Label: value" lines of forms and decisions; the label is two to eight words, no sentence of its own.
+_FIELD_LINE = re.compile(r"^\s*(?:[-+•]\s*)?((?:\w+\s+){1,7}\w+)\s*:\s+\S")
+_FIELD_MIN_SHARE = 0.6
+_FIELD_BONUS = 0.25
+# A sentence that only cites another document weighs this much for a question asking what is done or how; one
+# reporting results gains this much for a question asking for results.
+_CITING_FACTOR = 0.6
+_RESULTS_BONUS = 0.25
+
+
+@dataclass
+class Candidate:
+    """A quotable span of a retrieved passage and how well it answers."""
+
+    rank: int  # 0-based rank of its passage
+    hit: Retrieved
+    start: int
+    end: int
+    score: float
+    coverage: float
+
+
+def meaning_spans(text: str) -> list[tuple[int, int]]:
+    """The sentences of a passage that may be quoted by meaning (its first eight long enough to stand alone)."""
+    return [(s, e) for s, e in clause_spans(text)[:8] if len(text[s:e].split()) >= MIN_QUOTE_WORDS]
+
+
+def meaning_texts(chunk: Chunk) -> list[str]:
+    """Texts of `meaning_spans`: embedded at index time so that answers need not wait for the model."""
+    return [chunk.text[s:e] for s, e in meaning_spans(chunk.text)]
+
+
+def _affinity(named: Sequence[str], meta_text: str) -> float:
+    """Share of the named places/years/bodies that a document's metadata mentions (1.0 if none named)."""
+    if not named:
+        return 1.0
+    hay = f" {fold(meta_text)} "
+    return sum(1 for n in named if f" {fold(n)} " in hay or fold(n) in hay) / len(named)
+
+
+def field_label_share(span: str, asked: set[str]) -> float:
+    """For a "label: value" line ("Chủ đầu tư: Ban Quản lý dự án …", "Quy mô thực hiện: 60,0 ha"), the share of
+    the label's words that the question asks about (0 when under `_FIELD_MIN_SHARE`, or not such a line): a
+    form's field named by the question is its answer, though the value shares no word with it."""
+    m = _FIELD_LINE.match(span)
+    if m is None:
+        return 0.0
+    words = re.findall(r"\w+", m.group(1))
+    if all(w[0].isupper() for w in words):  # a name ("Ba Đình: Thực hiện …", a headline), not a field
+        return 0.0
+    label = [fold(w) for w in words]
+    share = sum(1 for w in label if w in asked) / len(label) if label else 0.0
+    return share if share >= _FIELD_MIN_SHARE else 0.0
+
+
+def _mostly_capitals(span: str) -> bool:
+    letters = [ch for ch in span if ch.isalpha()]
+    return len(letters) > 20 and sum(ch.isupper() for ch in letters) > 0.4 * len(letters)
+
+
+def candidates(
+    matcher: TermMatcher,
+    hits: Sequence[Retrieved],
+    named: Sequence[str] = (),
+    asks: tuple[bool, bool] = (False, False),
+) -> list[Candidate]:
+    """Every quotable span of the passages, scored by term coverage, heading, document and rank.
+
+    `named` are the places, years and bodies the question names: a document whose metadata
+    matches them (issuer, place, title, year) is preferred over one that only shares words. `asks`
+    (`textmatch.asks_content`): a question asking what is done or how prefers what a document says to do
+    over the documents it cites ("Thực hiện Quyết định số …"); one asking for results, sentences that
+    report them (figures, what was achieved). A short line that ends without a stop, a form's label
+    ("Người đại diện theo pháp luật của Công ty"), is also quoted with the line after it, which holds its
+    value ("Bà: Lương Thị Lợi; …").
+    """
+    out = []
+    asked_terms = {fold(t) for t in matcher.terms}
+    for rank, hit in enumerate(hits):
+        c = hit.chunk
+        context = (
+            f"{c.section} {c.meta.title} {c.meta.issuer} {c.meta.place} {c.meta.year or ''} {c.meta.kind} "
+            f"{c.meta.number}"
+        )
+        context_cov = matcher.coverage(context)
+        heading_cov = matcher.coverage(c.section.split(" › ")[-1]) if c.section else 0.0
+        affinity = _affinity(named, f"{c.meta.issuer} {c.meta.place} {c.meta.title} {c.meta.date} {c.meta.number}")
+        headings = {HEADING_NUMBER.sub("", h).strip(" .:").lower() for h in c.section.split(" › ")}
+        for s, e in with_values(c.text, clause_spans(c.text)):
+            span = c.text[s:e]
+            bare = span.strip(" .:-").lower()
+            if len(span.split()) < MIN_QUOTE_WORDS or any(h.startswith(bare) for h in headings):
+                continue  # too short to stand alone, or the heading itself (shown in the label)
+            cov = matcher.coverage(span)
+            both = matcher.coverage(f"{span} {context}")
+            score = 0.6 * cov + 0.25 * both + 0.1 * context_cov + 0.15 * matcher.bigram_bonus(span)
+            score += 0.15 * heading_cov + 0.05 / (1 + rank)
+            score *= 0.6 + 0.4 * affinity
+            if _mostly_capitals(span):  # a letterhead ("ỦY BAN NHÂN DÂN … CỘNG HÒA …"): dates, not statements
+                score *= 0.5
+            score += _FIELD_BONUS * field_label_share(span, asked_terms)
+            if asks[0] and cites_only(span):
+                score *= _CITING_FACTOR
+            if asks[1] and reports_results(span):
+                score += _RESULTS_BONUS
+            out.append(Candidate(rank, hit, s, e, score, max(cov, both)))
+    return out

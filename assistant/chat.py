@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from assistant.conversation import user_turns
+from assistant.condense import user_turns
 from assistant.types import Answer
 from index.types import Filters
 

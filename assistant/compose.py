@@ -21,7 +21,7 @@ from assistant.headline import (
 )
 from assistant.quoting import doc_label, doc_tag, extend_list, headline_item, quote, window
 from assistant.textmatch import TermMatcher, reports_results, states_count, states_value, value_unit
-from assistant.types import Citation, Extract
+from assistant.types import Citation, ExtractedAnswer
 from index.normalize import fold
 from index.types import Chunk, Retrieved
 from prompts import phrase
@@ -41,7 +41,7 @@ def list_answer(
     document_chunks: Callable[[str], Sequence[Chunk]],
     lang: str,
     min_coverage: float,
-) -> Extract | None:
+) -> ExtractedAnswer | None:
     """The items of a list the best documents state as structure (`assistant.lists`), if one covers the
     question at least as well as the best sentence; each item quoted and cited."""
     docs = list(dict.fromkeys([c.hit.chunk.doc_id for c in chosen] + [h.chunk.doc_id for h in hits]))
@@ -70,7 +70,7 @@ def list_answer(
     lead = phrase("list_lead", lang, label=label, cite=f"[{numbers[first.chunk_id]}]")
     item_chunks = {item.chunk.chunk_id: item.chunk for item in best.items}
     cites = [Citation.from_chunk(numbers[cid], ch, 0.0, quotes[cid]) for cid, ch in item_chunks.items()]
-    return Extract("\n".join([*_list_headline(best.items, numbers, lang), lead, *lines]), False, cites)
+    return ExtractedAnswer("\n".join([*_list_headline(best.items, numbers, lang), lead, *lines]), False, cites)
 
 
 def _list_headline(items: Sequence[lists.Item], numbers: Mapping[str, int], lang: str) -> list[str]:
@@ -103,7 +103,7 @@ def compose(
     headline_needs: Callable[[str], bool] = lambda _: True,
     question: str = "",
     fixed_headline: str | None = None,
-) -> Extract:
+) -> ExtractedAnswer:
     """The answer first (`assistant.headline`: the clause that answers, at most 25 words, [n]), then the
     quotes grouped by document (best document first), passages numbered in order of use; a quote too long
     to show whole is narrowed to its clauses that `weigh` (how well a text answers) puts first. The section
@@ -170,7 +170,7 @@ def compose(
         (Citation.from_chunk(numbers[cid], ch, score, quotes[cid]) for cid, (ch, score) in scores.items()),
         key=lambda x: x.n,
     )
-    return Extract(text, False, cites)
+    return ExtractedAnswer(text, False, cites)
 
 
 def headline_scorers(

@@ -11,10 +11,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.conversation import condense
+from assistant.condense import condense
 from assistant.crosslingual import vietnamese_terms
 from assistant.errors import QuestionError
-from assistant.extractive import Extract, ExtractiveAnswerer, document_fits, fitting_documents
+from assistant.extractive import ExtractedAnswer, ExtractiveAnswerer, document_fits, fitting_documents
 from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_llm
 from assistant.indexer import Indexer, build_embedder, build_index, build_ocr
 from assistant.llm import make_llm
@@ -189,7 +189,7 @@ class Assistant:
 
     def _prepare(
         self, question: str, history: Sequence[dict[str, Any]], filters: Filters | None
-    ) -> tuple[Answer, Query, list[Retrieved], Extract]:
+    ) -> tuple[Answer, Query, list[Retrieved], ExtractedAnswer]:
         """Clean, condense, retrieve and answer extractively; the LLM path builds on this (the same `Query`)."""
         t0 = time.perf_counter()
         q = clean_question(question, self.settings.max_question_chars)

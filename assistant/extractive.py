@@ -39,14 +39,14 @@ from assistant.textmatch import (
     value_unit,
     years,
 )
-from assistant.types import Citation, Extract, Query
+from assistant.types import Citation, ExtractedAnswer, Query
 from index.normalize import fold
 from index.types import Chunk, Retrieved
 from prompts import phrase
 
 __all__ = [
     "Candidate",
-    "Extract",
+    "ExtractedAnswer",
     "ExtractiveAnswerer",
     "Query",
     "doc_label",
@@ -143,18 +143,18 @@ class ExtractiveAnswerer:
         hits: Sequence[Retrieved],
         signer_hits: Sequence[Retrieved] | None = None,
         document_chunks: Callable[[str], Sequence[Chunk]] | None = None,
-    ) -> Extract:
+    ) -> ExtractedAnswer:
         """Quote the best evidence for `query` with [n] citations, or abstain.
 
         `signer_hits` (signature blocks) are given when the question asks who signed; `document_chunks` gives a
         document's chunks in order, for lists stated as a section's items.
         """
         question, lang, focus = query.match, query.lang, query.focus
-        abstain = Extract(phrase("abstain", lang), True, [])
+        abstain = ExtractedAnswer(phrase("abstain", lang), True, [])
         if not hits:
             return abstain
         screened = self._screen(query, hits, abstain)
-        if isinstance(screened, Extract):
+        if isinstance(screened, ExtractedAnswer):
             return screened
         hits = screened
         if signer_hits is not None and (signed := self._signed(query, hits, signer_hits, abstain)) is not None:
@@ -209,7 +209,7 @@ class ExtractiveAnswerer:
                 stating = [c for c in stating if states_count(c.hit.chunk.text[c.start : c.end], unit)]
             if not stating:
                 log.info("Abstaining: the passages found state no %s", kind)
-                return Extract(f"{abstain.text} {phrase('no_value_' + kind, lang)}", True, [])
+                return ExtractedAnswer(f"{abstain.text} {phrase('no_value_' + kind, lang)}", True, [])
             chosen = [c for c in stating if c.score >= 0.7 * stating[0].score]
             others = [c for c in others if states_value(c.hit.chunk.text[c.start : c.end], kind)]
         picked = self._select(chosen) + others
@@ -236,7 +236,9 @@ class ExtractiveAnswerer:
             fixed_headline=stated[1] if stated else None,
         )
 
-    def _screen(self, query: Query, hits: Sequence[Retrieved], abstain: Extract) -> list[Retrieved] | Extract:
+    def _screen(
+        self, query: Query, hits: Sequence[Retrieved], abstain: ExtractedAnswer
+    ) -> list[Retrieved] | ExtractedAnswer:
         """The hits whose documents may answer: a place named that no passage or document mentions leaves nothing
         to offer; the year and place the question asks for are then checked against the documents' own metadata
         (an abstention can say which places or years are on file), and last, against the passages' text."""
@@ -250,13 +252,15 @@ class ExtractiveAnswerer:
             log.info("Abstaining: no retrieved document is issued in %s, the place the question names", required)
             if on_file := issuers_on_file(hits):
                 offer = phrase("places_available", lang, places=", ".join(on_file))
-                return Extract(f"{abstain.text} {offer}", True, [])
+                return ExtractedAnswer(f"{abstain.text} {offer}", True, [])
             return abstain
         fitting = fitting_documents(hits, named_years, query.known_named, required)
         if not fitting:
             log.info("Abstaining: no retrieved document is of the year %s the question names", named_years)
             if on_file := years_on_file(hits, query.known_named, required):
-                return Extract(f"{abstain.text} {phrase('years_available', lang, years=', '.join(on_file))}", True, [])
+                return ExtractedAnswer(
+                    f"{abstain.text} {phrase('years_available', lang, years=', '.join(on_file))}", True, []
+                )
             return abstain
         if missing := self.missing_entities(asked, fitting):
             log.info("Abstaining: question names %s, absent from the passages", missing)
@@ -264,8 +268,8 @@ class ExtractiveAnswerer:
         return fitting
 
     def _signed(
-        self, query: Query, hits: Sequence[Retrieved], signer_hits: Sequence[Retrieved], abstain: Extract
-    ) -> Extract | None:
+        self, query: Query, hits: Sequence[Retrieved], signer_hits: Sequence[Retrieved], abstain: ExtractedAnswer
+    ) -> ExtractedAnswer | None:
         """ "Who signed?" is asked of the document that best fits the question: its own signature block or
         nothing, never the signer of another retrieved document (which answered with the wrong name when the best
         document's signer was not printed or not read). None: the document shows no signer (a news item)."""
@@ -275,7 +279,7 @@ class ExtractiveAnswerer:
             return signed
         if not asked_doc.meta.signer and asked_doc.meta.kind != "tin tức":  # news items have bylines, not signers
             label = doc_label(asked_doc.meta, asked_doc.source, query.lang)
-            return Extract(f"{abstain.text} {phrase('no_signer', query.lang, label=label)}", True, [])
+            return ExtractedAnswer(f"{abstain.text} {phrase('no_signer', query.lang, label=label)}", True, [])
         return None
 
     def _document_fields(
@@ -334,7 +338,7 @@ class ExtractiveAnswerer:
                 return h.chunk
         return hits[0].chunk
 
-    def signer_answer(self, hits: Sequence[Retrieved], lang: str) -> Extract | None:
+    def signer_answer(self, hits: Sequence[Retrieved], lang: str) -> ExtractedAnswer | None:
         """ "Who signed?": the signer recorded in the metadata, cited at the signature block that names them."""
         for hit in hits:
             signer = hit.chunk.meta.signer
@@ -346,7 +350,7 @@ class ExtractiveAnswerer:
             start = ch.text.find(" ", start) + 1 if start > 0 and ch.text[start - 1] != "\n" else start
             label = doc_label(ch.meta, ch.source, lang)
             text = phrase("signed_by", lang, label=label, signer=signer) + " [1]"
-            return Extract(text, False, [Citation.from_chunk(1, ch, hit.score, [(start, pos + len(signer))])])
+            return ExtractedAnswer(text, False, [Citation.from_chunk(1, ch, hit.score, [(start, pos + len(signer))])])
         return None
 
     def _select(self, ranked: list[Candidate], limit: int | None = None) -> list[Candidate]:

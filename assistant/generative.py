@@ -23,10 +23,10 @@ from typing import Any
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms import LLM
 
-from assistant.conversation import condense, user_turns
+from assistant.condense import condense, user_turns
 from assistant.guard import GuardResult, GuardStream, is_abstention, visible_text
 from assistant.redact import redact
-from assistant.types import Citation, Extract, Query
+from assistant.types import Citation, ExtractedAnswer, Query
 from index.types import Retrieved
 from prompts import load_prompt, phrase
 
@@ -99,7 +99,7 @@ class GenerativeAnswerer:
     def __init__(self, llm: LLM) -> None:
         self.llm = llm
 
-    def answer(self, query: Query, hits: Sequence[Retrieved], fallback: Extract) -> GenerativeResult:
+    def answer(self, query: Query, hits: Sequence[Retrieved], fallback: ExtractedAnswer) -> GenerativeResult:
         """One complete answer (non-streaming request) to the standalone question (`query.question`)."""
         question, lang = query.question, query.lang
         if not hits:
@@ -114,7 +114,9 @@ class GenerativeAnswerer:
         guard.feed(raw, final=True)
         return self._finish(raw, guard, lang, fallback)
 
-    def stream(self, query: Query, hits: Sequence[Retrieved], fallback: Extract) -> Iterator[str | GenerativeResult]:
+    def stream(
+        self, query: Query, hits: Sequence[Retrieved], fallback: ExtractedAnswer
+    ) -> Iterator[str | GenerativeResult]:
         """Yield guarded text deltas (whole supported sentences, renumbered), then the final result.
 
         The final `GenerativeResult` is authoritative: its text equals the concatenated deltas when the
@@ -144,7 +146,7 @@ class GenerativeAnswerer:
             yield tail
         yield result
 
-    def _finish(self, raw: str, guard: GuardStream, lang: str, fallback: Extract) -> GenerativeResult:
+    def _finish(self, raw: str, guard: GuardStream, lang: str, fallback: ExtractedAnswer) -> GenerativeResult:
         """Decide between the guarded answer, an abstention and the fallback."""
         if not any(ch.isalnum() for ch in visible_text(raw)):
             log.warning("LLM returned no usable text (%d characters), using the extractive answer", len(raw))
@@ -166,7 +168,7 @@ class GenerativeAnswerer:
 
     @staticmethod
     def _fallback(
-        fallback: Extract,
+        fallback: ExtractedAnswer,
         notice: str = "",
         lang: str = "vi",
         verdict: GuardResult | None = None,

@@ -31,11 +31,11 @@ class NotIndexedError(AssistantError):
 def build_embedder(settings: Settings) -> Embedder:
     """The embedder the settings select, with its vector cache under the data folder.
 
-    fast-e5 keeps its converted model in `embed_model`, by default `<data_dir>/models/fast-e5`.
+    fast-e5 and onnx-e5 keep their converted model in `embed_model`, by default `<data_dir>/models/<backend>`.
     """
     model_path = settings.embed_model
-    if settings.embed_backend == "fast-e5" and not model_path:
-        model_path = str(settings.data_dir / "models" / "fast-e5")
+    if settings.embed_backend in ("fast-e5", "onnx-e5") and not model_path:
+        model_path = str(settings.data_dir / "models" / settings.embed_backend)
     return make_embedder(
         settings.embed_backend,
         model_path=model_path,

@@ -250,7 +250,12 @@ def run_load(url: str, sessions: int, seconds: float, pid: int | None = None) ->
         "busy": stats.busy,
         "p50_ms": {m: _pct(v, 50) for m, v in [("all", every), *stats.latencies.items()]},
         "p95_ms": {m: _pct(v, 95) for m, v in [("all", every), *stats.latencies.items()]},
-        "rss_mib": {"idle": _r(rss_idle), "start": _r(rss_start), "end": _r(rss_mib_of(pid)), "peak": _r(peak or None)},
+        "rss_mib": {
+            "idle": _round(rss_idle),
+            "start": _round(rss_start),
+            "end": _round(rss_mib_of(pid)),
+            "peak": _round(peak or None),
+        },
         "rss_every_10s_mib": series,
         "error_samples": stats.errors[:5],
         "mixup_samples": stats.mixups[:5],
@@ -263,7 +268,7 @@ def _pct(values: list[float], p: int) -> float | None:
     return None if value is None else round(1000 * value, 1)
 
 
-def _r(x: float | None) -> float | None:
+def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 1)
 
 

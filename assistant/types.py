@@ -1,5 +1,5 @@
 """What the answer engine takes and returns: a question as the answerers receive it (`Query`), their outcome
-(`Extract`), and what the UI, CLI, HTTP API and eval read (`Answer`, `Citation`), nothing deeper."""
+(`ExtractedAnswer`), and what the UI, CLI, HTTP API and eval read (`Answer`, `Citation`), nothing deeper."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class Query:
 
 
 @dataclass
-class Extract:
+class ExtractedAnswer:
     """The outcome of the extractive answerer."""
 
     text: str

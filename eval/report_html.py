@@ -40,7 +40,7 @@ pre{white-space:pre-wrap}
 """
 
 
-def _e(value: Any) -> str:
+def _esc(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
@@ -67,10 +67,10 @@ def _fmt(key: str, value: Any) -> str:
 
 
 def _summary_table(summary: Mapping[str, Any]) -> str:
-    head = "".join(f"<th>{_e(label)}</th>" for label, _ in COLUMNS)
+    head = "".join(f"<th>{_esc(label)}</th>" for label, _ in COLUMNS)
     rows = [*summary.get("kinds", {}).items(), ("overall", summary.get("overall", {}))]
     body = "".join(
-        f"<tr><td>{_e(name)}</td>" + "".join(f"<td>{_e(_fmt(k, row.get(k)))}</td>" for _, k in COLUMNS) + "</tr>"
+        f"<tr><td>{_esc(name)}</td>" + "".join(f"<td>{_esc(_fmt(k, row.get(k)))}</td>" for _, k in COLUMNS) + "</tr>"
         for name, row in rows
     )
     return f"<table><tr><th>kind</th>{head}</tr>{body}</table>"
@@ -80,8 +80,8 @@ def _bar_chart(name: str, row: Mapping[str, Any]) -> str:
     bar_w, gap, height, top = 36, 14, 120, 34  # top: room for the title and a full bar's value
     width = len(CHART_METRICS) * (bar_w + gap) + gap
     parts = [
-        f'<svg width="{width}" height="{top + height + 48}" role="img" aria-label="{_e(name)}">',
-        f'<text x="{gap}" y="14" font-size="13" font-weight="bold">{_e(name)} (n={_e(row.get("n", ""))})</text>',
+        f'<svg width="{width}" height="{top + height + 48}" role="img" aria-label="{_esc(name)}">',
+        f'<text x="{gap}" y="14" font-size="13" font-weight="bold">{_esc(name)} (n={_esc(row.get("n", ""))})</text>',
         f'<line x1="0" y1="{top + height}" x2="{width}" y2="{top + height}" stroke="#999"/>',
     ]
     for i, (label, key) in enumerate(CHART_METRICS):
@@ -91,12 +91,12 @@ def _bar_chart(name: str, row: Mapping[str, Any]) -> str:
             h = max(0.0, min(1.0, float(value))) * height
             parts.append(
                 f'<rect x="{x}" y="{top + height - h:.1f}" width="{bar_w}" height="{h:.1f}" fill="#4a7ab5">'
-                f"<title>{_e(label)}: {float(value):.2f}</title></rect>"
+                f"<title>{_esc(label)}: {float(value):.2f}</title></rect>"
             )
             parts.append(f'<text x="{x}" y="{top + height - h - 3:.1f}" font-size="10">{float(value):.2f}</text>')
         parts.append(
             f'<text x="{x}" y="{top + height + 14}" font-size="9" '
-            f'transform="rotate(30 {x} {top + height + 14})">{_e(label)}</text>'
+            f'transform="rotate(30 {x} {top + height + 14})">{_esc(label)}</text>'
         )
     parts.append("</svg>")
     return f'<div class="chart">{"".join(parts)}</div>'
@@ -105,29 +105,29 @@ def _bar_chart(name: str, row: Mapping[str, Any]) -> str:
 def _passages(citations: Iterable[Mapping[str, Any]]) -> str:
     blocks = []
     for c in citations:
-        head = f"[{_e(c.get('n', '?'))}] {_e(c.get('source', ''))}"
+        head = f"[{_esc(c.get('n', '?'))}] {_esc(c.get('source', ''))}"
         if c.get("section"):
-            head += f" › {_e(c['section'])}"
-        blocks.append(f'<div class="passage"><div class="meta">{head}</div>{_e(c.get("text", ""))}</div>')
+            head += f" › {_esc(c['section'])}"
+        blocks.append(f'<div class="passage"><div class="meta">{head}</div>{_esc(c.get("text", ""))}</div>')
     return "".join(blocks) or "<p class='meta'>(no citations)</p>"
 
 
 def _item(item: Mapping[str, Any]) -> str:
     turns = item.get("turns") or [item.get("question", "")]
-    earlier = "".join(f"<li>{_e(t)}</li>" for t in turns[:-1])
-    metrics = ", ".join(f"{_e(k)}={_e(_fmt(k, v))}" for k, v in item.get("metrics", {}).items() if v is not None)
+    earlier = "".join(f"<li>{_esc(t)}</li>" for t in turns[:-1])
+    metrics = ", ".join(f"{_esc(k)}={_esc(_fmt(k, v))}" for k, v in item.get("metrics", {}).items() if v is not None)
     expected = "; ".join(" | ".join(group) for group in item.get("facts", []))
-    error = f"<p class='bad'>error: {_e(item['error'])}</p>" if item.get("error") else ""
+    error = f"<p class='bad'>error: {_esc(item['error'])}</p>" if item.get("error") else ""
     return (
-        f'<div class="item"><h3>{_e(item.get("id", ""))} <span class="meta">{_e(item.get("kind", ""))}'
-        f" · gold: {_e(', '.join(item.get('gold_docs', [])) or '(none: should abstain)')}</span></h3>"
+        f'<div class="item"><h3>{_esc(item.get("id", ""))} <span class="meta">{_esc(item.get("kind", ""))}'
+        f" · gold: {_esc(', '.join(item.get('gold_docs', [])) or '(none: should abstain)')}</span></h3>"
         + (f"<ol class='meta'>{earlier}</ol>" if earlier else "")
-        + f"<p><b>Q:</b> {_e(item.get('question', ''))}</p>"
-        + (f"<p class='meta'>expected: {_e(expected)}</p>" if expected else "")
+        + f"<p><b>Q:</b> {_esc(item.get('question', ''))}</p>"
+        + (f"<p class='meta'>expected: {_esc(expected)}</p>" if expected else "")
         + f"<p class='meta'>{metrics}</p>{error}"
         + '<div class="cols"><div><b>Answer'
         + (" (abstained)" if item.get("abstained") else "")
-        + f'</b><div class="answer">{_e(item.get("answer", ""))}</div></div>'
+        + f'</b><div class="answer">{_esc(item.get("answer", ""))}</div></div>'
         + f"<div><b>Cited passages</b>{_passages(item.get('citations', []))}</div></div></div>"
     )
 
@@ -137,11 +137,11 @@ def render_html(report: Mapping[str, Any]) -> str:
     summary = report.get("summary", {})
     rows = [*summary.get("kinds", {}).items(), ("overall", summary.get("overall", {}))]
     failing = [it for it in report.get("items", []) if is_failure(it)]
-    config = "".join(f"<li>{_e(k)}: {_e(v)}</li>" for k, v in report.get("config", {}).items())
+    config = "".join(f"<li>{_esc(k)}: {_esc(v)}</li>" for k, v in report.get("config", {}).items())
     threshold_failures = report.get("threshold_failures")
     thresholds = ""
     if threshold_failures is not None:
-        lis = "".join(f"<li class='bad'>{_e(f)}</li>" for f in threshold_failures) or "<li>all passed</li>"
+        lis = "".join(f"<li class='bad'>{_esc(f)}</li>" for f in threshold_failures) or "<li>all passed</li>"
         thresholds = f"<h2>Thresholds</h2><ul>{lis}</ul>"
     return (
         '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'

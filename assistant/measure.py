@@ -6,6 +6,7 @@ import math
 import resource
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import psutil
 
@@ -27,7 +28,16 @@ def percentile(values: Sequence[float], p: float) -> float | None:
 
 
 def peak_rss_mib() -> float:
-    """Peak resident set size of this process so far, in MiB."""
+    """Peak resident set size of this process so far, in MiB.
+
+    On Linux it is the kernel's high-water mark (`VmHWM`), which a forked child starts afresh; `ru_maxrss`
+    would report the parent's peak in a child forked after a large allocation (a bench's model conversion)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # bytes on macOS, KiB elsewhere
     return maxrss / MIB if sys.platform == "darwin" else maxrss / 1024
 

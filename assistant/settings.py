@@ -113,6 +113,14 @@ class Settings(BaseSettings):
     embed_passage_prefix: str = Field(default="passage: ", description="Prefix put before passages (e5 models).")
     embed_threads: int = Field(default=1, ge=1, le=64, description="CPU threads of the embedder.")
     embed_batch_size: int = Field(default=16, ge=1, le=512, description="Passages embedded per batch.")
+    index_workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Processes that read, OCR and chunk files while the main process embeds (0: one per core, "
+        "up to 2; 1: read in the main process, one file after the other). Builds of under 6 files read in the "
+        "main process.",
+    )
 
     sentence_vectors: bool = Field(
         default=True,

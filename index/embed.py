@@ -193,7 +193,9 @@ class HashEmbedder:
 
 
 class CachedEmbedder:
-    """Wraps an embedder with a SQLite cache of passage vectors keyed by model name and text."""
+    """Wraps an embedder with a SQLite cache of passage vectors keyed by model name and text; each call's new
+    vectors are committed when it returns (a killed build keeps every batch it finished). `misses` counts the
+    texts that reached the model."""
 
     def __init__(self, inner: Embedder, cache_path: Path) -> None:
         self.inner = inner
@@ -202,6 +204,7 @@ class CachedEmbedder:
         self._db = sqlite3.connect(str(cache_path), check_same_thread=False, timeout=30)
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
         self._lock = threading.Lock()
+        self.misses = 0
 
     def _key(self, text: str) -> str:
         return hashlib.sha256(f"{self.name}\x00{text}".encode()).hexdigest()
@@ -216,8 +219,12 @@ class CachedEmbedder:
                 q = f"SELECT key, v FROM vec WHERE key IN ({','.join('?' * len(part))})"
                 for k, blob in self._db.execute(q, part):
                     found[k] = np.frombuffer(blob, dtype=np.float32)
-        missing = [i for i, k in enumerate(keys) if k not in found]
+        first: dict[str, int] = {}  # a text repeated in one call is embedded once
+        for i, k in enumerate(keys):
+            first.setdefault(k, i)
+        missing = [i for k, i in first.items() if k not in found]
         if missing:
+            self.misses += len(missing)
             rows = self.inner.embed_passages([texts[i] for i in missing])
             with self._lock, self._db:
                 self._db.executemany(

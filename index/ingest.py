@@ -6,8 +6,11 @@ index applies the plan (`PlanIndex.sync`: vectors into Chroma, then the files, `
 1. `scan`: the files under the roots, each with its id and content hash (a file refused before it is read,
    e.g. by size, goes to the report).
 2. `triage`: which files are duplicates of another, unchanged, to load; which documents go.
-3. `load_documents`: read, clean and describe each file to load (a file that fails keeps its earlier version).
+3. `load_documents`: read, clean and describe each file to load (a file that fails keeps its earlier version),
+   in worker processes when there are many (`read_files`, a picklable `Reader`).
 4. `cut_documents`: chunk them (a document of too many chunks is dropped like one that failed to load).
+   `plan` reads and cuts one document after the other and hands each one's chunks to a `DocumentSink`, so the
+   caller can embed them while the next files are read (`index.build`).
 5. `plan_documents`: the manifest's documents after the sync, the chunks that go stale, the chunk order.
 
 Each phase that takes a while runs inside `stages.stage(name)` when a `Stages` is given (a timer, or a
@@ -17,7 +20,14 @@ progress report): "load_clean_metadata" per file, "chunk" per document.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,7 +37,7 @@ import numpy as np
 
 from index.clean import clean
 from index.embed import Embedder
-from index.errors import LoaderError
+from index.errors import IndexPipelineError, LoaderError
 from index.files import file_digest
 from index.loaders import (
     MAX_DOCUMENT_CHARS,
@@ -45,6 +55,10 @@ from index.types import Chunk, Document
 log = logging.getLogger("index.pipeline")  # one logger for the index: operators filter its messages by it
 
 MAX_DOCUMENT_CHUNKS = 5000  # the settings' default (assistant/settings.py)
+# Fewer files than this are read in the main process whatever `workers` says: starting the workers (fresh
+# interpreters importing the readers) took 0.4-0.5 s, what reading 3-5 text PDFs takes; an upload or a
+# small `index add` would wait longer, and the bundled corpus (5 files) builds as it always did.
+POOL_MIN_FILES = 6
 
 
 class Stages(Protocol):
@@ -52,6 +66,18 @@ class Stages(Protocol):
 
     def stage(self, name: str) -> AbstractContextManager[Any]:
         """A context around one run of stage `name`."""
+        ...
+
+
+class DocumentSink(Protocol):
+    """What sees a plan's documents as they are cut (`plan`): e.g. `index.build.BuildEmbedding`."""
+
+    def expect(self, documents: int) -> None:
+        """How many files will be read."""
+        ...
+
+    def take(self, chunks: Sequence[Chunk]) -> None:
+        """The chunks of the next file read (none: it was refused)."""
         ...
 
 
@@ -126,6 +152,28 @@ def load_document(
     meta = extract_metadata(text, path.name)
     pages = tuple(p.to_dict() for p in read.pages if p.method != "text")  # what `index list` reports of OCR
     return Document(doc_id, path.name, str(path), text, content_hash, meta, pages, len(read.pages) or None)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """`load_document` with one index's limits, as plain data: picklable, so that worker processes read files
+    with their own OCR engine (`OcrEngine` pickles its settings and cache folder) and converters."""
+
+    max_chars: int = MAX_DOCUMENT_CHARS
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES
+    convert_cache: Path | None = None
+    ocr: OcrEngine | None = None
+
+    def __call__(self, path: Path, doc_id: str, content_hash: str) -> Document:
+        """Read, clean and describe one file."""
+        return load_document(
+            path, doc_id, content_hash, self.max_chars, self.max_unpacked_bytes, self.convert_cache, self.ocr
+        )
+
+
+def resolve_workers(workers: int) -> int:
+    """Processes that read files: `workers`, or with 0 (automatic) one per core up to two."""
+    return workers if workers > 0 else min(2, os.cpu_count() or 1)
 
 
 # ------------------------------------------------------------------------------------------------ phases
@@ -236,24 +284,99 @@ def triage(
     return out
 
 
+_worker_load: Callable[[Path, str, str], Document] | None = None  # the `load` of a worker process
+
+
+def _start_worker(load: Callable[[Path, str, str], Document], parent: int) -> None:
+    global _worker_load
+    _worker_load = load
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the build that started it is gone (killed): an orphan would go on reading files."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _read_in_worker(path: Path, doc_id: str, content_hash: str) -> Document:
+    assert _worker_load is not None
+    return _worker_load(path, doc_id, content_hash)
+
+
+def read_files(
+    to_load: Sequence[Scanned],
+    load: Callable[[Path, str, str], Document],
+    workers: int = 1,
+    stages: Stages | None = None,
+) -> Iterator[tuple[Scanned, Document | LoaderError]]:
+    """Each file with its document, or the LoaderError that refused it, in the order of `to_load`.
+
+    With `workers` > 1 (and at least `POOL_MIN_FILES` files) the files are read by that many worker processes
+    (`load` must pickle, e.g. a `Reader`), at most a few files ahead of the caller: a bounded queue, so the
+    caller can embed one document's passages while the next ones are read. "load_clean_metadata" then times
+    the caller's waits. A worker that dies (killed, out of memory) stops the sync with an IndexPipelineError
+    before anything is written.
+    """
+    stages = stages or NoStages()
+    if workers <= 1 or len(to_load) < POOL_MIN_FILES:
+        for s in to_load:
+            try:
+                with stages.stage("load_clean_metadata"):
+                    got: Document | LoaderError = load(s.path, s.doc_id, s.content_hash)
+            except LoaderError as e:
+                got = e
+            yield s, got
+        return
+    ahead = 4 * workers  # documents read ahead of the caller; they are small next to the model's memory
+    # spawn, not fork: the main process has threads (the embedder's, Chroma's) that a fork would copy half-held
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(load, os.getpid()))
+    todo = iter(to_load)
+    queue: deque[tuple[Scanned, Future[Document]]] = deque()
+    try:
+        for s in todo:
+            queue.append((s, pool.submit(_read_in_worker, s.path, s.doc_id, s.content_hash)))
+            if len(queue) >= ahead:
+                break
+        while queue:
+            s, future = queue.popleft()
+            try:
+                with stages.stage("load_clean_metadata"):
+                    got = future.result()
+            except LoaderError as e:
+                got = e
+            except BrokenProcessPool as e:
+                raise IndexPipelineError(
+                    "Một tiến trình đọc tệp đã dừng đột ngột; chỉ mục không thay đổi, chạy lại lệnh để tiếp tục "
+                    "(a reader process died; the index is unchanged, run the build again to resume)"
+                ) from e
+            for nxt in todo:
+                queue.append((nxt, pool.submit(_read_in_worker, nxt.path, nxt.doc_id, nxt.content_hash)))
+                break
+            yield s, got
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def load_documents(
     to_load: Sequence[Scanned],
     load: Callable[[Path, str, str], Document],
     report: SyncReport,
     stages: Stages | None = None,
+    workers: int = 1,
 ) -> tuple[list[Document], dict[str, str]]:
-    """Each file read by `load`, in order; a file that fails goes to `report` (and to the second value: doc id
-    -> its one-line message)."""
-    stages = stages or NoStages()
+    """Each file read by `load`, in order (`read_files`); a file that fails goes to `report` (and to the second
+    value: doc id -> its one-line message)."""
     docs: list[Document] = []
     unreadable: dict[str, str] = {}
-    for s in to_load:
-        try:
-            with stages.stage("load_clean_metadata"):
-                docs.append(load(s.path, s.doc_id, s.content_hash))
-        except LoaderError as e:
-            report.refuse(s.path, e)
-            unreadable[s.doc_id] = str(e)
+    for s, got in read_files(to_load, load, workers, stages):
+        if isinstance(got, LoaderError):
+            report.refuse(s.path, got)
+            unreadable[s.doc_id] = str(got)
+        else:
+            docs.append(got)
     return docs, unreadable
 
 
@@ -266,20 +389,33 @@ def cut_documents(
 ) -> tuple[list[Document], list[Chunk], dict[str, int]]:
     """The documents kept, their chunks in order, and the chunk count of every document cut; a document of more
     than `max_chunks` chunks goes to `report` and is not kept (its earlier version, if any, stays)."""
-    stages = stages or NoStages()
     kept: list[Document] = []
     chunks: list[Chunk] = []
     counts: dict[str, int] = {}
     for doc in docs:
-        with stages.stage("chunk"):
-            cut_chunks = cut(doc)
-        counts[doc.doc_id] = len(cut_chunks)
-        if len(cut_chunks) > max_chunks:
-            report.failed.append((doc.path, too_many_chunks(doc, len(cut_chunks), max_chunks)))
-            continue
-        kept.append(doc)
-        chunks.extend(cut_chunks)
+        cut_chunks = cut_document(doc, cut, max_chunks, report, counts, stages)
+        if cut_chunks is not None:
+            kept.append(doc)
+            chunks.extend(cut_chunks)
     return kept, chunks, counts
+
+
+def cut_document(
+    doc: Document,
+    cut: Callable[[Document], list[Chunk]],
+    max_chunks: int,
+    report: SyncReport,
+    counts: dict[str, int],
+    stages: Stages | None = None,
+) -> list[Chunk] | None:
+    """The chunks of one document (its count into `counts`), or None when they are over `max_chunks` (reported)."""
+    with (stages or NoStages()).stage("chunk"):
+        cut_chunks = cut(doc)
+    counts[doc.doc_id] = len(cut_chunks)
+    if len(cut_chunks) > max_chunks:
+        report.failed.append((doc.path, too_many_chunks(doc, len(cut_chunks), max_chunks)))
+        return None
+    return cut_chunks
 
 
 def too_many_chunks(doc: Document, n: int, limit: int) -> str:
@@ -348,34 +484,67 @@ def plan(
     only_remove: Iterable[str] = (),
     check_path: Callable[[Path], None] | None = None,
     stages: Stages | None = None,
+    workers: int = 1,
+    sink: DocumentSink | None = None,
 ) -> SyncPlan:
     """What a sync of `roots` changes in an index whose manifest lists `documents` and whose stores hold the
-    chunks `present`: files are read with `load` and chunked with `cut` (see the phases above)."""
+    chunks `present`: files are read with `load` (by `workers` processes, `read_files`) and chunked with `cut`
+    (see the phases above), one document after the other; `sink` sees each document's chunks as soon as they
+    are cut (e.g. `BuildEmbedding`, which embeds them while the next files are read)."""
     report = SyncReport()
     scanned = scan(roots, report, check_path)
     sorted_out = triage(scanned, documents, present, remove_missing, only_remove)
     report.duplicates.extend(sorted_out.duplicates)
     report.unchanged.extend(sorted_out.unchanged)
-    loaded, unreadable = load_documents(sorted_out.to_load, load, report, stages)
-    new_docs, new_chunks, counts = cut_documents(loaded, cut, max_chunks, report, stages)
+    if sink is not None:
+        sink.expect(len(sorted_out.to_load))
+    new_docs: list[Document] = []
+    new_chunks: list[Chunk] = []
+    counts: dict[str, int] = {}
+    unreadable: dict[str, str] = {}
+    for s, got in read_files(sorted_out.to_load, load, workers, stages):
+        cut_chunks = None
+        if isinstance(got, LoaderError):
+            report.refuse(s.path, got)
+            unreadable[s.doc_id] = str(got)
+        else:
+            cut_chunks = cut_document(got, cut, max_chunks, report, counts, stages)
+        if cut_chunks is not None:
+            new_docs.append(got)  # type: ignore[arg-type]  # a Document when it was cut
+            new_chunks.extend(cut_chunks)
+        if sink is not None:
+            sink.take(cut_chunks or [])
     after, stale_ids, order = plan_documents(documents, present, new_docs, new_chunks, sorted_out.to_remove, report)
     texts = [index_text(c) for c in new_chunks]
     return SyncPlan(report, after, new_chunks, texts, stale_ids, order, unreadable, counts)
 
 
-def embed(embedder: Embedder, texts: list[str], batch_size: int, desc: str = "Embedding") -> np.ndarray:
-    """Passage vectors of `texts`, `batch_size` at a time, with a progress bar."""
-    from tqdm import tqdm
-
+def embed(
+    embedder: Embedder,
+    texts: Sequence[str],
+    batch_size: int,
+    progress: Callable[[int, float], None] | None = None,
+) -> np.ndarray:
+    """Passage vectors of `texts`, one row each: every distinct text once, in batches of `batch_size` texts of
+    similar length (fewer pad tokens for the batching models), put back in order. `progress` sees the texts and
+    seconds of each batch. The embedder's vector cache (`CachedEmbedder`) keeps each batch as it is done."""
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
-    rows = []
-    with tqdm(total=len(texts), desc=desc, unit="text", disable=len(texts) < 2) as bar:
-        for i in range(0, len(texts), batch_size):
-            batch = texts[i : i + batch_size]
-            rows.append(embedder.embed_passages(batch))
-            bar.update(len(batch))
-    return np.concatenate(rows)
+    distinct = list(dict.fromkeys(texts))
+    by_length = sorted(range(len(distinct)), key=lambda i: len(distinct[i]))
+    rows: np.ndarray | None = None
+    for i in range(0, len(by_length), batch_size):
+        batch = by_length[i : i + batch_size]
+        start = time.perf_counter()
+        got = np.asarray(embedder.embed_passages([distinct[j] for j in batch]), dtype=np.float32)
+        if rows is None:
+            rows = np.zeros((len(distinct), got.shape[1]), dtype=np.float32)
+        rows[batch] = got
+        if progress is not None:
+            progress(len(batch), time.perf_counter() - start)
+    assert rows is not None
+    where = {t: i for i, t in enumerate(distinct)}
+    return rows[[where[t] for t in texts]]
 
 
 def dense_repair(order: Sequence[str], stored: set[str], new: Mapping[str, Any]) -> tuple[list[str], list[str]]:

@@ -135,6 +135,16 @@ class OcrEngine:
         self._checked = False
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker process gets (`index.ingest.Reader`): the settings and the cache folder, not the lock."""
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # ------------------------------------------------------------------ availability
     def missing(self) -> str | None:
         """None when Tesseract and its language data are installed, else a one-line message naming the packages."""

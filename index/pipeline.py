@@ -38,6 +38,7 @@ import orjson
 from index import ingest, writer
 from index.accents import AccentCounts, AccentRestorer
 from index.bm25 import TOKENIZER_ID, BM25Index
+from index.build import BuildEmbedding, BuildProgress
 from index.chunking import CHUNKER_VERSION, chunk_document
 from index.chunkstore import ChunkStore, file_crc32, read_all
 from index.clean import CLEANER_VERSION
@@ -91,6 +92,7 @@ class PlanIndex:
         max_document_chunks: int = ingest.MAX_DOCUMENT_CHUNKS,
         ocr: OcrEngine | None = None,
         convert_cache: Path | None = None,
+        index_workers: int = 1,
     ) -> None:
         self.dir = index_dir
         self.embedder = embedder
@@ -104,6 +106,7 @@ class PlanIndex:
         self.max_document_chunks = max_document_chunks
         self.ocr = ocr  # scans, garbage text layers, images and signature stamps (None: text layers only)
         self.convert_cache = convert_cache  # .doc/.rtf/.odt converted by LibreOffice, by content hash
+        self.index_workers = index_workers  # processes reading files (`ingest.read_files`); 0: automatic
         self.fingerprint = fingerprint(embedder, chunk_max_tokens, chunk_overlap_tokens)
         self._dense: DenseStore | None = None
         self._bm25: BM25Index | None = None
@@ -270,17 +273,13 @@ class PlanIndex:
         ]
 
     # ---------------------------------------------------------------- writing: plan (index.ingest), then apply
+    def reader(self) -> ingest.Reader:
+        """How this index reads a file (within its limits of one document), as plain data for worker processes."""
+        return ingest.Reader(self.max_document_chars, self.max_unpacked_bytes, self.convert_cache, self.ocr)
+
     def load_document(self, path: Path, doc_id: str, content_hash: str) -> Document:
         """Read, clean and describe one file (within this index's limits of one document)."""
-        return ingest.load_document(
-            path,
-            doc_id,
-            content_hash,
-            self.max_document_chars,
-            self.max_unpacked_bytes,
-            convert_cache=self.convert_cache,
-            ocr=self.ocr,
-        )
+        return self.reader()(path, doc_id, content_hash)
 
     def cut(self, doc: Document) -> list[Chunk]:
         """The chunks of one document, as this index cuts them."""
@@ -307,6 +306,11 @@ class PlanIndex:
         names in `index.ingest` and `index.writer`, and "chroma_list_ids", "chroma_delete", "chroma_add",
         "bm25_chunks_manifest_write"). `accept` sees the plan before anything is embedded or written; an
         exception it raises stops the sync and leaves the index as it was.
+
+        Files are read by `index_workers` processes while the main process embeds the chunks already cut
+        (`index.build.BuildEmbedding`; with `accept`, nothing is embedded before it has seen the plan), and a
+        progress line covers the whole build. Vectors reach the vector cache batch by batch: an interrupted
+        build's rerun embeds only what was not done.
         """
         stages = stages or ingest.NoStages()
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -321,25 +325,28 @@ class PlanIndex:
         self._chunks = old
         present = self._manifest_ids().intersection(old)
         stored = self._stored_vector_ids(stages)
-        plan = ingest.plan(
-            roots,
-            manifest["documents"],
-            present,
-            self.load_document,
-            self.cut,
-            self.max_document_chunks,
-            remove_missing,
-            only_remove,
-            check_path,
-            stages,
-        )
-        if accept is not None:
-            accept(plan)
-        # Embed before touching any store: a failure here leaves the index as it was.
-        vectors = ingest.embed(self.embedder, plan.texts, self.batch_size)
-        if extra_texts is not None:  # e.g. sentences the answerer may compare by meaning: into the vector cache
-            extra = list(dict.fromkeys(t for c in plan.new_chunks for t in extra_texts(c)))
-            ingest.embed(self.embedder, extra, self.batch_size, "Embedding sentences")
+        # Embed before touching any store: a failure here leaves the index as it was. `extra_texts`, e.g. sentences
+        # the answerer may compare by meaning, only go into the vector cache.
+        with BuildEmbedding(self.embedder, self.batch_size, extra_texts, BuildProgress()) as build:
+            plan = ingest.plan(
+                roots,
+                manifest["documents"],
+                present,
+                self.reader(),
+                self.cut,
+                self.max_document_chunks,
+                remove_missing,
+                only_remove,
+                check_path,
+                stages,
+                ingest.resolve_workers(self.index_workers),
+                sink=build if accept is None else None,
+            )
+            if accept is not None:
+                accept(plan)
+            vectors = build.passages(plan.texts)
+            if extra_texts is not None:
+                build.extras([t for c in plan.new_chunks for t in extra_texts(c)])
         return self._apply(plan, vectors, old, stored, stages)
 
     def _apply(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -231,6 +232,115 @@ def test_bench_index_command(hash_env: None) -> None:
     assert b["docs"] == 6 and b["chunks_total"] > 6 and b["chunks_per_s"] > 0 and "embed" in b["stages_s"]
     inc = out["incremental"]
     assert inc["change"]["docs_updated"] == 1 and inc["restore"]["docs_updated"] == 1
+
+
+# ------------------------------------------------------------------------------------------ archive
+ARCHIVE_STAGES = ("reading", "ocr", "chunking", "passages", "sentences", "write", "other", "total")
+
+
+def _path_result(readers: int) -> dict:
+    """What `index_path` reports of one path, with round figures."""
+    return {
+        "path": "new" if readers else "today",
+        "seconds": 100.0,
+        "readers": readers,
+        "workers": 2 if readers else 1,
+        "embed_threads": 1,
+        "ocr_work_s": 12.0,  # wall
+        "ocr_cpu_s": 10.0,
+        "children_cpu_s": 30.0 if readers else 9.5,
+        "raw_stages_s": {
+            "load_clean_metadata": 20.0,
+            "chunk": 5.0,
+            "embed_passages": 40.0,
+            "embed_sentences": 20.0,
+            "chroma_add": 4.0,
+            "bm25_chunks_manifest_write": 6.0,
+            "write.chunks_jsonl": 1.0,  # a part of the write above: not counted twice
+            "tokenize": 3.0,  # inside chunking
+        },
+        "stage_peak_rss_mib": {"load_clean_metadata": 300.0, "embed_passages": 500.0},
+        "counts": {
+            "reading": 10,
+            "ocr": 8,
+            "chunking": 10,
+            "passages": 200,
+            "sentences": 400,
+            "write": 200,
+            "other": 10,
+            "total": 10,
+        },
+        "peak_rss_mib": 520.0,
+        "workers_peak_rss_mib": 250.0,
+    }
+
+
+def test_archive_stages_add_up_to_the_total_and_rates_are_per_core() -> None:
+    from assistant.bench.archive_bench import stage_table
+
+    today = stage_table(_path_result(readers=0))
+    assert [today[k]["seconds"] for k in ARCHIVE_STAGES] == [8.0, 12.0, 5.0, 40.0, 20.0, 10.0, 5.0, 100.0]
+    assert sum(today[k]["seconds"] for k in ARCHIVE_STAGES if k not in ("ocr", "total")) + 12.0 == 100.0
+    assert today["reading"]["per_s_per_core"] == 1.25  # 10 documents in 20 - 12 s of reading without OCR
+    assert today["ocr"]["per_s_per_core"] == 0.8 and today["passages"]["per_s_per_core"] == 5.0  # OCR: over CPU
+    assert today["total"]["per_s_per_core"] == 0.1 and today["other"]["per_s_per_core"] is None
+    assert today["passages"]["peak_rss_mib"] == 500.0 and today["total"]["peak_rss_mib"] == 520.0
+    # With reader processes, reading is the main process's wait, OCR ran beside embedding (not in the sum), the
+    # reading rate is over the readers' CPU time without OCR, and the total's over the path's two cores.
+    new = stage_table(_path_result(readers=2))
+    assert new["reading"]["seconds"] == 20.0 and new["ocr"]["seconds"] == 12.0 and new["other"]["seconds"] == 5.0
+    assert sum(new[k]["seconds"] for k in ARCHIVE_STAGES if k not in ("ocr", "total")) == 100.0
+    assert new["reading"]["per_s_per_core"] == 0.5 and new["total"]["per_s_per_core"] == 0.05
+    assert new["ocr"]["peak_rss_mib"] == 250.0  # the largest reader process's
+
+
+def test_archive_path_times_passages_apart_from_sentences(tmp_path: Path, hash_env: None) -> None:
+    from assistant.bench import synth
+    from assistant.bench.archive_path import PathSpec, index_path
+    from assistant.engine import build_index
+    from assistant.extractive import meaning_texts
+    from assistant.settings import load_settings
+    from index.ingest import index_text
+
+    synth.generate(3, tmp_path / "docs")
+    settings = load_settings()
+    res = index_path(settings, PathSpec("today", "hash", 1, 1, 3), tmp_path / "docs", tmp_path / "run", 8)
+    built = build_index(settings.model_copy(update={"data_dir": tmp_path / "run", "embed_backend": "hash"}))
+    chunks = list(built.chunks().values())
+    passages = {index_text(c) for c in chunks}
+    sentences = {t for c in chunks for t in meaning_texts(c)} - passages
+    assert res["docs_indexed"] == 3 and res["chunks"] == len(chunks)
+    assert res["counts"]["passages"] == len(passages) and res["counts"]["sentences"] == len(sentences) > 0
+    assert res["raw_stages_s"]["embed_passages"] > 0 and res["raw_stages_s"]["embed_sentences"] > 0
+    assert res["readers"] == 0 and len(res["sample_texts"]) == 8 and set(res["sample_texts"]) <= passages
+
+
+@pytest.mark.integration
+def test_bench_archive_command(tmp_path: Path) -> None:
+    out = tmp_path / "archive.json"
+    args = ["archive", "--docs", "6", "--old-docs", "3", "--old-backend", "hash", "--new-backend", "hash"]
+    res = CliRunner().invoke(bench, [*args, "--sample", "16", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    for label in ("reading/parsing", "OCR", "chunking", "passages", "sentences", "BM25/Chroma/write", "total"):
+        (line,) = [line for line in res.stdout.splitlines() if line.startswith(label + " ")]
+        assert len(re.findall(r"\d+\.\d", line)) >= 2, line  # seconds of both paths
+    assert "extrapolated to 6 documents" in res.stdout and "on the first 3 documents only" in res.stdout
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert set(data) >= {"command", "archive", "machine", "paths", "extrapolation", "vectors"}
+    assert set(data["machine"]) >= {"cores", "cpu", "load_before", "load_after"}
+    today, new = data["paths"]["today"], data["paths"]["new"]
+    assert (today["docs_indexed"], new["docs_indexed"]) == (3, 6) and data["archive"]["formats"]
+    assert (today["index_workers"], today["readers"], new["index_workers"], new["readers"]) == (1, 0, 0, 2)
+    for path in (today, new):
+        assert set(path["stages"]) == set(ARCHIVE_STAGES)
+        for key in ARCHIVE_STAGES:
+            assert set(path["stages"][key]) >= {"seconds", "per_s_per_core", "peak_rss_mib", "count", "unit"}
+        assert path["stages"]["passages"]["count"] > 0 and path["stages"]["sentences"]["count"] > 0
+        assert path["peak_rss_mib"] > 0 and path["seconds"] > 0
+    assert new["stages"]["passages"]["count"] > today["stages"]["passages"]["count"]
+    ex = data["extrapolation"]
+    assert (ex["docs"], ex["from_docs"]) == (6, 3) and ex["seconds"] == pytest.approx(2 * today["seconds"], 0.01)
+    assert data["vectors"]["passages"] == 16 and data["vectors"]["cosine_min"] == 1.0 and data["vectors"]["ok"]
 
 
 @pytest.mark.integration

@@ -77,10 +77,11 @@ _SYNONYMS = [
     ("kịp thời", "nhanh chóng"),
     ("nhân dân", "người dân"),
 ]
-_YEAR = re.compile(r"(?<!\d)(199\d|20[0-2]\d)(?!\d)")
-_DATE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(?=(?:199\d|20[0-2]\d)(?!\d))")
-_DOCNO = re.compile(r"(?<![\d/])\d{1,5}(?=\s*[/-]\s*(?:KH|UBND|CT|TT|CTr|TB|QĐ|VX)\b)")
-_PERCENT = re.compile(r"(?<![\d,.])(\d{1,2})(?=%)")
+# Years, "dd/mm/" before a year, document numbers ("1234/KH-...") and percentages: what `vary_numbers` changes.
+YEAR = re.compile(r"(?<!\d)(199\d|20[0-2]\d)(?!\d)")
+DATE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(?=(?:199\d|20[0-2]\d)(?!\d))")
+DOCNO = re.compile(r"(?<![\d/])\d{1,5}(?=\s*[/-]\s*(?:KH|UBND|CT|TT|CTr|TB|QĐ|VX)\b)")
+PERCENT = re.compile(r"(?<![\d,.])(\d{1,2})(?=%)")
 
 
 @dataclass(frozen=True)
@@ -100,24 +101,34 @@ def _person(rng: random.Random) -> str:
     return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
 
 
-def _templates() -> list[Path]:
+def templates() -> list[Path]:
+    """The bundled plans documents are made from, in name order (document i takes template i % 5)."""
     return sorted(p for p in BUNDLED.iterdir() if p.suffix == ".txt")
 
 
 def choices(seed: int, i: int) -> SynthDoc:
     """The names and shifts of document i (deterministic)."""
     rng = random.Random(seed * 1_000_003 + i)
-    templates = _templates()
+    bundled = templates()
     district, city = rng.choice(DISTRICTS)
     return SynthDoc(
         index=i,
         name=f"synth_{i:05d}.txt",
-        template=templates[i % len(templates)].name,
+        template=bundled[i % len(bundled)].name,
         district=district,
         city=city,
         signer=_person(rng),
         year_shift=rng.randint(-9, 3),
     )
+
+
+def vary_numbers(text: str, rng: random.Random, year_shift: int) -> str:
+    """`text` with its years moved by `year_shift`, and its day/month dates, document numbers and percentages
+    drawn from `rng` (in that order: the same `rng` state gives the same text)."""
+    text = YEAR.sub(lambda m: str(int(m.group(1)) + year_shift), text)
+    text = DATE.sub(lambda m: f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/", text)
+    text = DOCNO.sub(lambda m: str(rng.randint(1, 9999)), text)
+    return PERCENT.sub(lambda m: str(rng.randint(5, 99)), text)
 
 
 def generate_text(seed: int, i: int) -> str:
@@ -132,10 +143,7 @@ def generate_text(seed: int, i: int) -> str:
     people = {p: (d.signer if k == 0 else _person(rng)) for k, p in enumerate(_TEMPLATE_PEOPLE)}
     for old, new in people.items():
         text = text.replace(old, new)
-    text = _YEAR.sub(lambda m: str(int(m.group(1)) + d.year_shift), text)
-    text = _DATE.sub(lambda m: f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/", text)
-    text = _DOCNO.sub(lambda m: str(rng.randint(1, 9999)), text)
-    text = _PERCENT.sub(lambda m: str(rng.randint(5, 99)), text)
+    text = vary_numbers(text, rng, d.year_shift)
     for a, b in _SYNONYMS:
         if rng.random() < 0.5:
             text = text.replace(a, b)

@@ -21,10 +21,11 @@ from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.text.paragraph import Paragraph
 
+from index.text import CITATION_MARK
+
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 _FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_CITE = re.compile(r"\[(\d{1,3})\]")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # characters XML 1.0 cannot hold
 # What a cross-origin call of the export may ask for: a JSON POST, with the session cookie if there is one.
 CORS_METHOD = "POST"
@@ -104,7 +105,7 @@ def conversation_docx(title: str, turns: Sequence[Turn]) -> bytes:
         for line in _clean(turn.answer).splitlines() or [""]:
             paragraph = doc.add_paragraph()
             pos = 0
-            for m in _CITE.finditer(line):
+            for m in CITATION_MARK.finditer(line):
                 n = int(m.group(1))
                 if n not in by_n:
                     continue

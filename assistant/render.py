@@ -14,12 +14,12 @@ from typing import Any
 from urllib.parse import quote
 
 from assistant.types import Answer, Citation
+from index.text import CITATION_MARK
 from index.types import DocMeta, Retrieved
 
 # html.escape's five characters plus everything markdown/GFM/LaTeX parse (links, emphasis, code,
 # headings, tables, autolinks "http:" / "www." / "a@b", math "$").
 _SPECIAL = set("&<>\"'[]()*_`~#|!\\{}$:@.+-=^%")
-_CITE = re.compile(r"\[(\d{1,3})\]")
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
 
 ABSTAINED_TITLE = "Các đoạn gần nhất"
@@ -148,7 +148,7 @@ def render_answer_text(text: str, anchors: Mapping[int, str], names: Mapping[int
     """The answer, escaped, with each `[n]` that has a source card turned into a link to it, named for screen
     readers after its document ("Nguồn 1: Kế hoạch 08/KH-UBND")."""
     parts, pos = [], 0
-    for m in _CITE.finditer(text):
+    for m in CITATION_MARK.finditer(text):
         n = int(m.group(1))
         if n not in anchors:
             continue

@@ -23,8 +23,10 @@ from index.sentences import answer_sentences as answer_sentences
 from index.sentences import clause_spans as clause_spans
 from index.sentences import sentence_spans as sentence_spans
 
-# "[1]", "[1, 3]": a citation marker.
+# "[1]", "[1, 3]": a citation marker (what the guard and the evaluation read).
 CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+# "[1]": one source's marker as the page and the Word export link it (the answerers write one number a bracket).
+CITATION_MARK = re.compile(r"\[(\d{1,3})\]")
 _WORD = re.compile(r"[a-z0-9]+")
 
 # Folded Vietnamese function syllables and English stopwords: never content. Folding merges syllables (nội/nói,

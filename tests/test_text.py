@@ -43,3 +43,9 @@ def test_one_percentile_and_one_memory_unit() -> None:
     assert loadtest.percentile is measure.percentile and loadtest.rss_mib is measure.rss_mib
     assert measure.percentile([3.0, 1.0, 2.0], 50) == 2.0 and measure.percentile([3.0, 1.0, 2.0], 95) == 3.0
     assert measure.MIB == 1024 * 1024 and measure.peak_rss_mib() > 1.0  # this process holds more than 1 MiB
+
+
+def test_the_page_and_the_word_export_link_the_same_citation_marks() -> None:
+    from assistant import export, render
+
+    assert render.CITATION_MARK is export.CITATION_MARK is text.CITATION_MARK

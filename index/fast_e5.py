@@ -297,28 +297,26 @@ def _write_model(out_dir: Path, source: Path, digest: str) -> None:
     stamp.write_text(json.dumps({"format": FORMAT, "source": str(source), "source_sha256": digest}), encoding="utf-8")
 
 
-class FastE5Embedder:
-    """The converted model under torch; tokenisation is the engine's own (character map applied first)."""
+class E5Batches:
+    """What every runtime of the converted model shares: the engine's tokenisation (its character map first),
+    the e5 prefixes, and batches of similar length padded as BERT expects. A runtime gives `_forward`."""
 
     QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 
-    def __init__(self, model_dir: Path, threads: int = 1, batch_size: int = 16, name: str | None = None) -> None:
-        import torch
+    def __init__(self, model_dir: Path, batch_size: int) -> None:
         from tokenizers import Tokenizer, normalizers
-        from transformers import BertModel
 
-        torch.set_num_threads(threads)
         self.dir = Path(model_dir)
-        stamp = json.loads((self.dir / "fast_e5.json").read_text(encoding="utf-8"))
-        self.name = name or f"fast-e5:{stamp['source_sha256'][:12]}"
         self.dim, self.max_tokens, self.batch_size = 384, 512, batch_size
         self._table = {int(k): v for k, v in json.loads((self.dir / "norm_map.json").read_text()).items()}
         self._tok = Tokenizer.from_file(str(self.dir / "tokenizer.json"))
         self._tok.normalizer = normalizers.Sequence([])  # the exact map is applied in `_normalize`
         self._tok.enable_truncation(self.max_tokens)
-        self._model = BertModel.from_pretrained(str(self.dir), add_pooling_layer=False).eval()
-        self._torch = torch
         self._lock = threading.Lock()
+
+    def _forward(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Normalised mean-pooled rows of one padded batch (token ids and attention mask, int64)."""
+        raise NotImplementedError
 
     def _normalize(self, text: str) -> str:
         return re.sub("  +", " ", text.translate(self._table))
@@ -327,22 +325,19 @@ class FastE5Embedder:
         return [e.ids for e in self._tok.encode_batch([self._normalize(prefix + t) for t in texts])]
 
     def _embed(self, texts: Sequence[str], prefix: str) -> np.ndarray:
-        torch = self._torch
         ids = self._ids(texts, prefix)
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths: little padding
-        with self._lock, torch.inference_mode():
+        with self._lock:
             for a in range(0, len(order), self.batch_size):
                 rows = order[a : a + self.batch_size]
                 width = max(len(ids[i]) for i in rows)
-                x = torch.ones((len(rows), width), dtype=torch.long)  # 1 = <pad>
-                mask = torch.zeros((len(rows), width), dtype=torch.long)
+                x = np.ones((len(rows), width), dtype=np.int64)  # 1 = <pad>
+                mask = np.zeros((len(rows), width), dtype=np.int64)
                 for r, i in enumerate(rows):
-                    x[r, : len(ids[i])] = torch.tensor(ids[i])
+                    x[r, : len(ids[i])] = ids[i]
                     mask[r, : len(ids[i])] = 1
-                hidden = self._model(input_ids=x, attention_mask=mask).last_hidden_state
-                pooled = (hidden * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-                out[rows] = torch.nn.functional.normalize(pooled, dim=1).numpy()
+                out[rows] = self._forward(x, mask)
         return out
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -356,6 +351,29 @@ class FastE5Embedder:
     def count_tokens(self, text: str) -> int:
         """Tokens of the prefixed passage, with specials (as the engine counts them)."""
         return len(self._ids([text], self.PASSAGE_PREFIX)[0])
+
+
+class FastE5Embedder(E5Batches):
+    """The converted model under torch."""
+
+    def __init__(self, model_dir: Path, threads: int = 1, batch_size: int = 16, name: str | None = None) -> None:
+        import torch
+        from transformers import BertModel
+
+        super().__init__(model_dir, batch_size)
+        torch.set_num_threads(threads)
+        stamp = json.loads((self.dir / "fast_e5.json").read_text(encoding="utf-8"))
+        self.name = name or f"fast-e5:{stamp['source_sha256'][:12]}"
+        self._model = BertModel.from_pretrained(str(self.dir), add_pooling_layer=False).eval()
+        self._torch = torch
+
+    def _forward(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        torch = self._torch
+        with torch.inference_mode():
+            m = torch.from_numpy(mask)
+            hidden = self._model(input_ids=torch.from_numpy(x), attention_mask=m).last_hidden_state
+            pooled = (hidden * m[..., None]).sum(1) / m.sum(1, keepdim=True)
+            return torch.nn.functional.normalize(pooled, dim=1).numpy()
 
 
 def check(out_dir: Path, texts: Sequence[str], threads: int = 1) -> dict[str, Any]:

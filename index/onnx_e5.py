@@ -26,7 +26,6 @@ import logging
 import os
 import re
 import shutil
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from index.fast_e5 import packaged_model
+from index.fast_e5 import E5Batches, packaged_model
 
 log = logging.getLogger(__name__)
 
@@ -222,14 +221,12 @@ def _build(bert_dir: Path, out: Path, v: Variant) -> None:
         (out / name).unlink(missing_ok=True)
 
 
-class OnnxE5Embedder:
+class OnnxE5Embedder(E5Batches):
     """The ONNX model under ONNX Runtime (or OpenVINO); tokenisation is the engine's own (character map first).
 
     `runtime="openvino"` runs the model with OpenVINO (`pip install openvino`, not a dependency): on a CPU
     with bf16 instructions (avx512_bf16, AMX) it computes in bf16, so give it the "fp32" recipe, not int8.
     """
-
-    QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 
     def __init__(
         self,
@@ -239,18 +236,10 @@ class OnnxE5Embedder:
         name: str | None = None,
         runtime: str = "onnxruntime",
     ) -> None:
-        from tokenizers import Tokenizer, normalizers
-
-        self.dir = Path(model_dir)
+        super().__init__(model_dir, batch_size)
         stamp = json.loads((self.dir / "onnx_e5.json").read_text(encoding="utf-8"))
         self.name = name or f"onnx-e5-{stamp['variant']}-{runtime}:{stamp['source_sha256'][:12]}"
-        self.dim, self.max_tokens, self.batch_size = 384, 512, batch_size
-        self._table = {int(k): v for k, v in json.loads((self.dir / "norm_map.json").read_text()).items()}
-        self._tok = Tokenizer.from_file(str(self.dir / "tokenizer.json"))
-        self._tok.normalizer = normalizers.Sequence([])  # the exact map is applied in `_normalize`
-        self._tok.enable_truncation(self.max_tokens)
         self._run = self._openvino(threads) if runtime == "openvino" else self._onnxruntime(threads)
-        self._lock = threading.Lock()
 
     def _onnxruntime(self, threads: int) -> Any:
         import onnxruntime as ort
@@ -271,39 +260,8 @@ class OnnxE5Embedder:
         compiled = ov.Core().compile_model(str(self.dir / "model.onnx"), "CPU", config)
         return lambda feeds: compiled(feeds)[compiled.output(0)]
 
-    def _normalize(self, text: str) -> str:
-        return re.sub("  +", " ", text.translate(self._table))
-
-    def _ids(self, texts: Sequence[str], prefix: str) -> list[list[int]]:
-        return [e.ids for e in self._tok.encode_batch([self._normalize(prefix + t) for t in texts])]
-
-    def _embed(self, texts: Sequence[str], prefix: str) -> np.ndarray:
-        ids = self._ids(texts, prefix)
-        out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths: little padding
-        with self._lock:
-            for a in range(0, len(order), self.batch_size):
-                rows = order[a : a + self.batch_size]
-                width = max(len(ids[i]) for i in rows)
-                x = np.ones((len(rows), width), dtype=np.int64)  # 1 = <pad>
-                mask = np.zeros((len(rows), width), dtype=np.int64)
-                for r, i in enumerate(rows):
-                    x[r, : len(ids[i])] = ids[i]
-                    mask[r, : len(ids[i])] = 1
-                out[rows] = self._run({"input_ids": x, "attention_mask": mask})
-        return out
-
-    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Rows for queries ("query: " prefix)."""
-        return self._embed(texts, self.QUERY_PREFIX)
-
-    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        """Rows for passages ("passage: " prefix)."""
-        return self._embed(texts, self.PASSAGE_PREFIX)
-
-    def count_tokens(self, text: str) -> int:
-        """Tokens of the prefixed passage, with specials (as the engine counts them)."""
-        return len(self._ids([text], self.PASSAGE_PREFIX)[0])
+    def _forward(self, x: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return np.asarray(self._run({"input_ids": x, "attention_mask": mask}))  # pooling is in the graph
 
 
 def check(model_dir: Path, texts: Sequence[str], queries: Sequence[str], threads: int = 1) -> dict[str, Any]:

@@ -41,7 +41,7 @@ class App:
     def indexer(self) -> Indexer:
         """The write side of the index: sync, add, remove, list."""
         if self._indexer is None:
-            self._indexer = Indexer(self.settings, self._index or build_index(self.settings))
+            self._indexer = Indexer(self.settings, self._index)  # its own embedder, on `index_threads`
         return self._indexer
 
     @property

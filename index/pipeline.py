@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from index import ingest, writer
+from index import ingest, taskstore, writer
 from index.accents import AccentCounts, AccentRestorer
 from index.bm25 import TOKENIZER_ID, BM25Index
 from index.build import BuildEmbedding, BuildProgress
@@ -73,6 +73,7 @@ def fingerprint(embedder: Embedder, max_tokens: int, overlap_tokens: int) -> dic
         "metadata": METADATA_VERSION,
         "chunker": CHUNKER_VERSION,
         "bm25_tokenizer": TOKENIZER_ID,
+        "assignments": taskstore.VERSION,
     }
 
 
@@ -341,6 +342,7 @@ class PlanIndex:
                 stages,
                 ingest.resolve_workers(self.index_workers),
                 sink=build if accept is None else None,
+                lexicon=taskstore.load_lexicon(self.dir),
             )
             if accept is not None:
                 accept(plan)
@@ -367,6 +369,8 @@ class PlanIndex:
         if report.changed or not consistent:
             previous = bm25 if isinstance(old, ChunkStore) else None
             with stages.stage("bm25_chunks_manifest_write"):
+                if plan.lexicon is not None:  # before the manifest, like the chunks
+                    taskstore.write(self.dir, sorted(plan.documents), plan.assignments, plan.lexicon)
                 written = writer.write(
                     self.dir, self.fingerprint, plan.order, plan.documents, new, old, previous, stages
                 )
@@ -438,7 +442,8 @@ class PlanIndex:
                 dense.delete_ids(sorted(ids))
         else:
             self._drop_local_chroma()
-        for name in (MANIFEST, "bm25", CHUNKS):  # the manifest first: a killed reset reads as no index
+        for name in (MANIFEST, "bm25", CHUNKS, taskstore.ASSIGNMENTS, taskstore.UNITS):  # manifest first: a killed
+            # reset reads as no index
             p = self.dir / name
             shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
         self._manifest = {"fingerprint": self.fingerprint, "documents": {}}

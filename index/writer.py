@@ -32,6 +32,7 @@ import orjson
 from index.accents import AccentCounts
 from index.bm25 import BM25Index, TermCounts, bm25_tokens
 from index.chunkstore import ChunkStore, ChunkWriter
+from index.files import atomic_write
 from index.ingest import NoStages, Stages, index_text
 from index.layout import ACCENTS, CHUNKS, MANIFEST, OFFSETS
 from index.types import Chunk
@@ -46,15 +47,6 @@ class Written:
     manifest: dict[str, Any]
     bm25: BM25Index
     chunks: ChunkStore
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def read_accent_counts(bm25: BM25Index) -> AccentCounts | None:
@@ -118,7 +110,7 @@ def write(
     os.replace(tmp, index_dir / "bm25")
     shutil.rmtree(old_dir, ignore_errors=True)
     manifest = {"fingerprint": fingerprint, "generation": generation, "documents": documents}
-    _atomic_write(index_dir / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+    atomic_write(index_dir / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
     bm25.folder = index_dir / "bm25"
     return Written(manifest, bm25, ChunkStore(index_dir / CHUNKS, order, offsets))
 

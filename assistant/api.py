@@ -1,4 +1,4 @@
-"""HTTP API: /api/ask (the `Answer.to_json()` contract), /api/feedback, /api/export/docx,
+"""HTTP API: /api/ask (the `Answer.to_json()` contract), /api/feedback, /api/export/docx, /api/tasks(.ics),
 /healthz, the document page (/tai-lieu/…, assistant/docpage.py) and the `<gradio-app>` web-component loader
 served from the installed gradio wheel.
 
@@ -32,6 +32,7 @@ from assistant.admin import admin_route
 from assistant.errors import USER_ERRORS, QuestionError
 from assistant.http import error, route_path
 from assistant.service import MAX_COMMENT_CHARS, AssistantService, BusyError
+from assistant.tasks import CachedTaskBook, NoTaskIndexError, TaskBook, TaskRow, TasksError, parse_day, task_dict
 from index.errors import IndexPipelineError
 from index.types import FilterError, Filters
 
@@ -272,6 +273,63 @@ def export_docx(body: ExportIn, request: Request) -> Response:
         data,
         media_type=export.DOCX_TYPE,
         headers={"Content-Disposition": 'attachment; filename="hoi-thoai.docx"'} | cors,
+    )
+
+
+MAX_UNIT_CHARS = 200
+
+
+def _task_book(request: Request) -> TaskBook:
+    """The assignments of the served index, read again when a rebuild replaces the file."""
+    index_dir = request.app.state.settings.index_dir
+    cache = getattr(request.app.state, "task_book", None)
+    if not isinstance(cache, CachedTaskBook) or cache.index_dir != index_dir:
+        cache = request.app.state.task_book = CachedTaskBook(index_dir)
+    return cache.get()
+
+
+def _task_query(request: Request) -> tuple[TaskBook, list[TaskRow], list[str]]:
+    """The book, the rows `?unit=&from=&to=` select and the matched unit keys; `TasksError` on a bad parameter."""
+    q = request.query_params
+    unit = " ".join(q.get("unit", "").split())
+    if len(unit) > MAX_UNIT_CHARS:
+        raise TasksError(f"Tên đơn vị dài quá {MAX_UNIT_CHARS} ký tự (unit too long).")
+    start = parse_day(q["from"]) if q.get("from", "").strip() else None
+    end = parse_day(q["to"]) if q.get("to", "").strip() else None
+    book = _task_book(request)
+    keys = book.require_units(unit) if unit else []
+    return book, book.tasks(unit or None, start, end), keys
+
+
+@router.get("/api/tasks")
+def tasks(request: Request) -> JSONResponse:
+    """Tasks and deadlines per unit: `?unit=` (any spelling), `?from=&to=` (dd/mm/yyyy or yyyy-mm-dd). `units`
+    lists the matched units (every unit without `unit`), `tasks` the rows (`assistant.tasks.task_dict`)."""
+    try:
+        book, rows, keys = _task_query(request)
+    except NoTaskIndexError as e:
+        return error(503, str(e))
+    except TasksError as e:
+        return error(400, str(e))
+    units = [u for u in book.units() if not keys or u.key in keys]
+    return JSONResponse({"units": [u.to_dict() for u in units], "tasks": [task_dict(r) for r in rows]})
+
+
+@router.get("/api/tasks.ics")
+def tasks_ics(request: Request) -> Response:
+    """The deadlines of the same selection as `/api/tasks`, as an iCalendar attachment."""
+    from assistant.ics import calendar
+
+    try:
+        book, rows, keys = _task_query(request)
+    except NoTaskIndexError as e:
+        return error(503, str(e))
+    except TasksError as e:
+        return error(400, str(e))
+    return Response(
+        calendar([r.assignment for r in rows], book.calendar_name(keys)),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="nhiem-vu.ics"'},
     )
 
 

@@ -303,6 +303,13 @@ def chat(obj: Invocation) -> None:
 )
 @click.option("--threshold", "overrides", multiple=True, help="Override one threshold: overall.fact_recall=0.6")
 @click.option("-k", "k", type=int, default=5, show_default=True, help="Cut-off of hit@k.")
+@click.option(
+    "--tasks",
+    "tasks_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Gold table of assignments (default: tasks-<dataset name>.jsonl beside the dataset, when there is one).",
+)
 @click.pass_obj
 def eval_cmd(
     obj: Invocation,
@@ -312,11 +319,13 @@ def eval_cmd(
     thresholds_path: Path | None,
     overrides: tuple[str, ...],
     k: int,
+    tasks_path: Path | None,
 ) -> None:
-    """Run the evaluation set through the chat code path; exit 1 when a metric is below its threshold."""
+    """Run the evaluation set through the chat code path and score the index's assignments against their gold
+    table; exit 1 when a metric is below its threshold."""
     from assistant.evaluate import check_inputs, evaluate
 
-    check_inputs(dataset, thresholds_path, overrides)  # a bad file is reported before the index is opened
+    check_inputs(dataset, thresholds_path, overrides, tasks_path)  # a bad file is reported before the index opens
     failures = evaluate(
         obj.app.engine(),
         obj.settings,
@@ -327,6 +336,7 @@ def eval_cmd(
         overrides,
         k,
         echo=click.echo,
+        tasks_path=tasks_path,
     )
     if failures:
         for f in failures:
@@ -390,8 +400,10 @@ def serve(obj: Invocation, host: str | None, port: int | None, root_path: str | 
 
 def _register_bench() -> None:
     from assistant.cli_bench import bench
+    from assistant.cli_tasks import tasks
 
     cli.add_command(bench)
+    cli.add_command(tasks)
 
 
 _register_bench()

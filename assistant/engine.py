@@ -8,9 +8,11 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from assistant import duties
 from assistant.condense import condense
 from assistant.crosslingual import vietnamese_terms
 from assistant.errors import QuestionError
@@ -20,6 +22,7 @@ from assistant.indexer import Indexer, build_embedder, build_index, build_ocr
 from assistant.llm import make_llm
 from assistant.offline import forbid_llama_index_defaults
 from assistant.settings import Settings
+from assistant.tasks import CachedTaskBook, TasksError
 from assistant.textmatch import (
     detect_language,
     document_numbers,
@@ -80,6 +83,9 @@ class Assistant:
             fusion_alpha=settings.fusion_alpha,
         )
         self._known: list[str] | None = None
+        # Duty and deadline questions are answered from the assignments stored with the index (read again
+        # only when a build rewrites them).
+        self.task_book = CachedTaskBook(self.index.dir)
         llm = make_llm(settings)
         self.generative = GenerativeAnswerer(llm) if llm is not None else None
         emb = self.index.embedder
@@ -222,9 +228,12 @@ class Assistant:
             queries.dense, k=self.settings.top_k, filters=filters, lexical_query=queries.lexical
         )
         hits = self._refocus(hits, search_query, filters, queries.dense, queries.lexical)
-        # A follow-up that names only a new place keeps the previous question's intent ("… do ai ký?").
-        signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(search_query)) else None
-        ext = self.extractive.answer(query, hits, signer_hits=signer_hits, document_chunks=self.index.doc_chunks)
+        ext = self._duties(q, search_query, lang, filters)
+        mode = "extractive" if ext is None else "tasks"
+        if ext is None:
+            # A follow-up that names only a new place keeps the previous question's intent ("… do ai ký?").
+            signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(search_query)) else None
+            ext = self.extractive.answer(query, hits, signer_hits=signer_hits, document_chunks=self.index.doc_chunks)
         answer = Answer(
             question=q,
             answer=ext.text,
@@ -232,16 +241,37 @@ class Assistant:
             citations=ext.citations,
             retrieved=hits,
             latency_ms=(time.perf_counter() - t0) * 1000,
-            mode="extractive",
+            mode=mode,
             search_query=search_query,
             language=lang,
         )
         return answer, query, hits, ext
 
+    def _duties(self, question: str, search_query: str, lang: str, filters: Filters | None) -> ExtractedAnswer | None:
+        """A duty or deadline question ("Phòng Nội vụ phải làm gì?", "những việc nào phải xong trước 30/11?")
+        answered from the stored assignments as a cited list; None for any other question, or when the index
+        has no assignments, does not know the unit or has no task that matches (the ordinary path answers)."""
+        ask = duties.detect(question, date.today())
+        if ask is None:
+            return None
+        try:
+            book = self.task_book.get()
+        except TasksError:
+            return None
+        if search_query != question:  # a follow-up: the areas and years of the earlier turns
+            ask = duties.with_scope(ask, search_query)
+        return duties.answer(ask, book, self.index.doc_chunks, filters, lang)
+
     def _use_llm(self, answer: Answer) -> bool:
         # English answers cannot be checked word by word against Vietnamese passages: the guard would
-        # reject them all, so English questions keep the (grounded) extractive answer.
-        return self.generative is not None and answer.language != "en" and bool(answer.retrieved)
+        # reject them all, so English questions keep the (grounded) extractive answer. A list of tasks is
+        # the plans' own sentences: it is not rephrased.
+        return (
+            self.generative is not None
+            and answer.language != "en"
+            and answer.mode != "tasks"
+            and bool(answer.retrieved)
+        )
 
     def _finish(self, answer: Answer, t0: float) -> Answer:
         if answer.abstained and answer.retrieved:

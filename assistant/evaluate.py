@@ -8,8 +8,9 @@ from typing import Any
 
 from assistant.chat import run_turns
 from assistant.settings import Settings
-from eval import runner
+from eval import runner, tasks
 from eval.report_html import write_html
+from index.taskstore import load_assignments
 
 DEFAULT_THRESHOLDS = Path(runner.__file__).resolve().parent / "thresholds.toml"
 
@@ -30,10 +31,16 @@ def apply_overrides(thresholds: dict[str, Any], overrides: Sequence[str]) -> dic
     return thresholds
 
 
-def check_inputs(dataset: Path, thresholds_path: Path | None = None, overrides: Sequence[str] = ()) -> None:
-    """Raise ValueError with the file and line when the dataset, thresholds or overrides are malformed."""
+def check_inputs(
+    dataset: Path, thresholds_path: Path | None = None, overrides: Sequence[str] = (), tasks_path: Path | None = None
+) -> None:
+    """Raise ValueError with the file and line when the dataset, thresholds, overrides or the gold table of
+    assignments are malformed."""
     runner.load_dataset(dataset)
     apply_overrides(runner.load_thresholds(thresholds_path or DEFAULT_THRESHOLDS), overrides)
+    gold = tasks_path or tasks.gold_path(dataset)
+    if tasks_path is not None or gold.is_file():
+        tasks.load_gold(gold)
 
 
 def evaluate(
@@ -46,8 +53,12 @@ def evaluate(
     overrides: Sequence[str] = (),
     k: int = 5,
     echo: Callable[[str], None] = print,
+    tasks_path: Path | None = None,
 ) -> list[str]:
-    """Run, print the per-kind table, write reports; return the threshold failures (empty = pass)."""
+    """Run, print the per-kind table, write reports; return the threshold failures (empty = pass).
+
+    The index's assignments are scored too (`eval.tasks`) against `tasks_path`, by default the gold table
+    beside the dataset (tasks-<name>.jsonl) when there is one, and gated by the thresholds' [assignments]."""
     items = runner.load_dataset(dataset)
     thresholds = apply_overrides(runner.load_thresholds(thresholds_path or DEFAULT_THRESHOLDS), overrides)
     config = {
@@ -64,6 +75,13 @@ def evaluate(
     }
     report = runner.run(items, lambda turns: run_turns(assistant, turns).to_json(), k=k, config=config)
     echo(runner.format_table(report["summary"]))
+    failures: list[str] = []
+    gold = tasks_path or tasks.gold_path(dataset)
+    if tasks_path is not None or gold.is_file():
+        result = tasks.score(load_assignments(assistant.index.dir), tasks.load_gold(gold))
+        report["assignments"] = {"gold": str(gold), **result}
+        echo(tasks.format_table(result))
+        failures += tasks.check(result, thresholds.get("assignments", {}))
     if report["summary"].get("modes"):
         echo("answers by mode: " + ", ".join(f"{m} {n}" for m, n in report["summary"]["modes"].items()))
     if report_path:
@@ -74,4 +92,4 @@ def evaluate(
     if html_path:
         html_path.parent.mkdir(parents=True, exist_ok=True)
         write_html(report, html_path)
-    return runner.check_thresholds(report["summary"], thresholds)
+    return runner.check_thresholds(report["summary"], thresholds) + failures

@@ -134,7 +134,7 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     retrieved: list[Retrieved] = field(default_factory=list)
     latency_ms: float = 0.0
-    mode: str = "extractive"  # extractive | llm | extractive-fallback
+    mode: str = "extractive"  # extractive | llm | extractive-fallback | tasks (assistant/duties.py)
     notice: str = ""  # short message shown above the answer (e.g. LLM unreachable)
     search_query: str = ""  # the question as used for retrieval (after follow-up condensation)
     language: str = "vi"

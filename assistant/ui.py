@@ -29,6 +29,7 @@ from assistant.render import (
 )
 from assistant.service import AssistantService
 from assistant.settings import Settings
+from assistant.tasks_page import TasksView, build_tasks_view, wire_tasks_view
 from assistant.types import Answer
 from assistant.ui_assets import CSS, HEADER, JS, PLACEHOLDER, SCROLL_TO_ANSWER_JS
 from index.errors import IndexPipelineError
@@ -283,11 +284,16 @@ def build_ui(service: AssistantService, settings: Settings) -> gr.Blocks:
             "last": gr.State(None),
             "answers": gr.State({}),  # answer id -> its feedback record, so any answer can be rated
         }
-        with gr.Row(equal_height=False, elem_id="tl-main"):
-            chat_column = _chat_column()
-            side_column = _side_column(corpus_html, source_choices, issuer_choices)
+        with gr.Tabs(elem_id="tl-tabs"):
+            with gr.Tab("Hỏi đáp", id="chat", elem_id="tl-tab-chat"):
+                with gr.Row(equal_height=False, elem_id="tl-main"):
+                    chat_column = _chat_column()
+                    side_column = _side_column(corpus_html, source_choices, issuer_choices)
+            with gr.Tab("Nhiệm vụ", id="tasks", elem_id="tl-tab-tasks") as tasks_tab:
+                tasks_widgets = build_tasks_view()  # issue 18: units, their tasks and deadlines (tasks_page.py)
         widgets = PageWidgets(**states, **chat_column, **side_column)
         _wire(page, widgets, blocks)
+        wire_tasks_view(TasksView(settings.index_dir), tasks_widgets, blocks, tasks_tab)
     # Gradio keeps every session's state (10,000 by default, ~150 KB each): bound the memory it can take.
     blocks.state_session_capacity = settings.max_sessions
     # Gradio's own queue only bounds bursts (its "busy" toast is English); questions queue in AnswerSlots.

@@ -443,6 +443,25 @@ ol.tl-saved-src { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 .tl-toast { position: fixed; bottom: 16px; left: 50%; transform: translateX(-50%); z-index: 1001; max-width: 90vw;
   background: #1e293b; color: #fff; padding: 8px 14px; border-radius: 8px; font-size: 0.9rem; }
 
+/* the «Nhiệm vụ» tab (assistant/tasks_page.py): units table, upcoming deadlines, task cards by plan */
+#tl-tasks ul.tl-task-list, #tl-tasks ul.tl-upcoming { list-style: none; padding: 0; margin: 0; }
+#tl-tasks blockquote.tl-passage { max-height: none; overflow: visible; margin: 8px 0 0 0; padding: 0 0 0 10px;
+  border-left: 2px solid var(--border-color-primary); }
+.tl-tasks-h { font-size: 1.05rem; font-weight: 650; margin: 10px 0 6px 0; color: var(--body-text-color); }
+.tl-plan-h { font-size: 0.95rem; font-weight: 650; margin: 14px 0 6px 0; color: var(--body-text-color); }
+.tl-tasks-sub { font-size: 0.9rem; color: var(--body-text-color-subdued); margin: 2px 0 8px 2px; }
+.tl-due { font-size: 0.85rem; font-weight: 600; margin-top: 4px; color: var(--body-text-color); }
+.tl-units { width: 100%; border-collapse: collapse; font-size: 0.88rem; color: var(--body-text-color); }
+.tl-units caption { text-align: left; font-weight: 650; padding: 4px 0; }
+.tl-units th, .tl-units td { padding: 3px 6px; border-bottom: 1px solid var(--border-color-primary); }
+.tl-units tbody th { text-align: left; font-weight: 400; }
+.tl-units thead th { text-align: left; font-weight: 650; }
+.tl-units td { text-align: right; font-variant-numeric: tabular-nums; }
+.tl-upcoming-item { margin: 0 0 8px 0; font-size: 0.88rem; color: var(--body-text-color); }
+.tl-upcoming-date { font-weight: 700; font-variant-numeric: tabular-nums; }
+.tl-upcoming-unit { font-weight: 600; }
+a.tl-ics { display: inline-block; margin: 6px 0; font-weight: 600; color: var(--tl-accent-text) !important; }
+
 /* phone: the input on the first screen, cards within the width, the feedback row on its own lines */
 @media (max-width: 700px) {
   .gradio-container { padding: 0 6px !important; }
@@ -460,7 +479,8 @@ ol.tl-saved-src { font-size: 0.85rem; color: var(--body-text-color-subdued); }
 /* print: the whole conversation with its sources, nothing else */
 @media print {
   #tl-side, #tl-input, #tl-actions, #tl-comment, #tl-fb-status, #tl-keep, .tl-tools, .tl-h-sub, footer,
-  .icon-button-wrapper, button.scroll-down-arrow, #tl-saved .tl-saved-bar { display: none !important; }
+  #tl-tabs [role=tablist], .icon-button-wrapper, button.scroll-down-arrow,
+  #tl-saved .tl-saved-bar { display: none !important; }
   #tl-chat, #tl-chat * { height: auto !important; max-height: none !important; overflow: visible !important; }
   .tl-passage { max-height: none !important; }
   .tl-card { break-inside: avoid; }

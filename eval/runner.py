@@ -31,6 +31,7 @@ KINDS = (
     "multi-turn",
     "unanswerable",
     "injection",
+    "duties",  # a unit's tasks or the tasks due in a date window, answered from the stored assignments (issue 18)
 )
 _KEYS = ("id", "kind", "turns", "docs", "evidence", "facts")
 # Summary values where lower is better: a threshold on them is a maximum, not a minimum.
@@ -204,6 +205,9 @@ def load_thresholds(path: str | Path) -> dict[str, Any]:
                     )
             elif not _is_number(value):
                 raise ValueError(f"{path}: [{section}] {key} must be a number")
+    for key, value in data.get("assignments", {}).items():  # eval.tasks: plain minima
+        if key not in ("precision", "recall", "deadlines") or not (_is_number(value) and 0 <= value <= 1):
+            raise ValueError(f"{path}: [assignments] {key} must be precision, recall or deadlines = 0..1")
     return data
 
 

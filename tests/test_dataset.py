@@ -27,6 +27,7 @@ MIN_PER_KIND = {
     "multi-turn": 8,
     "unanswerable": 10,
     "injection": 5,
+    "duties": 6,
 }
 MIN_ITEMS = 90
 MIN_PER_DOC = 6

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from assistant.evaluate import evaluate
 from eval.metrics import fold
-from eval.runner import load_dataset
+from eval.runner import KINDS, load_dataset
 
 from .conftest import REPO
 
@@ -27,6 +28,8 @@ THRESHOLDS = REPO / "eval" / "thresholds-realdocs.toml"
 OWN_DOCS = REPO / "eval" / "realdocs"
 SHARED_DOCS = REPO.parent / "shared" / "realdocs"
 OUT = REPO / "test-output"
+# Items of each kind at least (5: one miss stays within a per-kind gate of `misses = 1`).
+MIN_PER_KIND = dict.fromkeys(KINDS, 5) | {"fact": 15, "role": 8}
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,12 @@ def test_dataset_names_only_documents_of_its_corpus():
     assert len(items) >= 60
     assert named <= names, f"unknown documents: {sorted(named - names)}"
     assert {p.name for p in OWN_DOCS.glob("*.txt")} <= named, "every bundled real plan is asked about"
+
+
+def test_every_kind_has_its_minimum_of_items():
+    counts = Counter(item["kind"] for item in load_dataset(DATASET))
+    for kind, minimum in MIN_PER_KIND.items():
+        assert counts[kind] >= minimum, f"{kind}: {counts[kind]} < {minimum}"
 
 
 def test_evidence_and_facts_lie_in_the_bundled_real_plans():

@@ -1,0 +1,313 @@
+"""Duty and deadline questions (assistant.duties): what they are read as, the cited list they are answered with,
+and the engine's path for them, on the bundled plans indexed with the toy embedder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.duties import MAX_ITEMS, DutyAsk, answer, detect
+from assistant.engine import Assistant
+from assistant.indexer import build_index
+from assistant.settings import Settings
+from assistant.tasks import TaskBook
+from eval.metrics import answer_first, fact_recall, sentence_groundedness
+from eval.runner import cited_passage
+from index.pipeline import PlanIndex
+from index.types import Filters
+
+from .conftest import BA_DINH_2025, CORPUS, GO_VAP_2010, REPO
+
+TODAY = date(2026, 12, 6)
+PLANS = REPO / "eval" / "datasets" / "plans.jsonl"
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[PlanIndex, TaskBook]:
+    """The bundled corpus indexed with the hashing embedder, and its assignments."""
+    root = tmp_path_factory.mktemp("duties")
+    shutil.copytree(CORPUS, root / "corpus")
+    settings = Settings(embed_backend="hash", data_dir=root / "data", ingest_dirs=[root])
+    index = build_index(settings)
+    index.sync([root / "corpus"])
+    return index, TaskBook.load(settings.index_dir, required=True)
+
+
+# ------------------------------------------------------------------------------------------------ detect
+@pytest.mark.parametrize(
+    ("question", "unit", "places", "years"),
+    [
+        ("Phòng Nội vụ phải làm gì theo kế hoạch năm 2025?", "Phòng Nội vụ", (), (2025,)),
+        ("Phòng Nội vụ quận Gò Vấp phải làm gì?", "Phòng Nội vụ", ("Gò Vấp",), ()),
+        ("phong noi vu quan go vap phai lam gi", "phong noi vu", ("go vap",), ()),
+        ("Nhiệm vụ của Phòng Văn hóa và Thông tin quận Gò Vấp là gì?", "Phòng Văn hóa và Thông tin", ("Gò Vấp",), ()),
+        ("nhiem vu cua thanh tra quan la gi", "thanh tra quan", (), ()),
+        ("Thanh tra quận có trách nhiệm gì?", "Thanh tra quận", (), ()),
+        ("UBND các phường được giao những việc gì?", "UBND các phường", (), ()),
+        ("Sở Công Thương phải báo cáo những gì?", "Sở Công Thương", (), ()),
+        ("Kế hoạch đó đề nghị Ủy ban MTTQ làm gì?", "Ủy ban MTTQ", (), ()),
+        ("Kế hoạch 2020 giao cho các cấp ủy, tổ chức đảng những việc gì?", "các cấp ủy, tổ chức đảng", (), (2020,)),
+        ("Ở Ba Đình năm 2025, Phòng Nội vụ phải làm gì?", "Phòng Nội vụ", ("Ba Đình",), (2025,)),
+        (
+            "Theo kế hoạch 2010 của quận Gò Vấp, Phòng Văn hóa và Thông tin quận có nhiệm vụ gì?",
+            "Phòng Văn hóa và Thông tin quận",
+            ("Gò Vấp",),
+            (2010,),
+        ),
+        ("Các Sở, ban, ngành phải làm gì?", "Các Sở, ban, ngành", (), ()),
+        ("Còn Thanh tra tỉnh thì được giao những nhiệm vụ nào?", "Thanh tra tỉnh", (), ()),
+        ("What must the Phòng Nội vụ of Go Vap do?", "Phòng Nội vụ of Go Vap", (), ()),
+        (
+            "What are the tasks of the Thanh tra quận in Go Vap under the 2010 plan?",
+            "Thanh tra quận",
+            ("Go Vap",),
+            (2010,),
+        ),
+    ],
+)
+def test_duty_questions_give_the_unit_its_area_and_years(
+    question: str, unit: str, places: tuple[str, ...], years: tuple[int, ...]
+) -> None:
+    ask = detect(question, TODAY)
+    assert ask is not None, question
+    assert (ask.unit, ask.places, ask.years, ask.window) == (unit, places, years, False)
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "start", "end"),
+    [
+        ("Những việc nào phải xong trước 30/11?", "", date(2026, 1, 1), date(2026, 11, 30)),
+        ("Những việc nào phải xong trước 30/12?", "", TODAY, date(2026, 12, 30)),
+        ("nhung viec nao phai xong truoc ngay 30/11/2025", "", date(2025, 1, 1), date(2025, 11, 30)),
+        ("Tháng 11 này đơn vị tôi phải nộp những báo cáo nào?", "", date(2026, 11, 1), date(2026, 11, 30)),
+        ("Tháng này Phòng Nội vụ phải làm gì?", "Phòng Nội vụ", date(2026, 12, 1), date(2026, 12, 31)),
+        ("Hạn chót của những nhiệm vụ nào rơi vào quý IV năm 2025?", "", date(2025, 10, 1), date(2025, 12, 31)),
+        ("Trong 30 ngày tới có những việc gì phải làm?", "", TODAY, date(2027, 1, 5)),
+        ("Từ 01/10/2025 đến 31/12/2025 có những báo cáo nào phải gửi?", "", date(2025, 10, 1), date(2025, 12, 31)),
+        (
+            "Sở Nông nghiệp và Môi trường phải làm gì trong tháng 5 năm 2026?",
+            "Sở Nông nghiệp và Môi trường",
+            date(2026, 5, 1),
+            date(2026, 5, 31),
+        ),
+        ("Which tasks are due before 30/11/2025?", "", date(2025, 1, 1), date(2025, 11, 30)),
+    ],
+)
+def test_deadline_questions_give_a_window(question: str, unit: str, start: date, end: date) -> None:
+    ask = detect(question, TODAY)
+    assert ask is not None, question
+    assert (ask.unit, ask.start, ask.end) == (unit, start, end)
+
+
+def test_report_questions_ask_for_reports_only() -> None:
+    asks = [
+        detect(q, TODAY) for q in ("Tháng 11 này đơn vị tôi phải nộp những báo cáo nào?", "Sở Y tế phải báo cáo gì?")
+    ]
+    assert all(a is not None and a.reports for a in asks)
+    ask = detect("Phòng Nội vụ phải làm gì?", TODAY)
+    assert ask is not None and not ask.reports
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Ai chịu trách nhiệm tổng hợp báo cáo quý về dân vận chính quyền?",
+        "Hạn gửi báo cáo năm về dân vận chính quyền của quận Ba Đình năm 2025 là ngày nào?",
+        "Thành ủy Hà Nội yêu cầu gì ở cán bộ ngành dân vận?",
+        "Quyết định 1696/QĐ-UBND của tỉnh Lào Cai nói về việc gì?",
+        "Kế hoạch 2025 nêu những phương châm làm việc nào?",
+        "Đầu xuân 2020, Đống Đa dồn sức lo việc gì?",
+        "Cơ quan nào phải làm gì khi có sự cố?",
+        "Những việc nào đã làm được trong năm 2024?",  # no window: a report, not a deadline
+        "Đơn vị tôi phải làm gì?",  # the asker's own unit and no date: nothing to list
+        "Kế hoạch số 08/KH-UBND do ai ký?",
+        "Who signed the plan of Go Vap district?",
+    ],
+)
+def test_other_questions_are_not_duty_questions(question: str) -> None:
+    assert detect(question, TODAY) is None
+
+
+def test_only_the_intended_dataset_questions_are_duty_questions() -> None:
+    """Every turn of eval/datasets/plans.jsonl: the duty items and the listed turns that ask a unit's duties are
+    read as duty questions, no other (an ordinary question captured would lose its ordinary answer)."""
+    intended = {
+        ("q020", 0),  # "cấp phường … được giao nhiệm vụ gì": no such unit, the ordinary path answers
+        ("q073", 0),
+        ("q078", 1),
+        ("q079", 0),
+        ("q081", 0),
+        ("q103", 0),
+    }
+    found = set()
+    for line in PLANS.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        for i, turn in enumerate(item["turns"]):
+            if detect(turn, TODAY) is not None:
+                found.add((item["id"], i))
+            elif item["kind"] == "duties":
+                pytest.fail(f"{item['id']}: a duty item not read as one: {turn}")
+        if item["kind"] == "duties":
+            intended.add((item["id"], len(item["turns"]) - 1))
+    assert found == intended
+
+
+# ------------------------------------------------------------------------------------------------ answer
+def _check_cited_tasks(result_text: str, citations: list, book: TaskBook, index: PlanIndex) -> None:
+    """Each cited quote is the exact span of a stored task within the cited chunk."""
+    tasks = {(a.doc_id, a.task) for a in book.rows}
+    for c in citations:
+        chunk = next(ch for ch in index.doc_chunks(c.doc_id) if ch.chunk_id == c.chunk_id)
+        assert chunk.text == c.text
+        for s, e in c.quotes:
+            quoted = c.text[s:e]
+            assert any(quoted in task and (d == c.doc_id) for d, task in tasks), quoted
+        assert f"[{c.n}]" in result_text
+
+
+def test_a_units_tasks_are_listed_each_cited_at_its_span(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    index, book = indexed
+    ask = detect("Phòng Nội vụ quận Ba Đình phải làm gì?", TODAY)
+    assert ask is not None
+    result = answer(ask, book, index.doc_chunks, None, "vi")
+    assert result is not None and not result.abstained
+    rows = [a for a in book.rows if a.unit_key == "phong noi vu@ba dinh"]
+    assert len(rows) == 4
+    lines = result.text.splitlines()
+    assert lines[0].startswith("Phòng Nội vụ: Là cơ quan đầu mối")
+    assert lines[1].startswith("Theo Kế hoạch") and "Ba Đình" in lines[1]
+    assert [line for line in lines if line.startswith("- ")] == [
+        line for line in lines[2:] if line.startswith("- ")
+    ] and len(lines) == 2 + len(rows)
+    for a in rows:  # the whole task is quoted, in the chunk that holds it, once per chunk
+        cited = [
+            c for c in result.citations if any(c.start + s == a.start and c.start + e == a.end for s, e in c.quotes)
+        ]
+        assert len(cited) == 1, a.task
+        assert cited[0].start <= a.start and a.end <= cited[0].end
+    assert len({c.chunk_id for c in result.citations}) == len(result.citations)
+    _check_cited_tasks(result.text, result.citations, book, index)
+    passages = {c.n: cited_passage(c.to_json()) for c in result.citations}
+    assert sentence_groundedness(result.text, passages)[0] == 1.0
+    assert answer_first(result.text, [["cơ quan đầu mối"]], False) == 1.0
+
+
+def test_units_of_two_districts_stay_apart(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    index, book = indexed
+    for place, other in (("Ba Đình", "Gò Vấp"), ("Gò Vấp", "Ba Đình")):
+        ask = detect(f"Phòng Nội vụ quận {place} có nhiệm vụ gì?", TODAY)
+        assert ask is not None
+        result = answer(ask, book, index.doc_chunks, None, "vi")
+        assert result is not None
+        assert {c.issuer for c in result.citations} == {f"UBND quận {place}"}
+        assert other not in result.text
+    both = answer(DutyAsk(unit="Phòng Nội vụ"), book, index.doc_chunks, None, "vi")
+    assert both is not None and {c.source for c in both.citations} == {BA_DINH_2025, GO_VAP_2010}
+
+
+def test_a_deadline_window_lists_the_tasks_due_with_their_date(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    index, book = indexed
+    ask = detect("Tháng 11 năm 2025 các đơn vị phải nộp những báo cáo nào?", TODAY)
+    assert ask is not None and ask.reports
+    result = answer(ask, book, index.doc_chunks, None, "vi")
+    assert result is not None
+    items = [line for line in result.text.splitlines() if line.startswith("- ")]
+    assert items == ["- gửi báo cáo năm trước ngày 25/11 về UBND quận (qua Phòng Nội vụ) (25/11/2025). [1]"]
+    assert fact_recall(result.text, [["25/11/2025"]]) == 1.0
+    _check_cited_tasks(result.text, result.citations, book, index)
+    # every unit: the quarterly reports of 2025 and the yearly one, in date order, each line naming its unit
+    before = detect("Những việc nào phải xong trước ngày 30/11/2025?", TODAY)
+    assert before is not None
+    everything = answer(before, book, index.doc_chunks, None, "vi")
+    assert everything is not None
+    lines = [line for line in everything.text.splitlines() if line.startswith("- ")]
+    assert lines[0].startswith(
+        "- Các đơn vị gửi báo cáo tình hình công tác dân vận chính quyền vào giữa các tháng cuối"
+    )
+    assert "(15/03/2025)" in lines[0]
+    assert lines[-1].startswith("- Các đơn vị: gửi báo cáo năm trước ngày 25/11")
+    passages = {c.n: cited_passage(c.to_json()) for c in everything.citations}
+    assert sentence_groundedness(everything.text, passages)[0] == 1.0
+
+
+def test_filters_are_respected(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    index, book = indexed
+    ask = DutyAsk(unit="Phòng Nội vụ")
+    only_go_vap = answer(ask, book, index.doc_chunks, Filters(sources=(GO_VAP_2010,)), "vi")
+    assert only_go_vap is not None and {c.source for c in only_go_vap.citations} == {GO_VAP_2010}
+    by_year = answer(ask, book, index.doc_chunks, Filters(year_min=2020), "vi")
+    assert by_year is not None and {c.source for c in by_year.citations} == {BA_DINH_2025}
+    assert answer(ask, book, index.doc_chunks, Filters(issuers=("UBND quận Hoàn Kiếm",)), "vi") is None
+    assert answer(DutyAsk(unit="Phòng Nội vụ", years=(2018,)), book, index.doc_chunks, None, "vi") is None
+
+
+def test_a_plan_named_by_its_subject_narrows_the_list(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    index, book = indexed
+    ask = detect("Phòng Nội vụ phải làm gì theo kế hoạch Triển khai công tác Dân vận chính quyền?", TODAY)
+    assert ask is not None and ask.plan == ("trien", "khai", "cong", "tac", "dan", "chinh", "quyen")
+    result = answer(ask, book, index.doc_chunks, None, "vi")
+    assert result is not None and {c.source for c in result.citations} == {BA_DINH_2025}
+    # words no plan's title holds narrow nothing: the question may describe its plan otherwise
+    vague = answer(DutyAsk(unit="Phòng Nội vụ", plan=("khoang", "san")), book, index.doc_chunks, None, "vi")
+    assert vague is not None and {c.source for c in vague.citations} == {BA_DINH_2025, GO_VAP_2010}
+
+
+def test_unknown_units_and_empty_windows_fall_back(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    index, book = indexed
+    for question in (
+        "Sở Y tế phải làm gì?",
+        "Năm 2025 cấp phường ở Ba Đình được giao nhiệm vụ gì về dân vận chính quyền?",
+        "Phòng Nội vụ quận Hoàn Kiếm phải làm gì?",
+        "Những việc nào phải xong trước ngày 30/11/2030?",
+    ):
+        ask = detect(question, TODAY)
+        assert ask is not None, question
+        assert answer(ask, book, index.doc_chunks, None, "vi") is None, question
+    assert answer(DutyAsk(unit="Phòng Nội vụ"), TaskBook([]), index.doc_chunks, None, "vi") is None
+
+
+def test_a_long_list_is_capped_and_counted(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    index, book = indexed
+    result = answer(DutyAsk(), book, index.doc_chunks, None, "vi")  # every task of every unit
+    assert result is not None
+    due = book.tasks()
+    assert len(due) > MAX_ITEMS
+    items = [line for line in result.text.splitlines() if line.startswith("- ")]
+    assert len(items) == MAX_ITEMS
+    assert result.text.splitlines()[-1] == f"Còn {len(due) - MAX_ITEMS} nhiệm vụ khác không liệt kê ở đây."
+
+
+def test_english_questions_get_an_english_lead_and_vietnamese_quotes(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    index, book = indexed
+    ask = detect("What are the tasks of the Thanh tra quận in Go Vap under the 2010 plan?", TODAY)
+    assert ask is not None
+    result = answer(ask, book, index.doc_chunks, None, "en")
+    assert result is not None
+    lines = result.text.splitlines()
+    assert lines[0].startswith("Tasks of Thanh tra quận: Phối hợp với các đơn vị liên quan")
+    assert lines[1].startswith("According to Plan 08/KH-UBND")
+    assert "tiếp công dân" in lines[2]
+
+
+# ------------------------------------------------------------------------------------------------ engine
+def test_the_engine_answers_duty_questions_from_the_assignments(toy_settings: Settings, corpus_copy: Path) -> None:
+    build_index(toy_settings).sync([corpus_copy])
+    assistant = Assistant.open(toy_settings)
+    answer_ = assistant.ask("Phòng Văn hóa và Thông tin quận Gò Vấp được giao những việc gì?")
+    assert answer_.mode == "tasks" and not answer_.abstained
+    assert answer_.answer.splitlines()[0].startswith("Phòng Văn hóa và Thông tin quận: Lập kế hoạch chi tiết")
+    assert {c.source for c in answer_.citations} == {GO_VAP_2010}
+    assert answer_.retrieved  # the passages found are still shown
+    report = answer_.to_json()
+    passages = {c["n"]: cited_passage(c) for c in report["citations"]}
+    assert sentence_groundedness(report["answer"], passages)[0] == 1.0
+    # with a filter that leaves the plan out, and for any other question, the ordinary path answers
+    filtered = assistant.ask(
+        "Phòng Văn hóa và Thông tin quận Gò Vấp được giao những việc gì?", filters=Filters(year_min=2020)
+    )
+    assert filtered.mode == "extractive"
+    assert assistant.ask("Kế hoạch số 08/KH-UBND do ai ký?").mode == "extractive"

@@ -288,8 +288,18 @@ def _task_book(request: Request) -> TaskBook:
     return cache.get()
 
 
-def _task_query(request: Request) -> tuple[TaskBook, list[TaskRow], list[str]]:
-    """The book, the rows `?unit=&from=&to=` select and the matched unit keys; `TasksError` on a bad parameter."""
+def _task_query(request: Request) -> tuple[TaskBook, list[TaskRow], list[str]] | JSONResponse:
+    """The book, the rows `?unit=&from=&to=` select and the matched unit keys; the error response of a bad
+    parameter (400) or of an index without assignments (503)."""
+    try:
+        return _task_selection(request)
+    except NoTaskIndexError as e:
+        return error(503, str(e))
+    except TasksError as e:
+        return error(400, str(e))
+
+
+def _task_selection(request: Request) -> tuple[TaskBook, list[TaskRow], list[str]]:
     q = request.query_params
     unit = " ".join(q.get("unit", "").split())
     if len(unit) > MAX_UNIT_CHARS:
@@ -305,12 +315,10 @@ def _task_query(request: Request) -> tuple[TaskBook, list[TaskRow], list[str]]:
 def tasks(request: Request) -> JSONResponse:
     """Tasks and deadlines per unit: `?unit=` (any spelling), `?from=&to=` (dd/mm/yyyy or yyyy-mm-dd). `units`
     lists the matched units (every unit without `unit`), `tasks` the rows (`assistant.tasks.task_dict`)."""
-    try:
-        book, rows, keys = _task_query(request)
-    except NoTaskIndexError as e:
-        return error(503, str(e))
-    except TasksError as e:
-        return error(400, str(e))
+    query = _task_query(request)
+    if isinstance(query, JSONResponse):
+        return query
+    book, rows, keys = query
     units = [u for u in book.units() if not keys or u.key in keys]
     return JSONResponse({"units": [u.to_dict() for u in units], "tasks": [task_dict(r) for r in rows]})
 
@@ -320,12 +328,10 @@ def tasks_ics(request: Request) -> Response:
     """The deadlines of the same selection as `/api/tasks`, as an iCalendar attachment."""
     from assistant.ics import calendar
 
-    try:
-        book, rows, keys = _task_query(request)
-    except NoTaskIndexError as e:
-        return error(503, str(e))
-    except TasksError as e:
-        return error(400, str(e))
+    query = _task_query(request)
+    if isinstance(query, JSONResponse):
+        return query
+    book, rows, keys = query
     return Response(
         calendar([r.assignment for r in rows], book.calendar_name(keys)),
         media_type="text/calendar; charset=utf-8",

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from assistant import duties
+from assistant import duties, duty_questions
 from assistant.condense import condense
 from assistant.crosslingual import vietnamese_terms
 from assistant.errors import QuestionError
@@ -251,7 +251,7 @@ class Assistant:
         """A duty or deadline question ("Phòng Nội vụ phải làm gì?", "những việc nào phải xong trước 30/11?")
         answered from the stored assignments as a cited list; None for any other question, or when the index
         has no assignments, does not know the unit or has no task that matches (the ordinary path answers)."""
-        ask = duties.detect(question, date.today())
+        ask = duty_questions.detect(question, date.today())
         if ask is None:
             return None
         try:
@@ -259,7 +259,7 @@ class Assistant:
         except TasksError:
             return None
         if search_query != question:  # a follow-up: the areas and years of the earlier turns
-            ask = duties.with_scope(ask, search_query)
+            ask = duty_questions.with_scope(ask, search_query)
         return duties.answer(ask, book, self.index.doc_chunks, filters, lang)
 
     def _use_llm(self, answer: Answer) -> bool:

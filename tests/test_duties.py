@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.duties import MAX_ITEMS, DutyAsk, answer, detect
+from assistant.duties import MAX_ITEMS, answer
+from assistant.duty_questions import DutyAsk, detect
 from assistant.engine import Assistant
 from assistant.indexer import build_index
 from assistant.settings import Settings

@@ -73,6 +73,7 @@ def test_units_tasks_upcoming_window_and_calendar(browser: Any, app_url: str) ->
         assert tasks.locator(".tl-card").count() >= 4
         assert "Là cơ quan đầu mối" in tasks.inner_text()
         assert tasks.locator(".tl-card a.tl-open").first.get_attribute("href").startswith("tai-lieu/")
+        pg.locator("[role=listbox]").first.wait_for(state="hidden", timeout=WAIT_MS)  # the unit list closed
         shot(pg, "tasks-ba-dinh.png")
 
         choose_unit(pg, "Phòng Nội vụ (Gò Vấp)")

@@ -23,7 +23,7 @@ from assistant.types import Citation, ExtractedAnswer
 from index.assignments import Assignment, display_unit
 from index.deadlines import fold_chars
 from index.sentences import sentence_spans
-from index.text import words
+from index.text import content_words, words
 from index.types import Chunk, Filters
 from prompts import phrase
 
@@ -71,6 +71,14 @@ def _rows(ask: DutyAsk, book: TaskBook, filters: Filters | None) -> list[TaskRow
     if ask.plan:  # the plans whose title or number holds the words naming it; all when none does
         named = [r for r in rows if set(ask.plan) <= _plan_words(r.assignment)]
         rows = named or rows
+    if ask.topic:  # the documents whose title or listed tasks hold the field asked about; all when none does
+        said: dict[str, set[str]] = {}
+        for r in rows:
+            said.setdefault(r.assignment.doc_id, set(_plan_words(r.assignment))).update(
+                content_words(r.assignment.task)
+            )
+        on_topic = [r for r in rows if set(ask.topic) <= said[r.assignment.doc_id]]
+        rows = on_topic or rows
     return rows
 
 

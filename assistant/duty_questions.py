@@ -133,6 +133,10 @@ _PLAN = re.compile(
     r"(?<![\w])(?:theo|trong|cua|tai|under|in|of)\s+(?:(?:cac|the)\s+)?(?:ke\s+hoach|kh|van\s+ban|plan)\s+"
     r"(?P<plan>[^?.,;:]+)"
 )
+# The field a question narrows to: "… có nhiệm vụ gì trong quản lý khoáng sản", "… về công tác dân vận".
+_TOPIC = re.compile(
+    r"(?<![\w])(?:trong|ve|ve\s+viec|ve\s+linh\s+vuc|linh\s+vuc|regarding|about|on)\s+(?P<topic>[^?.,;:]+)"
+)
 _SELF = re.compile(
     r"^(?:(?:don\s+vi|co\s+quan|phong|ban)\s+(?:cua\s+)?(?:toi|minh|chung\s+toi|em)|toi|minh|chung\s+toi|chung\s+ta"
     r"|we|i|my\s+(?:office|unit|department)|our\s+(?:office|unit|department))$"
@@ -159,6 +163,7 @@ class DutyAsk:
     reports: bool = False
     english: bool = False
     plan: tuple[str, ...] = ()  # folded words by which the question names the plan ("trien khai chi thi 11")
+    topic: tuple[str, ...] = ()  # folded words of the field asked about ("trong quản lý khoáng sản")
 
     @property
     def window(self) -> bool:
@@ -328,7 +333,14 @@ def detect(question: str, today: date) -> DutyAsk | None:
         reports=reports,
         english=english,
         plan=tuple(content_words(plan["plan"])) if plan else (),
+        topic=() if plan else _topic(plain_f),
     )
+
+
+def _topic(plain_f: str) -> tuple[str, ...]:
+    """The content words of the field the question narrows to, dates and places already blanked out."""
+    m = _TOPIC.search(plain_f)
+    return tuple(content_words(m["topic"])) if m else ()
 
 
 def with_scope(ask: DutyAsk, text: str) -> DutyAsk:

@@ -257,6 +257,18 @@ def test_a_plan_named_by_its_subject_narrows_the_list(indexed: tuple[PlanIndex, 
     assert vague is not None and {c.source for c in vague.citations} == {BA_DINH_2025, GO_VAP_2010}
 
 
+def test_the_field_asked_about_narrows_to_the_plans_that_speak_of_it(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    """"… trong/về <field>": only the plans whose title or listed tasks hold the field's words (all when none does),
+    so an office's duties under an unrelated decision do not crowd the answer."""
+    index, book = indexed
+    ask = detect("Phòng Nội vụ phải làm gì về cải cách hành chính?", TODAY)
+    assert ask is not None and ask.topic == ("cai", "cach", "hanh", "chinh")
+    result = answer(ask, book, index.doc_chunks, None, "vi")
+    assert result is not None and {c.source for c in result.citations} == {GO_VAP_2010}
+    unknown = answer(DutyAsk(unit="Phòng Nội vụ", topic=("khoang", "san")), book, index.doc_chunks, None, "vi")
+    assert unknown is not None and {c.source for c in unknown.citations} == {BA_DINH_2025, GO_VAP_2010}
+
+
 def test_unknown_units_and_empty_windows_fall_back(indexed: tuple[PlanIndex, TaskBook]) -> None:
     index, book = indexed
     for question in (

@@ -258,7 +258,7 @@ def test_a_plan_named_by_its_subject_narrows_the_list(indexed: tuple[PlanIndex, 
 
 
 def test_the_field_asked_about_narrows_to_the_plans_that_speak_of_it(indexed: tuple[PlanIndex, TaskBook]) -> None:
-    """"… trong/về <field>": only the plans whose title or listed tasks hold the field's words (all when none does),
+    """ "… trong/về <field>": only the plans whose title or listed tasks hold the field's words (all when none does),
     so an office's duties under an unrelated decision do not crowd the answer."""
     index, book = indexed
     ask = detect("Phòng Nội vụ phải làm gì về cải cách hành chính?", TODAY)

@@ -281,11 +281,7 @@ MAX_UNIT_CHARS = 200
 
 def _task_book(request: Request) -> TaskBook:
     """The assignments of the served index, read again when a rebuild replaces the file."""
-    index_dir = request.app.state.settings.index_dir
-    cache = getattr(request.app.state, "task_book", None)
-    if not isinstance(cache, CachedTaskBook) or cache.index_dir != index_dir:
-        cache = request.app.state.task_book = CachedTaskBook(index_dir)
-    return cache.get()
+    return CachedTaskBook.of(request.app.state.settings.index_dir).get()
 
 
 def _task_query(request: Request) -> tuple[TaskBook, list[TaskRow], list[str]] | JSONResponse:

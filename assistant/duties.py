@@ -21,7 +21,7 @@ from assistant.tasks import TaskBook, TaskRow, TasksError, active_years, show_da
 from assistant.textmatch import plain
 from assistant.types import Citation, ExtractedAnswer
 from index.assignments import Assignment, display_unit
-from index.deadlines import fold_chars
+from index.normalize import fold_chars
 from index.sentences import sentence_spans
 from index.text import content_words, words
 from index.types import Chunk, Filters

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from index.deadlines import fold_chars
+from index.normalize import fold_chars
 from index.text import content_words
 
 _MAX_UNIT_WORDS = 20

@@ -85,7 +85,7 @@ class Assistant:
         self._known: list[str] | None = None
         # Duty and deadline questions are answered from the assignments stored with the index (read again
         # only when a build rewrites them).
-        self.task_book = CachedTaskBook(self.index.dir)
+        self.task_book = CachedTaskBook.of(self.index.dir)
         llm = make_llm(settings)
         self.generative = GenerativeAnswerer(llm) if llm is not None else None
         emb = self.index.embedder

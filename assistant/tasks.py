@@ -23,8 +23,8 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from index.assignments import Assignment, display_unit, unit_key
-from index.deadlines import fold_chars
 from index.layout import MANIFEST
+from index.normalize import fold_chars
 from index.taskstore import ASSIGNMENTS, load_assignments
 
 MAX_RANGE_DAYS = 3660  # a range of ten years at most: weekly tasks give one date per week
@@ -226,7 +226,22 @@ class TaskBook:
 
 
 class CachedTaskBook:
-    """The `TaskBook` of one index folder, read again only when its assignments file changes (a rebuild)."""
+    """The `TaskBook` of one index folder, read again only when its assignments file changes (a rebuild).
+
+    `of(index_dir)` is the one instance of a folder in this process: the engine, the API and the page share it,
+    so a rebuild is read once, not once per reader."""
+
+    _shared: dict[Path, CachedTaskBook] = {}
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def of(cls, index_dir: Path) -> CachedTaskBook:
+        """The shared book of `index_dir`."""
+        key = Path(index_dir).resolve()
+        with cls._shared_lock:
+            if key not in cls._shared:
+                cls._shared[key] = cls(key)
+            return cls._shared[key]
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir

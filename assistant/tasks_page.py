@@ -35,7 +35,8 @@ from assistant.render import (
 )
 from assistant.tasks import CachedTaskBook, NoTaskIndexError, TaskBook, TaskRow, UnitSummary, next_date, show_day
 from index.assignments import Assignment
-from index.deadlines import Due, fold_chars
+from index.deadlines import Due
+from index.normalize import fold_chars
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +204,7 @@ class TasksView:
     """The view's handlers over the index folder; the assignments are read again when the file changes."""
 
     def __init__(self, index_dir: Path, today: Callable[[], date] | None = None) -> None:
-        self.cache = CachedTaskBook(Path(index_dir))
+        self.cache = CachedTaskBook.of(Path(index_dir))
         self.clock = today
 
     def today(self) -> date:

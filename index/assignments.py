@@ -35,7 +35,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from index.chunking import heading_spans, section_spans
-from index.deadlines import Due, fold_chars, parse_due, parse_dues
+from index.deadlines import Due, parse_due, parse_dues
+from index.normalize import fold_chars
 from index.sentences import sentence_spans
 from index.types import DocMeta, Document
 from index.units import HEAD, LABEL_PREFIX, WORD_AT, display_unit, unit_end, unit_key, unit_spans

@@ -20,10 +20,11 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
+
+from index.normalize import fold_chars
 
 EVERY = ("week", "month", "quarter", "half-year", "year")
 _ROMAN_QUARTER = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
@@ -91,25 +92,6 @@ class Due:
     def from_dict(cls, d: dict[str, Any]) -> Due:
         """Inverse of `to_dict`."""
         return cls(**d)
-
-
-def fold_chars(text: str) -> str:
-    """`text` lower-cased without diacritics (đ→d), one character for each character, so offsets carry over.
-
-    >>> fold_chars("Trước Ngày 25/11")
-    'truoc ngay 25/11'
-    """
-    return "".join(_FOLD.get(c) or _fold_char(c) for c in text)
-
-
-_FOLD: dict[str, str] = {}
-
-
-def _fold_char(c: str) -> str:
-    base = "".join(x for x in unicodedata.normalize("NFD", c) if not unicodedata.combining(x))
-    folded = (base or " ").replace("đ", "d").replace("Đ", "D").lower()[:1] or " "
-    _FOLD[c] = folded
-    return folded
 
 
 # ------------------------------------------------------------------------------------------------ patterns

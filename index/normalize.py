@@ -124,6 +124,16 @@ def fold(text: str) -> str:
     return _strip_marks(normalize(text).lower())
 
 
+def fold_chars(text: str) -> str:
+    """`text` lower-cased without diacritics (đ→d), one character for each character, so offsets carry over
+    (a lone combining mark becomes a space).
+
+    >>> fold_chars("Trước Ngày 25/11")
+    'truoc ngay 25/11'
+    """
+    return "".join((_FOLD[ord(c)].lower() or " ")[:1] for c in text)
+
+
 _TOKEN = re.compile(r"[^\W_]+")
 
 

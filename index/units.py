@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from index.deadlines import fold_chars
+from index.normalize import fold_chars
 
 # Head words of unit names (folded). Those of `_LOOSE_HEADS` also start ordinary words ("Ban hành", "Phòng
 # chống", "Thanh tra, kiểm tra"), so a capitalised word, an acronym or an area word must follow them.

@@ -16,16 +16,9 @@ import pytest
 import assistant.tasks_page
 from assistant.server import BackgroundServer, create_app
 from tests.test_api import build_toy_index, toy_settings
-from tests.test_ui_browser import AXE, CHROMIUM, WAIT_MS, axe_violations, shot
+from tests.test_ui_browser import AXE, WAIT_MS, axe_violations, shot
+from tests.test_ui_browser import pytestmark as pytestmark  # browser tier, skipped without Chromium
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's headless Chromium at /usr/bin/chromium "
-        "(apt-get install -y chromium; .ci/run installs it)",
-    ),
-]
 sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright python package")
 icalendar = pytest.importorskip("icalendar", reason="needs the icalendar package")
 

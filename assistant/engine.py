@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from assistant import duties, duty_questions
-from assistant.condense import condense
+from assistant.condense import condense, user_turns
 from assistant.crosslingual import vietnamese_terms
+from assistant.duty_followup import follow_up
 from assistant.errors import QuestionError
 from assistant.extractive import ExtractedAnswer, ExtractiveAnswerer, document_fits, fitting_documents
 from assistant.generative import GenerativeAnswerer, GenerativeResult, condense_llm
@@ -228,7 +229,7 @@ class Assistant:
             queries.dense, k=self.settings.top_k, filters=filters, lexical_query=queries.lexical
         )
         hits = self._refocus(hits, search_query, filters, queries.dense, queries.lexical)
-        ext = self._duties(q, search_query, lang, filters)
+        ext = self._duties(q, search_query, lang, filters, user_turns(history))
         mode = "extractive" if ext is None else "tasks"
         if ext is None:
             # A follow-up that names only a new place keeps the previous question's intent ("… do ai ký?").
@@ -247,11 +248,15 @@ class Assistant:
         )
         return answer, query, hits, ext
 
-    def _duties(self, question: str, search_query: str, lang: str, filters: Filters | None) -> ExtractedAnswer | None:
-        """A duty or deadline question ("Phòng Nội vụ phải làm gì?", "những việc nào phải xong trước 30/11?")
-        answered from the stored assignments as a cited list; None for any other question, or when the index
-        has no assignments, does not know the unit or has no task that matches (the ordinary path answers)."""
-        ask = duty_questions.detect(question, date.today())
+    def _duties(
+        self, question: str, search_query: str, lang: str, filters: Filters | None, previous: Sequence[str] = ()
+    ) -> ExtractedAnswer | None:
+        """A duty or deadline question ("Phòng Nội vụ phải làm gì?", "những việc nào phải xong trước 30/11?"), or
+        a follow-up of one ("Còn Phòng Tài chính thì sao?", `previous` being the earlier user turns), answered
+        from the stored assignments as a cited list; None for any other question, or when the index has no
+        assignments, does not know the unit or has no task that matches (the ordinary path answers)."""
+        today = date.today()
+        ask = duty_questions.detect(question, today) or follow_up(question, previous, today)
         if ask is None:
             return None
         try:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.duties import MAX_ITEMS, answer
+from assistant.duty_followup import follow_up
 from assistant.duty_questions import DutyAsk, detect
 from assistant.engine import Assistant
 from assistant.indexer import build_index
@@ -135,12 +136,14 @@ def test_other_questions_are_not_duty_questions(question: str) -> None:
 
 def test_only_the_intended_dataset_questions_are_duty_questions() -> None:
     """Every turn of eval/datasets/plans.jsonl: the duty items and the listed turns that ask a unit's duties are
-    read as duty questions, no other (an ordinary question captured would lose its ordinary answer)."""
+    read as duty questions (directly, or as the follow-up of one), no other (an ordinary question captured would
+    lose its ordinary answer)."""
     intended = {
         ("q020", 0),  # "cấp phường … được giao nhiệm vụ gì": no such unit, the ordinary path answers
         ("q073", 0),
         ("q078", 1),
         ("q079", 0),
+        ("q079", 1),  # "Còn Phòng Văn hóa và Thông tin thì sao?" after Phòng Nội vụ's duties
         ("q081", 0),
         ("q103", 0),
     }
@@ -148,12 +151,12 @@ def test_only_the_intended_dataset_questions_are_duty_questions() -> None:
     for line in PLANS.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
         for i, turn in enumerate(item["turns"]):
-            if detect(turn, TODAY) is not None:
+            if (detect(turn, TODAY) or follow_up(turn, item["turns"][:i], TODAY)) is not None:
                 found.add((item["id"], i))
             elif item["kind"] == "duties":
                 pytest.fail(f"{item['id']}: a duty item not read as one: {turn}")
-        if item["kind"] == "duties":
-            intended.add((item["id"], len(item["turns"]) - 1))
+        if item["kind"] == "duties":  # every turn: a duty question, then its follow-ups
+            intended.update((item["id"], i) for i in range(len(item["turns"])))
     assert found == intended
 
 

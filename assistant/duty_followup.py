@@ -17,16 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from assistant.duty_questions import (
-    _NAMED_YEAR,
-    YEAR,
-    DutyAsk,
-    _blank,
-    _places,
-    _unit_text,
-    _window,
-    detect,
-)
+from assistant.duty_questions import YEAR, DutyAsk, detect, parts, unit_text
 from index.normalize import fold_chars
 
 # How a follow-up opens and closes around what it changes ("Còn … thì sao?", "Vậy … thì thế nào?", "… nữa?").
@@ -53,20 +44,18 @@ def _changes(question: str, today: date, year: int | None) -> tuple[DutyAsk, boo
     f = fold_chars(q)
     if year is not None and not YEAR.search(f) and not _RELATIVE.search(f):
         today = today.replace(year=year, day=min(today.day, 28))
-    start, end, taken = _window(f, today)
-    places, place_spans = _places(q, f)
-    named = [m for m in _NAMED_YEAR.finditer(f) if not any(a <= m.start("y") < b for a, b in taken)]
-    plain = _blank(q, [*taken, *place_spans, *(m.span() for m in named)]).rstrip(" ?.!…")
+    p = parts(q, today)
+    plain = p.plain.rstrip(" ?.!…")
     plain_f = fold_chars(plain)
     head = _OPEN.match(plain_f)
     a = head.end() if head else 0
     tail = _CLOSE.search(plain_f, a)
     b = tail.start() if tail else len(plain_f)
-    unit = _unit_text(plain[a:b]) if plain_f[a:b].strip(" ?.,") else None
+    unit = unit_text(plain[a:b]) if plain_f[a:b].strip(" ?.,") else None
     if unit and (_ASKS.search(fold_chars(unit)) or not _names_a_unit(unit, at_start=a == 0)):
         unit = None
-    ask = DutyAsk(unit=unit or "", start=start, end=end, places=tuple(places), years=tuple(int(m["y"]) for m in named))
-    return ask, bool(unit or start or end or places or named)
+    ask = DutyAsk(unit=unit or "", start=p.start, end=p.end, places=p.places, years=p.years)
+    return ask, bool(unit or p.start or p.end or p.places or p.years)
 
 
 def _names_a_unit(text: str, at_start: bool) -> bool:

@@ -260,7 +260,7 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return text
 
 
-def _unit_text(raw: str) -> str | None:
+def unit_text(raw: str) -> str | None:
     """The unit a question names, tidied ("Vậy Phòng Nội vụ" → "Phòng Nội vụ"); None when it is no unit."""
     text = " ".join(raw.replace("?", " ").split()).strip(" ,;:.-")
     if "," in text:  # "Theo kế hoạch năm 2025, Phòng Nội vụ": a lead before a comma is no part of the name
@@ -288,13 +288,35 @@ def _named_unit(question: str, f: str) -> tuple[str | None, bool, bool]:
     """The unit a duty question names ("" for the asker's own), whether it asks for reports only, and whether
     it is put in English; (None, False, False) when `question` is no duty question."""
     for pattern in (_DIRECTED, _OF_UNIT, *_ENGLISH):
-        if (m := pattern.search(f)) and (unit := _unit_text(question[m.start("unit") : m.end("unit")])) is not None:
+        if (m := pattern.search(f)) and (unit := unit_text(question[m.start("unit") : m.end("unit")])) is not None:
             return unit, False, pattern in _ENGLISH
     for predicate, about_reports in _PREDICATES:
         if m := predicate.search(f):
-            unit = _unit_text(question[: m.start()])
+            unit = unit_text(question[: m.start()])
             return (unit, about_reports, False) if unit is not None else (None, False, False)
     return None, False, False
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What a question names besides its unit: the due window, the areas, the plan years (with their words, as
+    "năm 2025"), and the question with all of these blanked out (same offsets), where the unit is read."""
+
+    start: date | None
+    end: date | None
+    places: tuple[str, ...]
+    years: tuple[int, ...]
+    plain: str
+
+
+def parts(question: str, today: date) -> Parts:
+    """The window, areas and years of `question` (spaces already collapsed), and the rest of it."""
+    f = fold_chars(question)
+    start, end, taken = _window(f, today)
+    places, place_spans = _places(question, f)
+    named = [m for m in _NAMED_YEAR.finditer(f) if not any(a <= m.start("y") < b for a, b in taken)]
+    plain = _blank(question, [*taken, *place_spans, *(m.span() for m in named)])
+    return Parts(start, end, tuple(places), tuple(int(m["y"]) for m in named), plain)
 
 
 def detect(question: str, today: date) -> DutyAsk | None:
@@ -307,13 +329,8 @@ def detect(question: str, today: date) -> DutyAsk | None:
     >>> ask.unit, ask.start, ask.end
     ('', datetime.date(2025, 11, 2), datetime.date(2025, 11, 30))
     """
-    question = " ".join(question.split())
-    f = fold_chars(question)
-    start, end, taken = _window(f, today)
-    places, place_spans = _places(question, f)
-    named = [m for m in _NAMED_YEAR.finditer(f) if not any(a <= m.start("y") < b for a, b in taken)]
-    years = [m.span() for m in named]
-    plain_q = _blank(question, [*taken, *place_spans, *years])
+    p = parts(" ".join(question.split()), today)
+    start, end, plain_q = p.start, p.end, p.plain
     plain_f = fold_chars(plain_q)
     unit, reports, english = _named_unit(plain_q, plain_f)
     window = start is not None or end is not None
@@ -328,8 +345,8 @@ def detect(question: str, today: date) -> DutyAsk | None:
         unit=unit or "",
         start=start,
         end=end,
-        places=tuple(places),
-        years=tuple(int(m["y"]) for m in named),
+        places=p.places,
+        years=p.years,
         reports=reports,
         english=english,
         plan=tuple(content_words(plan["plan"])) if plan else (),

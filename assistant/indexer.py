@@ -55,6 +55,7 @@ def build_embedder(settings: Settings, threads: int | None = None) -> Embedder:
         threads=threads or settings.embed_threads,
         cache_path=settings.cache_dir / "embeddings.sqlite",
         batch_size=settings.embed_batch_size,
+        onnx_recipe=settings.onnx_recipe,
     )
 
 

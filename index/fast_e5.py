@@ -34,7 +34,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 FORMAT = "fast-e5/1"
-_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
+Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 _LAYER = {
     "q": "attention.self.query",
     "k": "attention.self.key",
@@ -116,7 +116,7 @@ class Packed:
         dtype, count, off = self.tensors[name]
         if dtype == 0:
             return np.frombuffer(self.buf, np.float32, count, off).reshape(shape).copy()
-        b = np.frombuffer(self.buf, _BLOCK, count // 32, off)
+        b = np.frombuffer(self.buf, Q4_BLOCK, count // 32, off)
         q = np.concatenate([b["qs"] & 0x0F, b["qs"] >> 4], axis=1).astype(np.float32) - 8.0
         return (q * b["d"].astype(np.float32)[:, None]).reshape(shape)
 
@@ -161,7 +161,7 @@ class ExactTokenizer:
         return [self.sp["bos"], *reversed(out), self.sp["eos"]]
 
 
-def _hf_tokenizer(packed: Packed) -> Any:
+def hf_tokenizer(packed: Packed) -> Any:
     """A `tokenizers` unigram tokenizer over the engine's vocabulary (NFKC stands in for the map)."""
     from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers, processors
     from tokenizers.models import Unigram
@@ -269,7 +269,7 @@ def _write_model(out_dir: Path, source: Path, digest: str) -> None:
     model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()}, strict=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
-    _hf_tokenizer(p).save(str(out_dir / "tokenizer.json"))
+    hf_tokenizer(p).save(str(out_dir / "tokenizer.json"))
     (out_dir / "norm_map.json").write_text(json.dumps({str(k): v for k, v in p.norm.items()}), encoding="utf-8")
     files = {
         "tokenizer_config.json": {

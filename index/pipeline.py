@@ -162,7 +162,7 @@ class PlanIndex:
                 problem = probe_local(folder)
                 if problem is not None:
                     raise damaged("chroma", RuntimeError(problem))
-            client = chroma_client(None if self.chroma_url else self.dir / "chroma", self.chroma_url)
+            client = chroma_client(None if self.chroma_url else folder, self.chroma_url)
             self._dense = DenseStore(client, self.embedder)
         return self._dense
 

@@ -7,7 +7,6 @@ vectors always come from our embedder, through a llama-index embedding wrapper p
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -98,7 +97,6 @@ def probe_local(path: Path, collection: str = COLLECTION, timeout: float = PROBE
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
         )
     except subprocess.TimeoutExpired:
         return f"opening it took over {timeout:.0f} s"

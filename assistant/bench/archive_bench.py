@@ -138,16 +138,28 @@ def stage_table(res: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 # ------------------------------------------------------------------------------------------- both paths (parent)
 def machine() -> dict[str, Any]:
-    """Cores, CPU model (from /proc/cpuinfo) and the system."""
-    model = ""
+    """Cores, CPU model, family and the vector instructions the runtimes pick kernels by (from /proc/cpuinfo: a
+    virtual machine may name only "AMD EPYC", while its generation changes the figures), and the system."""
+    fields: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+            if not line.strip():  # the first processor is enough
                 break
     except OSError:
-        model = platform.processor()
-    return {"cores": os.cpu_count(), "cpu": model or "unknown", "system": f"{platform.system()} {platform.release()}"}
+        pass
+    model = fields.get("model name") or platform.processor() or "unknown"
+    if "cpu family" in fields:
+        model += f" (family {fields['cpu family']}, model {fields.get('model', '?')})"
+    flags = set(fields.get("flags", "").split())
+    simd = [f for f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_int8") if f in flags]
+    return {
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "simd": simd,
+        "system": f"{platform.system()} {platform.release()}",
+    }
 
 
 def archive_folders(settings: Settings, docs: int, old_docs: int, seed: int) -> tuple[Path, Path, Counter[str]]:
@@ -312,8 +324,8 @@ def format_table(res: dict[str, Any]) -> str:
     formats = ", ".join(f"{n} {k}" for k, n in res["archive"]["formats"].items())
     lines = [
         f"archive: {res['archive']['docs']} documents ({formats}) in {res['archive']['folder']}",
-        f"machine: {m['cores']} cores, {m['cpu']}; load average {m['load_before'][0]:.2f} before, "
-        f"{m['load_after'][0]:.2f} after (1 min)",
+        f"machine: {m['cores']} cores, {m['cpu']}, {' '.join(m.get('simd') or ['no AVX2'])}; "
+        f"load average {m['load_before'][0]:.2f} before, {m['load_after'][0]:.2f} after (1 min)",
         f"today: {_path_title(today)}",
         f"new:   {_path_title(new)}",
         f"today's path runs on the first {today['docs']} documents only (on 1,000 it would take hours); "

@@ -18,6 +18,14 @@ MAX_LIST_CHARS = 600
 # A line of at most this many words without a stop is a label whose value may be on the next line.
 _LABEL_WORDS = 12
 HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+|[a-zđ])[.)]\s*", re.IGNORECASE)
+# The fields of a meeting or inspection notice ("Chủ trì: Sở Công Thương", "Thành phần tham dự: …"), folded, as the
+# whole label (after a number, a bullet or a date and a dash): alone they say nothing, their value is the item.
+_FIELD = re.compile(
+    r"(?:^|^[\d./]+\s*[-–—]\s*|^[-–+•]\s*|^\d{1,2}[.)]\s*)"
+    r"(?:chu tri|chu toa|noi dung|nhiem vu|thanh phan(?: tham du| tham gia| moi| doan(?: kiem tra)?)?|tham du"
+    r"|(?:kinh )?moi|phoi hop|dia diem|thoi gian|truong doan|pho truong doan|thanh vien|thu ky|dai dien|dai bieu"
+    r"|can bo tham gia)$"
+)
 
 
 def kind_key(meta: DocMeta) -> str:
@@ -66,9 +74,19 @@ def with_values(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, 
 
 def headline_item(text: str) -> str:
     """An item as said in the first sentence: plain, without its closing stop and what follows a colon
-    ("Sở Công Thương: chủ trì, …" → "Sở Công Thương")."""
+    ("Sở Công Thương: chủ trì, …" → "Sở Công Thương"), unless what comes before the colon is only a field of a
+    meeting or inspection notice, whose value is the item.
+
+    >>> headline_item("Sở Công Thương: chủ trì, phối hợp với các sở.")
+    'Sở Công Thương'
+    >>> headline_item("29/05/2026 – Thành phần tham dự: Công ty Cổ phần Năng lượng Bảo Long (Chủ đầu tư).")
+    '29/05/2026 – Thành phần tham dự: Công ty Cổ phần Năng lượng Bảo Long (Chủ đầu tư)'
+    """
     t = re.sub(r"\s+", " ", plain(text)).strip()
-    return t.split(": ")[0].rstrip(" .;:,")
+    head = t.split(": ")[0]
+    if _FIELD.search(fold(head)):
+        return t.rstrip(" .;:,")
+    return head.rstrip(" .;:,")
 
 
 def extend_list(text: str, start: int, end: int, whole_sentence: bool = False) -> int:

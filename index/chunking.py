@@ -2,7 +2,9 @@
 
 Headings are the document's own: Roman-numeral parts ("I. MỤC ĐÍCH, YÊU CẦU", "III. Tổ chức thực
 hiện:"), numbered items ("1. Phòng Nội vụ"), at line starts also "Chương I", "Mục 2", "Điều 3.", "1.1."
-and "a)", and "Nơi nhận:", which opens the closing section (distribution list and signature).
+and "a)", and "Nơi nhận:", which opens the closing section (distribution list and signature). An appendix after
+it ("Phụ lục" / "PHỤ LỤC I:" on a line of its own, its title on that line or the next) is a part of its own,
+with its own numbered headings: plans put their key task tables there, and they are not the recipients' list.
 
 PDF extraction often leaves a whole document on one line with stray page numbers
 ("… nhiệm vụ. 4 3. Phòng Nội vụ: - Phối hợp …"), so a heading is also found inline: after a sentence
@@ -26,7 +28,8 @@ from index.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-CHUNKER_VERSION = "3"  # 2: sentences end where index.sentences says; 3: a one-sentence numbered item is no heading
+# 2: sentences end where index.sentences says; 3: a one-sentence numbered item is no heading; 4: appendices
+CHUNKER_VERSION = "4"
 # A numbered line of at least this many words that ends with a stop is a sentence (a task), not a heading.
 _SENTENCE_ITEM_WORDS = 8
 _SENTENCE_ITEM_LABEL_WORDS = 6
@@ -44,6 +47,14 @@ _LINE_HEADING = re.compile(
 )
 _LINE_LEVELS = {"part": 0, "section": 1, "article": 2, "dec": 4, "letter": 5}
 _RECIPIENTS = re.compile(r"(?:Nơi nhận|NƠI NHẬN)[ \t]*:")
+# An appendix's own line after the signature: "Phụ lục", "PHỤ LỤC I", "Phụ lục số 02:", "PHỤ LỤC 01: DANH MỤC …"
+# (a mark OCR read from a stamp may come first: "= Phụ lục"); "(Chi tiết tại Phụ lục kèm theo)" is a mention.
+_APPENDIX = re.compile(
+    r"^[ \t]*(?:[^\w\s]{1,3}[ \t]*)?"
+    r"(?P<head>(?:Phụ lục|PHỤ LỤC|Phụ Lục)(?:[ \t]+(?:số[ \t]*)?(?:[IVXLC]{1,5}|\d{1,2}))?)"
+    r"[ \t]*(?:$|[:.][ \t]*(?P<title>[^\n]{0,200})$)",
+    re.M,
+)
 _OPENERS = "\"“‘'(«"
 _CLOSERS = "\"”’')»]"
 _SENTENCE_END = ".:;!?…"
@@ -121,10 +132,38 @@ def _headings(text: str) -> list[_Heading]:
         if _before_is_boundary(text, m.start(), "/")[0]:
             recipients = m
     limit = recipients.start() if recipients else len(text)
+    found = _scan(text, 0, limit)
+    if recipients:
+        label = " ".join(recipients.group(0).rstrip(": \t").split())
+        found.append(_Heading(recipients.start(), recipients.end(), 0, label))
+        # Appendices after the signature are parts of their own, with their own numbered items.
+        appendices = list(_APPENDIX.finditer(text, recipients.end()))
+        for n, m in enumerate(appendices):
+            end = appendices[n + 1].start() if n + 1 < len(appendices) else len(text)
+            found.append(_Heading(m.start("head"), m.end(), 0, _appendix_label(text, m)))
+            found.extend(_scan(text, m.end(), end))
+    return found
+
+
+def _appendix_label(text: str, m: re.Match[str]) -> str:
+    """The label of an appendix, "Phụ lục I: <title>": the title written after it on its line, else the line
+    below when it is a title (short, not a numbered item nor a table row)."""
+    head = " ".join(m.group("head").split())
+    title = (m.group("title") or "").strip()
+    if not title:
+        below = re.match(r"\s*([^\n|]{3,200})(?=\n|$)", text[m.end() :])
+        title = below.group(1).strip() if below and not _CANDIDATE.match(below.group(1)) else ""
+    if len(title) > 100:
+        title = title[: max(title.rfind(" ", 0, 100), 1)] + "…"
+    return f"{head}: {title.rstrip(' :.;')}" if title else head
+
+
+def _scan(text: str, lo: int, hi: int) -> list[_Heading]:
+    """The headings of text[lo:hi], their numbering counted from its start."""
     found: list[_Heading] = []
     roman_last = number_last = 0
     candidates = sorted(
-        [*_CANDIDATE.finditer(text, 0, limit), *_LINE_HEADING.finditer(text, 0, limit)],
+        [*_CANDIDATE.finditer(text, lo, hi), *_LINE_HEADING.finditer(text, lo, hi)],
         key=lambda m: m.start(),
     )
     for m in candidates:
@@ -154,9 +193,6 @@ def _headings(text: str) -> list[_Heading]:
                 number_last, level = value, 3
         label, label_end = _label(text, start, body)
         found.append(_Heading(start, label_end, level, label))
-    if recipients:
-        label = " ".join(recipients.group(0).rstrip(": \t").split())
-        found.append(_Heading(recipients.start(), recipients.end(), 0, label))
     return found
 
 

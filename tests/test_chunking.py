@@ -90,6 +90,70 @@ def test_003_recipients_section() -> None:
     assert last.text.endswith("PHÓ CHỦ TỊCH\n\nPhạm Thị Diễm")
 
 
+# The end of KH-UBND-trien-khai-Chi-thi-11 (../shared/realdocs, .docx): its key tasks are an appendix after the
+# signature, with a mention of it in the body; QD-1696 (PDF) titles it on the line below "PHỤ LỤC:" and numbers its
+# parts; QD-2336 (a scan) has a stamp's mark before it.
+APPENDIX_PLAN = (
+    "IV. TỔ CHỨC THỰC HIỆN\n12. Ủy ban nhân dân các xã, phường\nRà soát các mỏ khoáng sản làm vật liệu xây dựng.\n\n"
+    "(Một số nhiệm vụ trọng tâm thực hiện có Phụ lục kèm theo)\n\n"
+    "Nơi nhận:\n- Bộ Nông nghiệp và Môi trường;\n- Phụ lục kèm theo;\n- Lưu: VT, KT.\n\n"
+    "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nNguyễn Thành Sinh\n\nPhụ lục\n\n"
+    "MỘT SỐ NHIỆM VỤ TRỌNG TÂM CỦA CÁC SỞ, BAN, NGÀNH VÀ ĐỊA PHƯƠNG\n\n"
+    "(Kèm theo Kế hoạch số:           /KH-UBND ngày        tháng      năm 2026 của UBND tỉnh Lào Cai)\n\n"
+    "TT: 1 | Tên nhiệm vụ: Tổ chức quán triệt sâu rộng Chỉ thị của Ban Thường vụ Tỉnh ủy | "
+    "Sở, ngành chủ trì tham mưu: Các Sở, ban, ngành; UBND các xã, phường | Thời gian thực hiện: Quý II/2026\n"
+)
+APPENDIX_DECISION = (
+    "Điều 3. Quyết định này có hiệu lực kể từ ngày ký.\nNơi nhận:\n- Như Điều 3;\n- Lưu: VT, KT (Long).\n"
+    "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\nNguyễn Tuấn Anh\nPHỤ LỤC:\n"
+    "DANH MỤC NHIỆM VỤ QUYỀN HẠN TRONG LĨNH VỰC AN TOÀN VỆ SINH LAO ĐỘNG;\n"
+    "I. Lĩnh vực Vận chuyển hàng hóa nguy hiểm\n1. Cấp giấy phép vận chuyển hàng hóa nguy hiểm loại 1, 2, 3.\n"
+    "II. Lĩnh vực An toàn vệ sinh lao động\n1. Thông báo tình hình tai nạn lao động trên địa bàn tỉnh.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "sections"),
+    [
+        (
+            APPENDIX_PLAN,
+            [
+                "IV. TỔ CHỨC THỰC HIỆN › 12. Ủy ban nhân dân các xã, phường",
+                "Nơi nhận",
+                "Phụ lục: MỘT SỐ NHIỆM VỤ TRỌNG TÂM CỦA CÁC SỞ, BAN, NGÀNH VÀ ĐỊA PHƯƠNG",
+            ],
+        ),
+        (
+            APPENDIX_DECISION,
+            [
+                "Điều 3. Quyết định này có hiệu lực…",
+                "Nơi nhận",
+                "PHỤ LỤC: DANH MỤC NHIỆM VỤ QUYỀN HẠN TRONG LĨNH VỰC AN TOÀN VỆ SINH LAO ĐỘNG",
+                "PHỤ LỤC: DANH MỤC NHIỆM VỤ QUYỀN HẠN TRONG LĨNH VỰC AN TOÀN VỆ SINH LAO ĐỘNG › "
+                "I. Lĩnh vực Vận chuyển hàng hóa nguy hiểm › 1. Cấp giấy phép vận chuyển hàng…",
+                "PHỤ LỤC: DANH MỤC NHIỆM VỤ QUYỀN HẠN TRONG LĨNH VỰC AN TOÀN VỆ SINH LAO ĐỘNG › "
+                "II. Lĩnh vực An toàn vệ sinh lao động › 1. Thông báo tình hình tai nạn…",
+            ],
+        ),
+        (
+            "Điều 1. Chấp thuận dự án.\nNơi nhận:\n- Lưu: VT, KT. S1 2\n\nNguyễn Tuấn Anh\n= Phụ lục\n"
+            "BẢNG TỌA ĐỘ RANH GIỚI PHẠM VI THỰC HIỆN DỰ ÁN ĐẦU TƯ\nĐiểm 1: X = 2403512, Y = 512043\n",
+            ["Điều 1. Chấp thuận dự án", "Nơi nhận", "Phụ lục: BẢNG TỌA ĐỘ RANH GIỚI PHẠM VI THỰC HIỆN DỰ ÁN ĐẦU TƯ"],
+        ),
+    ],
+)
+def test_an_appendix_after_the_signature_is_a_part_of_its_own(text: str, sections: list[str]) -> None:
+    """Not the recipients' section: its tasks are cited as the appendix's, which the body's mention of it ("có Phụ
+    lục kèm theo") and the recipients' line "- Phụ lục kèm theo;" do not start."""
+    doc = _text_doc(text)
+    chunks = chunk_document(doc, words, max_tokens=40, overlap_tokens=0)
+    _check(doc, chunks, words, 40)
+    assert list(dict.fromkeys(c.section for c in chunks)) == sections
+    appendix = [c for c in chunks if c.section.startswith(sections[2])]
+    assert appendix[0].text.lstrip("= ").upper().startswith("PHỤ LỤC")
+    assert "Nguyễn" not in " ".join(c.text for c in appendix)  # the signature stays in the recipients' section
+
+
 def test_002_inline_headings_on_one_long_line() -> None:
     chunks = chunk_document(_doc("002"), words)
     sections = [c.section for c in chunks]

@@ -115,6 +115,17 @@ def _chunk_of(a: Assignment, shown_end: int, chunks: Sequence[Chunk]) -> tuple[C
     return c, (max(a.start, c.start) - c.start, min(a.end, c.end) - c.start)
 
 
+def _due_chunk(a: Assignment, cited: Chunk, chunks: Sequence[Chunk]) -> tuple[Chunk, tuple[int, int]] | None:
+    """The chunk that holds a task's deadline wording, and its span there, when `cited` (the task's) does not."""
+    due = a.due
+    if due is None or not due.text or cited.start <= due.start and due.end <= cited.end:
+        return None
+    for c in chunks:
+        if c.start <= due.start and due.end <= c.end:
+            return c, (due.start - c.start, due.end - c.start)
+    return None
+
+
 def _shown_end(task: str) -> int:
     """Where the part of a task that is listed ends: its first sentence, cut at a word past `MAX_TASK_CHARS`."""
     spans = sentence_spans(task)
@@ -219,33 +230,43 @@ def answer(
     numbers: dict[str, int] = {}
     quotes: dict[str, list[tuple[int, int]]] = {}
     chunk_by_id: dict[str, Chunk] = {}
-    for _, chunk, span in shown:
+    due_cited: dict[int, int] = {}  # shown row -> number of the passage its deadline is written in, when another
+    for i, (row, chunk, span) in enumerate(shown):
         numbers.setdefault(chunk.chunk_id, len(numbers) + 1)
         quotes.setdefault(chunk.chunk_id, []).append(span)
         chunk_by_id[chunk.chunk_id] = chunk
+        if (at := _due_chunk(row.assignment, chunk, chunks_by_doc[row.assignment.doc_id])) is not None:
+            due_chunk, due_span = at  # the day of a letter's one event ("2. Thời gian kiểm tra: Ngày 29 …")
+            due_cited[i] = numbers.setdefault(due_chunk.chunk_id, len(numbers) + 1)
+            quotes.setdefault(due_chunk.chunk_id, []).append(due_span)
+            chunk_by_id[due_chunk.chunk_id] = due_chunk
     units = {row.assignment.unit_key for row, _, _ in shown}
     several = len(units) > 1
     # One office of several districts ("Phòng Nội vụ" of Gò Vấp and of Ba Đình): still named in the lead.
     names = {row.assignment.unit_key.partition("@")[0] for row, _, _ in shown}  # the key without its area
     language = "en" if lang == "en" else "vi"
-    groups: dict[str, list[tuple[TaskRow, Chunk]]] = {}
-    for row, chunk, _ in shown:
-        groups.setdefault(row.assignment.doc_id, []).append((row, chunk))
+    groups: dict[str, list[tuple[TaskRow, Chunk, str]]] = {}
+    for i, (row, chunk, _) in enumerate(shown):
+        also = f"[{due_cited[i]}]" if i in due_cited else ""
+        groups.setdefault(row.assignment.doc_id, []).append((row, chunk, also))
     lines: list[str] = []
     items: list[tuple[str, int]] = []
+    said_day = ""
     for entries in groups.values():
-        first_row, first_chunk = entries[0]
+        first_row, first_chunk, _ = entries[0]
         label = doc_label(first_chunk.meta, first_chunk.source, lang)
         lines.append(phrase("according_to", lang, label=f"{label} [{numbers[first_chunk.chunk_id]}]"))
-        for row, chunk in entries:
+        for row, chunk, also in entries:
             a = row.assignment
             n = numbers[chunk.chunk_id]
             unit = display_unit(a.unit)
             who = f"{unit}: " if several and not fold_chars(a.task).startswith(fold_chars(unit)) else ""
-            lines.append(f"- {who}{_shown(a, row)} [{n}]")
-            # a question about a period: the headline says when each task is due (unless its words say it)
-            when = f"{show_day(row.dates[0])} – " if row.dates and not _says_due(a, a.task) else ""
-            items.append((when + _gist(a.task), n))
+            lines.append(f"- {who}{_shown(a, row)} [{n}]{also}")
+            # a question about a period: the headline says when each task is due (unless its words say it), a
+            # day once for the tasks after it due that day too ("29/05/2026 – Chủ trì: …; Thành phần tham dự: …")
+            day = show_day(row.dates[0]) if row.dates and not _says_due(a, a.task) else ""
+            items.append((f"{day} – " * bool(day and day != said_day) + _gist(a.task), n))
+            said_day = day
     if len(names) > 1:
         lead = phrase("duties_several", language)
     else:

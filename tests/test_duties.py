@@ -336,3 +336,24 @@ def test_the_engine_answers_duty_questions_from_the_assignments(toy_settings: Se
     )
     assert filtered.mode == "extractive"
     assert assistant.ask("Kế hoạch số 08/KH-UBND do ai ký?").mode == "extractive"
+
+
+def test_a_letters_tasks_of_one_day_are_dated_once_and_its_lead_is_named(tmp_path: Path) -> None:
+    """3036 (../shared/realdocs; tests/fixtures/duties_3036_letter.txt, its text shortened): on the day of the
+    inspection the Sở leads it ("- Chủ trì: Sở Công Thương tỉnh Lào Cai") and the company prepares; the first
+    sentence says the day once and who leads, not "29/05/2026 – Chủ trì; 29/05/2026 – …"."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(REPO / "tests" / "fixtures" / "duties_3036_letter.txt", corpus / "3036-kiem-tra-kho.txt")
+    settings = Settings(embed_backend="hash", data_dir=tmp_path / "data", ingest_dirs=[tmp_path])
+    index = build_index(settings)
+    index.sync([corpus])
+    ask = detect("Những việc nào phải làm trong tháng 5 năm 2026?", TODAY)
+    assert ask is not None
+    result = answer(ask, TaskBook.load(settings.index_dir, required=True), index.doc_chunks, None, "vi")
+    assert result is not None
+    first = result.text.splitlines()[0]
+    assert first.startswith("29/05/2026 – Chủ trì: Sở Công Thương tỉnh Lào Cai; Đề nghị Công ty Cổ phần"), first
+    assert first.count("29/05/2026") == 1
+    passages = {c.n: cited_passage(c.to_json()) for c in result.citations}
+    assert sentence_groundedness(result.text, passages)[0] == 1.0

@@ -339,9 +339,10 @@ def test_the_engine_answers_duty_questions_from_the_assignments(toy_settings: Se
 
 
 def test_a_letters_tasks_of_one_day_are_dated_once_and_its_lead_is_named(tmp_path: Path) -> None:
-    """3036 (../shared/realdocs; tests/fixtures/duties_3036_letter.txt, its text shortened): on the day of the
-    inspection the Sở leads it ("- Chủ trì: Sở Công Thương tỉnh Lào Cai") and the company prepares; the first
-    sentence says the day once and who leads, not "29/05/2026 – Chủ trì; 29/05/2026 – …"."""
+    """3036 (../shared/realdocs, a scan; tests/fixtures/duties_3036_letter.txt is the text OCR reads from it): on
+    the day of the inspection the Sở leads it ("- Chủ trì: Sở Công Thương tỉnh Lào Cai"), the company attends and
+    prepares; the first sentence says the day once and who leads, not "29/05/2026 – Chủ trì; 29/05/2026 – …", and
+    the day a task shows is cited at the passage that gives it ("2. Thời gian kiểm tra: Ngày 29 tháng 05 …")."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(REPO / "tests" / "fixtures" / "duties_3036_letter.txt", corpus / "3036-kiem-tra-kho.txt")
@@ -353,7 +354,9 @@ def test_a_letters_tasks_of_one_day_are_dated_once_and_its_lead_is_named(tmp_pat
     result = answer(ask, TaskBook.load(settings.index_dir, required=True), index.doc_chunks, None, "vi")
     assert result is not None
     first = result.text.splitlines()[0]
-    assert first.startswith("29/05/2026 – Chủ trì: Sở Công Thương tỉnh Lào Cai; Đề nghị Công ty Cổ phần"), first
+    assert first.startswith("29/05/2026 – Chủ trì: Sở Công Thương tỉnh …; Thành phần tham dự: Công ty"), first
     assert first.count("29/05/2026") == 1
+    day = [c for c in result.citations if c.text.startswith("2. Thời gian kiểm tra: Ngày 29 tháng 05")]
+    assert len(day) == 1 and all(f"[{day[0].n}]" in line for line in result.text.splitlines()[2:5])
     passages = {c.n: cited_passage(c.to_json()) for c in result.citations}
     assert sentence_groundedness(result.text, passages)[0] == 1.0

@@ -265,7 +265,7 @@ def answer(
             # a question about a period: the headline says when each task is due (unless its words say it), a
             # day once for the tasks after it due that day too ("29/05/2026 – Chủ trì: …; Thành phần tham dự: …")
             day = show_day(row.dates[0]) if row.dates and not _says_due(a, a.task) else ""
-            items.append((f"{day} – " * bool(day and day != said_day) + _gist(a.task), n))
+            items.append(((f"{day} – " if day and day != said_day else "") + _gist(a.task), n))
             said_day = day
     if len(names) > 1:
         lead = phrase("duties_several", language)

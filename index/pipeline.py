@@ -322,7 +322,7 @@ class PlanIndex:
 
         Files are read by `index_workers` processes while the main process embeds the chunks already cut
         (`index.build.BuildEmbedding`; with `accept`, nothing is embedded before it has seen the plan), and a
-        progress line covers the whole build. Vectors reach the vector cache batch by batch: an interrupted
+        progress line covers the whole build. Vectors reach the vector cache call by call (8 batches): an interrupted
         build's rerun embeds only what was not done.
         """
         stages = stages or ingest.NoStages()

@@ -230,25 +230,23 @@ def answer(
     numbers: dict[str, int] = {}
     quotes: dict[str, list[tuple[int, int]]] = {}
     chunk_by_id: dict[str, Chunk] = {}
-    due_cited: dict[int, int] = {}  # shown row -> number of the passage its deadline is written in, when another
-    for i, (row, chunk, span) in enumerate(shown):
+    groups: dict[str, list[tuple[TaskRow, Chunk, str]]] = {}  # per document: task, its chunk, its day's citation
+    for row, chunk, span in shown:
         numbers.setdefault(chunk.chunk_id, len(numbers) + 1)
         quotes.setdefault(chunk.chunk_id, []).append(span)
         chunk_by_id[chunk.chunk_id] = chunk
+        also = ""  # the passage its deadline is written in, when another: a letter's one event ("2. Thời gian …")
         if (at := _due_chunk(row.assignment, chunk, chunks_by_doc[row.assignment.doc_id])) is not None:
-            due_chunk, due_span = at  # the day of a letter's one event ("2. Thời gian kiểm tra: Ngày 29 …")
-            due_cited[i] = numbers.setdefault(due_chunk.chunk_id, len(numbers) + 1)
+            due_chunk, due_span = at
+            also = f"[{numbers.setdefault(due_chunk.chunk_id, len(numbers) + 1)}]"
             quotes.setdefault(due_chunk.chunk_id, []).append(due_span)
             chunk_by_id[due_chunk.chunk_id] = due_chunk
+        groups.setdefault(row.assignment.doc_id, []).append((row, chunk, also))
     units = {row.assignment.unit_key for row, _, _ in shown}
     several = len(units) > 1
     # One office of several districts ("Phòng Nội vụ" of Gò Vấp and of Ba Đình): still named in the lead.
     names = {row.assignment.unit_key.partition("@")[0] for row, _, _ in shown}  # the key without its area
     language = "en" if lang == "en" else "vi"
-    groups: dict[str, list[tuple[TaskRow, Chunk, str]]] = {}
-    for i, (row, chunk, _) in enumerate(shown):
-        also = f"[{due_cited[i]}]" if i in due_cited else ""
-        groups.setdefault(row.assignment.doc_id, []).append((row, chunk, also))
     lines: list[str] = []
     items: list[tuple[str, int]] = []
     said_day = ""

@@ -21,7 +21,7 @@ from assistant.evidence import Candidate, candidates, meaning_spans
 from assistant.evidence import meaning_texts as meaning_texts  # embedded at index time (`Assistant.sync`)
 from assistant.fitting import document_fits as document_fits
 from assistant.fitting import fitting_documents, issuers_on_file, years_on_file
-from assistant.headline import document_fields, without_fields
+from assistant.headline import document_fields, field_subjects, same_kind, without_fields
 from assistant.lists import asks_for_list
 from assistant.quoting import display_date, doc_label, kind_key, printed_at
 from assistant.textmatch import (
@@ -188,7 +188,13 @@ class ExtractiveAnswerer:
             listed = list_answer(focus or question, matcher, hits, chosen, document_chunks, lang, self.min_coverage)
             if listed is not None:
                 return listed
-        if (kind := answer_type(kind_text)) is not None:
+        kind = answer_type(kind_text)
+        number_of, _ = field_subjects(kind_text)
+        if number_of and not same_kind(
+            number_of, (asked := self._asked_document(hits, question).meta).kind, asked.title
+        ):
+            kind = "reference"  # the number of a document the quoted one cites ("thực hiện chương trình số mấy?")
+        if kind is not None:
             # The question asks for an amount, a date or a number: quote the passages that state one, or say
             # that those found do not (a related sentence without the value is not an answer).
             # A sentence close to the chosen ones may be quoted for its value even if it covers the question a
@@ -221,8 +227,9 @@ class ExtractiveAnswerer:
         weigh_headline, needed = headline_scorers(matcher, kind_text, focus or question, value_kind, asks[1])
         whole = is_list_question(question)
         stated = None
-        if any(document_fields(focus or question)):
-            stated = self._document_fields(focus or question, picked, document_chunks, lang)
+        fields_text = kind_text  # English: the question as typed says which fields, its glossary terms which document
+        if any(document_fields(fields_text)):
+            stated = self._document_fields(fields_text, focus or question, picked, document_chunks, lang)
             if stated is not None:
                 picked = [stated[0], *(c for c in picked if c.hit.chunk.chunk_id != stated[0].hit.chunk.chunk_id)]
         return compose(
@@ -285,20 +292,24 @@ class ExtractiveAnswerer:
     def _document_fields(
         self,
         question: str,
+        described_by: str,
         picked: Sequence[Candidate],
         document_chunks: Callable[[str], Sequence[Chunk]] | None,
         lang: str,
     ) -> tuple[Candidate, str] | None:
         """ "Kế hoạch … mang số hiệu nào, ban hành ngày nào?": the answer is the document's own number and date,
         said first ("Kế hoạch số 19/KH-UBND, ngày 06/04/2020") and cited at the passage that prints them, when
-        the document the question describes is the one quoted (its title, issuer, kind and year cover what the
-        question says besides the fields asked) and shows those fields."""
-        want_number, want_date = document_fields(question)
-        asked = self._asked_document([c.hit for c in picked], question)
+        the document the question describes is the one quoted (its title, issuer, kind and year cover what
+        `described_by` says besides the fields asked) and shows those fields. A field asked of another kind of
+        document ("Kế hoạch đó thực hiện chương trình số mấy?") is not the quoted document's."""
+        asked = self._asked_document([c.hit for c in picked], described_by)
         meta = asked.meta
-        if (want_number and not meta.number) or (want_date and not meta.date):
+        number_of, date_of = field_subjects(question)
+        want_number = number_of is not None and same_kind(number_of, meta.kind, meta.title)
+        want_date = date_of is not None and same_kind(date_of, meta.kind, meta.title)
+        if not (want_number or want_date) or (want_number and not meta.number) or (want_date and not meta.date):
             return None
-        described = TermMatcher(without_fields(question), self.idf)
+        described = TermMatcher(without_fields(described_by), self.idf)
         context = f"{meta.title} {meta.number} {meta.issuer} {meta.place} {meta.kind} {meta.year or ''}"
         if described.coverage(context) < _DESCRIBED:
             return None

@@ -99,6 +99,71 @@ def document_fields(question: str) -> tuple[bool, bool]:
     return bool(_ASKS_NUMBER.search(f)), bool(_ASKS_DATE_OF_ISSUE.search(f))
 
 
+# Kinds of document a question may ask the number or date of (folded). "văn bản" names none in particular.
+_KIND_WORDS = re.compile(
+    r"\b(?:ke hoach|quyet dinh|nghi quyet|chi thi|thong tu|nghi dinh|cong van|bao cao|to trinh|thong bao|"
+    r"chuong trinh|quy che|quy dinh|ket luan|huong dan|de an|bien ban|luat|van ban|bai viet|bai bao)\b"
+)
+# Words by which a field is said of the question's subject ("Kế hoạch … mang số hiệu nào", "… là số mấy").
+_OF_SUBJECT = re.compile(r"\b(?:mang|co|la|duoc|da)\s*$")
+# A kind named at most this many words before the field is the one asked ("chương trình hành động số mấy").
+_NEAR_WORDS = 4
+# The kinds of document a kind word also names (folded `DocMeta.kind` → words).
+_KIND_ALIASES = {"tin tuc": frozenset({"bai viet", "bai bao"})}
+
+
+def field_subjects(question: str) -> tuple[str | None, str | None]:
+    """The kind of document whose number, and whose date of issue, a question asks for (folded): None when it
+    does not ask, "" when it names no kind or only "văn bản" (the document in question, as in English).
+
+    The kind named just before the field is asked of ("Kế hoạch đó triển khai chương trình hành động số mấy?" asks
+    a programme's number, not the plan's); a field said of the subject ("Kế hoạch … của tỉnh Trà Vinh mang số
+    hiệu nào?", "Quyết định … mà Gò Vấp căn cứ là số mấy?") is asked of the question's first kind.
+
+    >>> field_subjects("Kế hoạch đó triển khai chương trình hành động số mấy của Tỉnh ủy?")
+    ('chuong trinh', None)
+    >>> field_subjects("Kế hoạch thực hiện Nghị quyết 25 của tỉnh mang số hiệu nào, ban hành ngày nào?")
+    ('ke hoach', 'ke hoach')
+    >>> field_subjects("When was Go Vap district's plan 08/KH-UBND issued?")
+    (None, '')
+    """
+    f = fold(question)
+    out: list[str | None] = []
+    for pattern in (_ASKS_NUMBER, _ASKS_DATE_OF_ISSUE):
+        m = pattern.search(f)
+        if m is None:
+            out.append(None)
+            continue
+        before = f[: m.start()]
+        kinds = list(_KIND_WORDS.finditer(before))
+        near = [k for k in kinds if len(before[k.end() :].split()) <= _NEAR_WORDS]
+        if near and not (_OF_SUBJECT.search(before) or m.group(0).startswith("mang ")):
+            kind = near[-1].group(0)
+        else:
+            kind = kinds[0].group(0) if kinds else ""
+        out.append("" if kind == "van ban" else kind)
+    return out[0], out[1]
+
+
+def same_kind(asked: str, kind: str, title: str = "") -> bool:
+    """Whether a document of `kind` (`DocMeta.kind`, "KẾ HOẠCH") and `title` is one of the kind a question names
+    (`asked`, a folded kind word of `field_subjects`; "" names any). A decision that issues or approves a
+    regulation, a plan or a scheme is asked of by that name too ("Quy chế … ban hành ngày nào?" of "Về việc ban
+    hành Quy chế …"); a plan that carries out a programme is not the programme.
+
+    >>> same_kind("ke hoach", "KẾ HOẠCH"), same_kind("chuong trinh", "KẾ HOẠCH"), same_kind("bai viet", "tin tức")
+    (True, False, True)
+    >>> same_kind("quy che", "QUYẾT ĐỊNH", "Về việc ban hành Quy chế thực hiện dân chủ ở xã Nà Nghịu")
+    True
+    >>> same_kind("chuong trinh", "KẾ HOẠCH", "Triển khai thực hiện Chương trình hành động số 17-CTr/TU")
+    False
+    """
+    own = fold(kind).strip()
+    if not asked or not own or asked == own or asked in _KIND_ALIASES.get(own, ()):
+        return True
+    return bool(re.search(rf"\b(?:ban hanh|phe duyet)\s+{asked}\b", fold(title)))
+
+
 def without_fields(question: str) -> str:
     """The question without the words that ask for the number or the date ("mang số hiệu nào", "ban hành ngày
     nào"): what is left says which document."""

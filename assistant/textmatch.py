@@ -361,6 +361,9 @@ _DATE_VALUE = re.compile(
     r"\d{1,2}\s*[/.-]\s*\d{1,2}|\bngay\s+\d|\bthang\s+\d|\bquy\s+(?:[ivx]+|\d)\b|\b(?:19|20)\d\d\b"
 )
 _NUMBER_VALUE = re.compile(r"\d")
+# A document's number and symbol, folded ("93/2007/qd-ttg", "17-ctr/tu"): a letter after the digits, not a date.
+_REFERENCE_VALUE = re.compile(r"\b\d+(?:[-/.]\d+)*[-/][a-z][\w./-]*")
+_VALUE_PATTERNS = {"money": _MONEY_VALUE, "date": _DATE_VALUE, "reference": _REFERENCE_VALUE}
 
 
 def answer_type(question: str) -> str | None:
@@ -380,21 +383,22 @@ def answer_type(question: str) -> str | None:
 
 def value_position(text: str, kind: str) -> int:
     """Offset in `text` of the first value of `kind` it states (`states_value`), or -1."""
-    pattern = {"money": _MONEY_VALUE, "date": _DATE_VALUE}.get(kind, _NUMBER_VALUE)
+    pattern = _VALUE_PATTERNS.get(kind, _NUMBER_VALUE)
     m = pattern.search(fold(text))  # fold keeps one letter per letter of NFC text: the offsets hold
     return m.start() if m else -1
 
 
 def states_value(text: str, kind: str) -> bool:
     """Whether `text` states a value of `kind` (`answer_type`): an amount of money with its unit, a date or
-    period ("25/11", "ngày 16 tháng 01", "quý II/2026", "năm 2025"), a number.
+    period ("25/11", "ngày 16 tháng 01", "quý II/2026", "năm 2025"), a number, a document's number and symbol
+    ("reference": "Chương trình số 17-CTr/TU", not "ngày 25/11").
 
     >>> states_value("Tổng vốn đầu tư: 3.277 tỷ đồng.", "money"), states_value("Theo Điều 51 Luật.", "money")
     (True, False)
+    >>> states_value("Thực hiện Chương trình số 17-CTr/TU.", "reference"), states_value("trước 25/11", "reference")
+    (True, False)
     """
-    f = fold(text)
-    pattern = {"money": _MONEY_VALUE, "date": _DATE_VALUE}.get(kind, _NUMBER_VALUE)
-    return bool(pattern.search(f))
+    return bool(_VALUE_PATTERNS.get(kind, _NUMBER_VALUE).search(fold(text)))
 
 
 # The unit a count is asked in ("bao nhiêu héc-ta", "mấy phường"), folded: the first syllable after the question

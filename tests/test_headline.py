@@ -4,7 +4,17 @@ words, built from the cited passage, with its [n]; the quotes follow."""
 from __future__ import annotations
 
 from assistant.extractive import ExtractiveAnswerer
-from assistant.headline import MAX_WORDS, asks_document, asks_who, document_fields, names, said_names, who_score
+from assistant.headline import (
+    MAX_WORDS,
+    asks_document,
+    asks_who,
+    document_fields,
+    field_subjects,
+    names,
+    said_names,
+    same_kind,
+    who_score,
+)
 from assistant.types import Query
 from index.types import Chunk, DocMeta, Retrieved
 
@@ -86,6 +96,60 @@ def test_number_and_date_of_a_document_are_said_first_and_cited_where_printed() 
     assert letterhead[slice(*extract.citations[0].quotes[0])] == "Số: 08 /KH-UBND"
 
 
+PHU_YEN = DocMeta(
+    title="Triển khai thực hiện Chương trình hành động số 17-CTr/TU ngày 26/9/2013 của Tỉnh ủy",
+    issuer="UBND tỉnh Phú Yên",
+    number="110/KH-UBND",
+    date="2013-11-14",
+    place="Phú Yên",
+    kind="KẾ HOẠCH",
+)
+
+
+def _phu_yen() -> list[Chunk]:
+    texts = [
+        "ỦY BAN NHÂN DÂN\nTỈNH PHÚ YÊN\nSố: 110/KH-UBND\nPhú Yên, ngày 14 tháng 11 năm 2013\nKẾ HOẠCH",
+        "Thực hiện Chương trình hành động số 17-CTr/TU ngày 26/9/2013 của Tỉnh ủy thực hiện Nghị quyết số "
+        "25-NQ/TW, UBND Tỉnh ban hành Kế hoạch triển khai thực hiện, như sau.",
+    ]
+    return [Chunk(f"py.txt#{n}", "py.txt", "py.txt", n, t, 0, len(t), meta=PHU_YEN) for n, t in enumerate(texts)]
+
+
+def test_the_number_of_a_document_the_plan_carries_out_is_not_the_plans_own() -> None:
+    """r059, r044, q052: "Kế hoạch đó triển khai chương trình hành động số mấy?" was answered "Kế hoạch số
+    110/KH-UBND, ngày 14/11/2013", the plan's own number: the number asked is the programme's."""
+    chunks = _phu_yen()
+    answerer = ExtractiveAnswerer(lambda _: 1.0)
+    programme = answerer.answer(
+        Query("Kế hoạch của tỉnh Phú Yên năm 2013 triển khai chương trình hành động số mấy của Tỉnh ủy?"),
+        [Retrieved(chunks[1], 1.0)],
+        document_chunks=lambda doc: chunks,
+    )
+    first = _first(programme.text)
+    assert "17-CTr/TU" in first and "110/KH-UBND" not in first
+    own = answerer.answer(
+        Query("Kế hoạch triển khai chương trình hành động của tỉnh Phú Yên năm 2013 mang số hiệu nào?"),
+        [Retrieved(chunks[1], 1.0)],
+        document_chunks=lambda doc: chunks,
+    )
+    assert _first(own.text) == "Kế hoạch số 110/KH-UBND, ngày 14/11/2013 [1]."
+
+
+def test_an_english_question_gets_the_documents_number_and_date_first() -> None:
+    """q070, r051: "When was … plan 08/KH-UBND issued?" opened with the letterhead's words cut at 25."""
+    chunks = _phu_yen()
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        Query(
+            "tỉnh Phú Yên kế hoạch chương trình hành động số",  # the glossary's terms
+            lang="en",
+            typed="When did Phu Yen province issue its plan on the Party's action programme, and what is its number?",
+        ),
+        [Retrieved(chunks[1], 1.0)],
+        document_chunks=lambda doc: chunks,
+    )
+    assert _first(extract.text) == "Plan 110/KH-UBND, dated 14/11/2013 [1]."
+
+
 def test_several_documents_are_told_apart_in_the_first_sentence() -> None:
     ba_dinh = "Các đơn vị gửi báo cáo quý về UBND quận qua Phòng Nội vụ trước ngày 25 của tháng cuối quý."
     go_vap = "Các đơn vị gửi báo cáo quý về UBND quận qua Phòng Nội vụ trước ngày 20 của tháng cuối quý."
@@ -101,6 +165,11 @@ def test_question_kinds() -> None:
     assert asks_who("Ai chịu trách nhiệm báo cáo quý?") and asks_who("Which office compiles the reports?")
     assert not asks_who("Thời hạn gửi báo cáo là khi nào?")
     assert document_fields("Quyết định 1696/QĐ-UBND ký ngày nào?") == (False, True)
+    assert field_subjects("Quyết định về cơ chế một cửa mà Gò Vấp căn cứ là số mấy?") == ("quyet dinh", None)
+    assert field_subjects("Kế hoạch của tỉnh Gia Lai thực hiện chương trình phối hợp số mấy?")[0] == "chuong trinh"
+    assert field_subjects("Kế hoạch của UBND quận Gò Vấp mang số mấy và ký ngày nào?") == ("ke hoach", "ke hoach")
+    assert same_kind("quy che", "QUYẾT ĐỊNH", "Về việc ban hành Quy chế thực hiện dân chủ ở xã Nà Nghịu")
+    assert not same_kind("chuong trinh", "KẾ HOẠCH", PHU_YEN.title)
 
 
 def test_a_how_question_is_not_answered_with_the_document_a_plan_cites() -> None:

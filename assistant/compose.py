@@ -31,6 +31,9 @@ from prompts import phrase
 _LIST_DOCUMENTS = 2
 _LIST_COVERAGE_SLACK = 0.1
 _HEADLINE_DOCUMENTS = 3
+# An item of a list longer than _LONG_ITEM words (a sentence, not a name) is said by its first _ITEM_WORDS.
+_LONG_ITEM = 12
+_ITEM_WORDS = 8
 
 
 def list_answer(
@@ -75,12 +78,15 @@ def list_answer(
 
 def _list_headline(items: Sequence[lists.Item], numbers: Mapping[str, int], lang: str) -> list[str]:
     """The answer first for a list: its items' first words, as many as fit in `MAX_WORDS` ("Gồm: Sở Công
-    Thương; Công an tỉnh; Sở Nội vụ; … [1][2][3]."); nothing when not even two fit."""
+    Thương; Công an tỉnh; Sở Nội vụ; … [1][2][3]."), an item that is a sentence cut to its first words
+    ("Tiếp tục nâng cao nhận thức cho cán …"); nothing when not even two fit."""
     budget = MAX_WORDS - len(phrase("list_first", lang, items="").split())
     said: list[str] = []
     cited: list[int] = []
     for item in items:
         words = headline_item(item.chunk.text[item.start : item.end]).split()
+        if len(words) > _LONG_ITEM:  # a sentence, not a name: its first words
+            words = [*words[:_ITEM_WORDS], "…"]
         if len(words) > budget:
             break
         budget -= len(words)
@@ -89,7 +95,7 @@ def _list_headline(items: Sequence[lists.Item], numbers: Mapping[str, int], lang
             cited.append(n)
     if len(said) < 2:
         return []
-    more = " …" if len(said) < len(items) else ""
+    more = " …" if len(said) < len(items) and not said[-1].endswith("…") else ""
     text = phrase("list_first", lang, items="; ".join(said) + more)
     return [f"{text} {''.join(f'[{n}]' for n in cited)}."]
 

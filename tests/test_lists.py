@@ -137,3 +137,30 @@ def test_the_answer_first_names_the_first_items_and_a_closing_block_is_no_item()
     lines = extract.text.split("\n")
     assert lines[0] == "Gồm: Sở Công Thương; Công an tỉnh; Sở Nội vụ [1][2][3]."
     assert lines[1].startswith("Theo văn bản số 512/SNNMT-KHTC") and "Nơi nhận" not in extract.text
+
+
+def test_items_that_are_sentences_are_said_first_by_their_first_words() -> None:
+    """r026: "… nêu những mục đích gì?" got no first sentence: each purpose of the Bắc Kạn plan is a 40-word
+    sentence, and not even one fitted in 25 words."""
+    purposes = _chunks(
+        "kh21.txt",
+        [
+            (
+                "I. MỤC ĐÍCH, YÊU CẦU › 1. Mục đích",
+                "I. MỤC ĐÍCH, YÊU CẦU\n1. Mục đích\n- Tiếp tục nâng cao nhận thức cho cán bộ, đảng viên, công chức, "
+                "viên chức và người lao động về vai trò, vị trí và tầm quan trọng của công tác dân vận, đưa công tác "
+                "dân vận trở thành công việc thường xuyên, tự giác.\n- Tiếp tục đổi mới, nâng cao hiệu quả công tác "
+                "dân vận của cơ quan nhà nước, chính quyền các cấp, gắn với thực hiện nhiệm vụ chính trị của địa "
+                "phương, cơ quan, đơn vị trong năm 2025.",
+            ),
+            ("I. MỤC ĐÍCH, YÊU CẦU › 2. Yêu cầu", "2. Yêu cầu\n- Xác định rõ trách nhiệm của từng cơ quan."),
+        ],
+        PLAN,
+    )
+    DOCS["kh21.txt"] = purposes
+    try:
+        extract = _ask("Kế hoạch dân vận chính quyền năm 2025 của tỉnh Yên Bái nêu những mục đích gì?", purposes)
+    finally:
+        del DOCS["kh21.txt"]
+    first = extract.text.split("\n")[0]
+    assert first == "Gồm: Tiếp tục nâng cao nhận thức cho cán …; Tiếp tục đổi mới, nâng cao hiệu quả … [1]."

@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 COLLECTION = "chunks"
 _ADD_BATCH = 1000
 DENSE_OVERFETCH = 10  # candidates asked of the approximate (HNSW) search beyond k, then rescored exactly
+# Up to this many stored vectors a search compares the query with every one of them (in memory, 1.5 KB a vector)
+# instead of asking Chroma's HNSW graph: Chroma rebuilds the part of the graph it has not saved (up to 1,000
+# vectors) each time it opens a store, inserting in parallel, so the same query on the same store missed its best
+# passage after some openings (3 of 40 on the real-documents index, r078).
+EXACT_MAX = 50_000
+_GET_PAGE = 5_000
 SCORE_DECIMALS = 9  # exact cosines are rounded here, so last-bit differences of BLAS kernels cannot reorder
 
 
@@ -136,7 +142,9 @@ def _to_chroma_where(f: Filters | None) -> dict[str, Any] | None:
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
-def exact_cosines(query: Sequence[float], ids: Sequence[str], vectors: Sequence[Any]) -> list[tuple[str, float]]:
+def exact_cosines(
+    query: Sequence[float], ids: Sequence[str], vectors: Sequence[Any] | np.ndarray
+) -> list[tuple[str, float]]:
     """(id, cosine) best first, computed in float64 and rounded to `SCORE_DECIMALS`; equal scores by id.
 
     Chroma's HNSW scores are float32 sums whose order follows the CPU's SIMD path (AVX-512 or AVX2), so a
@@ -153,12 +161,61 @@ def exact_cosines(query: Sequence[float], ids: Sequence[str], vectors: Sequence[
     return sorted(zip(ids, cos.tolist(), strict=True), key=lambda x: (-x[1], x[0]))
 
 
-class DenseStore:
-    """Chunk vectors in one Chroma collection, read and written through llama-index."""
+class _AllVectors:
+    """Every stored vector and its filter metadata, in memory: an exact search."""
 
-    def __init__(self, client: Any, embedder: Embedder, collection: str = COLLECTION) -> None:
+    def __init__(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+        self.ids = ids
+        self.vectors = vectors  # float32, one row a chunk
+        self.norms = np.maximum(np.linalg.norm(vectors, axis=1), 1e-12)
+        self.sources = np.array([str(m.get("source", "")) for m in metadatas], dtype=object)
+        self.issuers = np.array([str(m.get("issuer", "")) for m in metadatas], dtype=object)
+        self.years = np.array([int(m.get("year", -1)) for m in metadatas], dtype=np.int64)
+
+    def allowed(self, f: Filters | None) -> np.ndarray | None:
+        """The rows `f` keeps, as `_to_chroma_where` asks Chroma to; None for all."""
+        if f is None or f.is_empty():
+            return None
+        keep = np.ones(len(self.ids), dtype=bool)
+        if f.sources:
+            keep &= np.isin(self.sources, list(f.sources))
+        if f.issuers:
+            keep &= np.isin(self.issuers, list(f.issuers))
+        if f.year_min is not None:
+            keep &= self.years >= f.year_min
+        if f.year_max is not None:
+            keep &= self.years <= f.year_max
+        return np.flatnonzero(keep)
+
+    def search(self, query: Sequence[float], k: int, filters: Filters | None) -> list[tuple[str, float]]:
+        """The k best by exact cosine: every row is compared in float32, the best k + `DENSE_OVERFETCH` are
+        rescored in float64 (`exact_cosines`), so the order depends on neither the SIMD path nor ties."""
+        rows = self.allowed(filters)
+        if rows is None:
+            rows = np.arange(len(self.ids))
+        if not len(rows):
+            return []
+        q = np.asarray(query, dtype=np.float32)
+        sims = (self.vectors[rows] @ q) / self.norms[rows]
+        n = min(k + DENSE_OVERFETCH, len(rows))
+        best = rows[np.argpartition(-sims, n - 1)[:n]] if n < len(rows) else rows
+        return exact_cosines(query, [self.ids[i] for i in best], self.vectors[best])[:k]
+
+
+class DenseStore:
+    """Chunk vectors in one Chroma collection, read and written through llama-index.
+
+    A store of at most `exact_max` vectors is searched exactly, in memory (`_AllVectors`, read from Chroma at the
+    first search and again after a write); a larger one through Chroma's HNSW index."""
+
+    def __init__(
+        self, client: Any, embedder: Embedder, collection: str = COLLECTION, exact_max: int = EXACT_MAX
+    ) -> None:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
+        self.exact_max = exact_max
+        self._all: _AllVectors | None = None
+        self._counted = False  # whether `_all` is up to date: None then means more than `exact_max`
         self.embedder = embedder
         self.embed_model = LlamaIndexEmbedding(embedder)
         # embedding_function=None: Chroma must never embed by itself (its default downloads a model).
@@ -178,6 +235,7 @@ class DenseStore:
         """
         if len(chunks) != len(vectors):
             raise ValueError(f"{len(chunks)} chunks, {len(vectors)} vectors")
+        self._forget()
         for i in range(0, len(chunks), _ADD_BATCH):
             batch: list[BaseNode] = []
             part = slice(i, i + _ADD_BATCH)
@@ -192,10 +250,12 @@ class DenseStore:
 
     def delete_doc(self, doc_id: str) -> None:
         """Remove every chunk of a document."""
+        self._forget()
         self.vector_store.delete(ref_doc_id=doc_id)
 
     def delete_ids(self, ids: Sequence[str]) -> None:
         """Remove chunks by id."""
+        self._forget()
         if ids:
             self.collection.delete(ids=list(ids))
 
@@ -207,14 +267,38 @@ class DenseStore:
         """Number of stored vectors."""
         return int(self.collection.count())
 
+    def _forget(self) -> None:
+        self._all, self._counted = None, False
+
+    def _all_vectors(self) -> _AllVectors | None:
+        """Every stored vector, read once (in pages) while the store holds at most `exact_max`; else None."""
+        if not self._counted:
+            n = self.count()
+            self._all = self._read_all(n) if n <= self.exact_max else None
+            self._counted = True
+        return self._all
+
+    def _read_all(self, n: int) -> _AllVectors:
+        ids: list[str] = []
+        rows: list[np.ndarray] = []
+        metas: list[dict[str, Any]] = []
+        for offset in range(0, n, _GET_PAGE):
+            got = self.collection.get(include=["embeddings", "metadatas"], limit=_GET_PAGE, offset=offset)
+            ids += got["ids"]
+            rows.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
+            metas += [dict(m or {}) for m in got["metadatas"]]
+        return _AllVectors(ids, np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32), metas)
+
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the k nearest chunks, best first (fewer when fewer are stored).
 
-        One request to Chroma for the ids and stored vectors of `k + DENSE_OVERFETCH` approximate (HNSW)
-        neighbours; it returns fewer by itself, so there is no `count()` round trip. They are ranked by their
+        Up to `exact_max` stored vectors: every one is compared (`_AllVectors`). Above: one request to Chroma
+        for the ids and stored vectors of `k + DENSE_OVERFETCH` approximate (HNSW) neighbours, ranked by their
         exact cosine (`exact_cosines`), so the order does not depend on the machine's SIMD path.
         """
         qvec = self.embed_model.get_query_embedding(query)
+        if (every := self._all_vectors()) is not None:
+            return every.search(qvec, k, filters)
         res = self.collection.query(
             query_embeddings=[qvec],
             n_results=k + DENSE_OVERFETCH,

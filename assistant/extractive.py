@@ -188,12 +188,7 @@ class ExtractiveAnswerer:
             listed = list_answer(focus or question, matcher, hits, chosen, document_chunks, lang, self.min_coverage)
             if listed is not None:
                 return listed
-        kind = answer_type(kind_text)
-        number_of, _ = field_subjects(kind_text)
-        if number_of and not same_kind(
-            number_of, (asked := self._asked_document(hits, question).meta).kind, asked.title
-        ):
-            kind = "reference"  # the number of a document the quoted one cites ("thực hiện chương trình số mấy?")
+        kind = "reference" if self._asks_cited_number(kind_text, hits, question) else answer_type(kind_text)
         if kind is not None:
             # The question asks for an amount, a date or a number: quote the passages that state one, or say
             # that those found do not (a related sentence without the value is not an answer).
@@ -227,9 +222,9 @@ class ExtractiveAnswerer:
         weigh_headline, needed = headline_scorers(matcher, kind_text, focus or question, value_kind, asks[1])
         whole = is_list_question(question)
         stated = None
-        fields_text = kind_text  # English: the question as typed says which fields, its glossary terms which document
-        if any(document_fields(fields_text)):
-            stated = self._document_fields(fields_text, focus or question, picked, document_chunks, lang)
+        # English: the question as typed (`kind_text`) says which fields, its glossary terms which document.
+        if any(document_fields(kind_text)):
+            stated = self._document_fields(kind_text, focus or question, picked, document_chunks, lang)
             if stated is not None:
                 picked = [stated[0], *(c for c in picked if c.hit.chunk.chunk_id != stated[0].hit.chunk.chunk_id)]
         return compose(
@@ -288,6 +283,15 @@ class ExtractiveAnswerer:
             label = doc_label(asked_doc.meta, asked_doc.source, query.lang)
             return ExtractedAnswer(f"{abstain.text} {phrase('no_signer', query.lang, label=label)}", True, [])
         return None
+
+    def _asks_cited_number(self, kind_text: str, hits: Sequence[Retrieved], question: str) -> bool:
+        """Whether the question asks the number of another kind of document than the one it is about ("Kế
+        hoạch đó thực hiện chương trình số mấy?"): a document's number and symbol answers it."""
+        number_of, _ = field_subjects(kind_text)
+        if not number_of:
+            return False
+        meta = self._asked_document(hits, question).meta
+        return not same_kind(number_of, meta.kind, meta.title)
 
     def _document_fields(
         self,

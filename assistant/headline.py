@@ -95,8 +95,8 @@ def document_fields(question: str) -> tuple[bool, bool]:
     >>> document_fields("Hạn gửi báo cáo năm là ngày nào?")
     (False, False)
     """
-    f = fold(question)
-    return bool(_ASKS_NUMBER.search(f)), bool(_ASKS_DATE_OF_ISSUE.search(f))
+    number_of, date_of = field_subjects(question)
+    return number_of is not None, date_of is not None
 
 
 # Kinds of document a question may ask the number or date of (folded). "văn bản" names none in particular.

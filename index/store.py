@@ -33,7 +33,9 @@ DENSE_OVERFETCH = 10  # candidates asked of the approximate (HNSW) search beyond
 # vectors) each time it opens a store, inserting in parallel, so the same query on the same store missed its best
 # passage after some openings (3 of 40 on the real-documents index, r078).
 EXACT_MAX = 50_000
-_GET_PAGE = 5_000
+# Vectors read a page at a time: Chroma keeps the memory of a page once read (5,000 a page: +220 MB of RSS for
+# 13,600 vectors, 500: +75 MB).
+_GET_PAGE = 500
 SCORE_DECIMALS = 9  # exact cosines are rounded here, so last-bit differences of BLAS kernels cannot reorder
 
 
@@ -164,13 +166,13 @@ def exact_cosines(
 class _AllVectors:
     """Every stored vector and its filter metadata, in memory: an exact search."""
 
-    def __init__(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+    def __init__(self, ids: list[str], vectors: np.ndarray, fields: list[tuple[str, str, int]]) -> None:
         self.ids = ids
         self.vectors = vectors  # float32, one row a chunk
         self.norms = np.maximum(np.linalg.norm(vectors, axis=1), 1e-12)
-        self.sources = np.array([str(m.get("source", "")) for m in metadatas], dtype=object)
-        self.issuers = np.array([str(m.get("issuer", "")) for m in metadatas], dtype=object)
-        self.years = np.array([int(m.get("year", -1)) for m in metadatas], dtype=np.int64)
+        self.sources = np.array([f[0] for f in fields], dtype=object)
+        self.issuers = np.array([f[1] for f in fields], dtype=object)
+        self.years = np.array([f[2] for f in fields], dtype=np.int64)
 
     def allowed(self, f: Filters | None) -> np.ndarray | None:
         """The rows `f` keeps, as `_to_chroma_where` asks Chroma to; None for all."""
@@ -281,13 +283,15 @@ class DenseStore:
     def _read_all(self, n: int) -> _AllVectors:
         ids: list[str] = []
         rows: list[np.ndarray] = []
-        metas: list[dict[str, Any]] = []
+        fields: list[tuple[str, str, int]] = []  # what `_to_chroma_where` filters on
         for offset in range(0, n, _GET_PAGE):
             got = self.collection.get(include=["embeddings", "metadatas"], limit=_GET_PAGE, offset=offset)
             ids += got["ids"]
             rows.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(got["ids"]), -1))
-            metas += [dict(m or {}) for m in got["metadatas"]]
-        return _AllVectors(ids, np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32), metas)
+            for m in got["metadatas"]:
+                m = m or {}
+                fields.append((str(m.get("source", "")), str(m.get("issuer", "")), int(m.get("year", -1))))
+        return _AllVectors(ids, np.vstack(rows) if rows else np.zeros((0, 0), dtype=np.float32), fields)
 
     def search(self, query: str, k: int, filters: Filters | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the k nearest chunks, best first (fewer when fewer are stored).

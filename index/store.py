@@ -28,11 +28,12 @@ log = logging.getLogger(__name__)
 COLLECTION = "chunks"
 _ADD_BATCH = 1000
 DENSE_OVERFETCH = 10  # candidates asked of the approximate (HNSW) search beyond k, then rescored exactly
-# Up to this many stored vectors a search compares the query with every one of them (in memory, 1.5 KB a vector)
-# instead of asking Chroma's HNSW graph: Chroma rebuilds the part of the graph it has not saved (up to 1,000
-# vectors) each time it opens a store, inserting in parallel, so the same query on the same store missed its best
-# passage after some openings (3 of 40 on the real-documents index, r078).
-EXACT_MAX = 50_000
+# Up to this many stored vectors a search compares the query with every one of them, in memory, instead of asking
+# Chroma's HNSW graph: Chroma rebuilds the part of the graph it has not saved (up to 1,000 vectors) each time it
+# opens a store, inserting in parallel, so the same query on the same store missed its best passage after some
+# openings (3 of 40 on the real-documents index, r078). The server then holds ~12 KB more a vector (13,600
+# vectors: 492 MiB against 328 with HNSW), so larger stores keep HNSW.
+EXACT_MAX = 20_000
 # Vectors read a page at a time: Chroma keeps the memory of a page once read (5,000 a page: +220 MB of RSS for
 # 13,600 vectors, 500: +75 MB).
 _GET_PAGE = 500

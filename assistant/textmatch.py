@@ -398,7 +398,7 @@ def states_value(text: str, kind: str) -> bool:
     >>> states_value("Thực hiện Chương trình số 17-CTr/TU.", "reference"), states_value("trước 25/11", "reference")
     (True, False)
     """
-    return bool(_VALUE_PATTERNS.get(kind, _NUMBER_VALUE).search(fold(text)))
+    return value_position(text, kind) >= 0
 
 
 # The unit a count is asked in ("bao nhiêu héc-ta", "mấy phường"), folded: the first syllable after the question

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from assistant import lists
+from assistant.enumeration import inline_items
 from assistant.evidence import Candidate, field_label_share
 from assistant.headline import (
     MAX_WORDS,
@@ -100,6 +101,14 @@ def _list_headline(items: Sequence[lists.Item], numbers: Mapping[str, int], lang
     return [f"{text} {''.join(f'[{n}]' for n in cited)}."]
 
 
+def _inline_list(picked: Sequence[Candidate], doc_id: str, nouns: tuple[str, ...]) -> tuple[lists.Item, ...]:
+    """The items of the first quote of document `doc_id` that states a list of `nouns` in its sentence."""
+    for c in picked:
+        if c.hit.chunk.doc_id == doc_id and (items := inline_items(c.hit.chunk, c.start, c.end, nouns)):
+            return items
+    return ()
+
+
 def compose(
     picked: list[Candidate],
     lang: str,
@@ -109,11 +118,13 @@ def compose(
     headline_needs: Callable[[str], bool] = lambda _: True,
     question: str = "",
     fixed_headline: str | None = None,
+    list_nouns: tuple[str, ...] = (),
 ) -> ExtractedAnswer:
     """The answer first (`assistant.headline`: the clause that answers, at most 25 words, [n]), then the
     quotes grouped by document (best document first), passages numbered in order of use; a quote too long
     to show whole is narrowed to its clauses that `weigh` (how well a text answers) puts first. The section
-    path is not repeated in the text: it is on the citation's card."""
+    path is not repeated in the text: it is on the citation's card. A list question (`list_nouns`: what it
+    asks for) whose best document's quote states the list in its sentence gets the items first."""
     order: list[str] = []
     for c in picked:
         if c.hit.chunk.doc_id not in order:
@@ -147,8 +158,13 @@ def compose(
         return "\n".join(f"- {ln}" for ln in kept) if len(order) > 1 else "\n".join(kept)
 
     text = joined()
+    listed = _inline_list(picked, order[0], list_nouns)
+    items_first = _list_headline(listed, numbers, lang) if listed else []
     if fixed_headline is not None:
         text = f"{fixed_headline} [{numbers[picked[0].hit.chunk.chunk_id]}].\n{text}"
+    elif items_first and headline_needs(items_first[0]):
+        quotes[listed[0].chunk.chunk_id].append((listed[0].start, listed[-1].end))
+        text = f"{items_first[0]}\n{text}"
     elif headline_weigh is not None:
         docs = order[:_HEADLINE_DOCUMENTS]
         tags = {d: doc_tag(next(c for c in picked if c.hit.chunk.doc_id == d).hit.chunk.meta) for d in docs}

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from assistant.compose import compose, headline_scorers, list_answer
+from assistant.enumeration import asked_nouns
 from assistant.evidence import Candidate, candidates, meaning_spans
 from assistant.evidence import meaning_texts as meaning_texts  # embedded at index time (`Assistant.sync`)
 from assistant.fitting import document_fits as document_fits
@@ -236,6 +237,7 @@ class ExtractiveAnswerer:
             headline_needs=needed,
             question=kind_text,
             fixed_headline=stated[1] if stated else None,
+            list_nouns=asked_nouns(focus or question) if lang != "en" else (),
         )
 
     def _screen(

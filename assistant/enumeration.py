@@ -20,6 +20,8 @@ from index.types import Chunk
 # The introducer, in folded text; the noun asked for must be among the words just before it.
 _INTRO = re.compile(r":(?=[ \t])|\b(?:do la|bao gom|gom co|gom|nhu)\b(?=[ \t])")
 _INTRO_WORDS = 12
+# A colon after at most this many words of its sentence follows a label ("6. Phương pháp kiểm tra:").
+_LABEL_WORDS = 6
 _MARKS = re.compile(r"[^\w\s]")
 # Where the sentence ends: a stop before a space or the end, or a new line (a bullet, a heading).
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
@@ -30,8 +32,10 @@ _MIN_ITEM_WORDS = 3
 _SHORT = 16
 _OPEN, _CLOSE = "(“[", ")”]"
 _AND = re.compile(r"\s(?:va|hoac)\s")
-# "những ngày lễ lớn nào", "các phong trào, cuộc vận động nào" (folded): at most three words each.
-_NOUN = r"[a-z]+(?:\s+[a-z]+){0,2}"
+# "những ngày lễ lớn nào", "các phong trào, cuộc vận động nào" (folded): at most four words each, none a verb
+# or modal ("các đơn vị phải làm gì" asks what to do, not which units).
+_NOUN = r"[a-z]+(?:\s+[a-z]+){0,3}"
+_NOT_NOUN = frozenset("phai lam duoc se da dang can co".split())
 _ASKED = re.compile(rf"\b(?:nhung|cac)\s+({_NOUN}(?:\s*,\s*{_NOUN})*)\s+(?:nao|gi)\b")
 _HEAD_WORDS = 2
 
@@ -44,7 +48,7 @@ def asked_nouns(question: str) -> tuple[str, ...]:
     (('ngay le',), ('phong trao', 'cuoc van'))
     """
     m = _ASKED.search(fold(question))
-    if not m:
+    if not m or _NOT_NOUN & set(m.group(1).replace(",", " ").split()):
         return ()
     return tuple(" ".join(p.split()[:_HEAD_WORDS]) for p in m.group(1).split(",") if p.strip())
 
@@ -88,8 +92,10 @@ def _words(text: str, span: tuple[int, int]) -> int:
     return len(text[span[0] : span[1]].split())
 
 
-def _items(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The items of `text[start:end]` (what follows an introducer), in order."""
+def _items(text: str, start: int, end: int, label: bool = False) -> list[tuple[int, int]]:
+    """The items of `text[start:end]` (what follows an introducer), in order. After a `label` ("Nguyên nhân
+    khách quan: hoạt động khai thác cát, sỏi …, phân bố không tập trung"), what commas alone separate is a
+    sentence, unless each piece is a name ("Các Sở, ngành: Công Thương, Nội vụ, Công an tỉnh")."""
     folded = fold_chars(text)
     pieces = [_trim(text, folded, a, b) for a, b in _split(text, start, end, ";")]
     semicolons = len(pieces) > 1
@@ -101,6 +107,8 @@ def _items(text: str, start: int, end: int) -> list[tuple[int, int]]:
             least = _MIN_ITEM_WORDS
         else:
             listed, least = len(commas) >= 2, 1
+            if label and not all(text[c[0] : c[0] + 1].isupper() for c in commas):
+                listed = False
         if listed and all(least <= _words(text, c) <= _SHORT for c in commas[:-1]):
             last_a, last_b = commas[-1]
             joins = list(_AND.finditer(folded, last_a, last_b))
@@ -134,7 +142,10 @@ def inline_items(chunk: Chunk, start: int, end: int, nouns: tuple[str, ...]) -> 
         if not any(f" {noun} " in before for noun in nouns) or _inside(text, start, m.start()):
             continue
         stop = _SENTENCE_END.search(text, m.end())
-        spans = _items(text, m.end(), stop.start() if stop else len(text))
+        ends = [e.end() for e in _SENTENCE_END.finditer(text, start, m.start())]
+        opened = max([start, text.rfind("\n", 0, m.start()) + 1, *ends])  # where its sentence starts
+        label = folded[m.start()] == ":" and len(text[opened : m.start()].split()) <= _LABEL_WORDS
+        spans = _items(text, m.end(), stop.start() if stop else len(text), label)
         if len(spans) >= 2:
             return tuple(Item(chunk, a, b) for a, b in spans)
     return ()

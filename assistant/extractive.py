@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from assistant.compose import compose, headline_scorers, list_answer
-from assistant.enumeration import asked_nouns
+from assistant.enumeration import asked_nouns, inline_items
 from assistant.evidence import Candidate, candidates, meaning_spans
 from assistant.evidence import meaning_texts as meaning_texts  # embedded at index time (`Assistant.sync`)
 from assistant.fitting import document_fits as document_fits
@@ -184,8 +184,11 @@ class ExtractiveAnswerer:
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
-        if document_chunks is not None and asks_for_list(focus or question):
-            # A list stated as a section's sub-sections or bullets is quoted item by item.
+        nouns = asked_nouns(focus or question) if lang != "en" else ()
+        inline = any(inline_items(c.hit.chunk, c.start, c.end, nouns) for c in chosen[:1])
+        if document_chunks is not None and asks_for_list(focus or question) and not inline:
+            # A list stated as a section's sub-sections or bullets is quoted item by item (unless the best
+            # sentence states it: "6. Phương pháp kiểm tra: Kiểm tra hồ sơ; Quan sát tại hiện trường; …").
             listed = list_answer(focus or question, matcher, hits, chosen, document_chunks, lang, self.min_coverage)
             if listed is not None:
                 return listed
@@ -237,7 +240,7 @@ class ExtractiveAnswerer:
             headline_needs=needed,
             question=kind_text,
             fixed_headline=stated[1] if stated else None,
-            list_nouns=asked_nouns(focus or question) if lang != "en" else (),
+            list_nouns=nouns,
         )
 
     def _screen(

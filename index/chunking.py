@@ -28,8 +28,9 @@ from index.types import Chunk, Document
 
 log = logging.getLogger(__name__)
 
-# 2: sentences end where index.sentences says; 3: a one-sentence numbered item is no heading; 4: appendices
-CHUNKER_VERSION = "4"
+# 2: sentences end where index.sentences says; 3: a one-sentence numbered item is no heading; 4: appendices;
+# 5: "Nơi nhận:" as OCR misreads it closes the body
+CHUNKER_VERSION = "5"
 # A numbered line of at least this many words that ends with a stop is a sentence (a task), not a heading.
 _SENTENCE_ITEM_WORDS = 8
 _SENTENCE_ITEM_LABEL_WORDS = 6
@@ -46,7 +47,8 @@ _LINE_HEADING = re.compile(
     re.M,
 )
 _LINE_LEVELS = {"part": 0, "section": 1, "article": 2, "dec": 4, "letter": 5}
-_RECIPIENTS = re.compile(r"(?:Nơi nhận|NƠI NHẬN)[ \t]*:")
+# "Nơi nhận:" as printed, without its marks, or as OCR misreads them ("Nưi nhận:", "Nơi nhân:").
+_RECIPIENTS = re.compile(r"(?:N[ơoưu]i[ \t]*nh[ậaâ]n|N[ƠOƯU]I[ \t]*NH[ẬAÂ]N)[ \t]*:")
 # An appendix's own line after the signature: "Phụ lục", "PHỤ LỤC I", "Phụ lục số 02:", "PHỤ LỤC 01: DANH MỤC …"
 # (a mark OCR read from a stamp may come first: "= Phụ lục"); "(Chi tiết tại Phụ lục kèm theo)" is a mention.
 _APPENDIX = re.compile(
@@ -134,7 +136,7 @@ def _headings(text: str) -> list[_Heading]:
     limit = recipients.start() if recipients else len(text)
     found = _scan(text, 0, limit)
     if recipients:
-        label = " ".join(recipients.group(0).rstrip(": \t").split())
+        label = "NƠI NHẬN" if recipients.group(0).isupper() else "Nơi nhận"  # as printed, not as misread
         found.append(_Heading(recipients.start(), recipients.end(), 0, label))
         # Appendices after the signature are parts of their own, with their own numbered items.
         appendices = list(_APPENDIX.finditer(text, recipients.end()))

@@ -90,6 +90,19 @@ def test_003_recipients_section() -> None:
     assert last.text.endswith("PHÓ CHỦ TỊCH\n\nPhạm Thị Diễm")
 
 
+def test_recipients_misread_by_ocr_still_close_the_body() -> None:
+    """3036-SCT (a scan): OCR read "Nưi nhận:", so the recipients and the signature were the last numbered item's
+    text, and "những phương pháp kiểm tra nào?" was answered "Như trên; Ban Giám đốc Sở; …"."""
+    text = (
+        "6. Phương pháp kiểm tra: Kiểm tra, đối chiếu hồ sơ; Quan sát tại hiện trường.\n\n"
+        "Sở Công Thương thông báo để Công ty được biết./.\n\n"
+        "Nưi nhận: KT. GIÁM ĐÓC\n- Như trên;\n- Ban Giảm đôc Sở;\n- Lưu: VT."
+    )
+    chunks = chunk_document(_text_doc(text), words)
+    assert [c.section for c in chunks] == ["6. Phương pháp kiểm tra", "Nơi nhận"]
+    assert "Như trên" not in chunks[0].text and chunks[1].text.startswith("Nưi nhận:")
+
+
 # The end of KH-UBND-trien-khai-Chi-thi-11 (../shared/realdocs, .docx): its key tasks are an appendix after the
 # signature, with a mention of it in the body; QD-1696 (PDF) titles it on the line below "PHỤ LỤC:" and numbers its
 # parts; QD-2336 (a scan) has a stamp's mark before it.

@@ -88,6 +88,24 @@ def test_a_sentence_that_does_not_name_the_kind_asked_for_keeps_its_usual_first_
         ),
         # A body named before a colon is not a list of duties: "chủ trì, phối hợp" are not items of "nhiệm vụ".
         ("Phòng Nội vụ: chủ trì, phối hợp với các phòng, ban, đơn vị liên quan.", ("nhiem vu",), []),
+        # After a label, commas separate the parts of a sentence, not items, unless the items are names.
+        (
+            "Công tác phối hợp còn chưa chặt chẽ. Nguyên nhân khách quan: hoạt động khai thác cát, sỏi thường được "
+            "thực hiện trên sông, phân bố không tập trung.",
+            ("nguyen nhan",),
+            [],
+        ),
+        (
+            "- Các Sở, ngành: Công Thương, Nội vụ, Công an tỉnh.",
+            ("so", "nganh"),
+            ["Công Thương", "Nội vụ", "Công an tỉnh"],
+        ),
+        (
+            "6. Phương pháp kiểm tra: Kiểm tra, đối chiếu hồ sơ quản lý chất lượng; Quan sát, kiểm tra trực quan "
+            "tại hiện trường.",
+            ("phuong phap",),
+            ["Kiểm tra, đối chiếu hồ sơ quản lý chất lượng", "Quan sát, kiểm tra trực quan tại hiện trường"],
+        ),
         # One item is no list; the sentence ends at its stop.
         ("Các lĩnh vực: kinh tế. Xã hội, môi trường, quốc phòng.", ("linh vuc",), []),
     ],
@@ -102,5 +120,6 @@ def test_asked_nouns() -> None:
         "cuoc van",
     )
     assert asked_nouns("Kế hoạch nêu những chỉ tiêu gì?") == ("chi tieu",)
+    assert asked_nouns("Đoàn dùng những phương pháp kiểm tra nào?") == ("phuong phap",)
     assert asked_nouns("Các đơn vị phải làm gì khi có sự cố?") == ()  # a duty question, not a list of units
     assert asked_nouns("Ai chịu trách nhiệm báo cáo quý?") == ()

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from assistant import lists
-from assistant.enumeration import inline_items
+from assistant.enumeration import inline_items, names_any
 from assistant.evidence import Candidate, field_label_share
 from assistant.headline import (
     MAX_WORDS,
@@ -45,16 +45,22 @@ def list_answer(
     document_chunks: Callable[[str], Sequence[Chunk]],
     lang: str,
     min_coverage: float,
+    nouns: tuple[str, ...] = (),
 ) -> ExtractedAnswer | None:
     """The items of a list the best documents state as structure (`assistant.lists`), if one covers the
-    question at least as well as the best sentence; each item quoted and cited."""
+    question at least as well as the best sentence; each item quoted and cited. The sections a sentence
+    introduces ("… các nhiệm vụ sau:") answer a question that asks for a kind of thing (`nouns`) only if that
+    sentence or the items name it, and the document's own parts (after its preamble) only if the items do."""
     docs = list(dict.fromkeys([c.hit.chunk.doc_id for c in chosen] + [h.chunk.doc_id for h in hits]))
     noun = lists.list_noun(question)
     best: lists.Found | None = None
     for doc in docs[:_LIST_DOCUMENTS]:
         chunks = document_chunks(doc)
         found = [lists.find_list(matcher, chunks, min_coverage, noun)]
-        found += [lists.list_after(c.hit.chunk, c.end, chunks, c.coverage) for c in chosen if c.hit.chunk.doc_id == doc]
+        for c in (c for c in chosen if c.hit.chunk.doc_id == doc):
+            after = lists.list_after(c.hit.chunk, c.end, chunks, c.coverage)
+            if after is not None and _introduces(after, c.hit.chunk.text[c.start : c.end], nouns):
+                found.append(after)
         for f in found:  # a list that names the kind of thing asked for first, then the best covered
             if f is not None and (best is None or (f.named, f.coverage) > (best.named, best.coverage)):
                 best = f
@@ -75,6 +81,13 @@ def list_answer(
     item_chunks = {item.chunk.chunk_id: item.chunk for item in best.items}
     cites = [Citation.from_chunk(numbers[cid], ch, 0.0, quotes[cid]) for cid, ch in item_chunks.items()]
     return ExtractedAnswer("\n".join([*_list_headline(best.items, numbers, lang), lead, *lines]), False, cites)
+
+
+def _introduces(found: lists.Found, sentence: str, nouns: tuple[str, ...]) -> bool:
+    """Whether the sections after `sentence` are a list of what is asked (`list_answer`)."""
+    if not nouns or names_any(" ; ".join(it.chunk.text[it.start : it.end] for it in found.items), nouns):
+        return True
+    return bool(found.path) and names_any(sentence, nouns)
 
 
 def _list_headline(items: Sequence[lists.Item], numbers: Mapping[str, int], lang: str) -> list[str]:

@@ -53,6 +53,12 @@ def asked_nouns(question: str) -> tuple[str, ...]:
     return tuple(" ".join(p.split()[:_HEAD_WORDS]) for p in m.group(1).split(",") if p.strip())
 
 
+def names_any(text: str, nouns: tuple[str, ...]) -> bool:
+    """Whether `text` names one of `nouns` (as `asked_nouns` gives them), as whole words."""
+    words = f" {' '.join(_MARKS.sub(' ', fold(text)).split())} "
+    return any(f" {noun} " in words for noun in nouns)
+
+
 def _split(text: str, start: int, end: int, marks: str) -> list[tuple[int, int]]:
     """`text[start:end]` cut at any of `marks` outside brackets and quotation marks."""
     out, depth, begin, straight = [], 0, start, False
@@ -137,9 +143,8 @@ def inline_items(chunk: Chunk, start: int, end: int, nouns: tuple[str, ...]) -> 
     text = chunk.text
     folded = fold_chars(text)
     for m in _INTRO.finditer(folded, start, end):
-        words = _MARKS.sub(" ", folded[start : m.start()]).split()[-_INTRO_WORDS:]
-        before = f" {' '.join(words)} "
-        if not any(f" {noun} " in before for noun in nouns) or _inside(text, start, m.start()):
+        before = " ".join(folded[start : m.start()].split()[-_INTRO_WORDS:])
+        if not names_any(before, nouns) or _inside(text, start, m.start()):
             continue
         stop = _SENTENCE_END.search(text, m.end())
         ends = [e.end() for e in _SENTENCE_END.finditer(text, start, m.start())]

@@ -189,7 +189,9 @@ class ExtractiveAnswerer:
         if document_chunks is not None and asks_for_list(focus or question) and not inline:
             # A list stated as a section's sub-sections or bullets is quoted item by item (unless the best
             # sentence states it: "6. Phương pháp kiểm tra: Kiểm tra hồ sơ; Quan sát tại hiện trường; …").
-            listed = list_answer(focus or question, matcher, hits, chosen, document_chunks, lang, self.min_coverage)
+            listed = list_answer(
+                focus or question, matcher, hits, chosen, document_chunks, lang, self.min_coverage, nouns
+            )
             if listed is not None:
                 return listed
         kind = "reference" if self._asks_cited_number(kind_text, hits, question) else answer_type(kind_text)

@@ -164,3 +164,28 @@ def test_items_that_are_sentences_are_said_first_by_their_first_words() -> None:
         del DOCS["kh21.txt"]
     first = extract.text.split("\n")[0]
     assert first == "Gồm: Tiếp tục nâng cao nhận thức cho cán …; Tiếp tục đổi mới, nâng cao hiệu quả … [1]."
+
+
+def test_sections_a_sentence_introduces_answer_only_the_kind_of_thing_they_are() -> None:
+    """ "Kế hoạch … căn cứ vào những văn bản nào?" was answered "Gồm: Phòng Nội vụ; UBND các phường; …": the sentence
+    before them ("… căn cứ chức năng nhiệm vụ … các nhiệm vụ sau:") shared words with the question, not its kind;
+    "Những chỉ thị nào …?" was answered with the plan's own parts ("I. MỤC ĐÍCH, YÊU CẦU; II. NỘI DUNG")."""
+    not_documents = _ask("Chủ tịch UBND tỉnh căn cứ vào những văn bản nào về quản lý vật liệu nổ?", TASKS)
+    assert not not_documents.text.startswith("Gồm: Sở Công Thương")
+    preamble = _chunks(
+        "kh02.txt",
+        [
+            ("", "Thực hiện Chỉ thị số 02/CT-UBND của UBND Thành phố, UBND tỉnh xây dựng Kế hoạch dân vận như sau:"),
+            ("I. MỤC ĐÍCH, YÊU CẦU", "I. MỤC ĐÍCH, YÊU CẦU\nNâng cao nhận thức về công tác dân vận."),
+            ("II. NỘI DUNG", "II. NỘI DUNG\nĐẩy mạnh cải cách hành chính."),
+        ],
+        PLAN,
+    )
+    DOCS["kh02.txt"] = preamble
+    try:
+        parts = _ask("Kế hoạch dân vận của UBND tỉnh Yên Bái thực hiện những chỉ thị nào?", preamble)
+        outline = _ask("Kế hoạch dân vận của UBND tỉnh Yên Bái gồm những nội dung nào?", preamble)
+    finally:
+        del DOCS["kh02.txt"]
+    assert "MỤC ĐÍCH" not in parts.text.split("\n")[0] and "Chỉ thị số 02/CT-UBND" in parts.text
+    assert outline.text.split("\n")[0] == "Gồm: I. MỤC ĐÍCH, YÊU CẦU; II. NỘI DUNG [1][2]."

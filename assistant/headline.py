@@ -18,18 +18,22 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.textmatch import places, plain
-from index.normalize import fold
+from index.normalize import fold, normalize
 
 MAX_WORDS = 25
 _PART_WORDS = 18
 _INNER_PENALTY = 0.1
 _CUT_VALUE_PENALTY = 0.5
-# Folded words after which a phrase starts: where a run may begin inside a clause.
-_JOINERS = frozenset("va hoac de nhung ma thi la da se roi cung con".split() + ["dong thoi"])
-# Words a cut run does not end on: they lead to what was cut off.
-_WEAK_ENDS = frozenset("va hoac de cua ve voi cho tai theo o nhu cac nhung la thi ma tu den tren trong".split())
+# Words after which a phrase starts: where a run may begin inside a clause. They are compared with their marks
+# ("đá hoa", "thi công", "đề nghị" do not join: folded, "đá", "thi" and "đề" would read as "đã", "thì" and
+# "để"); only in a text typed without any are they compared folded.
+_JOINERS = frozenset("và hoặc để nhưng mà thì là đã sẽ rồi cũng còn".split() + ["đồng thời"])
+# Words a cut run does not end on: they lead to what was cut off ("đầu tư" ends a run; "từ" does not).
+_WEAK_ENDS = frozenset("và hoặc để của về với cho tại theo ở như các những là thì mà từ đến trên trong".split())
 # Words that introduce a person ("… của | đồng chí Bí thư Thành ủy Hoàng Trung Hải"): a run may start there.
-_INTRODUCES_PERSON = re.compile(r"(?:dong chi|ong|ba)\b")
+_INTRODUCES_PERSON = re.compile(r"(?:đồng chí|ông|bà)\b")
+_FOLDED = {id(s): frozenset(fold(w) for w in s) for s in (_JOINERS, _WEAK_ENDS)}
+_INTRODUCES_PERSON_FOLDED = re.compile(r"(?:dong chi|ong|ba)\b")
 # "ai", "cơ quan nào", "đơn vị nào", "who", "which body": the answer names a body or a person (folded).
 _ASKS_WHO = re.compile(
     r"\bai\b|\b(?:co quan|don vi|phong|ban|so|nguoi|to chuc|cap)\s+nao\b|\bwho\b|\bwhich (?:body|office|agency|unit|"
@@ -59,8 +63,10 @@ _ROLE = re.compile(
 # A document's number and symbol ("1186-TB/TU", "08/KH-UBND", "Số: 19/KH-UBND"): its capitals are no name.
 _DOC_NUMBER = re.compile(r"\b\d+[\w.]*(?:[-/][\w.]+)*/[\w.-]+")
 _ASKS_DOCUMENT = re.compile(
-    r"\b(?:van ban|quyet dinh|ke hoach|nghi quyet|chi thi|thong tu|nghi dinh|cong van|bao cao|to trinh|thong bao)"
-    r"\s+(?:so\s+)?nao\b|\bwhich (?:document|decision|plan|resolution|directive|report|circular|decree)\b"
+    r"\b(?:van ban|quyet dinh|ke hoach|nghi quyet|chi thi|thong tu|nghi dinh|cong van|bao cao|to trinh|thong bao"
+    r"|ket luan|chuong trinh|quy che|quy dinh|huong dan)\s+(?:so\s+)?nao\b"
+    r"|\bwhich (?:document|plan|report|programme|program|notice|instruction|guidance)s?\b"
+    r"|\bwhich (?:\w+ ){0,2}(?:decision|resolution|directive|circular|decree|conclusion|regulation)s?\b"
 )
 _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
@@ -302,6 +308,13 @@ def best_window(
     words = _words(text, start, end)
     if len(words) <= limit:
         return start, end
+    marked = fold(text[start:end]) != text[start:end].lower()  # not typed without marks
+
+    def key(word: str) -> str:
+        return (normalize(word).lower() if marked else fold(word)).strip(",;:")
+
+    joiners, weak_ends = (_JOINERS, _WEAK_ENDS) if marked else (_FOLDED[id(_JOINERS)], _FOLDED[id(_WEAK_ENDS)])
+    person = _INTRODUCES_PERSON if marked else _INTRODUCES_PERSON_FOLDED
     clause_starts = [0] + [
         i + 1 for i, (_, b) in enumerate(words[:-1]) if text[b - 1] in ",;:" or text[words[i + 1][0]] == "("
     ]
@@ -313,7 +326,7 @@ def best_window(
         ends = [j for j in range(i + limit // 2, last) if text[words[j][1] - 1] in ",;:"]
         j = ends[-1] if ends and last < len(words) - 1 else last
         full = last
-        while full > j and fold(text[words[full][0] : words[full][1]]).strip(",;:") in _WEAK_ENDS:
+        while full > j and key(text[words[full][0] : words[full][1]]) in weak_ends:
             full -= 1  # "… Quận ủy và": a run does not end on a word that leads to the next
         return [(words[i][0], words[j][1])] + ([(words[i][0], words[full][1])] if full > j else [])
 
@@ -324,9 +337,9 @@ def best_window(
         for i in range(1, len(words))
         if i not in clause_starts
         and (
-            fold(text[words[i - 1][0] : words[i - 1][1]]).strip(",;:") in _JOINERS
-            or (i > 1 and fold(text[words[i - 2][0] : words[i - 1][1]]).strip(",;:") in _JOINERS)
-            or _INTRODUCES_PERSON.match(fold(text[words[i][0] : words[min(i + 1, len(words) - 1)][1]]))
+            key(text[words[i - 1][0] : words[i - 1][1]]) in joiners
+            or (i > 1 and key(text[words[i - 2][0] : words[i - 1][1]]) in joiners)
+            or person.match(key(text[words[i][0] : words[min(i + 1, len(words) - 1)][1]]))
         )
     ]
     ends = {b: j for j, (_, b) in enumerate(words)}

@@ -8,6 +8,7 @@ from assistant.headline import (
     MAX_WORDS,
     asks_document,
     asks_who,
+    best_window,
     document_fields,
     field_subjects,
     names,
@@ -16,6 +17,7 @@ from assistant.headline import (
     who_score,
 )
 from assistant.types import Query
+from index.normalize import fold
 from index.types import Chunk, DocMeta, Retrieved
 
 BA_DINH = DocMeta(
@@ -334,3 +336,30 @@ def test_a_quote_the_first_sentence_gives_whole_is_not_repeated() -> None:
     assert lines[1:] == [
         "Theo Kế hoạch «Triển khai công tác Dân vận chính quyền năm 2025» (UBND quận Ba Đình, 02/2025) [1]."
     ]
+
+
+def test_a_run_inside_a_clause_starts_after_a_joining_word_not_after_a_word_that_folds_like_one() -> None:
+    """r050 began "Hoa tại khu vực Mông Sơn V …" and r013 "Công công trình thủy điện …": folded, "đá" (stone)
+    and "thi" (in "thi công") read as the joining words "đã" and "thì", so a run started inside "đá hoa" and
+    "thi công". Here a run that holds "Bảo Ái" and "pháp luật" would answer best: none may start at "hoa"."""
+    text = (
+        "Sở Công Thương nhận hồ sơ của dự án khai thác mỏ đá hoa tại khu vực Mông Sơn V xã Bảo Ái tỉnh Lào Cai "
+        "thuộc nhóm II theo quy định hiện hành của pháp luật về xây dựng và thi công công trình mỏ"
+    )
+
+    def weigh(run: str) -> float:
+        return 10.0 * ("Bảo Ái" in run) + 5.0 * ("pháp luật" in run)
+
+    a, b = best_window(text, 0, len(text), weigh, MAX_WORDS)
+    assert text[a:b].startswith("Sở Công Thương") and "Bảo Ái" in text[a:b]
+    unmarked = fold(text)  # typed without marks, the folded words are all there is to go by
+    a, b = best_window(unmarked, 0, len(unmarked), lambda r: 10.0 * ("bao ai" in r) + 5.0 * ("phap luat" in r), 25)
+    assert unmarked[a:b].startswith("hoa tai")
+
+
+def test_which_document_of_any_kind_is_asked() -> None:
+    """q071: "Which Politburo conclusion … does the notice mention?" is answered by the conclusion's number."""
+    assert asks_document("Which Politburo conclusion on piloting an urban government model does the notice mention?")
+    assert asks_document("Thông báo nhắc đến kết luận nào của Bộ Chính trị?")
+    assert not asks_document("Which body reports to the Politburo?")
+    assert not asks_document("Which district plans to pilot the model?")

@@ -16,7 +16,9 @@ from index.types import Chunk, Retrieved
 
 MIN_QUOTE_WORDS = 4
 # "Label: value" lines of forms and decisions; the label is two to eight words, no sentence of its own.
-_FIELD_LINE = re.compile(r"^\s*(?:[-+•]\s*)?((?:\w+\s+){1,7}\w+)\s*:\s+\S")
+_FIELD_LINE = re.compile(r"^\s*(?:[-+•]\s*|\d{1,2}(?:\.\d{1,2})*[.)]\s*|[a-zđ]\)\s*)?((?:\w+\s+){1,7}\w+)\s*:\s+\S")
+# A question asking when names the field that says it: "Thời gian kiểm tra: Ngày 29 …", "Thời hạn: …" (folded).
+_WHEN_LABELS = frozenset({"thoi", "gian", "han", "ngay"})
 _FIELD_MIN_SHARE = 0.6
 _FIELD_BONUS = 0.25
 # A sentence that only cites another document weighs this much for a question asking what is done or how; one
@@ -80,6 +82,7 @@ def candidates(
     hits: Sequence[Retrieved],
     named: Sequence[str] = (),
     asks: tuple[bool, bool] = (False, False),
+    when: bool = False,
 ) -> list[Candidate]:
     """Every quotable span of the passages, scored by term coverage, heading, document and rank.
 
@@ -87,12 +90,13 @@ def candidates(
     matches them (issuer, place, title, year) is preferred over one that only shares words. `asks`
     (`textmatch.asks_content`): a question asking what is done or how prefers what a document says to do
     over the documents it cites ("Thực hiện Quyết định số …"); one asking for results, sentences that
-    report them (figures, what was achieved). A short line that ends without a stop, a form's label
+    report them (figures, what was achieved); `when`: the question asks a date, which a "Thời gian …:" field gives.
+    A short line that ends without a stop, a form's label
     ("Người đại diện theo pháp luật của Công ty"), is also quoted with the line after it, which holds its
     value ("Bà: Lương Thị Lợi; …").
     """
     out = []
-    asked_terms = {fold(t) for t in matcher.terms}
+    asked_terms = {fold(t) for t in matcher.terms} | (_WHEN_LABELS if when else set())
     for rank, hit in enumerate(hits):
         c = hit.chunk
         context = (

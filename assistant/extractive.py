@@ -38,6 +38,7 @@ from assistant.textmatch import (
     states_count,
     states_value,
     value_unit,
+    without_datelines,
     years,
 )
 from assistant.types import Citation, ExtractedAnswer, Query
@@ -168,13 +169,15 @@ class ExtractiveAnswerer:
         # holds the glossary's Vietnamese terms); else from the question itself (`focus` in a follow-up).
         kind_text = query.typed if lang == "en" and query.typed else focus or question
         asks = asks_content(kind_text)
-        cands = sorted(candidates(matcher, hits, named, asks), key=lambda c: -c.score)
+        when = answer_type(kind_text) == "date"
+        cands = sorted(candidates(matcher, hits, named, asks, when), key=lambda c: -c.score)
         chosen: list[Candidate] = []
         others: list[Candidate] = []
         by_meaning: list[Candidate] = []
-        if cands and cands[0].coverage >= self.min_coverage:
-            best = cands[0].score
-            chosen = [c for c in cands if c.coverage >= self.min_coverage and c.score >= 0.7 * best]
+        covering = [c for c in cands if c.coverage >= self.min_coverage]
+        if covering:  # (a form's field may score best and cover less: "a) Tổng vốn đầu tư: …" joins as a value)
+            best = covering[0].score
+            chosen = [c for c in covering if c.score >= 0.7 * best]
             if not named and lang != "en":  # nothing named (English names are not recognised): all plans speak
                 others = self._other_documents(cands, chosen, _OTHER_DOCUMENT_RATIO * best)
         else:  # no word overlap to speak of: quote by meaning, but only a sentence that is really close
@@ -210,6 +213,15 @@ class ExtractiveAnswerer:
                     if c in chosen or (c.score >= floor and c.coverage >= _VALUE_COVERAGE_RATIO * self.min_coverage)
                 ]
             stating = [c for c in pool if states_value(c.hit.chunk.text[c.start : c.end], kind)]
+            if kind == "date" and not document_fields(kind_text)[1]:
+                # A document's dateline, or the date of one it cites, is when it was issued, not when what is
+                # asked is due (unless the question names that document).
+                cited = document_numbers(question)
+                stating = [
+                    c
+                    for c in stating
+                    if states_value(without_datelines(c.hit.chunk.text[c.start : c.end], cited), kind)
+                ]
             if kind == "number" and (unit := value_unit(kind_text)) is not None:
                 # A count in the unit asked for ("60,0 ha" for "bao nhiêu héc-ta", "230 mô hình" for "bao nhiêu
                 # mô hình"): another number (a year, a document's number) does not answer.

@@ -68,6 +68,7 @@ _ASKS_DOCUMENT = re.compile(
     r"|\bwhich (?:document|plan|report|programme|program|notice|instruction|guidance)s?\b"
     r"|\bwhich (?:\w+ ){0,2}(?:decision|resolution|directive|circular|decree|conclusion|regulation)s?\b"
 )
+_ITEM_MARK = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*[.)]|[a-zđ]\)|[IVX]{1,4}\.)\s+")
 _NUMBERING = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
 _WORD = re.compile(r"\S+")
 
@@ -372,7 +373,9 @@ def best_window(
 
 
 def _tidy(text: str) -> str:
+    """Words as the first sentence says them: plain, one space, without an item's mark ("a) Tổng vốn …")."""
     t = re.sub(r"\s+", " ", plain(text)).strip(" ,;:-–(").strip()
+    t = _ITEM_MARK.sub("", t)
     t = re.sub(r"\s*\)(?=[.;,]?$)", "", t) if t.count("(") < t.count(")") else t
     return t[:1].upper() + t[1:] if t else t
 

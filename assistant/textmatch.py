@@ -401,6 +401,46 @@ def states_value(text: str, kind: str) -> bool:
     return value_position(text, kind) >= 0
 
 
+# A document's dateline: its place, then its date of issue ("Gia Lai, ngày 10 tháng 01 năm 2023", "Lào Cai, ngày
+# tháng 5 năm 2026" with the day left blank for the signature).
+_DATELINE = re.compile(r"(\S+(?: \S+){0,3}),\s*ngày\s*(?:\d{1,2})?\s*tháng\s*(?:\d{1,2})?\s*năm\s*\d{4}", re.I)
+
+
+# The date of a document cited by its number: "Kế hoạch phối hợp số 03-KH/BDVTU-BCSĐ ngày 12/12/2022".
+_CITED_DATE = re.compile(
+    _DOCNO.pattern + r"\s*,?\s*(?:ngày|ngay)\s*\d{1,2}\s*(?:[/.-]|tháng|thang)\s*\d{1,2}\s*(?:[/.-]|năm|nam)\s*\d{4}"
+)
+
+
+def without_datelines(text: str, keep: Iterable[str] = ()) -> str:
+    """`text` without its datelines (a place in capitals, a comma, "ngày … tháng … năm …") and the dates of the
+    documents it cites by number, but those of the numbers to `keep` (the documents a question asks the date of):
+    when a document was issued does not answer when something is due.
+
+    >>> without_datelines("Độc lập - Tự do - Hạnh phúc Gia Lai, ngày 10 tháng 01 năm 2023 KẾ HOẠCH")
+    'Độc lập - Tự do - Hạnh phúc  KẾ HOẠCH'
+    >>> without_datelines("Hội nghị họp tại trụ sở, ngày 10 tháng 01 năm 2023.")
+    'Hội nghị họp tại trụ sở, ngày 10 tháng 01 năm 2023.'
+    >>> without_datelines("Triển khai Kế hoạch số 03-KH/BDVTU ngày 12/12/2022 của Ban Dân vận Tỉnh ủy.")
+    'Triển khai Kế hoạch số   của Ban Dân vận Tỉnh ủy.'
+    """
+
+    def place(m: re.Match[str]) -> str:
+        words = m.group(1).split()
+        n = len(words)
+        while n and (words[n - 1][:1].isupper() or words[n - 1][:1].isdigit()):
+            n -= 1  # the place: the words in capitals just before the comma ("… Hạnh phúc | Gia Lai,")
+        return m.group(0) if n == len(words) else " ".join(words[:n]) + (" " if n else "")
+
+    kept = {number_key(n) for n in keep}
+
+    def cited(m: re.Match[str]) -> str:
+        number = _DOCNO.match(m.group(0))
+        return m.group(0) if number and number_key(number.group(0)) in kept else " "
+
+    return _CITED_DATE.sub(cited, _DATELINE.sub(place, text))
+
+
 # The unit a count is asked in ("bao nhiêu héc-ta", "mấy phường"), folded: the first syllable after the question
 # word; a few units are written otherwise in documents.
 _COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+([a-z]+(?:-[a-z]+)?)")

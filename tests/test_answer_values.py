@@ -8,11 +8,12 @@ from assistant.textmatch import answer_type, states_count, states_value, value_u
 from assistant.types import Query
 from index.types import Chunk, DocMeta, Retrieved
 
+DECISION = DocMeta(
+    title="Chấp thuận chủ trương đầu tư", issuer="UBND tỉnh Lào Cai", date="2026-07-02", kind="QUYẾT ĐỊNH"
+)
 
-def _hit(text: str, n: int = 0, section: str = "") -> Retrieved:
-    meta = DocMeta(
-        title="Chấp thuận chủ trương đầu tư", issuer="UBND tỉnh Lào Cai", date="2026-07-02", kind="QUYẾT ĐỊNH"
-    )
+
+def _hit(text: str, n: int = 0, section: str = "", meta: DocMeta = DECISION) -> Retrieved:
     return Retrieved(
         Chunk(f"qd#{n}", "qd.pdf", "qd.pdf", n, text, 0, len(text), section=section, meta=meta), 1 / (n + 1)
     )
@@ -112,3 +113,51 @@ def test_a_count_in_another_unit_does_not_answer() -> None:
     title = "Báo cáo kết quả thực hiện dân vận chính quyền 6 tháng đầu năm 2022 của phường Hương An."
     extract = _ask("Phường Hương An có bao nhiêu mô hình dân vận khéo trong 6 tháng đầu năm?", [_hit(title)])
     assert extract.abstained and extract.text.endswith("không nêu con số này.")
+
+
+def test_a_field_that_scores_best_but_covers_less_is_the_value_of_the_sentences_that_cover() -> None:
+    """r012: "a) Tổng vốn đầu tư: 3.277 … đồng" (a lettered field: its label is the question's words) scored best,
+    but covers less of the question than the project's sentences: the answer went to the by-meaning path and
+    abstained, "the passages found state no amount"."""
+    amount = "a) Tổng vốn đầu tư: 3.277.000.000.000 đồng (ba nghìn hai trăm bảy mươi bảy tỷ đồng)."
+    extract = _ask(
+        "Tổng vốn đầu tư dự án hạ tầng khu công nghiệp Phú Xuân là bao nhiêu?",
+        [_hit(RELATED), _hit(amount, 1, section="Điều 1. Chấp thuận dự án › 5. Vốn đầu tư")],
+    )
+    assert not extract.abstained and extract.text.startswith("Tổng vốn đầu tư: 3.277.000.000.000 đồng")
+
+
+LETTER = DocMeta(
+    title="V/v kế hoạch kiểm tra công tác nghiệm thu kho chứa vật liệu nổ công nghiệp của thủy điện Móng Sến 1",
+    issuer="Sở Công Thương tỉnh Lào Cai",
+    number="3036/SCT-CN",
+    date="2026-05-28",
+    kind="CÔNG VĂN",
+)
+INSPECTION = [
+    "Sở Công Thương nhận được Giấy mời số 21.5/GM-BL ngày 21/5/2026 của Công ty về việc kiểm tra nghiệm thu kho "
+    "vật liệu nổ công nghiệp của thủy điện Móng Sến 1.",
+    "2. Thời gian kiểm tra: Ngày 29 tháng 05 năm 2026 (thứ Sáu)",
+]
+
+
+def test_when_is_answered_by_the_time_field_not_by_the_date_of_a_cited_letter() -> None:
+    """r013 was answered with the date of the invitation letter ("Giấy mời số 21.5/GM-BL ngày 21/5/2026"), not the
+    inspection's: the "Thời gian kiểm tra:" field shares two words with the question."""
+    extract = _ask(
+        "Sở Công Thương kiểm tra nghiệm thu kho vật liệu nổ của thủy điện Móng Sến 1 vào ngày nào?",
+        [_hit(INSPECTION[0], meta=LETTER), _hit(INSPECTION[1], 1, section="2. Thời gian kiểm tra", meta=LETTER)],
+    )
+    assert extract.text.startswith("Thời gian kiểm tra: Ngày 29 tháng 05 năm 2026"), extract.text
+
+
+def test_a_dateline_or_a_cited_documents_date_is_not_when_something_is_due() -> None:
+    """Gia Lai's plan (an excerpt without its reporting section) answered "… yêu cầu báo cáo khi nào?" with its own
+    dateline "Gia Lai, ngày 10 tháng 01 năm 2023"."""
+    dateline = "Độc lập - Tự do - Hạnh phúc Gia Lai, ngày 10 tháng 01 năm 2023 KẾ HOẠCH thực hiện công tác dân vận."
+    cited = "Triển khai Kế hoạch phối hợp số 03-KH/BDVTU ngày 12/12/2022 về công tác dân vận, báo cáo kết quả."
+    extract = _ask("Kế hoạch công tác dân vận yêu cầu báo cáo kết quả khi nào?", [_hit(dateline), _hit(cited, 1)])
+    assert extract.abstained and extract.text.endswith("không nêu thời gian này.")
+    # The date of a document the question names by its number is what it asks.
+    named = _ask("Kế hoạch phối hợp số 03-KH/BDVTU về công tác dân vận được ký ngày nào?", [_hit(cited)])
+    assert not named.abstained and "12/12/2022" in named.text.split("\n")[0]

@@ -68,6 +68,8 @@ _OTHER_DOCUMENT_RATIO = 0.5
 _MAX_OTHER_DOCUMENTS = 2  # quoted beyond `max_sentences`, one sentence each: the answer stays short
 # A question asking for an amount, date or number may be answered by a sentence that states one, scoring this
 # share of the best sentence's score and covering this share of `min_coverage`.
+# A question asking when something is due, not when a document it names was issued (folded).
+_DEADLINE = re.compile(r"\b(?:han|thoi han|han chot|deadline|due)\b")
 _VALUE_SCORE_RATIO = 0.6
 _VALUE_COVERAGE_RATIO = 0.8
 # A question asking a document's number or date describes that document when its other terms are covered this
@@ -216,7 +218,7 @@ class ExtractiveAnswerer:
             if kind == "date" and not document_fields(kind_text)[1]:
                 # A document's dateline, or the date of one it cites, is when it was issued, not when what is
                 # asked is due (unless the question names that document).
-                cited = document_numbers(question)
+                cited = [] if _DEADLINE.search(fold(kind_text)) else document_numbers(question)
                 stating = [
                     c
                     for c in stating

@@ -376,7 +376,15 @@ def _tidy(text: str) -> str:
     """Words as the first sentence says them: plain, one space, without an item's mark ("a) Tổng vốn …")."""
     t = re.sub(r"\s+", " ", plain(text)).strip(" ,;:-–(").strip()
     t = _ITEM_MARK.sub("", t)
-    t = re.sub(r"\s*\)(?=[.;,]?$)", "", t) if t.count("(") < t.count(")") else t
+    if t.count("(") < t.count(")"):  # a run that starts inside brackets: "trước ngày 10/12) hoặc …"
+        depth, out = 0, []
+        for ch in t:
+            depth += (ch == "(") - (ch == ")")
+            if depth < 0:
+                depth = 0
+                continue
+            out.append(ch)
+        t = re.sub(r"\s+([.;,])", r"\1", "".join(out)).strip()
     return t[:1].upper() + t[1:] if t else t
 
 

@@ -161,3 +161,5 @@ def test_a_dateline_or_a_cited_documents_date_is_not_when_something_is_due() -> 
     # The date of a document the question names by its number is what it asks.
     named = _ask("Kế hoạch phối hợp số 03-KH/BDVTU về công tác dân vận được ký ngày nào?", [_hit(cited)])
     assert not named.abstained and "12/12/2022" in named.text.split("\n")[0]
+    due = _ask("Hạn báo cáo kết quả thực hiện Kế hoạch phối hợp số 03-KH/BDVTU là khi nào?", [_hit(cited)])
+    assert due.abstained  # a deadline is asked, not the date of the document it names

@@ -363,3 +363,17 @@ def test_which_document_of_any_kind_is_asked() -> None:
     assert asks_document("Thông báo nhắc đến kết luận nào của Bộ Chính trị?")
     assert not asks_document("Which body reports to the Politburo?")
     assert not asks_document("Which district plans to pilot the model?")
+
+
+def test_a_run_that_starts_inside_brackets_does_not_keep_the_closing_one() -> None:
+    """Lào Cai's plan for Chỉ thị 11: "Trước ngày 10/12) hoặc đột xuất báo cáo …"."""
+    text = (
+        "CHẾ ĐỘ BÁO CÁO - Các Sở, ngành, địa phương định kỳ hàng năm (trước ngày 10/12) hoặc đột xuất báo cáo Ủy ban "
+        "nhân dân tỉnh (qua Sở Nông nghiệp và Môi trường) về tình hình, kết quả thực hiện Kế hoạch này để tổng hợp, "
+        "báo cáo Ban Thường vụ Tỉnh ủy theo quy định."
+    )
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        Query("Hạn báo cáo kết quả thực hiện kế hoạch là khi nào?"), [_hit("kh.docx", text, BA_DINH)]
+    )
+    first = _first(extract.text)
+    assert "10/12" in first and first.count("(") == first.count(")"), first

@@ -72,6 +72,24 @@ def field_label_share(span: str, asked: set[str]) -> float:
     return share if share >= _FIELD_MIN_SHARE else 0.0
 
 
+def _names_said(hits: Sequence[Retrieved], names: Sequence[str]) -> dict[str, str]:
+    """Per document, the `names` of the question (a project, a site: "Khu công nghiệp Phú Xuân") that its passages
+    found say and no other document's do: the document is about them, so its other sentences are too ("6. Thời hạn
+    hoạt động của dự án: 70 năm"). A name several documents say ("Bộ Chính trị") tells none apart."""
+    if not names:
+        return {}
+    texts: dict[str, list[str]] = {}
+    for h in hits:
+        texts.setdefault(h.chunk.doc_id, []).append(h.chunk.text)
+    hays = {doc: f" {' '.join(fold(' '.join(parts)).split())} " for doc, parts in texts.items()}
+    out: dict[str, list[str]] = {}
+    for name in names:
+        saying = [doc for doc, hay in hays.items() if f" {fold(name)} " in hay]
+        if len(saying) == 1:
+            out.setdefault(saying[0], []).append(name)
+    return {doc: " ".join(ns) for doc, ns in out.items()}
+
+
 def _mostly_capitals(span: str) -> bool:
     letters = [ch for ch in span if ch.isalpha()]
     return len(letters) > 20 and sum(ch.isupper() for ch in letters) > 0.4 * len(letters)
@@ -83,6 +101,7 @@ def candidates(
     named: Sequence[str] = (),
     asks: tuple[bool, bool] = (False, False),
     when: bool = False,
+    names: Sequence[str] = (),
 ) -> list[Candidate]:
     """Every quotable span of the passages, scored by term coverage, heading, document and rank.
 
@@ -97,11 +116,12 @@ def candidates(
     """
     out = []
     asked_terms = {fold(t) for t in matcher.terms} | (_WHEN_LABELS if when else set())
+    said = _names_said(hits, names)
     for rank, hit in enumerate(hits):
         c = hit.chunk
         context = (
             f"{c.section} {c.meta.title} {c.meta.issuer} {c.meta.place} {c.meta.year or ''} {c.meta.kind} "
-            f"{c.meta.number}"
+            f"{c.meta.number} {said.get(c.doc_id, '')}"
         )
         context_cov = matcher.coverage(context)
         heading_cov = matcher.coverage(c.section.split(" › ")[-1]) if c.section else 0.0

@@ -35,6 +35,7 @@ from assistant.textmatch import (
     document_years,
     is_list_question,
     places,
+    proper_names,
     states_count,
     states_value,
     value_unit,
@@ -172,7 +173,8 @@ class ExtractiveAnswerer:
         kind_text = query.typed if lang == "en" and query.typed else focus or question
         asks = asks_content(kind_text)
         when = answer_type(kind_text) == "date"
-        cands = sorted(candidates(matcher, hits, named, asks, when), key=lambda c: -c.score)
+        names = proper_names(query.question) if lang != "en" else []
+        cands = sorted(candidates(matcher, hits, named, asks, when, names), key=lambda c: -c.score)
         chosen: list[Candidate] = []
         others: list[Candidate] = []
         by_meaning: list[Candidate] = []

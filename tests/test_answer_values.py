@@ -163,3 +163,16 @@ def test_a_dateline_or_a_cited_documents_date_is_not_when_something_is_due() -> 
     assert not named.abstained and "12/12/2022" in named.text.split("\n")[0]
     due = _ask("Hạn báo cáo kết quả thực hiện Kế hoạch phối hợp số 03-KH/BDVTU là khi nào?", [_hit(cited)])
     assert due.abstained  # a deadline is asked, not the date of the document it names
+
+
+def test_a_sentence_of_the_document_that_names_the_project_is_about_it_without_naming_it() -> None:
+    """ "Thời hạn hoạt động của dự án Khu công nghiệp Phú Xuân là bao lâu?" abstained: "6. Thời hạn hoạt động của
+    dự án: 70 năm …" does not repeat the project's name, which the decision's title lacks too; its other passages
+    found say it, and no other document does."""
+    scale = "4. Quy mô dự án: Đầu tư, xây dựng kinh doanh kết cấu hạ tầng Khu công nghiệp Phú Xuân với quy mô 300ha."
+    term = "6. Thời hạn hoạt động của dự án: 70 năm kể từ ngày được Nhà nước giao đất, cho thuê đất."
+    question = "Thời hạn hoạt động của dự án Khu công nghiệp Phú Xuân là bao lâu?"
+    rare = {"phu": 4.0, "xuan": 4.0}  # as in an archive: the project's name is rare, "thời hạn" is not
+
+    extract = ExtractiveAnswerer(lambda t: rare.get(t, 1.0)).answer(Query(question), [_hit(scale), _hit(term, 1)])
+    assert not extract.abstained and "70 năm" in extract.text.split("\n")[0], extract.text

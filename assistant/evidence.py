@@ -72,7 +72,7 @@ def field_label_share(span: str, asked: set[str]) -> float:
     return share if share >= _FIELD_MIN_SHARE else 0.0
 
 
-def _names_said(hits: Sequence[Retrieved], names: Sequence[str]) -> dict[str, str]:
+def names_said(hits: Sequence[Retrieved], names: Sequence[str]) -> dict[str, str]:
     """Per document, the `names` of the question (a project, a site: "Khu công nghiệp Phú Xuân") that its passages
     found say and no other document's do: the document is about them, so its other sentences are too ("6. Thời hạn
     hoạt động của dự án: 70 năm"). A name several documents say ("Bộ Chính trị") tells none apart."""
@@ -80,7 +80,8 @@ def _names_said(hits: Sequence[Retrieved], names: Sequence[str]) -> dict[str, st
         return {}
     texts: dict[str, list[str]] = {}
     for h in hits:
-        texts.setdefault(h.chunk.doc_id, []).append(h.chunk.text)
+        m = h.chunk.meta
+        texts.setdefault(h.chunk.doc_id, [f"{m.title} {m.issuer} {m.place}"]).append(h.chunk.text)
     hays = {doc: f" {' '.join(fold(' '.join(parts)).split())} " for doc, parts in texts.items()}
     out: dict[str, list[str]] = {}
     for name in names:
@@ -116,7 +117,7 @@ def candidates(
     """
     out = []
     asked_terms = {fold(t) for t in matcher.terms} | (_WHEN_LABELS if when else set())
-    said = _names_said(hits, names)
+    said = names_said(hits, names)
     for rank, hit in enumerate(hits):
         c = hit.chunk
         context = (

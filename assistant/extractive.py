@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.compose import compose, headline_scorers, list_answer
 from assistant.enumeration import asked_nouns, inline_items
-from assistant.evidence import Candidate, candidates, meaning_spans
+from assistant.evidence import Candidate, candidates, meaning_spans, names_said
 from assistant.evidence import meaning_texts as meaning_texts  # embedded at index time (`Assistant.sync`)
 from assistant.fitting import document_fits as document_fits
 from assistant.fitting import fitting_documents, issuers_on_file, years_on_file
@@ -175,6 +175,8 @@ class ExtractiveAnswerer:
         when = answer_type(kind_text) == "date"
         names = proper_names(query.question) if lang != "en" else []
         cands = sorted(candidates(matcher, hits, named, asks, when, names), key=lambda c: -c.score)
+        if pointed := names_said(hits, names):  # the documents the question names by what only they say
+            cands = [c for c in cands if c.hit.chunk.doc_id in pointed]
         chosen: list[Candidate] = []
         others: list[Candidate] = []
         by_meaning: list[Candidate] = []

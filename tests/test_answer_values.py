@@ -176,3 +176,14 @@ def test_a_sentence_of_the_document_that_names_the_project_is_about_it_without_n
 
     extract = ExtractiveAnswerer(lambda t: rare.get(t, 1.0)).answer(Query(question), [_hit(scale), _hit(term, 1)])
     assert not extract.abstained and "70 năm" in extract.text.split("\n")[0], extract.text
+
+
+def test_a_name_only_one_document_says_keeps_the_answer_to_that_document() -> None:
+    """ "Diện tích dự án Khu công nghiệp Phú Xuân là bao nhiêu?" also quoted an inspection record's "diện tích là
+    4,3ha" of a quarry: the question names the park, which only the decision's passages say."""
+    scale = "4. Quy mô dự án: Đầu tư, xây dựng kinh doanh kết cấu hạ tầng Khu công nghiệp Phú Xuân với quy mô 300ha."
+    quarry = "Khu vực dự kiến sử dụng vật liệu nổ của dự án có diện tích là 4,3ha theo Giấy phép khai thác khoáng sản."
+    record = DocMeta(title="Biên bản kiểm tra khu vực sử dụng vật liệu nổ", date="2026-06-08", kind="BIÊN BẢN")
+    hits = [_hit(scale), Retrieved(Chunk("bb#0", "bb.pdf", "bb.pdf", 0, quarry, 0, len(quarry), meta=record), 0.5)]
+    extract = _ask("Diện tích dự án Khu công nghiệp Phú Xuân là bao nhiêu?", hits)
+    assert "300ha" in extract.text.split("\n")[0] and "4,3ha" not in extract.text, extract.text

@@ -263,9 +263,12 @@ def who_score(text: str, question: str) -> float:
     1.0
     >>> who_score("Giao cho UBND các xã theo dõi", "Phòng nào được giao theo dõi?")
     0.5
+    >>> who_score("Dự án tại xã Gia Phú, tỉnh Lào Cai", "Nhà đầu tư dự án là ai?")
+    0.0
     """
     asked = fold(question)
-    new = [n for n in names(text) if fold(n) not in asked]
+    where = {fold(p) for p in places(text)}  # "xã Gia Phú, tỉnh Lào Cai": where, not who
+    new = [n for n in names(text) if fold(n) not in asked and fold(n) not in where]
     head = _ASKED_HEAD.search(asked)  # "phòng nào", "đơn vị nào": a body, not an office holder
     roles = [] if head else [r for r in _ROLE.findall(fold(text)) if r not in asked]  # "người đứng đầu"
     if not new and not roles:

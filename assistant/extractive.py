@@ -173,7 +173,7 @@ class ExtractiveAnswerer:
         kind_text = query.typed if lang == "en" and query.typed else focus or question
         asks = asks_content(kind_text)
         when = answer_type(kind_text) == "date"
-        names = proper_names(query.question) if lang != "en" else []
+        names = proper_names(query.question)
         cands = sorted(candidates(matcher, hits, named, asks, when, names), key=lambda c: -c.score)
         if pointed := names_said(hits, names):  # the documents the question names by what only they say
             cands = [c for c in cands if c.hit.chunk.doc_id in pointed]

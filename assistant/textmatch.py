@@ -366,7 +366,11 @@ def document_places(question: str) -> list[str]:
 
 
 # What kind of value a question asks for, when it asks for a value: an amount of money, a date, a number.
-_ASKS_AMOUNT = re.compile(r"\b(?:bao nhiêu|mấy|bao xa|bao lâu|how much|how many|how far|how long)\b")
+_ASKS_AMOUNT = re.compile(
+    r"\b(?:bao nhiêu|mấy|bao xa|bao lâu|how much|how many|how far|how long)\b"
+    r"|\bwhat (?:is|was|are|were) the (?:total |overall |planned )?(?:investment|budget|cost|capital|funding|area|size"
+    r"|scale|number)\b"
+)
 # Questions whose unit is in the question word: a distance ("cách … bao xa?"), a duration ("trong bao lâu?").
 _MEASURES = (
     (re.compile(r"\b(?:bao xa|how far)\b"), r"k?m|met|ki-?lo-?met"),
@@ -401,6 +405,8 @@ def answer_type(question: str) -> str | None:
     ('money', 'date')
     >>> answer_type("Quận có bao nhiêu phường?"), answer_type("Ai ký kế hoạch?")
     ('number', None)
+    >>> answer_type("What is the total investment of the project?"), answer_type("What is the area of the park?")
+    ('money', 'number')
     """
     q = unicodedata.normalize("NFC", question).lower()
     if _ASKS_AMOUNT.search(q):

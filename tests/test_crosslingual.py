@@ -31,3 +31,9 @@ def test_terms_follow_the_question_and_keep_names_and_numbers() -> None:
 def test_a_question_without_known_terms_keeps_only_its_names() -> None:
     assert vietnamese_terms("What about Hanoi?") == "Hanoi"
     assert vietnamese_terms("what about it?") == ""
+
+
+def test_total_investment_is_the_decisions_field() -> None:
+    """ "What is the total investment of …?" found the project's scale: "total" had no term, so "Tổng vốn đầu tư:
+    3.277 … đồng" covered no more of the question than any sentence about investing."""
+    assert "tổng vốn đầu tư" in vietnamese_terms("What is the total investment of the Phu Xuan industrial park?")

@@ -114,8 +114,9 @@ def _first_sentence(text: str, start: int, end: int) -> tuple[int, int, bool]:
     return s, (cut if cut > s else s + _MAX_ITEM_CHARS), True
 
 
-def _body_items(chunks: Sequence[Chunk], path: tuple[str, ...]) -> list[Item]:
-    """The bullets of the body of `path` (its own text, not its sub-sections'), else its lines."""
+def _body_items(chunks: Sequence[Chunk], path: tuple[str, ...], bullets_only: bool = False) -> list[Item]:
+    """The bullets of the body of `path` (its own text, not its sub-sections'), else its lines (unless
+    `bullets_only`)."""
     lines: list[tuple[Chunk, int, int, bool]] = []
     headings = {fold(h).strip(" .:") for h in path}
     for c in chunks:
@@ -130,7 +131,7 @@ def _body_items(chunks: Sequence[Chunk], path: tuple[str, ...]) -> list[Item]:
             mark = _ITEM_MARK.match(line)
             lines.append((c, start + (mark.end() if mark else 0), start + len(line), mark is not None))
     marked = [x for x in lines if x[3]]
-    chosen = marked if len(marked) >= 2 else lines
+    chosen = marked if len(marked) >= 2 or bullets_only else lines
     kept: list[tuple[Chunk, int, int]] = []
     for c, s, e, _ in chosen:  # chunks overlap: a line cut at a chunk's end is also whole in the next one
         span = (c.start + s, c.start + e)
@@ -181,8 +182,8 @@ def find_list(matcher: TermMatcher, chunks: Sequence[Chunk], min_coverage: float
     children = _children(chunks, node)
     if len(children) >= 2:
         items = [it for ch in children[:MAX_ITEMS] if (it := _heading_item(chunks, ch)) is not None]
-    else:
-        items = _body_items(chunks, node)[:MAX_ITEMS]
+    else:  # a heading that does not name what is asked: only bullets are a list, not any lines of its text
+        items = _body_items(chunks, node, bullets_only=best[0][0] == 0)[:MAX_ITEMS]
     return Found(node, tuple(items), best[0][1], best[0][0] > 0) if len(items) >= 2 else None
 
 

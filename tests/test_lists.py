@@ -189,3 +189,26 @@ def test_sections_a_sentence_introduces_answer_only_the_kind_of_thing_they_are()
         del DOCS["kh02.txt"]
     assert "MỤC ĐÍCH" not in parts.text.split("\n")[0] and "Chỉ thị số 02/CT-UBND" in parts.text
     assert outline.text.split("\n")[0] == "Gồm: I. MỤC ĐÍCH, YÊU CẦU; II. NỘI DUNG [1][2]."
+
+
+def test_the_lines_of_a_section_that_does_not_name_what_is_asked_are_no_list() -> None:
+    """Giá Rai's decision (a web page, one line per part): "Tổ công tác … gồm những ai?" was answered "Gồm: ỦY BAN
+    NHÂN DÂN CỘNG HÒA XÃ HỘI …; Thực hiện Chỉ thị số 20/2004/CT-UBND …", the lines of the section whose heading
+    shared a word with the question. Bullets still are a list."""
+    lines = _chunks(
+        "qd-gr.txt",
+        [
+            (
+                "1. Tổ công tác Dân vận chính quyền huyện",
+                "1. Tổ công tác Dân vận chính quyền huyện\nThực hiện Chỉ thị số 20/2004/CT-UBND của UBND tỉnh về "
+                "công tác dân vận.\nQuyết định này có hiệu lực kể từ ngày ký.",
+            )
+        ],
+        PLAN,
+    )
+    DOCS["qd-gr.txt"] = lines
+    try:
+        extract = _ask("Tổ công tác Dân vận chính quyền huyện gồm những ai?", lines)
+    finally:
+        del DOCS["qd-gr.txt"]
+    assert not extract.text.startswith("Gồm:"), extract.text

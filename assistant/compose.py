@@ -35,6 +35,7 @@ _HEADLINE_DOCUMENTS = 3
 # An item of a list longer than _LONG_ITEM words (a sentence, not a name) is said by its first _ITEM_WORDS.
 _LONG_ITEM = 12
 _ITEM_WORDS = 8
+_MIN_CUT_WORDS = 5
 
 
 def list_answer(
@@ -66,21 +67,32 @@ def list_answer(
                 best = f
     if best is None or (not best.named and best.coverage < chosen[0].coverage - _LIST_COVERAGE_SLACK):
         return None
+    return items_answer(best.items, best.path, lang)
+
+
+def items_answer(
+    items: Sequence[lists.Item], path: Sequence[str], lang: str, lead: str = "list_lead", first: str = "list_first"
+) -> ExtractedAnswer:
+    """A list as an answer: its first items first (`first`, a phrase), then, for each document in turn, a line
+    that names it (the first one with its section `path`) by the phrase `lead`, and its items quoted with [n]."""
     numbers: dict[str, int] = {}
     quotes: dict[str, list[tuple[int, int]]] = {}
-    lines = []
-    for item in best.items:
+    lines: list[str] = []
+    doc: str | None = None
+    for item in items:
         n = numbers.setdefault(item.chunk.chunk_id, len(numbers) + 1)
         quotes.setdefault(item.chunk.chunk_id, []).append((item.start, item.end))
+        if item.chunk.doc_id != doc:  # a document's items follow the line that names it
+            where = phrase("section", lang, section=" › ".join(path)) if path and doc is None else ""
+            label = doc_label(item.chunk.meta, item.chunk.source, lang) + where
+            lines.append(phrase(lead, lang, label=label, cite=f"[{n}]"))
+            doc = item.chunk.doc_id
         quoted = quote(item.chunk.text[item.start : item.end])
         lines.append(f"- {quoted[:-1] + ' …' if item.cut and quoted.endswith('.') else quoted} [{n}]")
-    first = best.items[0].chunk
-    where = phrase("section", lang, section=" › ".join(best.path)) if best.path else ""
-    label = doc_label(first.meta, first.source, lang) + where
-    lead = phrase("list_lead", lang, label=label, cite=f"[{numbers[first.chunk_id]}]")
-    item_chunks = {item.chunk.chunk_id: item.chunk for item in best.items}
+    item_chunks = {item.chunk.chunk_id: item.chunk for item in items}
     cites = [Citation.from_chunk(numbers[cid], ch, 0.0, quotes[cid]) for cid, ch in item_chunks.items()]
-    return ExtractedAnswer("\n".join([*_list_headline(best.items, numbers, lang), lead, *lines]), False, cites)
+    text = "\n".join([*_list_headline(items, numbers, lang, first), *lines])
+    return ExtractedAnswer(text, False, cites)
 
 
 def _introduces(found: lists.Found, sentence: str, nouns: tuple[str, ...]) -> bool:
@@ -90,11 +102,13 @@ def _introduces(found: lists.Found, sentence: str, nouns: tuple[str, ...]) -> bo
     return bool(found.path) and names_any(sentence, nouns)
 
 
-def _list_headline(items: Sequence[lists.Item], numbers: Mapping[str, int], lang: str) -> list[str]:
+def _list_headline(
+    items: Sequence[lists.Item], numbers: Mapping[str, int], lang: str, first: str = "list_first"
+) -> list[str]:
     """The answer first for a list: its items' first words, as many as fit in `MAX_WORDS` ("Gồm: Sở Công
     Thương; Công an tỉnh; Sở Nội vụ; … [1][2][3]."), an item that is a sentence cut to its first words
     ("Tiếp tục nâng cao nhận thức cho cán …"); nothing when not even two fit."""
-    budget = MAX_WORDS - len(phrase("list_first", lang, items="").split())
+    budget = MAX_WORDS - len(phrase(first, lang, items="").split())
     said: list[str] = []
     cited: list[int] = []
     for item in items:
@@ -102,15 +116,17 @@ def _list_headline(items: Sequence[lists.Item], numbers: Mapping[str, int], lang
         if len(words) > _LONG_ITEM:  # a sentence, not a name: its first words
             words = [*words[:_ITEM_WORDS], "…"]
         if len(words) > budget:
-            break
+            if len(said) != 1 or budget < _MIN_CUT_WORDS:
+                break
+            words = [*words[: budget - 1], "…"]  # a second long name said in part rather than not at all
         budget -= len(words)
         said.append(" ".join(words))
         if (n := numbers[item.chunk.chunk_id]) not in cited:
             cited.append(n)
-    if len(said) < 2:
+    if len(said) < min(2, len(items)):
         return []
     more = " …" if len(said) < len(items) and not said[-1].endswith("…") else ""
-    text = phrase("list_first", lang, items="; ".join(said) + more)
+    text = phrase(first, lang, items="; ".join(said) + more)
     return [f"{text} {''.join(f'[{n}]' for n in cited)}."]
 
 

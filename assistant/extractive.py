@@ -16,15 +16,16 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from assistant.compose import compose, headline_scorers, list_answer
+from assistant.compose import compose, headline_scorers, items_answer, list_answer
 from assistant.enumeration import asked_nouns, inline_items
 from assistant.evidence import Candidate, candidates, meaning_spans, names_said
 from assistant.evidence import meaning_texts as meaning_texts  # embedded at index time (`Assistant.sync`)
 from assistant.fitting import document_fits as document_fits
 from assistant.fitting import fitting_documents, issuers_on_file, years_on_file
-from assistant.headline import document_fields, field_subjects, same_kind, without_fields
+from assistant.headline import document_fields, field_subjects, kinds_named, same_kind, without_fields
 from assistant.lists import asks_for_list
 from assistant.quoting import display_date, doc_label, kind_key, printed_at
+from assistant.recipients import addressees, asks_recipients, several_documents
 from assistant.textmatch import (
     TermMatcher,
     answer_type,
@@ -72,6 +73,8 @@ _MAX_OTHER_DOCUMENTS = 2  # quoted beyond `max_sentences`, one sentence each: th
 # A question asking when something is due, not when a document it names was issued (folded).
 _DEADLINE = re.compile(r"\b(?:han|thoi han|han chot|deadline|due)\b")
 _VALUE_SCORE_RATIO = 0.6
+# "Các công văn … gửi những công ty nào?" is answered from this many documents of that kind at most.
+_ADDRESSED_DOCUMENTS = 3
 _VALUE_COVERAGE_RATIO = 0.8
 # A question asking a document's number or date describes that document when its other terms are covered this
 # well by the document's title, issuer, place, kind and year.
@@ -164,6 +167,10 @@ class ExtractiveAnswerer:
         hits = screened
         if signer_hits is not None and (signed := self._signed(query, hits, signer_hits, abstain)) is not None:
             return signed
+        typed = query.typed if lang == "en" and query.typed else focus or question
+        if document_chunks is not None and asks_recipients(typed):
+            if (addressed := self._addressed(query, hits, document_chunks)) is not None:
+                return addressed
         numbers = {h.chunk.meta.number for h in hits}
         matcher = TermMatcher(question, self.idf, soft=query.restored, focus=focus, indexed_numbers=numbers)
         named = places(query.question) + years(query.question) + list(query.known_named)
@@ -308,6 +315,24 @@ class ExtractiveAnswerer:
             label = doc_label(asked_doc.meta, asked_doc.source, query.lang)
             return ExtractedAnswer(f"{abstain.text} {phrase('no_signer', query.lang, label=label)}", True, [])
         return None
+
+    def _addressed(
+        self, query: Query, hits: Sequence[Retrieved], document_chunks: Callable[[str], Sequence[Chunk]]
+    ) -> ExtractedAnswer | None:
+        """ "Gửi cho ai?": the addressees after "Kính gửi:" of the document asked about, when it is of the kind the
+        question names (`assistant.recipients`); None when it has none (the passages answer as usual)."""
+        asked_text = query.typed or query.match
+        kind = next((k for k in kinds_named(asked_text) if k != "van ban"), "")
+        of_kind = [h for h in hits if same_kind(kind, h.chunk.meta.kind, h.chunk.meta.title)]
+        if not of_kind:
+            return None
+        docs = [self._asked_document(of_kind, f"{query.match} {query.typed or ''}").doc_id]  # the first of that kind
+        if several_documents(asked_text, kind):  # "Các công văn … gửi những công ty nào?": each one's
+            docs = list(dict.fromkeys(h.chunk.doc_id for h in of_kind))[:_ADDRESSED_DOCUMENTS]
+        items = [item for doc in docs for item in addressees(document_chunks(doc))]
+        if not items:
+            return None
+        return items_answer(items, (), query.lang, lead="addressed_lead", first="addressed_first")
 
     def _asks_cited_number(self, kind_text: str, hits: Sequence[Retrieved], question: str) -> bool:
         """Whether the question asks the number of another kind of document than the one it is about ("Kế

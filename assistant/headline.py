@@ -152,6 +152,15 @@ def field_subjects(question: str) -> tuple[str | None, str | None]:
     return out[0], out[1]
 
 
+def kinds_named(question: str) -> list[str]:
+    """The kinds of document a question names, folded, in order ("văn bản" included).
+
+    >>> kinds_named("Báo cáo quản lý khoáng sản của tỉnh gửi những cơ quan nào?")
+    ['bao cao']
+    """
+    return [m.group(0) for m in _KIND_WORDS.finditer(fold(question))]
+
+
 def same_kind(asked: str, kind: str, title: str = "") -> bool:
     """Whether a document of `kind` (`DocMeta.kind`, "KẾ HOẠCH") and `title` is one of the kind a question names
     (`asked`, a folded kind word of `field_subjects`; "" names any). A decision that issues or approves a

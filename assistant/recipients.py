@@ -1,0 +1,98 @@
+"""Whom a document is addressed to: "Công văn 6791 gửi cho ai?", "Báo cáo … gửi những cơ quan nào?" are answered
+from the lines after its "Kính gửi:", each addressee quoted and cited:
+
+    Kính gửi:                                  Kính gửi: Công ty TNHH Sản xuất và Thương mại Chân Thiện Mỹ
+    - Bộ Nông nghiệp và Môi trường;
+    - Bộ Công Thương;
+    - Bộ Xây dựng.
+
+An addressee hard-wrapped onto the next line ("- Các Sở, ngành: Công Thương, …, Ban Chỉ huy / Bộ đội Biên phòng
+tỉnh;") runs on until its ";" or ".". A question that names a kind of document ("Báo cáo năm gửi cho ai?") asks it
+of a document of that kind only: of a plan, it asks where the plan's reports go, which its text says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.lists import Item
+from index.normalize import fold
+from index.types import Chunk
+
+# "gửi cho ai", "gửi những cơ quan nào", "được gửi đến đơn vị nào", "addressed to", "sent to" (folded).
+_ASKS = re.compile(
+    r"\bgui (?:cho |den |toi )?(?:ai|nhung|cac|noi nao|dau|(?:co quan|don vi|cong ty|to chuc|so|bo|ban|phong) nao)\b"
+    r"|\bkinh gui (?:ai|nhung|cac)\b"
+    r"|\b(?:addressed|sent) to (?:whom|which|who)\b|\bwho(?:m)?\b.*\b(?:addressed|sent) to\b"
+)
+_LABEL = re.compile(r"(?:Kính gửi|KÍNH GỬI|Kinh gui|KINH GUI)\s*:[ \t]*")
+_DASHES = ("-", "+", "–", "•")
+_HEADER_CHUNKS = 3  # "Kính gửi" is in the header: the first passages of a document
+
+
+def asks_recipients(question: str) -> bool:
+    """Whether a question asks whom a document is addressed to.
+
+    >>> asks_recipients("Công văn 6791 gửi cho ai?"), asks_recipients("Hạn gửi báo cáo năm là khi nào?")
+    (True, False)
+    >>> asks_recipients("Who is letter 193/UBND-KT addressed to?")
+    True
+    """
+    return bool(_ASKS.search(fold(question)))
+
+
+def several_documents(question: str, kind: str) -> bool:
+    """Whether a question asks of several documents of `kind` (folded, as `headline.kinds_named` gives it):
+    "Các công văn từ chối …", "hai kế hoạch", "the letters".
+
+    >>> several_documents("Các công văn từ chối thẩm định gửi những công ty nào?", "cong van")
+    True
+    """
+    f = fold(question)
+    named = bool(kind) and re.search(rf"\b(?:cac|nhung|hai|ba)\s+{kind}\b", f) is not None
+    return named or re.search(r"\b(?:letters|documents|decisions|plans|reports)\b", f) is not None
+
+
+def addressees(chunks: Sequence[Chunk]) -> tuple[Item, ...]:
+    """The addressees after a document's "Kính gửi:" (in its first passages, in order), each a span of its chunk;
+    empty when it has none."""
+    for ch in chunks[:_HEADER_CHUNKS]:
+        m = _LABEL.search(ch.text)
+        if m is None:
+            continue
+        text = ch.text
+        line_end = text.find("\n", m.end())
+        line_end = len(text) if line_end < 0 else line_end
+        if text[m.end() : line_end].strip() and not text[m.end() :].lstrip().startswith(_DASHES):
+            return (_item(ch, m.end(), line_end),)  # "Kính gửi: Công ty TNHH …"
+        items: list[Item] = []
+        pos = m.end()
+        for line in re.finditer(r"[^\n]*", text[m.end() :]):
+            s, e = m.end() + line.start(), m.end() + line.end()
+            body = text[s:e].strip()
+            if s < pos:
+                continue
+            pos = e + 1
+            if not body:
+                if items:
+                    break
+                continue
+            if body.startswith(_DASHES):
+                items.append(_item(ch, s, e))
+            elif items and not text[items[-1].start : items[-1].end].rstrip().endswith((";", ".")):
+                items[-1] = _item(ch, items[-1].start, e)  # a hard-wrapped addressee goes on
+            else:
+                break
+        if items:
+            return tuple(items)
+    return ()
+
+
+def _item(chunk: Chunk, start: int, end: int) -> Item:
+    text = chunk.text
+    while start < end and (text[start].isspace() or text[start] in "".join(_DASHES)):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ";.,"):
+        end -= 1
+    return Item(chunk, start, end)

@@ -407,9 +407,14 @@ def answer_type(question: str) -> str | None:
     ('number', None)
     >>> answer_type("What is the total investment of the project?"), answer_type("What is the area of the park?")
     ('money', 'number')
+    >>> answer_type("Vốn góp chiếm bao nhiêu phần trăm?"), answer_type("Kinh phí là bao nhiêu tỷ đồng?")
+    ('number', 'money')
     """
     q = unicodedata.normalize("NFC", question).lower()
     if _ASKS_AMOUNT.search(q):
+        counted = _COUNTED.search(fold(q))  # "vốn góp chiếm bao nhiêu phần trăm": a share, not money
+        if counted and counted.group(1) not in _MONEY_UNITS:
+            return "number"
         return "money" if _MONEY_WORDS.search(q) else "number"
     return "date" if _ASKS_DATE.search(q) else None
 
@@ -477,6 +482,7 @@ def without_datelines(text: str, keep: Iterable[str] = ()) -> str:
 # The unit a count is asked in ("bao nhiêu héc-ta", "mấy phường"), folded: the first syllable after the question
 # word; a few units are written otherwise in documents.
 _COUNTED = re.compile(r"\b(?:bao nhieu|may)\s+([a-z]+(?:-[a-z]+)?)")
+_MONEY_UNITS = frozenset({"dong", "ty", "trieu", "nghin", "ngan", "tien", "usd", "vnd"})
 _UNIT_SPELLINGS = {"hec-ta": r"ha|hec-?\s?ta", "hecta": r"ha|hec-?\s?ta", "phan": r"%|phan tram", "ty": r"ty|%"}
 
 

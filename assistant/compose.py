@@ -35,6 +35,7 @@ _HEADLINE_DOCUMENTS = 3
 # An item of a list longer than _LONG_ITEM words (a sentence, not a name) is said by its first _ITEM_WORDS.
 _LONG_ITEM = 12
 _ITEM_WORDS = 8
+# A second item that does not fit whole is said by its first words when at least this many fit.
 _MIN_CUT_WORDS = 5
 
 
@@ -107,7 +108,8 @@ def _list_headline(
 ) -> list[str]:
     """The answer first for a list: its items' first words, as many as fit in `MAX_WORDS` ("Gồm: Sở Công
     Thương; Công an tỉnh; Sở Nội vụ; … [1][2][3]."), an item that is a sentence cut to its first words
-    ("Tiếp tục nâng cao nhận thức cho cán …"); nothing when not even two fit."""
+    ("Tiếp tục nâng cao nhận thức cho cán …"), a second long name by its first words ("Công ty TNHH Sản xuất và
+    Thương mại Chân …"); nothing when not even two fit (one, for a list of one)."""
     budget = MAX_WORDS - len(phrase(first, lang, items="").split())
     said: list[str] = []
     cited: list[int] = []

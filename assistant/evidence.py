@@ -15,7 +15,8 @@ from index.text import clause_spans
 from index.types import Chunk, Retrieved
 
 MIN_QUOTE_WORDS = 4
-# "Label: value" lines of forms and decisions; the label is two to eight words, no sentence of its own.
+# "Label: value" lines of forms and decisions ("Chủ đầu tư: …", "2. Thời gian kiểm tra: …", "a) Tổng vốn đầu tư:
+# …"); the label is two to eight words after an optional bullet or item mark, no sentence of its own.
 _FIELD_LINE = re.compile(r"^\s*(?:[-+•]\s*|\d{1,2}(?:\.\d{1,2})*[.)]\s*|[a-zđ]\)\s*)?((?:\w+\s+){1,7}\w+)\s*:\s+\S")
 # A question asking when names the field that says it: "Thời gian kiểm tra: Ngày 29 …", "Thời hạn: …" (folded).
 _WHEN_LABELS = frozenset({"thoi", "gian", "han", "ngay"})

@@ -70,12 +70,12 @@ _OTHER_DOCUMENT_RATIO = 0.5
 _MAX_OTHER_DOCUMENTS = 2  # quoted beyond `max_sentences`, one sentence each: the answer stays short
 # A question asking for an amount, date or number may be answered by a sentence that states one, scoring this
 # share of the best sentence's score and covering this share of `min_coverage`.
+_VALUE_SCORE_RATIO = 0.6
+_VALUE_COVERAGE_RATIO = 0.8
 # A question asking when something is due, not when a document it names was issued (folded).
 _DEADLINE = re.compile(r"\b(?:han|thoi han|han chot|deadline|due)\b")
-_VALUE_SCORE_RATIO = 0.6
 # "Các công văn … gửi những công ty nào?" is answered from this many documents of that kind at most.
 _ADDRESSED_DOCUMENTS = 3
-_VALUE_COVERAGE_RATIO = 0.8
 # A question asking a document's number or date describes that document when its other terms are covered this
 # well by the document's title, issuer, place, kind and year.
 _DESCRIBED = 0.6
@@ -167,17 +167,16 @@ class ExtractiveAnswerer:
         hits = screened
         if signer_hits is not None and (signed := self._signed(query, hits, signer_hits, abstain)) is not None:
             return signed
-        typed = query.typed if lang == "en" and query.typed else focus or question
-        if document_chunks is not None and asks_recipients(typed):
+        # What kind of answer is asked for is read from the question as typed when it is English (`match` then
+        # holds the glossary's Vietnamese terms); else from the question itself (`focus` in a follow-up).
+        kind_text = query.typed if lang == "en" and query.typed else focus or question
+        if document_chunks is not None and asks_recipients(kind_text):
             if (addressed := self._addressed(query, hits, document_chunks)) is not None:
                 return addressed
         numbers = {h.chunk.meta.number for h in hits}
         matcher = TermMatcher(question, self.idf, soft=query.restored, focus=focus, indexed_numbers=numbers)
         named = places(query.question) + years(query.question) + list(query.known_named)
         named += document_numbers(query.question)
-        # What kind of answer is asked for is read from the question as typed when it is English (`match` then
-        # holds the glossary's Vietnamese terms); else from the question itself (`focus` in a follow-up).
-        kind_text = query.typed if lang == "en" and query.typed else focus or question
         asks = asks_content(kind_text)
         when = answer_type(kind_text) == "date"
         names = proper_names(query.question)

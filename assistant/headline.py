@@ -32,7 +32,8 @@ _JOINERS = frozenset("và hoặc để nhưng mà thì là đã sẽ rồi cũng
 _WEAK_ENDS = frozenset("và hoặc để của về với cho tại theo ở như các những là thì mà từ đến trên trong".split())
 # Words that introduce a person ("… của | đồng chí Bí thư Thành ủy Hoàng Trung Hải"): a run may start there.
 _INTRODUCES_PERSON = re.compile(r"(?:đồng chí|ông|bà)\b")
-_FOLDED = {id(s): frozenset(fold(w) for w in s) for s in (_JOINERS, _WEAK_ENDS)}
+_JOINERS_FOLDED = frozenset(fold(w) for w in _JOINERS)
+_WEAK_ENDS_FOLDED = frozenset(fold(w) for w in _WEAK_ENDS)
 _INTRODUCES_PERSON_FOLDED = re.compile(r"(?:dong chi|ong|ba)\b")
 # "ai", "cơ quan nào", "đơn vị nào", "who", "which body": the answer names a body or a person (folded).
 _ASKS_WHO = re.compile(
@@ -326,7 +327,7 @@ def best_window(
     def key(word: str) -> str:
         return (normalize(word).lower() if marked else fold(word)).strip(",;:")
 
-    joiners, weak_ends = (_JOINERS, _WEAK_ENDS) if marked else (_FOLDED[id(_JOINERS)], _FOLDED[id(_WEAK_ENDS)])
+    joiners, weak_ends = (_JOINERS, _WEAK_ENDS) if marked else (_JOINERS_FOLDED, _WEAK_ENDS_FOLDED)
     person = _INTRODUCES_PERSON if marked else _INTRODUCES_PERSON_FOLDED
     clause_starts = [0] + [
         i + 1 for i, (_, b) in enumerate(words[:-1]) if text[b - 1] in ",;:" or text[words[i + 1][0]] == "("

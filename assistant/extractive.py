@@ -22,7 +22,7 @@ from assistant.evidence import Candidate, candidates, meaning_spans, names_said
 from assistant.evidence import meaning_texts as meaning_texts  # embedded at index time (`Assistant.sync`)
 from assistant.fitting import document_fits as document_fits
 from assistant.fitting import fitting_documents, issuers_on_file, years_on_file
-from assistant.headline import document_fields, field_subjects, kinds_named, same_kind, without_fields
+from assistant.headline import document_fields, field_subjects, kinds_named, names, same_kind, without_fields
 from assistant.lists import asks_for_list
 from assistant.quoting import display_date, doc_label, kind_key, printed_at
 from assistant.recipients import addressees, asks_recipients, several_documents
@@ -36,7 +36,6 @@ from assistant.textmatch import (
     document_years,
     is_list_question,
     places,
-    proper_names,
     states_count,
     states_value,
     value_unit,
@@ -179,9 +178,9 @@ class ExtractiveAnswerer:
         named += document_numbers(query.question)
         asks = asks_content(kind_text)
         when = answer_type(kind_text) == "date"
-        names = proper_names(query.question)
-        cands = sorted(candidates(matcher, hits, named, asks, when, names), key=lambda c: -c.score)
-        if pointed := names_said(hits, names):  # the documents the question names by what only they say
+        asked_names = names(query.question)  # a project, a site: "Khu công nghiệp Phú Xuân"
+        cands = sorted(candidates(matcher, hits, named, asks, when, asked_names), key=lambda c: -c.score)
+        if pointed := names_said(hits, asked_names):  # the documents the question names by what only they say
             cands = [c for c in cands if c.hit.chunk.doc_id in pointed]
         chosen: list[Candidate] = []
         others: list[Candidate] = []

@@ -192,33 +192,6 @@ def reference_terms(question: str, numbers: Iterable[str]) -> set[str]:
     }
 
 
-def proper_names(question: str) -> list[str]:
-    """Runs of words in capitals inside a question: the names of projects, sites, bodies and places it asks about
-    (the first word of the question is not counted: it is capitalised as any first word).
-
-    >>> proper_names("Thời hạn hoạt động của dự án Khu công nghiệp Phú Xuân là bao lâu?")
-    ['Khu', 'Phú Xuân']
-    >>> proper_names("Đoàn kiểm tra kho vật liệu nổ Móng Sến 1 làm việc vào ngày nào?")
-    ['Móng Sến 1']
-    >>> proper_names("Kết luận 22-KL/TW của Bộ Chính trị được nhắc trong thông báo của Thành ủy, Hà Nội mang ngày nào?")
-    ['Bộ Chính', 'Thành', 'Hà Nội']
-    """
-    out: list[list[str]] = []
-    previous = False
-    for n, raw in enumerate(question.split()):
-        word = raw.strip(".,;:?!()“”\"'«»")
-        # A document's number ("22-KL/TW") is no name: `document_numbers` reads it.
-        name = n > 0 and bool(word) and not re.search(r"[/\\]|\d-|-\d", word)
-        name = name and (word[:1].isupper() or (previous and word.isdigit() and len(word) <= 2))
-        if name:
-            if previous:
-                out[-1].append(word)
-            else:
-                out.append([word])
-        previous = name and word == raw  # a mark after the word ends the name
-    return [" ".join(ws) for ws in out]
-
-
 class TermMatcher:
     """Scores how much of a question a text covers, weighting terms by inverse document frequency."""
 

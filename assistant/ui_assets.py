@@ -235,6 +235,19 @@ JS = r"""
       p.setAttribute("role", "region");
       p.setAttribute("aria-label", "Đoạn trích" + (title ? `: ${title.textContent}` : ""));
     });
+    // A passage taller than its box opens at its first highlighted sentence, a line of context above it,
+    // when that sentence would otherwise be below the fold (a letter's "Kính gửi" under its letterhead).
+    $$("#tl-chat .tl-passage:not([data-tl-opened])").forEach((p) => {
+      if (!p.clientHeight) return;  // not laid out yet (a folded card): tried again on the next change
+      p.setAttribute("data-tl-opened", "");
+      const mark = p.querySelector("mark");
+      if (!mark || p.scrollHeight <= p.clientHeight) return;
+      const box = p.getBoundingClientRect();
+      const at = mark.getBoundingClientRect();
+      if (at.bottom - box.top <= p.clientHeight) return;
+      const line = parseFloat(getComputedStyle(p).lineHeight) || 20;
+      p.scrollTop = Math.max(0, at.top - box.top + p.scrollTop - line);
+    });
     const answers = finalAnswers();
     answers.forEach((a) => {
       if (a.querySelector(".tl-tools")) return;

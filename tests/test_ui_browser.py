@@ -554,9 +554,21 @@ def test_copy_export_print_and_saved_conversations(browser: Any, app_url: str, t
         context.close()
 
 
+# Per passage box with a highlight: whether the highlight shows (whole, or from its first line at the box's
+# top when taller than the box), and whether the box opened scrolled.
+HIGHLIGHTS_IN_VIEW = """(answer) => [...answer.querySelectorAll('.tl-card .tl-passage')].flatMap((p) => {
+  const mark = p.querySelector('mark');
+  if (!mark) return [];
+  const box = p.getBoundingClientRect(), at = mark.getBoundingClientRect();
+  const line = parseFloat(getComputedStyle(p).lineHeight) || 20;
+  const seen = at.top >= box.top - 1 && (at.bottom <= box.bottom + 1 || at.top <= box.top + 2 * line);
+  return [[seen, p.scrollTop > 0]];
+})"""
+
+
 def test_phone_layout(browser: Any, app_url: str) -> None:
     """390×844: the input on the first screen, examples folded, no "cột bên phải", cards within the width,
-    the feedback row on whole lines."""
+    each passage box open at its highlight, the feedback row on whole lines."""
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="vi-VN"
     )
@@ -575,6 +587,9 @@ def test_phone_layout(browser: Any, app_url: str) -> None:
         pg.locator(".tl-example").first.wait_for(state="visible", timeout=WAIT_MS)
         answer = ask(pg, QUARTERLY)
         pg.wait_for_timeout(500)
+        boxes = answer.evaluate(HIGHLIGHTS_IN_VIEW)
+        assert boxes and all(seen for seen, _ in boxes), boxes  # every highlight shows without scrolling
+        assert any(scrolled for _, scrolled in boxes), boxes  # (a box here opens scrolled down to its highlight)
         width = pg.evaluate("() => document.documentElement.clientWidth")
         for card in answer.locator(".tl-card").all()[:3]:
             b = card.bounding_box()

@@ -20,7 +20,7 @@ from assistant.headline import (
     said_names,
     who_score,
 )
-from assistant.quoting import doc_label, doc_tag, extend_list, headline_item, quote, window
+from assistant.quoting import doc_label, doc_tag, extend_list, headline_item, headline_value, quote, window
 from assistant.textmatch import TermMatcher, reports_results, states_count, states_value, value_unit
 from assistant.types import Citation, ExtractedAnswer
 from index.normalize import fold
@@ -72,10 +72,17 @@ def list_answer(
 
 
 def items_answer(
-    items: Sequence[lists.Item], path: Sequence[str], lang: str, lead: str = "list_lead", first: str = "list_first"
+    items: Sequence[lists.Item],
+    path: Sequence[str],
+    lang: str,
+    lead: str = "list_lead",
+    first: str = "list_first",
+    values: bool = False,
 ) -> ExtractedAnswer:
     """A list as an answer: its first items first (`first`, a phrase), then, for each document in turn, a line
-    that names it (the first one with its section `path`) by the phrase `lead`, and its items quoted with [n]."""
+    that names it (the first one with its section `path`) by the phrase `lead`, and its items quoted with [n].
+    With `values`, the first items are said with what follows their label ("Lập hồ sơ kỹ thuật: Từ quý III/2026
+    …"): the items of a section, not a list of names."""
     numbers: dict[str, int] = {}
     quotes: dict[str, list[tuple[int, int]]] = {}
     lines: list[str] = []
@@ -92,7 +99,7 @@ def items_answer(
         lines.append(f"- {quoted[:-1] + ' …' if item.cut and quoted.endswith('.') else quoted} [{n}]")
     item_chunks = {item.chunk.chunk_id: item.chunk for item in items}
     cites = [Citation.from_chunk(numbers[cid], ch, 0.0, quotes[cid]) for cid, ch in item_chunks.items()]
-    text = "\n".join([*_list_headline(items, numbers, lang, first), *lines])
+    text = "\n".join([*_list_headline(items, numbers, lang, first, values), *lines])
     return ExtractedAnswer(text, False, cites)
 
 
@@ -104,18 +111,22 @@ def _introduces(found: lists.Found, sentence: str, nouns: tuple[str, ...]) -> bo
 
 
 def _list_headline(
-    items: Sequence[lists.Item], numbers: Mapping[str, int], lang: str, first: str = "list_first"
+    items: Sequence[lists.Item], numbers: Mapping[str, int], lang: str, first: str = "list_first", values: bool = False
 ) -> list[str]:
     """The answer first for a list: its items' first words, as many as fit in `MAX_WORDS` ("Gồm: Sở Công
     Thương; Công an tỉnh; Sở Nội vụ; … [1][2][3]."), an item that is a sentence cut to its first words
     ("Tiếp tục nâng cao nhận thức cho cán …"), a second long name by its first words ("Công ty TNHH Sản xuất và
-    Thương mại Chân …"); nothing when not even two fit (one, for a list of one)."""
+    Thương mại Chân …"); nothing when not even two fit (one, for a list of one, or of `values`: a section's
+    items, the first of which may be a whole sentence)."""
     budget = MAX_WORDS - len(phrase(first, lang, items="").split())
     said: list[str] = []
     cited: list[int] = []
     for item in items:
-        words = headline_item(item.chunk.text[item.start : item.end]).split()
-        if len(words) > _LONG_ITEM:  # a sentence, not a name: its first words
+        said_as = headline_value if values else headline_item
+        words = said_as(item.chunk.text[item.start : item.end]).split()
+        if not words:  # "(Chi tiết tại Phụ lục kèm theo)."
+            continue
+        if len(words) > (budget if values else _LONG_ITEM):  # a sentence, not a name: its first words
             words = [*words[:_ITEM_WORDS], "…"]
         if len(words) > budget:
             if len(said) != 1 or budget < _MIN_CUT_WORDS:
@@ -125,7 +136,7 @@ def _list_headline(
         said.append(" ".join(words))
         if (n := numbers[item.chunk.chunk_id]) not in cited:
             cited.append(n)
-    if len(said) < min(2, len(items)):
+    if len(said) < min(1 if values else 2, len(items)):
         return []
     more = " …" if len(said) < len(items) and not said[-1].endswith("…") else ""
     text = phrase(first, lang, items="; ".join(said) + more)

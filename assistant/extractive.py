@@ -12,17 +12,26 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
+from assistant import lists
 from assistant.compose import compose, headline_scorers, items_answer, list_answer
 from assistant.enumeration import asked_nouns, inline_items
 from assistant.evidence import Candidate, candidates, meaning_spans, names_said
 from assistant.evidence import meaning_texts as meaning_texts  # embedded at index time (`Assistant.sync`)
 from assistant.fitting import document_fits as document_fits
 from assistant.fitting import fitting_documents, issuers_on_file, years_on_file
-from assistant.headline import document_fields, field_subjects, kinds_named, names, same_kind, without_fields
+from assistant.headline import (
+    asks_who,
+    document_fields,
+    field_subjects,
+    kinds_named,
+    names,
+    same_kind,
+    without_fields,
+)
 from assistant.lists import asks_for_list
 from assistant.quoting import display_date, doc_label, kind_key, printed_at
 from assistant.recipients import addressees, asks_recipients, several_documents
@@ -73,6 +82,10 @@ _VALUE_SCORE_RATIO = 0.6
 _VALUE_COVERAGE_RATIO = 0.8
 # A question asking when something is due, not when a document it names was issued (folded).
 _DEADLINE = re.compile(r"\b(?:han|thoi han|han chot|deadline|due)\b")
+# A question asking what something is or how it goes: "… thế nào?", "… ra sao?", "… là gì?", "… gồm gì?"
+# (folded).
+_ASKS_WHAT = re.compile(r"\b(?:the nao|ra sao|la gi|gom gi|bao gom gi|nhung gi|what is|what are|how)\b")
+_NAMED_SECTION_COVERAGE = 0.999
 # "Các công văn … gửi những công ty nào?" is answered from this many documents of that kind at most.
 _ADDRESSED_DOCUMENTS = 3
 # A question asking a document's number or date describes that document when its other terms are covered this
@@ -198,6 +211,11 @@ class ExtractiveAnswerer:
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
+        if document_chunks is not None and lang != "en":
+            docs = set(pointed) or {c.hit.chunk.doc_id for c in cands}
+            section = self._named_section(focus or question, kind_text, matcher, hits, docs, document_chunks)
+            if section is not None:
+                return items_answer(section.items, section.path, lang, values=True)
         nouns = asked_nouns(focus or question) if lang != "en" else ()
         inline = any(inline_items(c.hit.chunk, c.start, c.end, nouns) for c in chosen[:1])
         if document_chunks is not None and asks_for_list(focus or question) and not inline:
@@ -414,6 +432,41 @@ class ExtractiveAnswerer:
             label = doc_label(ch.meta, ch.source, lang)
             text = phrase("signed_by", lang, label=label, signer=signer) + " [1]"
             return ExtractedAnswer(text, False, [Citation.from_chunk(1, ch, hit.score, [(start, pos + len(signer))])])
+        return None
+
+    @staticmethod
+    def _named_section(
+        question: str,
+        kind_text: str,
+        matcher: TermMatcher,
+        hits: Sequence[Retrieved],
+        docs: Collection[str],
+        document_chunks: Callable[[str], Sequence[Chunk]],
+    ) -> lists.Found | None:
+        """The items of the section a question asking what or how (not who, why, when or how much) names by its
+        heading ("Tiến độ thực hiện dự án … thế nào?": "8. Tiến độ thực hiện dự án"), in the first of `docs`
+        whose passages found are under it, when that section, its document and those passages say every word
+        of the question. The sentence that covers the question best would be one that says the question's name
+        ("Quy mô dự án: … Khu công nghiệp Phú Xuân …"), not the section's items, which say only what is
+        asked."""
+        if not _ASKS_WHAT.search(fold(kind_text)) or asks_who(kind_text) or answer_type(kind_text) is not None:
+            return None
+        if asks_for_list(question):  # (`list_answer`)
+            return None
+        paths: dict[str, list[tuple[str, ...]]] = {}
+        texts: dict[str, list[str]] = {}
+        for h in hits:
+            if h.chunk.doc_id in docs and h.chunk.section:
+                paths.setdefault(h.chunk.doc_id, []).append(tuple(h.chunk.section.split(" › ")))
+                texts.setdefault(h.chunk.doc_id, []).append(h.chunk.text)
+        for doc, found_paths in paths.items():
+            chunks = document_chunks(doc)
+            if not chunks or (found := lists.named_section(question, chunks, found_paths)) is None:
+                continue
+            m = chunks[0].meta
+            said = f"{' '.join(found.path)} {m.title} {m.issuer} {m.place} {m.year or ''} {m.kind} {m.number}"
+            if matcher.coverage(f"{said} {' '.join(texts[doc])}") >= _NAMED_SECTION_COVERAGE:
+                return found
         return None
 
     def _select(self, ranked: list[Candidate], limit: int | None = None) -> list[Candidate]:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.textmatch import TermMatcher
+from assistant.textmatch import TermMatcher, content_terms
 from index.normalize import fold
 from index.text import clause_spans
 from index.types import Chunk
@@ -32,6 +32,12 @@ _CLOSING = re.compile(r"^\W*(?:noi nhan|tm\.|kt\.|q\.|tl\.|tuq\.)")
 _ITEM_MARK = re.compile(r"^\s*(?:[-+•*–]\s+|\(?[a-zđ]\)\s*|\(?[ivx]+\)\s*|\d+(?:\.\d+)*[.)]\s+)", re.IGNORECASE)
 # "những …", "các … nào/gì", "gồm", "what are", "list": questions asking for several things (folded).
 _LIST_NOUN = re.compile(r"\b(?:nhung|cac)\s+([a-z]+(?:\s+[a-z]+)?)\s+(?:nao|gi)\b")
+# A heading's article or number: "Điều 2.", "Chương II", "8.", "2.1.", "II.", "a)".
+_HEADING_LEAD = re.compile(
+    r"^\W*(?:(?:Điều|Chương|Mục|Phần|ĐIỀU|CHƯƠNG|MỤC|PHẦN)\s+[0-9IVXLC]+\b\W*)?"
+    r"(?:(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[a-zđ]\))\s*)?"
+)
+_MIN_NAMED_WORDS = 3
 _ASKS_LIST = re.compile(r"\bnhung\b|\bcac\b.*\b(?:nao|gi)\b|\bgom\b|\bwhat are\b|\blist\b|\bwhich\b.*\bare\b")
 
 
@@ -185,6 +191,49 @@ def find_list(matcher: TermMatcher, chunks: Sequence[Chunk], min_coverage: float
     else:  # a heading that does not name what is asked: only bullets are a list, not any lines of its text
         items = _body_items(chunks, node, bullets_only=best[0][0] == 0)[:MAX_ITEMS]
     return Found(node, tuple(items), best[0][1], best[0][0] > 0) if len(items) >= 2 else None
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
+def named_section(question: str, chunks: Sequence[Chunk], paths: Sequence[tuple[str, ...]]) -> Found | None:
+    """The section of one document (its chunks, in order) that the question names by its heading, word for word
+    ("Tiến độ thực hiện dự án … thế nào?" names "8. Tiến độ thực hiện dự án"), among `paths` (those of the
+    passages found), with its items: the bullets of its body. Not a section with parts, whose headings say
+    what it covers rather than what it says, nor one whose heading's line goes on with a statement ("3. Mục
+    tiêu dự án: Đầu tư …": that sentence answers), nor one of prose. The
+    heading has at least `_MIN_NAMED_WORDS` words (a one-word "Mục đích" is named by many questions about
+    other things), is not a name ("3. Sở Công Thương", whose tasks a question about it need not ask) and
+    starts what the question asks (only words such as "Cho biết" before it: "Trách nhiệm của nhà đầu tư …"
+    does not ask for "3. Nhà đầu tư"); the longest named wins. None when it has fewer than two items (its
+    sentence then answers as any other)."""
+    words = re.findall(r"\w+", question)
+    said = f" {_words(question)} "
+    best: tuple[int, tuple[str, ...]] | None = None
+    for path in paths:
+        for depth in range(1, len(path) + 1):
+            heading = _HEADING_LEAD.sub("", path[depth - 1])
+            if not heading.isupper() and all(w[0].isupper() for w in re.findall(r"\w+", heading)):
+                continue  # a name ("3. Sở Công Thương": a body's tasks), not what is asked about
+            bare = _words(heading)
+            at = said.find(f" {bare} ")
+            if len(bare.split()) < _MIN_NAMED_WORDS or at < 0:
+                continue
+            if content_terms(" ".join(words[: said[:at].count(" ")])):
+                continue  # what is asked comes first: "Trách nhiệm của nhà đầu tư" asks no "Nhà đầu tư"
+            if best is None or len(bare) > best[0]:
+                best = (len(bare), path[:depth])
+    if best is None:
+        return None
+    node = best[1]
+    head = _heading_item(chunks, node)
+    if head is None or len(head.chunk.text[head.end :].split("\n", 1)[0].split()) >= _MIN_ITEM_WORDS:
+        return None  # "3. Mục tiêu dự án: Đầu tư xây dựng …": the heading's own line says it
+    if _children(chunks, node):
+        return None  # its parts' headings say what it covers, not what it says
+    items = _body_items(chunks, node, bullets_only=True)[:MAX_ITEMS]
+    return Found(node, tuple(items), 1.0, True) if len(items) >= 2 else None
 
 
 def list_after(chunk: Chunk, end: int, chunks: Sequence[Chunk], coverage: float) -> Found | None:

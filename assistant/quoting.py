@@ -89,6 +89,17 @@ def headline_item(text: str) -> str:
     return head.rstrip(" .;:,")
 
 
+def headline_value(text: str) -> str:
+    """An item said whole in the first sentence, its label with its value: plain, without bracketed asides and
+    its closing stop.
+
+    >>> headline_value("- Lập hồ sơ kỹ thuật (hoàn thiện các thủ tục): Từ quý III/2026 đến quý IV/2026.")
+    'Lập hồ sơ kỹ thuật: Từ quý III/2026 đến quý IV/2026'
+    """
+    t = re.sub(r"\s*\([^()]*\)", "", plain(text))
+    return re.sub(r"\s+", " ", t).strip().rstrip(" .;:,")
+
+
 def extend_list(text: str, start: int, end: int, whole_sentence: bool = False) -> int:
     """A span that introduces a list ("…đó là: a;" or "…như sau:") is extended over the following
     clauses or bullets of the same sentence, so a list question gets the whole list; with

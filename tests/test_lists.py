@@ -198,3 +198,78 @@ def test_the_lines_of_a_section_that_does_not_name_what_is_asked_are_no_list() -
     )
     extract = _ask("Tổ công tác Dân vận chính quyền huyện gồm những ai?", lines)
     assert not extract.text.startswith("Gồm:"), extract.text
+
+
+DECISION = _chunks(
+    "qd2336.pdf",
+    [
+        (
+            "Điều 1. Chấp thuận chủ trương đầu tư",
+            "Điều 1. Chấp thuận chủ trương đầu tư dự án Khu công nghiệp Phú Xuân gồm các nội dung sau:",
+        ),
+        (
+            "Điều 1. Chấp thuận chủ trương đầu tư › 3. Nhà đầu tư",
+            "3. Nhà đầu tư\n- Công ty Cổ phần Phát triển hạ tầng Gia Phú.\n- Địa chỉ trụ sở: xã Gia Phú, tỉnh Lào Cai.",
+        ),
+        (
+            "Điều 1. Chấp thuận chủ trương đầu tư › 4. Quy mô dự án",
+            "4. Quy mô dự án: Đầu tư xây dựng kết cấu hạ tầng Khu công nghiệp Phú Xuân với quy mô 300ha.",
+        ),
+        (
+            "Điều 1. Chấp thuận chủ trương đầu tư › 5. Mục tiêu dự án",
+            "5. Mục tiêu dự án: Kinh doanh kết cấu hạ tầng khu công nghiệp.\n- Cho thuê nhà xưởng.\n"
+            "- Cho thuê kho bãi.",
+        ),
+        (
+            "Điều 1. Chấp thuận chủ trương đầu tư › 8. Tiến độ thực hiện dự án",
+            "8. Tiến độ thực hiện dự án:\n- Chuẩn bị đầu tư và pháp lý (phê duyệt dự án, giao đất): Từ quý II/2026 "
+            "đến quý II/2026.\n- Lập hồ sơ kỹ thuật (hoàn thiện thủ tục pháp lý): Từ quý III/2026 đến quý IV/2026.\n"
+            "- Vận hành và kinh doanh: Từ quý I/2028.",
+        ),
+        (
+            "Điều 2. Tổ chức thực hiện › 1. Trách nhiệm của chủ đầu tư",
+            "1. Trách nhiệm của chủ đầu tư\n- Triển khai dự án theo đúng tiến độ đã được phê duyệt.\n"
+            "- Báo cáo giám sát đầu tư dự án hằng quý.",
+        ),
+    ],
+    DocMeta(
+        title="Chấp thuận chủ trương đầu tư đồng thời chấp thuận nhà đầu tư",
+        issuer="UBND tỉnh Lào Cai",
+        number="2336/QĐ-UBND",
+        date="2026-06-02",
+        kind="QUYẾT ĐỊNH",
+    ),
+)
+
+
+def test_a_section_the_question_names_by_its_heading_answers_with_its_items() -> None:
+    """ "Tiến độ thực hiện dự án Khu công nghiệp Phú Xuân thế nào?" was answered by the project's scale ("Quy mô dự
+    án: … Khu công nghiệp Phú Xuân …"): the sentence that says the project's name, not the phases, which do not."""
+    question = "Tiến độ thực hiện dự án Khu công nghiệp Phú Xuân thế nào?"
+    extract = _ask(question, DECISION)
+    lines = extract.text.split("\n")
+    assert lines[0] == (
+        "Gồm: Chuẩn bị đầu tư và pháp lý: Từ quý II/2026 đến quý II/2026; Lập hồ sơ kỹ thuật: Từ quý III/2026 đến "
+        "quý IV/2026 … [1]."
+    )
+    assert "› 8. Tiến độ thực hiện dự án»" in lines[1]
+    assert lines[2:] == [
+        "- Chuẩn bị đầu tư và pháp lý (phê duyệt dự án, giao đất): Từ quý II/2026 đến quý II/2026. [1]",
+        "- Lập hồ sơ kỹ thuật (hoàn thiện thủ tục pháp lý): Từ quý III/2026 đến quý IV/2026. [1]",
+        "- Vận hành và kinh doanh: Từ quý I/2028. [1]",
+    ]
+    assert _ask(f"Cho biết {question[0].lower()}{question[1:]}", DECISION).text == extract.text
+    before = _ask(question, DECISION, with_outline=False)  # without the outline: the sentences that say the name
+    assert "Chuẩn bị đầu tư" not in before.text.split("\n")[0]
+
+
+def test_a_heading_named_inside_the_question_or_saying_its_own_answer_is_no_section_answer() -> None:
+    """The question asks what comes first: "Trách nhiệm của nhà đầu tư …" is not a question for "3. Nhà đầu tư";
+    a heading whose line goes on ("5. Mục tiêu dự án: Kinh doanh …") is answered by that sentence; who, when and
+    how much are answered as they are."""
+    duty = _ask("Trách nhiệm của nhà đầu tư dự án Khu công nghiệp Phú Xuân là gì?", DECISION)
+    assert "Công ty Cổ phần" not in duty.text.split("\n")[0]
+    goal = _ask("Mục tiêu dự án Khu công nghiệp Phú Xuân là gì?", DECISION)
+    assert goal.text.startswith("Mục tiêu dự án: Kinh doanh kết cấu hạ tầng khu công nghiệp"), goal.text
+    when = _ask("Tiến độ thực hiện dự án Khu công nghiệp Phú Xuân đến khi nào?", DECISION)
+    assert not when.text.startswith("Gồm:"), when.text

@@ -24,6 +24,7 @@ from assistant.evidence import meaning_texts as meaning_texts  # embedded at ind
 from assistant.fitting import document_fits as document_fits
 from assistant.fitting import fitting_documents, issuers_on_file, years_on_file
 from assistant.headline import (
+    MAX_WORDS,
     asks_who,
     document_fields,
     field_subjects,
@@ -45,6 +46,7 @@ from assistant.textmatch import (
     document_years,
     is_list_question,
     places,
+    plain,
     states_count,
     states_value,
     value_unit,
@@ -86,12 +88,22 @@ _DEADLINE = re.compile(r"\b(?:han|thoi han|han chot|deadline|due)\b")
 # (folded).
 _ASKS_WHAT = re.compile(r"\b(?:the nao|ra sao|la gi|gom gi|bao gom gi|nhung gi|what is|what are|how)\b")
 _NAMED_SECTION_COVERAGE = 0.999
+# A question asking who someone is ("Nhà đầu tư dự án … là ai?", "Ai là chủ đầu tư …?"), not who does something.
+_WHO_IS = re.compile(r"\b(?:la ai|ai la|la nhung ai|la (?:co quan|don vi|to chuc|doanh nghiep|cong ty) nao)\b")
 # "Các công văn … gửi những công ty nào?" is answered from this many documents of that kind at most.
 _ADDRESSED_DOCUMENTS = 3
 # A question asking a document's number or date describes that document when its other terms are covered this
 # well by the document's title, issuer, place, kind and year.
 _DESCRIBED = 0.6
 _SHORT_TITLE_WORDS = 8  # documents the first sentence speaks for when several answer
+
+
+def _said_whole(c: Candidate | None) -> str | None:
+    """A quote as the answer's first sentence: plain, at most `MAX_WORDS` words, without its closing stop."""
+    if c is None:
+        return None
+    words = plain(c.hit.chunk.text[c.start : c.end]).split()
+    return " ".join(words if len(words) <= MAX_WORDS else [*words[: MAX_WORDS - 1], "…"]).rstrip(" .;:,")
 
 
 class ExtractiveAnswerer:
@@ -211,6 +223,10 @@ class ExtractiveAnswerer:
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
+        asks_who_is = lang != "en" and _WHO_IS.search(fold(kind_text)) is not None
+        subject = self._named_subject(focus or question, cands) if asks_who_is else None
+        if subject is not None:
+            chosen = [subject, *(c for c in chosen if c is not subject)]
         if document_chunks is not None and lang != "en":
             docs = set(pointed) or {c.hit.chunk.doc_id for c in cands}
             section = self._named_section(focus or question, kind_text, matcher, hits, docs, document_chunks)
@@ -282,7 +298,7 @@ class ExtractiveAnswerer:
             headline_weigh=weigh_headline,
             headline_needs=needed,
             question=kind_text,
-            fixed_headline=stated[1] if stated else None,
+            fixed_headline=stated[1] if stated else _said_whole(subject) if subject in picked[:1] else None,
             list_nouns=nouns,
         )
 
@@ -433,6 +449,29 @@ class ExtractiveAnswerer:
             text = phrase("signed_by", lang, label=label, signer=signer) + " [1]"
             return ExtractedAnswer(text, False, [Citation.from_chunk(1, ch, hit.score, [(start, pos + len(signer))])])
         return None
+
+    @staticmethod
+    def _named_subject(question: str, cands: list[Candidate]) -> Candidate | None:
+        """For a question asking who something is ("… là ai?", "Ai là …?"), the first sentence of the section its
+        heading names as the subject ("Nhà đầu tư dự án … là ai?": "3. Nhà đầu tư" → "Tên doanh nghiệp: Công ty
+        Cổ phần …"), if any: it is the answer, though it does not say the project's name that others do ("Tên dự
+        án: … Khu công nghiệp Phú Xuân")."""
+
+        def path(c: Candidate) -> tuple[str, ...]:
+            return tuple(c.hit.chunk.section.split(" › ")) if c.hit.chunk.section else ()
+
+        node = lists.named_heading(question, list(dict.fromkeys(path(c) for c in cands)))
+        if node is None:
+            return None
+        under = [c for c in cands if path(c) == node]  # its own text, not its parts' (a body's each)
+        if not under:
+            return None
+        under = [c for c in under if c.hit.chunk.doc_id == under[0].hit.chunk.doc_id]
+        heading = lists.heading_words(node[-1])
+        said = [c for c in under if not lists.heading_words(c.hit.chunk.text[c.start : c.end]).startswith(heading)]
+        # What the section says first ("Tên doanh nghiệp: Công ty …", before its registration and address), not
+        # the heading with it ("Nhà đầu tư Tên doanh nghiệp: …").
+        return min(said or under, key=lambda c: c.hit.chunk.start + c.start)
 
     @staticmethod
     def _named_section(

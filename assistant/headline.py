@@ -294,6 +294,15 @@ def who_score(text: str, question: str) -> float:
     return 0.5 + (0.5 if kind else 0.0) + 0.1 * min(len(new) + len(roles) - 1, 2)
 
 
+def names_body(heading: str) -> bool:
+    """Whether a heading names a body ("3. Phòng Nội vụ", "Sở Tài chính", "Công an tỉnh"), whose tasks follow it.
+
+    >>> names_body("3. Phòng Nội vụ"), names_body("8. Tiến độ thực hiện dự án")
+    (True, False)
+    """
+    return bool(_BODY_HEADING.match(_NUMBERING.sub("", heading).strip(" .:")))
+
+
 def _body(section: str) -> str:
     """The body a section is about, from its deepest heading that names one ("Phòng Nội vụ")."""
     for heading in reversed([h for h in section.split(" › ") if h]):

@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.headline import names_body
 from assistant.textmatch import TermMatcher, content_terms
 from index.normalize import fold
 from index.text import clause_spans
@@ -197,26 +198,29 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"\w+", fold(text)))
 
 
-def named_section(question: str, chunks: Sequence[Chunk], paths: Sequence[tuple[str, ...]]) -> Found | None:
-    """The section of one document (its chunks, in order) that the question names by its heading, word for word
-    ("Tiến độ thực hiện dự án … thế nào?" names "8. Tiến độ thực hiện dự án"), among `paths` (those of the
-    passages found), with its items: the bullets of its body. Not a section with parts, whose headings say
-    what it covers rather than what it says, nor one whose heading's line goes on with a statement ("3. Mục
-    tiêu dự án: Đầu tư …": that sentence answers), nor one of prose. The
-    heading has at least `_MIN_NAMED_WORDS` words (a one-word "Mục đích" is named by many questions about
-    other things), is not a name ("3. Sở Công Thương", whose tasks a question about it need not ask) and
-    starts what the question asks (only words such as "Cho biết" before it: "Trách nhiệm của nhà đầu tư …"
-    does not ask for "3. Nhà đầu tư"); the longest named wins. None when it has fewer than two items (its
-    sentence then answers as any other)."""
+def heading_words(heading: str) -> str:
+    """A heading's words, folded, without its number or article: "Điều 2. Tổ chức thực hiện" → "to chuc thuc hien"."""
+    return _words(_HEADING_LEAD.sub("", heading))
+
+
+def named_heading(question: str, paths: Sequence[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The section among `paths` that the question names by its heading, word for word ("Tiến độ thực hiện dự án
+    … thế nào?" names "8. Tiến độ thực hiện dự án"; "Nhà đầu tư dự án … là ai?", "3. Nhà đầu tư"). The heading has
+    at least `_MIN_NAMED_WORDS` words (a one-word "Mục đích" is named by many questions about other things), is
+    not a name ("3. Sở Công Thương", "Phòng Nội vụ": a body, whose tasks a question about it need not ask) and
+    starts what the question asks (only words such as "Cho biết" before it: "Trách nhiệm của nhà đầu tư …" does
+    not ask for "3. Nhà đầu tư"); the longest named wins."""
     words = re.findall(r"\w+", question)
     said = f" {_words(question)} "
     best: tuple[int, tuple[str, ...]] | None = None
     for path in paths:
         for depth in range(1, len(path) + 1):
             heading = _HEADING_LEAD.sub("", path[depth - 1])
-            if not heading.isupper() and all(w[0].isupper() for w in re.findall(r"\w+", heading)):
-                continue  # a name ("3. Sở Công Thương": a body's tasks), not what is asked about
-            bare = _words(heading)
+            if names_body(heading) or (
+                not heading.isupper() and all(w[0].isupper() for w in re.findall(r"\w+", heading))
+            ):
+                continue  # a name ("3. Sở Công Thương", "Phòng Nội vụ": a body's tasks), not what is asked about
+            bare = heading_words(heading)
             at = said.find(f" {bare} ")
             if len(bare.split()) < _MIN_NAMED_WORDS or at < 0:
                 continue
@@ -224,9 +228,18 @@ def named_section(question: str, chunks: Sequence[Chunk], paths: Sequence[tuple[
                 continue  # what is asked comes first: "Trách nhiệm của nhà đầu tư" asks no "Nhà đầu tư"
             if best is None or len(bare) > best[0]:
                 best = (len(bare), path[:depth])
-    if best is None:
+    return best[1] if best else None
+
+
+def named_section(question: str, chunks: Sequence[Chunk], paths: Sequence[tuple[str, ...]]) -> Found | None:
+    """The section of one document (its chunks, in order) that the question names by its heading
+    (`named_heading`, among `paths`: those of the passages found), with its items: the bullets of its body. Not a
+    section with parts, whose headings say what it covers rather than what it says, nor one whose heading's
+    line goes on with a statement ("3. Mục tiêu dự án: Đầu tư …": that sentence answers), nor one of prose.
+    None when it has fewer than two items (its sentence then answers as any other)."""
+    node = named_heading(question, paths)
+    if node is None:
         return None
-    node = best[1]
     head = _heading_item(chunks, node)
     if head is None or len(head.chunk.text[head.end :].split("\n", 1)[0].split()) >= _MIN_ITEM_WORDS:
         return None  # "3. Mục tiêu dự án: Đầu tư xây dựng …": the heading's own line says it

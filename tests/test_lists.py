@@ -273,3 +273,14 @@ def test_a_heading_named_inside_the_question_or_saying_its_own_answer_is_no_sect
     assert goal.text.startswith("Mục tiêu dự án: Kinh doanh kết cấu hạ tầng khu công nghiệp"), goal.text
     when = _ask("Tiến độ thực hiện dự án Khu công nghiệp Phú Xuân đến khi nào?", DECISION)
     assert not when.text.startswith("Gồm:"), when.text
+
+
+def test_who_a_section_names_is_what_that_section_says_first() -> None:
+    """ "Nhà đầu tư dự án Khu công nghiệp Phú Xuân là ai?" was answered "Tên dự án: … Khu công nghiệp Phú Xuân": the
+    section "3. Nhà đầu tư" names the company, but not the project, which the question's other words name."""
+    for question in (
+        "Nhà đầu tư dự án Khu công nghiệp Phú Xuân là ai?",
+        "Ai là nhà đầu tư dự án Khu công nghiệp Phú Xuân?",
+    ):
+        first = _ask(question, DECISION).text.split("\n")[0]
+        assert first.startswith("Công ty Cổ phần Phát triển hạ tầng Gia Phú [")

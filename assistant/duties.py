@@ -77,6 +77,8 @@ def _rows(ask: DutyAsk, book: TaskBook, filters: Filters | None) -> list[TaskRow
     except TasksError:
         return []
     rows = [r for r in rows if (keys is None or r.assignment.unit_key in keys) and _fits(r.assignment, ask, filters)]
+    if ask.numbered is not None:  # "kế hoạch 46": that plan's tasks or none, not another plan's
+        rows = [r for r in rows if _numbered(r.assignment, *ask.numbered)]
     if ask.plan:  # the plans whose title or number holds the words naming it; all when none does
         named = [r for r in rows if set(ask.plan) <= _plan_words(r.assignment)]
         rows = named or rows
@@ -89,6 +91,18 @@ def _rows(ask: DutyAsk, book: TaskBook, filters: Filters | None) -> list[TaskRow
         on_topic = [r for r in rows if set(ask.topic) <= said[r.assignment.doc_id]]
         rows = on_topic or rows
     return rows
+
+
+def _numbered(a: Assignment, kind: str, number: str) -> bool:
+    """Whether `a` is of the document numbered `number` ("46", or with its symbol "46/kh-ubnd", folded) and of
+    the `kind` asked ("ke hoach"; "" for any)."""
+    own = re.sub(r"\s+", "", fold_chars(a.meta.number or ""))
+    if "/" in number:
+        same = own == number
+    else:
+        lead = re.match(r"\d+", own)
+        same = lead is not None and lead.group(0).lstrip("0") == number.lstrip("0")
+    return same and (not kind or not a.meta.kind or " ".join(fold_chars(a.meta.kind).split()) == kind)
 
 
 def _plan_words(a: Assignment) -> set[str]:

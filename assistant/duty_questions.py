@@ -133,6 +133,14 @@ _PLAN = re.compile(
     r"(?<![\w])(?:theo|trong|cua|tai|under|in|of)\s+(?:(?:cac|the)\s+)?(?:ke\s+hoach|kh|van\s+ban|plan)\s+"
     r"(?P<plan>[^?.,;:]+)"
 )
+# The document a question asks about by its kind and number ("kế hoạch 46", "Kế hoạch số 46/KH-UBND", "theo quyết
+# định 1696"): a plan, decision or letter that assigns tasks, not the directive a plan carries out ("kế hoạch triển
+# khai Chỉ thị 11": that number is the directive's).
+_NUMBERED = re.compile(
+    r"(?<![\w])(?P<kind>ke\s+hoach|quyet\s+dinh|cong\s+van|van\s+ban|thong\s+bao|plan|decision|letter)\s+"
+    r"(?:so\s*:?\s*|no\.?\s*)?(?P<number>\d{1,6}(?:\s*/\s*[\w.-]+)?)(?![\w/])"
+)
+_KINDS = {"plan": "ke hoach", "decision": "quyet dinh", "letter": "cong van", "van ban": ""}
 # The field a question narrows to: "… có nhiệm vụ gì trong quản lý khoáng sản", "… về công tác dân vận".
 _TOPIC = re.compile(
     r"(?<![\w])(?:trong|ve|ve\s+viec|ve\s+linh\s+vuc|linh\s+vuc|regarding|about|on)\s+(?P<topic>[^?.,;:]+)"
@@ -163,6 +171,9 @@ class DutyAsk:
     reports: bool = False
     english: bool = False
     plan: tuple[str, ...] = ()  # folded words by which the question names the plan ("trien khai chi thi 11")
+    # The plan it names by kind and number, folded: ("ke hoach", "46") or ("ke hoach", "46/kh-ubnd"); a kind of ""
+    # for "văn bản" (any kind).
+    numbered: tuple[str, str] | None = None
     topic: tuple[str, ...] = ()  # folded words of the field asked about ("trong quản lý khoáng sản")
 
     @property
@@ -340,6 +351,7 @@ def detect(question: str, today: date) -> DutyAsk | None:
         return None
     english = english or bool(re.search(r"(?<![\w])(?:what|which|tasks?|due|reports?)(?![\w])", plain_f))
     plan = _PLAN.search(plain_f)
+    numbered = _NUMBERED.search(fold_chars(" ".join(question.split())))
     reports = reports or bool(re.search(r"bao\s+cao\s+(?:nao|gi)|reports?(?![\w])", plain_f))
     return DutyAsk(
         unit=unit or "",
@@ -351,6 +363,14 @@ def detect(question: str, today: date) -> DutyAsk | None:
         english=english,
         plan=tuple(content_words(plan["plan"])) if plan else (),
         topic=() if plan else _topic(plain_f),
+        numbered=(
+            (
+                _KINDS.get(" ".join(numbered["kind"].split()), " ".join(numbered["kind"].split())),
+                re.sub(r"\s+", "", numbered["number"]),
+            )
+            if numbered
+            else None
+        ),
     )
 
 

@@ -269,6 +269,29 @@ def test_a_plan_named_by_its_subject_narrows_the_list(indexed: tuple[PlanIndex, 
     assert vague is not None and {c.source for c in vague.citations} == {BA_DINH_2025, GO_VAP_2010}
 
 
+def test_a_plan_named_by_its_number_gives_its_tasks_or_none(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    """ "Kế hoạch 46 của Tuyên Quang giao cho Sở Nội vụ những nhiệm vụ gì?" was answered with another province's
+    tasks for its Sở Nội vụ: the plan named assigned it none, and every plan's tasks were listed instead."""
+    index, book = indexed
+    for question in (
+        "Phòng Nội vụ phải làm gì theo kế hoạch 08/KH-UBND?",
+        "Kế hoạch số 8 giao cho Phòng Nội vụ những nhiệm vụ gì?",
+    ):
+        ask = detect(question, TODAY)
+        assert ask is not None and ask.numbered is not None, question
+        result = answer(ask, book, index.doc_chunks, None, "vi")
+        assert result is not None and {c.source for c in result.citations} == {GO_VAP_2010}, question
+    for question in (
+        "Kế hoạch 46 giao cho Phòng Nội vụ những nhiệm vụ gì?",
+        "Phòng Nội vụ phải làm gì theo Kế hoạch số 08/KH-BCĐ?",
+        "Phòng Nội vụ phải làm gì theo quyết định 8?",
+    ):
+        ask = detect(question, TODAY)
+        assert ask is not None and answer(ask, book, index.doc_chunks, None, "vi") is None, question
+    directive = detect("Phòng Nội vụ phải làm gì theo kế hoạch triển khai Chỉ thị 18?", TODAY)
+    assert directive is not None and directive.numbered is None  # the directive's number, not the plan's
+
+
 def test_the_field_asked_about_narrows_to_the_plans_that_speak_of_it(indexed: tuple[PlanIndex, TaskBook]) -> None:
     """ "… trong/về <field>": only the plans whose title or listed tasks hold the field's words (all when none does),
     so an office's duties under an unrelated decision do not crowd the answer."""

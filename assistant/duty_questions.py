@@ -351,7 +351,10 @@ def detect(question: str, today: date) -> DutyAsk | None:
         return None
     english = english or bool(re.search(r"(?<![\w])(?:what|which|tasks?|due|reports?)(?![\w])", plain_f))
     plan = _PLAN.search(plain_f)
-    numbered = _NUMBERED.search(fold_chars(" ".join(question.split())))
+    numbered = next(
+        (m for m in _NUMBERED.finditer(fold_chars(" ".join(question.split()))) if not YEAR.fullmatch(m["number"])),
+        None,
+    )  # "kế hoạch 2010" names the plan's year (`years`), not its number
     reports = reports or bool(re.search(r"bao\s+cao\s+(?:nao|gi)|reports?(?![\w])", plain_f))
     return DutyAsk(
         unit=unit or "",

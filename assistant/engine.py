@@ -147,14 +147,16 @@ class Assistant:
 
         if numbers := {number_key(n) for n in document_numbers(search_query)}:
             named = [d["doc_id"] for d in searchable() if number_key(d.get("meta", {}).get("number") or "") in numbers]
-            own = sum(1 for h in hits if h.chunk.doc_id in named)
-            if named and own < _NAMED_DOCUMENT_HITS and len(named) <= _REFOCUS_MAX_DOCUMENTS:
+            own = [h for h in hits if h.chunk.doc_id in named]
+            if named and len(own) < _NAMED_DOCUMENT_HITS and len(named) <= _REFOCUS_MAX_DOCUMENTS:
                 again = self.retriever.retrieve(
                     dense_query, k=self.settings.top_k, filters=self._narrowed(named, filters), lexical_query=lexical
                 )
                 log.info("Searched again in the document%s numbered %s", "s" if len(named) > 1 else "", numbers)
                 if again:
                     return again
+            if own:  # the documents asked about answer, not another that says more of the question's words
+                return own
         named_years, required = document_years(search_query), document_places(search_query)
         if not (named_years or required) or fitting_documents(hits, named_years, (), required):
             return hits

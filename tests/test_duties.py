@@ -290,6 +290,8 @@ def test_a_plan_named_by_its_number_gives_its_tasks_or_none(indexed: tuple[PlanI
         assert ask is not None and answer(ask, book, index.doc_chunks, None, "vi") is None, question
     directive = detect("Phòng Nội vụ phải làm gì theo kế hoạch triển khai Chỉ thị 18?", TODAY)
     assert directive is not None and directive.numbered is None  # the directive's number, not the plan's
+    year = detect("Theo kế hoạch 2010 của quận Gò Vấp, Phòng Nội vụ có nhiệm vụ gì?", TODAY)
+    assert year is not None and year.numbered is None and year.years == (2010,)  # the plan's year
 
 
 def test_the_field_asked_about_narrows_to_the_plans_that_speak_of_it(indexed: tuple[PlanIndex, TaskBook]) -> None:

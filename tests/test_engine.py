@@ -161,3 +161,12 @@ def test_follow_up_naming_another_district_answers_for_it(toy: Assistant):
     ans = toy.ask("Còn quận Gò Vấp thì sao?", history=history)
     assert "2025" not in ans.search_query
     assert not ans.abstained and {c.source for c in ans.citations} == {"002_f8451427429f5507.txt"}
+
+
+def test_a_document_named_by_its_number_is_the_only_one_answered_from(toy: Assistant):
+    """ "Sở Nội vụ phải làm gì theo kế hoạch 21/KH-UBND?" was answered with another province's plan first: the
+    passages of the plan named were among those found, and others said more of the question's words."""
+    ans = toy.ask("Theo Kế hoạch 08/KH-UBND, ai chịu trách nhiệm báo cáo quý?")
+    assert not ans.abstained
+    assert {r.chunk.source for r in ans.retrieved} == {GO_VAP_2010}
+    assert {c.source for c in ans.citations} == {GO_VAP_2010}

@@ -29,7 +29,9 @@ from assistant.textmatch import (
     document_numbers,
     document_places,
     document_years,
+    is_numbered,
     number_key,
+    numbered_documents,
     search_queries,
 )
 from assistant.types import Answer, Query
@@ -138,21 +140,28 @@ class Assistant:
         document is of another year or place (their texts mention it), search again among the documents of
         that year and place only: answering from the others would be wrong, abstaining needless. When the place
         has documents but none of that year, search among them: the abstention then names their years.
-        Likewise a document named by its number ("Công văn 193/UBND-KT …") that the index holds: its passages
-        are searched when few of those retrieved are its own."""
+        Likewise a document named by its number ("Công văn 193/UBND-KT …", "Quyết định 1696 …") that the index
+        holds: its passages are searched when few of those retrieved are its own, and only its passages answer."""
         wanted = set(filters.sources) if filters is not None and filters.sources else None
 
         def searchable() -> list[dict[str, Any]]:  # read only when needed: the manifest may list 37,000 documents
             return [d for d in self.documents() if wanted is None or d["doc_id"] in wanted or d["source"] in wanted]
 
-        if numbers := {number_key(n) for n in document_numbers(search_query)}:
-            named = [d["doc_id"] for d in searchable() if number_key(d.get("meta", {}).get("number") or "") in numbers]
+        numbers = {number_key(n) for n in document_numbers(search_query)}
+        bare = [] if numbers else numbered_documents(search_query)  # "1696/QĐ-UBND", else "Quyết định 1696"
+        if numbers or bare:
+            named = [
+                d["doc_id"]
+                for d in searchable()
+                if number_key(meta_number := d.get("meta", {}).get("number") or "") in numbers
+                or is_numbered(meta_number, d.get("meta", {}).get("kind") or "", bare)
+            ]
             own = [h for h in hits if h.chunk.doc_id in named]
             if named and len(own) < _NAMED_DOCUMENT_HITS and len(named) <= _REFOCUS_MAX_DOCUMENTS:
                 again = self.retriever.retrieve(
                     dense_query, k=self.settings.top_k, filters=self._narrowed(named, filters), lexical_query=lexical
                 )
-                log.info("Searched again in the document%s numbered %s", "s" if len(named) > 1 else "", numbers)
+                log.info("Searched again in the document%s numbered %s", "s" if len(named) > 1 else "", numbers or bare)
                 if again:
                     return again
             if own:  # the documents asked about answer, not another that says more of the question's words

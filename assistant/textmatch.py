@@ -170,6 +170,33 @@ def document_numbers(question: str) -> list[str]:
     return [m.group(0) for m in _DOCNO.finditer(question)]
 
 
+# A document named by its kind and a bare number ("Quyết định 1696", "kế hoạch số 46"), not a year ("kế hoạch 2025").
+_KIND_NUMBER = re.compile(
+    r"(?i:\b(?P<kind>quyết định|kế hoạch|công văn|thông báo|quyet dinh|ke hoach|cong van|thong bao)\s+"
+    r"(?:(?:số|so)\s*:?\s*)?)(?P<number>(?!(?:19|20)\d\d(?!\d))\d{1,5})(?![\d/.-]|\s*/)"
+)
+
+
+def numbered_documents(question: str) -> list[tuple[str, str]]:
+    """Documents a question names by kind and a bare number, as (folded kind, number): a document's number without
+    its symbol ("Quyết định 1696 ủy quyền cho ai?"); a year is none.
+
+    >>> numbered_documents("Quyết định 1696 ủy quyền cho ai? Kế hoạch 2025 thì sao?")
+    [('quyet dinh', '1696')]
+    """
+    return [(" ".join(fold(m["kind"]).split()), m["number"]) for m in _KIND_NUMBER.finditer(question)]
+
+
+def is_numbered(number: str, kind: str, named: Iterable[tuple[str, str]]) -> bool:
+    """Whether a document of `number` ("1696/QĐ-UBND") and `kind` ("QUYẾT ĐỊNH") is one of `named`
+    (`numbered_documents`): the same number before its symbol, and the same kind when it is known."""
+    lead = re.match(r"\s*0*(\d+)\s*/", number or "")
+    if lead is None:
+        return False
+    own_kind = " ".join(fold(kind or "").split())
+    return any(lead.group(1) == n.lstrip("0") and (not own_kind or own_kind == k) for k, n in named)
+
+
 def number_key(number: str) -> str:
     """A document number as compared: folded, without spaces ("193/UBND-KT" ~ "193/ UBND-KT")."""
     return re.sub(r"\s+", "", fold(number))
@@ -182,12 +209,20 @@ def reference_terms(question: str, numbers: Iterable[str]) -> set[str]:
     ['1696', 'dinh', 'qd', 'quyet', 'ubnd']
     >>> reference_terms("Kết luận 22-KL/TW được nhắc ngày nào?", ["1186-TB/TU"])
     set()
+    >>> sorted(reference_terms("Quyết định 1696 ủy quyền cho ai?", ["1696/QĐ-UBND"]))
+    ['1696', 'dinh', 'quyet']
     """
     known = {number_key(n) for n in numbers if n}
+    leads = {lead.group(1) for n in numbers if n and (lead := re.match(r"\s*0*(\d+)\s*/", n))}
     return {
         fold(t)
         for m in _NAMED_DOCUMENT.finditer(question)
         if number_key(m.group("number")) in known
+        for t in tokenize(m.group(0))
+    } | {  # "Quyết định 1696" for "1696/QĐ-UBND"
+        fold(t)
+        for m in _KIND_NUMBER.finditer(question)
+        if m["number"].lstrip("0") in leads
         for t in tokenize(m.group(0))
     }
 

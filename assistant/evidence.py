@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.quoting import HEADING_NUMBER, with_values
-from assistant.textmatch import TermMatcher, cites_only, reports_results
+from assistant.textmatch import TermMatcher, cites_only, is_dateline, reports_results
 from index.normalize import fold
 from index.text import clause_spans
 from index.types import Chunk, Retrieved
@@ -134,6 +134,8 @@ def candidates(
             bare = span.strip(" .:-").lower()
             if len(span.split()) < MIN_QUOTE_WORDS or any(h.startswith(bare) for h in headings):
                 continue  # too short to stand alone, or the heading itself (shown in the label)
+            if not when and is_dateline(span):
+                continue  # "Phú Yên, ngày 14 tháng 11 năm 2013 KẾ HOẠCH": when it was issued, on its card
             cov = matcher.coverage(span)
             both = matcher.coverage(f"{span} {context}")
             score = 0.6 * cov + 0.25 * both + 0.1 * context_cov + 0.15 * matcher.bigram_bonus(span)

@@ -471,20 +471,40 @@ def without_datelines(text: str, keep: Iterable[str] = ()) -> str:
     'Triển khai Kế hoạch số   của Ban Dân vận Tỉnh ủy.'
     """
 
-    def place(m: re.Match[str]) -> str:
-        words = m.group(1).split()
-        n = len(words)
-        while n and (words[n - 1][:1].isupper() or words[n - 1][:1].isdigit()):
-            n -= 1  # the place: the words in capitals just before the comma ("… Hạnh phúc | Gia Lai,")
-        return m.group(0) if n == len(words) else " ".join(words[:n]) + (" " if n else "")
-
     kept = {number_key(n) for n in keep}
 
     def cited(m: re.Match[str]) -> str:
         number = _DOCNO.match(m.group(0))
         return m.group(0) if number and number_key(number.group(0)) in kept else " "
 
-    return _CITED_DATE.sub(cited, _DATELINE.sub(place, text))
+    return _CITED_DATE.sub(cited, _DATELINE.sub(_dropped_dateline, text))
+
+
+def _dropped_dateline(m: re.Match[str]) -> str:
+    """A `_DATELINE` match without its dateline: the place is the words in capitals just before the comma ("…
+    Hạnh phúc | Gia Lai,"); unchanged when there are none ("họp tại trụ sở, ngày …" is a statement)."""
+    words = m.group(1).split()
+    n = len(words)
+    while n and (words[n - 1][:1].isupper() or words[n - 1][:1].isdigit()):
+        n -= 1
+    return m.group(0) if n == len(words) else " ".join(words[:n]) + (" " if n else "")
+
+
+def is_dateline(text: str) -> bool:
+    """Whether `text` is a document's dateline and what is printed around it (the motto, the kind of document in
+    capitals), with no statement of its own: it says when and where the document was issued, which its citation
+    shows, and answers nothing else.
+
+    >>> is_dateline("Phú Yên, ngày 14 tháng 11 năm 2013 KẾ HOẠCH")
+    True
+    >>> is_dateline("Hội nghị họp tại trụ sở, ngày 10 tháng 01 năm 2023.")
+    False
+    """
+    rest = _DATELINE.sub(_dropped_dateline, text)
+    if rest == text:
+        return False
+    said = [w for w in re.findall(r"\w+", rest) if not w.isupper() and not w.isdigit()]
+    return len(said) < 3 or fold(" ".join(said)).startswith("doc lap tu do hanh phuc")
 
 
 # The unit a count is asked in ("bao nhiêu héc-ta", "mấy phường"), folded: the first syllable after the question

@@ -117,3 +117,15 @@ def test_sentences_embedded_at_index_time_spare_the_model_at_question_time(
         assert a.extractive.by_meaning("Phòng Nội vụ làm gì?", hits)
         calls[precompute] = len(seen)
     assert calls == {True: 0, False: calls[False]} and calls[False] > 0
+
+
+def test_a_dateline_is_no_answer_to_what_a_plan_says() -> None:
+    """ "Kế hoạch 110 của Phú Yên năm 2013 có mục đích gì?" was answered "Phú Yên, ngày 14 tháng 11 năm 2013 KẾ
+    HOẠCH": the dateline says the place, the year and the kind of document the question names."""
+    head = "Phú Yên, ngày 14 tháng 11 năm 2020\nKẾ HOẠCH"
+    body = "Mục đích của kế hoạch là nâng cao nhận thức của cán bộ về công tác dân vận."
+    hits = [_plan("py.txt", head, "Phú Yên", 0), _plan("py.txt", body, "Phú Yên", 1)]
+    emb = CountingEmbedder()
+    what = answerer(emb).answer(Query("Kế hoạch của tỉnh Phú Yên năm 2020 có mục đích gì?"), hits)
+    assert what.text.startswith("Mục đích của kế hoạch"), what.text
+    assert "ngày 14 tháng 11" not in what.text  # nor is it quoted

@@ -159,7 +159,7 @@ def compose(
     headline_weigh: Callable[[str], float] | None = None,
     headline_needs: Callable[[str], bool] = lambda _: True,
     question: str = "",
-    fixed_headline: str | None = None,
+    fixed_headline: Sequence[tuple[str, str]] | None = None,
     list_nouns: tuple[str, ...] = (),
 ) -> ExtractedAnswer:
     """The answer first (`assistant.headline`: the clause that answers, at most 25 words, [n]), then the
@@ -202,8 +202,8 @@ def compose(
     text = joined()
     listed = _inline_list(picked, order[0], list_nouns)
     items_first = _list_headline(listed, numbers, lang) if listed else []
-    if fixed_headline is not None:
-        text = f"{fixed_headline} [{numbers[picked[0].hit.chunk.chunk_id]}].\n{text}"
+    if fixed_headline:
+        text = "; ".join(f"{said} [{numbers[cid]}]" for said, cid in fixed_headline) + f".\n{text}"
     elif items_first and headline_needs(items_first[0]):
         quotes[listed[0].chunk.chunk_id].append((listed[0].start, listed[-1].end))
         text = f"{items_first[0]}\n{text}"

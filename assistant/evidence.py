@@ -21,6 +21,7 @@ _FIELD_LINE = re.compile(r"^\s*(?:[-+•]\s*|\d{1,2}(?:\.\d{1,2})*[.)]\s*|[a-zđ
 # A question asking when names the field that says it: "Thời gian kiểm tra: Ngày 29 …", "Thời hạn: …" (folded).
 _WHEN_LABELS = frozenset({"thoi", "gian", "han", "ngay"})
 _FIELD_MIN_SHARE = 0.6
+_HEADING_WORDS = 8
 _FIELD_BONUS = 0.25
 # A sentence that only cites another document weighs this much for a question asking what is done or how; one
 # reporting results gains this much for a question asking for results.
@@ -92,6 +93,13 @@ def names_said(hits: Sequence[Retrieved], names: Sequence[str]) -> dict[str, str
     return {doc: " ".join(ns) for doc, ns in out.items()}
 
 
+def _heading_only(span: str) -> bool:
+    """A few words in capitals and numbers, no word in lower case: a heading ("II. NỘI DUNG", "MỤC ĐÍCH, YÊU CẦU
+    1."), not a statement."""
+    words = re.findall(r"\w+", span)
+    return len(words) <= _HEADING_WORDS and not any(w.islower() or w.istitle() and len(w) > 1 for w in words)
+
+
 def _mostly_capitals(span: str) -> bool:
     letters = [ch for ch in span if ch.isalpha()]
     return len(letters) > 20 and sum(ch.isupper() for ch in letters) > 0.4 * len(letters)
@@ -134,6 +142,8 @@ def candidates(
             bare = span.strip(" .:-").lower()
             if len(span.split()) < MIN_QUOTE_WORDS or any(h.startswith(bare) for h in headings):
                 continue  # too short to stand alone, or the heading itself (shown in the label)
+            if _heading_only(span):
+                continue  # "MỤC ĐÍCH, YÊU CẦU 1.": a heading (the text may stop after it), not a statement
             if not when and is_dateline(span):
                 continue  # "Phú Yên, ngày 14 tháng 11 năm 2013 KẾ HOẠCH": when it was issued, on its card
             cov = matcher.coverage(span)

@@ -34,7 +34,7 @@ from assistant.headline import (
     without_fields,
 )
 from assistant.lists import asks_for_list
-from assistant.quoting import display_date, doc_label, kind_key, printed_at
+from assistant.quoting import display_date, doc_label, doc_tag, kind_key, printed_at
 from assistant.recipients import addressees, asks_recipients, several_documents
 from assistant.textmatch import (
     TermMatcher,
@@ -285,11 +285,17 @@ class ExtractiveAnswerer:
         weigh_headline, needed = headline_scorers(matcher, kind_text, focus or question, value_kind, asks[1])
         whole = is_list_question(question)
         stated = None
+        fields: list[tuple[Candidate, str]] = []
         # English: the question as typed (`kind_text`) says which fields, its glossary terms which document.
         if any(document_fields(kind_text)):
             stated = self._document_fields(kind_text, focus or question, picked, document_chunks, lang)
-            if stated is not None:
-                picked = [stated[0], *(c for c in picked if c.hit.chunk.chunk_id != stated[0].hit.chunk.chunk_id)]
+            fields = (
+                [stated] if stated else self._fields_of_places(kind_text, query.question, hits, document_chunks, lang)
+            )
+            if len(fields) > 1:  # one part per document, each document named as the answer names several
+                fields = [(c, f"{doc_tag(c.hit.chunk.meta)}: {said}") for c, said in fields]
+            printing = {c.hit.chunk.chunk_id for c, _ in fields}
+            picked = [*(c for c, _ in fields), *(c for c in picked if c.hit.chunk.chunk_id not in printing)]
         return compose(
             picked,
             lang,
@@ -298,7 +304,12 @@ class ExtractiveAnswerer:
             headline_weigh=weigh_headline,
             headline_needs=needed,
             question=kind_text,
-            fixed_headline=stated[1] if stated else _said_whole(subject) if subject in picked[:1] else None,
+            fixed_headline=[(said, c.hit.chunk.chunk_id) for c, said in fields]
+            or (
+                [(subject_said, picked[0].hit.chunk.chunk_id)]
+                if (subject_said := _said_whole(subject)) and subject in picked[:1]
+                else None
+            ),
             list_nouns=nouns,
         )
 
@@ -390,19 +401,56 @@ class ExtractiveAnswerer:
         document ("Kế hoạch đó thực hiện chương trình số mấy?") is not the quoted document's."""
         asked = self._asked_document([c.hit for c in picked], described_by)
         meta = asked.meta
+        described = TermMatcher(without_fields(described_by), self.idf)
+        context = f"{meta.title} {meta.number} {meta.issuer} {meta.place} {meta.kind} {meta.year or ''}"
+        if described.coverage(context) < _DESCRIBED:
+            return None
+        return self._fields_of(asked, question, [c.hit for c in picked], document_chunks, lang)
+
+    def _fields_of_places(
+        self,
+        question: str,
+        described_by: str,
+        hits: Sequence[Retrieved],
+        document_chunks: Callable[[str], Sequence[Chunk]] | None,
+        lang: str,
+    ) -> list[tuple[Candidate, str]]:
+        """ "Kế hoạch … của Trà Vinh năm 2020 và của Bắc Kạn năm 2025 mang số hiệu gì?": the fields asked of each
+        document found whose place the question names, when it names two places or more (`_document_fields`
+        answers one document, described by all the question's words)."""
+        said = f" {' '.join(re.findall(r'[a-z0-9]+', fold(described_by)))} "
+        by_place: dict[str, Chunk] = {}
+        for h in hits:
+            place = " ".join(re.findall(r"[a-z0-9]+", fold(h.chunk.meta.place)))
+            if place and f" {place} " in said and place not in by_place:
+                by_place[place] = h.chunk
+        if len(by_place) < 2:
+            return []
+        in_order = [by_place[p] for p in sorted(by_place, key=lambda p: said.index(f" {p} "))]  # as the question names
+        found = [f for chunk in in_order if (f := self._fields_of(chunk, question, hits, document_chunks, lang))]
+        return found if len(found) >= 2 else []
+
+    def _fields_of(
+        self,
+        asked: Chunk,
+        question: str,
+        hits: Sequence[Retrieved],
+        document_chunks: Callable[[str], Sequence[Chunk]] | None,
+        lang: str,
+    ) -> tuple[Candidate, str] | None:
+        """The number and date `question` asks of the document of `asked`, said ("Kế hoạch số 19/KH-UBND, ngày
+        06/04/2020") and cited where they are printed; None when it asks them of another kind of document or
+        the document lacks them."""
+        meta = asked.meta
         number_of, date_of = field_subjects(question)
         want_number = number_of is not None and same_kind(number_of, meta.kind, meta.title)
         want_date = date_of is not None and same_kind(date_of, meta.kind, meta.title)
         if not (want_number or want_date) or (want_number and not meta.number) or (want_date and not meta.date):
             return None
-        described = TermMatcher(without_fields(described_by), self.idf)
-        context = f"{meta.title} {meta.number} {meta.issuer} {meta.place} {meta.kind} {meta.year or ''}"
-        if described.coverage(context) < _DESCRIBED:
-            return None
         chunks = list(document_chunks(asked.doc_id)) if document_chunks is not None else []
-        chunks = chunks or [c.hit.chunk for c in picked if c.hit.chunk.doc_id == asked.doc_id]
+        chunks = chunks or [h.chunk for h in hits if h.chunk.doc_id == asked.doc_id]
         printing, (start, end) = printed_at(chunks, meta.number)
-        hit = next((c.hit for c in picked if c.hit.chunk.chunk_id == printing.chunk_id), Retrieved(printing, 0.0))
+        hit = next((h for h in hits if h.chunk.chunk_id == printing.chunk_id), Retrieved(printing, 0.0))
         kind = kind_key(meta)
         kind_word = phrase(kind, lang)
         if meta.number and kind != "kind_news":  # a news item's number is that of the document it reports on

@@ -129,3 +129,45 @@ def test_a_dateline_is_no_answer_to_what_a_plan_says() -> None:
     what = answerer(emb).answer(Query("Kế hoạch của tỉnh Phú Yên năm 2020 có mục đích gì?"), hits)
     assert what.text.startswith("Mục đích của kế hoạch"), what.text
     assert "ngày 14 tháng 11" not in what.text  # nor is it quoted
+
+
+def _numbered(doc: str, place: str, number: str, day: str, text: str) -> Retrieved:
+    from index.types import DocMeta
+
+    meta = DocMeta(
+        title="Thực hiện công tác dân vận chính quyền",
+        kind="KẾ HOẠCH",
+        issuer=f"UBND tỉnh {place}",
+        place=place,
+        number=number,
+        date=day,
+    )
+    return Retrieved(Chunk(f"{doc}-0", doc, doc, 0, text, 0, len(text), meta=meta), 1.0)
+
+
+def test_the_number_and_date_of_each_document_whose_place_the_question_names() -> None:
+    """r033: "Kế hoạch … của Trà Vinh năm 2020 và của Bắc Kạn năm 2025 mang số hiệu gì?" was answered by a sentence
+    of one plan: the fields were said only of a document the whole question describes."""
+    hits = [
+        _numbered(
+            "bk.txt", "Bắc Kạn", "21/KH-UBND", "2025-01-16", "Số: 21/KH-UBND\nThực hiện công tác dân vận năm 2025."
+        ),
+        _numbered(
+            "tv.txt", "Trà Vinh", "19/KH-UBND", "2020-04-06", "Số: 19/KH-UBND\nThực hiện công tác dân vận năm 2020."
+        ),
+    ]
+    emb = CountingEmbedder()
+    both = answerer(emb).answer(
+        Query("Kế hoạch dân vận chính quyền của Trà Vinh năm 2020 và của Bắc Kạn năm 2025 mang số hiệu gì?"), hits
+    )
+    first = both.text.split("\n")[0]
+    assert first.startswith("Trà Vinh 2020: Kế hoạch số 19/KH-UBND, ngày 06/04/2020 [")  # in the question's order
+    assert "; Bắc Kạn 2025: Kế hoạch số 21/KH-UBND, ngày 16/01/2025 [" in first
+    assert {c.source for c in both.citations} == {"bk.txt", "tv.txt"}
+
+
+def test_a_heading_alone_is_no_statement() -> None:
+    """An excerpt that stops after a heading ("MỤC ĐÍCH, YÊU CẦU 1.") answered "… có mục đích gì?" with it."""
+    hits = [_plan("gl.txt", "MỤC ĐÍCH, YÊU CẦU\n1.", "Gia Lai", 0), _plan("gl.txt", BA_DINH, "Gia Lai", 1)]
+    extract = answerer(CountingEmbedder()).answer(Query("Kế hoạch của Gia Lai có mục đích, yêu cầu gì?"), hits)
+    assert "MỤC ĐÍCH, YÊU CẦU 1" not in extract.text, extract.text

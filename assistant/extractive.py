@@ -35,7 +35,7 @@ from assistant.headline import (
 )
 from assistant.lists import asks_for_list
 from assistant.quoting import display_date, doc_label, doc_tag, kind_key, printed_at
-from assistant.recipients import addressees, asks_recipients, several_documents
+from assistant.recipients import addressees, asks_recipients, recipients, several_documents
 from assistant.textmatch import (
     TermMatcher,
     answer_type,
@@ -363,7 +363,8 @@ class ExtractiveAnswerer:
         self, query: Query, hits: Sequence[Retrieved], document_chunks: Callable[[str], Sequence[Chunk]]
     ) -> ExtractedAnswer | None:
         """ "Gửi cho ai?": the addressees after "Kính gửi:" of the document asked about, when it is of the kind the
-        question names (`assistant.recipients`); None when it has none (the passages answer as usual)."""
+        question names (`assistant.recipients`), else its "Nơi nhận:" list; None when it has neither (the passages
+        answer as usual)."""
         asked_text = query.typed or query.match
         kind = next((k for k in kinds_named(asked_text) if k != "van ban"), "")
         of_kind = [h for h in hits if same_kind(kind, h.chunk.meta.kind, h.chunk.meta.title)]
@@ -373,9 +374,10 @@ class ExtractiveAnswerer:
         if several_documents(asked_text, kind):  # "Các công văn … gửi những công ty nào?": each one's
             docs = list(dict.fromkeys(h.chunk.doc_id for h in of_kind))[:_ADDRESSED_DOCUMENTS]
         items = [item for doc in docs for item in addressees(document_chunks(doc))]
-        if not items:
-            return None
-        return items_answer(items, (), query.lang, lead="addressed_lead", first="addressed_first")
+        if items:
+            return items_answer(items, (), query.lang, lead="addressed_lead", first="addressed_first")
+        items = [item for doc in docs for item in recipients(document_chunks(doc))]  # no "Kính gửi": "Nơi nhận"
+        return items_answer(items, (), query.lang, lead="recipients_lead", first="addressed_first") if items else None
 
     def _asks_cited_number(self, kind_text: str, hits: Sequence[Retrieved], question: str) -> bool:
         """Whether the question asks the number of another kind of document than the one it is about ("Kế

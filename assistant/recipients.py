@@ -9,6 +9,11 @@ from the lines after its "Kính gửi:", each addressee quoted and cited:
 An addressee hard-wrapped onto the next line ("- Các Sở, ngành: Công Thương, …, Ban Chỉ huy / Bộ đội Biên phòng
 tỉnh;") runs on until its ";" or ".". A question that names a kind of document ("Báo cáo năm gửi cho ai?") asks it
 of a document of that kind only: of a plan, it asks where the plan's reports go, which its text says.
+
+A document without "Kính gửi" (a plan, a decision) is sent to its "Nơi nhận:" list, after its signature: each
+dashed line up to its ";", but "Như trên" / "Như Điều 4" (those named above) and the archive copy ("Lưu: VT").
+A layout flattened onto one line ("Nơi nhận: - Thường trực UBND thành phố; - Văn phòng UBND Thành phố; báo cáo" -
+Bí thư Quận ủy; …") is read at its dashes.
 """
 
 from __future__ import annotations
@@ -29,6 +34,10 @@ _ASKS = re.compile(
 _LABEL = re.compile(r"(?:Kính gửi|KÍNH GỬI|Kinh gui|KINH GUI)\s*:[ \t]*")
 _DASHES = ("-", "+", "–", "•")
 _HEADER_CHUNKS = 3  # "Kính gửi" is in the header: the first passages of a document
+_RECIPIENTS = re.compile(r"N[ơoưu]i nh[ậaâ]n\s*:", re.IGNORECASE)  # as OCR reads it too ("Nưi nhận:")
+_DASH = re.compile(r"(?:^|\s)[-–•+~]\s+")
+_KEPT = re.compile(r"\W*(?:Lưu|LƯU|Luu)\b")  # "Lưu: VT, KT.": the archive copy, the list's last line
+_SAME_AS = re.compile(r"\W*(?:Như|NHƯ|Nhu)\s+(?:trên|TRÊN|tren|Điều|điều|Dieu|dieu|Khoản|khoản|Mục|mục)\b")
 
 
 def asks_recipients(question: str) -> bool:
@@ -84,6 +93,37 @@ def addressees(chunks: Sequence[Chunk]) -> tuple[Item, ...]:
                 items[-1] = _item(ch, items[-1].start, e)  # a hard-wrapped addressee goes on
             else:
                 break
+        if items:
+            return tuple(items)
+    return ()
+
+
+def recipients(chunks: Sequence[Chunk]) -> tuple[Item, ...]:
+    """The recipients of a document's "Nơi nhận:" list (its chunks in order), each a span of its chunk; empty
+    when it has none."""
+    for ch in chunks:
+        m = _RECIPIENTS.search(ch.text)
+        if m is None:
+            continue
+        items: list[Item] = []
+        offset = m.end()
+        for line in ch.text[m.end() :].split("\n"):
+            start, offset = offset, offset + len(line) + 1
+            marks = list(_DASH.finditer(line))
+            if not marks:
+                if items and line.strip():
+                    break  # the signature after the list ("KT. GIÁM ĐỐC")
+                continue  # a blank line, or the signature's first words beside the label
+            for i, mark in enumerate(marks):
+                s = start + mark.end()
+                e = start + (marks[i + 1].start() if i + 1 < len(marks) else len(line))
+                piece = ch.text[s:e]
+                if _KEPT.match(piece):
+                    return tuple(items)
+                cut = piece.find(";")
+                e = s + cut if cut >= 0 else e
+                if not _SAME_AS.match(piece) and len(ch.text[s:e].split()) >= 2:
+                    items.append(_item(ch, s, e))
         if items:
             return tuple(items)
     return ()

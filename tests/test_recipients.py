@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from assistant.crosslingual import vietnamese_terms
 from assistant.extractive import ExtractiveAnswerer
-from assistant.recipients import addressees, asks_recipients
+from assistant.recipients import addressees, asks_recipients, recipients
 from assistant.types import Query
 from index.types import Chunk, DocMeta, Retrieved
 
@@ -91,3 +91,44 @@ def test_several_letters_asked_of_are_each_answered() -> None:
         answer.split("\n")[0] == "Văn bản gửi: Công ty cổ phần khoáng chất Việt Nam; Công ty TNHH Chân Thiện Mỹ [1][2]."
     )
     assert "Chân Thiện Mỹ" not in one
+
+
+# QD-1696-QD-UBND-uy-quyen-15-5-2026.pdf's list, and Gò Vấp's 2010 plan (corpus/), whose two columns were flattened.
+SENT_TO = (
+    "Điều 4. Quyết định này có hiệu lực thi hành kể từ ký.\nNơi nhận: KT. CHỦ TỊCH\n- Như Điều 4;\n"
+    "- TT. Tỉnh ủy, HĐND tỉnh;\n- Các sở, ban, ngành tỉnh; „ ~=\n\n- Lưu: VT, KT (Long).\nNguyễn Tuấn Anh"
+)
+FLAT = (
+    "Nơi nhận: - Thường trực UBND thành phố; - Đ/c Nguyễn Thị Hồng, PCT.UBNDTP; “để - Văn phòng UBND Thành phố; "
+    'báo cáo" - Bí thư Quận ủy; - Website quận; - Lưu VP.T.Tuyến TM.ỦY BAN NHÂN DÂN'
+)
+
+
+def test_the_recipients_are_the_noi_nhan_list_without_those_named_above_and_the_archive() -> None:
+    assert [SENT_TO[i.start : i.end] for i in recipients([_chunk("qd.pdf", SENT_TO, PLAN)])] == [
+        "TT. Tỉnh ủy, HĐND tỉnh",
+        "Các sở, ban, ngành tỉnh",
+    ]
+    assert [FLAT[i.start : i.end] for i in recipients([_chunk("kh.txt", FLAT, PLAN)])] == [
+        "Thường trực UBND thành phố",
+        "Đ/c Nguyễn Thị Hồng, PCT.UBNDTP",
+        "Văn phòng UBND Thành phố",
+        "Bí thư Quận ủy",
+        "Website quận",
+    ]
+
+
+def test_a_document_without_kinh_gui_is_sent_to_its_noi_nhan() -> None:
+    """ "Kế hoạch của Gò Vấp năm 2010 gửi cho những ai?" was answered with a task's sentence: a plan has no "Kính
+    gửi", and its recipients were not read."""
+    DOCS["qd.pdf"] = [_chunk("qd.pdf", SENT_TO, PLAN)]
+    try:
+        answer = _ask("Kế hoạch triển khai Chỉ thị 11 gửi cho những ai?", ["qd.pdf"])
+    finally:
+        del DOCS["qd.pdf"]
+    lines = answer.split("\n")
+    assert lines[0] == "Văn bản gửi: TT. Tỉnh ủy, HĐND tỉnh; Các sở, ban, ngành tỉnh [1]."
+    assert lines[1].endswith("nơi nhận:") and lines[2:] == [
+        "- TT. Tỉnh ủy, HĐND tỉnh. [1]",
+        "- Các sở, ban, ngành tỉnh. [1]",
+    ]

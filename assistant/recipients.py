@@ -29,7 +29,7 @@ from index.types import Chunk
 _ASKS = re.compile(
     r"\bgui (?:cho |den |toi )?(?:ai|nhung|cac|noi nao|dau|(?:co quan|don vi|cong ty|to chuc|so|bo|ban|phong) nao)\b"
     r"|\bkinh gui (?:ai|nhung|cac)\b"
-    r"|\b(?:addressed|sent) to (?:whom|which|who)\b|\bwho(?:m)?\b.*\b(?:addressed|sent) to\b"
+    r"|\b(?:addressed|sent) to (?:whom|which|who)\b|\b(?:who(?:m)?|which)\b.*\b(?:addressed|sent) to\b"
 )
 _LABEL = re.compile(r"(?:Kính gửi|KÍNH GỬI|Kinh gui|KINH GUI)\s*:[ \t]*")
 _DASHES = ("-", "+", "–", "•")
@@ -45,8 +45,8 @@ def asks_recipients(question: str) -> bool:
 
     >>> asks_recipients("Công văn 6791 gửi cho ai?"), asks_recipients("Hạn gửi báo cáo năm là khi nào?")
     (True, False)
-    >>> asks_recipients("Who is letter 193/UBND-KT addressed to?")
-    True
+    >>> asks_recipients("Who is letter 193/UBND-KT addressed to?"), asks_recipients("Which agencies is it sent to?")
+    (True, True)
     """
     return bool(_ASKS.search(fold(question)))
 

@@ -172,9 +172,19 @@ def document_numbers(question: str) -> list[str]:
 
 # A document named by its kind and a bare number ("Quyết định 1696", "kế hoạch số 46"), not a year ("kế hoạch 2025").
 _KIND_NUMBER = re.compile(
-    r"(?i:\b(?P<kind>quyết định|kế hoạch|công văn|thông báo|quyet dinh|ke hoach|cong van|thong bao)\s+"
+    r"(?i:\b(?P<kind>quyết định|kế hoạch|công văn|thông báo|quyet dinh|ke hoach|cong van|thong bao|decision|plan|"
+    r"official letter|letter|notice)\s+"
     r"(?:(?:số|so)\s*:?\s*)?)(?P<number>(?!(?:19|20)\d\d(?!\d))\d{1,5})(?![\d/.-]|\s*/)"
 )
+
+
+_ENGLISH_KINDS = {
+    "decision": "quyet dinh",
+    "plan": "ke hoach",
+    "official letter": "cong van",
+    "letter": "cong van",
+    "notice": "thong bao",
+}
 
 
 def numbered_documents(question: str) -> list[tuple[str, str]]:
@@ -183,8 +193,12 @@ def numbered_documents(question: str) -> list[tuple[str, str]]:
 
     >>> numbered_documents("Quyết định 1696 ủy quyền cho ai? Kế hoạch 2025 thì sao?")
     [('quyet dinh', '1696')]
+    >>> numbered_documents("Who signed decision 1696?")
+    [('quyet dinh', '1696')]
     """
-    return [(" ".join(fold(m["kind"]).split()), m["number"]) for m in _KIND_NUMBER.finditer(question)]
+    kinds = (" ".join(fold(m["kind"]).split()) for m in _KIND_NUMBER.finditer(question))
+    numbers = (m["number"] for m in _KIND_NUMBER.finditer(question))
+    return [(_ENGLISH_KINDS.get(k, k), n) for k, n in zip(kinds, numbers, strict=True)]
 
 
 def is_numbered(number: str, kind: str, named: Iterable[tuple[str, str]]) -> bool:

@@ -132,3 +132,8 @@ def test_a_document_without_kinh_gui_is_sent_to_its_noi_nhan() -> None:
         "- TT. Tỉnh ủy, HĐND tỉnh. [1]",
         "- Các sở, ban, ngành tỉnh. [1]",
     ]
+
+
+def test_which_bodies_an_english_question_asks_a_letter_is_sent_to() -> None:
+    english = _ask("Which agencies is letter 193/UBND-KT sent to?", ["cv193.pdf"], "en")
+    assert english.startswith("Addressed to: Các Sở, ngành;"), english

@@ -89,7 +89,9 @@ _DEADLINE = re.compile(r"\b(?:han|thoi han|han chot|deadline|due)\b")
 _ASKS_WHAT = re.compile(r"\b(?:the nao|ra sao|la gi|gom gi|bao gom gi|nhung gi|what is|what are|how)\b")
 _NAMED_SECTION_COVERAGE = 0.999
 # A question asking who someone is ("Nhà đầu tư dự án … là ai?", "Ai là chủ đầu tư …?"), not who does something.
-_WHO_IS = re.compile(r"\b(?:la ai|ai la|la nhung ai|la (?:co quan|don vi|to chuc|doanh nghiep|cong ty) nao)\b")
+_WHO_IS = re.compile(
+    r"\b(?:la ai|ai la|la nhung ai|la (?:co quan|don vi|to chuc|doanh nghiep|cong ty) nao|who (?:is|are|was|were))\b"
+)
 # "Các công văn … gửi những công ty nào?" is answered from this many documents of that kind at most.
 _ADDRESSED_DOCUMENTS = 3
 # A question asking a document's number or date describes that document when its other terms are covered this
@@ -223,7 +225,7 @@ class ExtractiveAnswerer:
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
-        asks_who_is = lang != "en" and _WHO_IS.search(fold(kind_text)) is not None
+        asks_who_is = _WHO_IS.search(fold(kind_text)) is not None  # (English: `match` holds the glossary's terms)
         subject = self._named_subject(focus or question, cands) if asks_who_is else None
         if subject is not None:
             chosen = [subject, *(c for c in chosen if c is not subject)]

@@ -3,6 +3,7 @@ ExtractiveAnswerer.answer): sub-section headings, a section's bullets, or the se
 
 from __future__ import annotations
 
+from assistant.crosslingual import vietnamese_terms
 from assistant.extractive import ExtractiveAnswerer
 from assistant.lists import asks_for_list, list_noun
 from assistant.types import Query
@@ -284,3 +285,9 @@ def test_who_a_section_names_is_what_that_section_says_first() -> None:
     ):
         first = _ask(question, DECISION).text.split("\n")[0]
         assert first.startswith("Công ty Cổ phần Phát triển hạ tầng Gia Phú [")
+    english = "Who is the investor of the Phu Xuan industrial park?"  # `match`: the glossary's terms
+    hits = [Retrieved(c, 1.0 / (i + 1)) for i, c in enumerate(DECISION)]
+    extract = ExtractiveAnswerer(lambda _: 1.0).answer(
+        Query(vietnamese_terms(english), "en", english), hits, document_chunks={"qd2336.pdf": DECISION}.__getitem__
+    )
+    assert extract.text.startswith("Công ty Cổ phần Phát triển hạ tầng Gia Phú ["), extract.text

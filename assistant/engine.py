@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import duties, duty_questions
-from assistant.condense import condense, user_turns
+from assistant.condense import condense, gives_only_names, user_turns
 from assistant.crosslingual import vietnamese_terms
 from assistant.duty_followup import follow_up
 from assistant.errors import QuestionError
@@ -223,7 +223,9 @@ class Assistant:
         # English: glossary terms for BM25 and the answerer; without accents: restored ones (BM25 also as typed).
         queries = search_queries(search_query, lang, restore, self.known_words)
         focus = None
-        if search_query != q:  # names were inherited from earlier turns: the new question is the focus
+        if search_query != q and not gives_only_names(q, self.known_names()):
+            # names were inherited from earlier turns: the new question is the focus (unless it gives names only,
+            # and asks what the earlier question asked)
             focus = vietnamese_terms(q) if lang == "en" else self.index.accent_restorer().restore(q)
         query = Query(
             match=queries.match,

@@ -1,4 +1,4 @@
-from assistant.condense import condense, is_followup
+from assistant.condense import condense, gives_only_names, is_followup
 
 PREV = [
     {"role": "user", "content": "Phòng Nội vụ quận Ba Đình làm những việc gì năm 2025?"},
@@ -46,3 +46,17 @@ def test_a_new_place_drops_the_inherited_year_and_keeps_the_intent():
     assert "ai ký" in q and q.endswith("Còn quận Gò Vấp thì sao?")
     kept = condense("Còn Phòng Văn hóa và Thông tin thì sao?", PREV)  # a unit of the same plan: the year stays
     assert "2025" in kept
+
+
+def test_another_place_or_year_drops_the_inherited_document_number():
+    """ "Theo kế hoạch 08/KH-UBND, ai chịu trách nhiệm báo cáo quý?" → "Còn kế hoạch của Ba Đình năm 2025 thì sao?"
+    searched "08/KH-UBND: …", Gò Vấp's 2010 plan, and abstained for the year."""
+    history = [
+        {"role": "user", "content": "Theo kế hoạch 08/KH-UBND, ai chịu trách nhiệm báo cáo quý?"},
+        {"role": "assistant", "content": "…"},
+    ]
+    question = "Còn kế hoạch của Ba Đình năm 2025 thì sao?"
+    q = condense(question, history, known=["Ba Đình", "Gò Vấp"])
+    assert "08/KH-UBND" not in q and "08" not in q.split()
+    assert "chịu trách nhiệm báo cáo quý" in q and q.endswith(question)  # the earlier question's intent
+    assert gives_only_names(question, ["Ba Đình"]) and not gives_only_names("Còn hạn báo cáo năm thì sao?")

@@ -178,3 +178,13 @@ def test_a_document_named_by_its_number_is_the_only_one_answered_from(toy: Assis
     assert "Nguyễn Hồng" in signed.answer and {c.source for c in signed.citations} == {GO_VAP_2010}
     year = toy.ask("Theo kế hoạch 2025, ai chịu trách nhiệm báo cáo quý?")  # a year, not a number
     assert BA_DINH_2025 in {c.source for c in year.citations}
+
+
+def test_a_follow_up_naming_another_plan_asks_what_the_earlier_question_asked(toy: Assistant):
+    history = [
+        {"role": "user", "content": "Theo kế hoạch 08/KH-UBND, ai chịu trách nhiệm báo cáo quý?"},
+        {"role": "assistant", "content": "…"},
+    ]
+    ans = toy.ask("Còn kế hoạch của Ba Đình năm 2025 thì sao?", history=history)
+    assert not ans.abstained and {c.source for c in ans.citations} == {BA_DINH_2025}
+    assert "Nội vụ" in ans.answer.split("\n")[0]  # who reports each quarter there, not the plan's number

@@ -307,7 +307,7 @@ _PLACE = re.compile(
     r"((?:[A-ZĐÀ-Ỹ0-9][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3})",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_YEAR = re.compile(r"(?<!\d:)\b(19[5-9]\d|20\d\d)\b")  # not a standard's edition ("ISO 9001:2000")
 # "Phòng Nội vụ", "Ban Dân vận", "Văn phòng UBND": a capitalised word, then at most one lower-case one.
 _UNIT = re.compile(r"\b(?:Phòng|Ban|Văn phòng|Thanh tra|Ủy ban|Quận ủy|Thành ủy)\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[a-zđà-ỹ]+)?")
 
@@ -632,7 +632,11 @@ def plain(text: str) -> str:
 
 
 def years(question: str) -> list[str]:
-    """Four-digit years mentioned in a question."""
+    """Four-digit years mentioned in a question.
+
+    >>> years("Năm 2010 Gò Vấp áp dụng ISO 9001:2000 ở phường nào?")
+    ['2010']
+    """
     return _YEAR.findall(question)
 
 

@@ -166,7 +166,8 @@ def compose(
     quotes grouped by document (best document first), passages numbered in order of use; a quote too long
     to show whole is narrowed to its clauses that `weigh` (how well a text answers) puts first. The section
     path is not repeated in the text: it is on the citation's card. A list question (`list_nouns`: what it
-    asks for) whose best document's quote states the list in its sentence gets the items first."""
+    asks for) whose best document's quote states the list in its sentence gets the items first. A
+    `fixed_headline` (parts said, each with the chunk id it cites) is said first instead."""
     order: list[str] = []
     for c in picked:
         if c.hit.chunk.doc_id not in order:

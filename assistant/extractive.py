@@ -86,7 +86,8 @@ _VALUE_COVERAGE_RATIO = 0.8
 _DEADLINE = re.compile(r"\b(?:han|thoi han|han chot|deadline|due)\b")
 # A question asking what something is or how it goes: "… thế nào?", "… ra sao?", "… là gì?", "… gồm gì?"
 # (folded).
-_ASKS_WHAT = re.compile(r"\b(?:the nao|ra sao|la gi|gom gi|bao gom gi|nhung gi|what is|what are|how)\b")
+_ASKS_WHAT = re.compile(r"\b(?:the nao|ra sao|la gi|gom gi|bao gom gi|nhung gi)\b")
+# ... and the section it names, its document and the passages found say every word of the question.
 _NAMED_SECTION_COVERAGE = 0.999
 # A question asking who someone is ("Nhà đầu tư dự án … là ai?", "Ai là chủ đầu tư …?"), not who does something.
 _WHO_IS = re.compile(
@@ -100,10 +101,8 @@ _DESCRIBED = 0.6
 _SHORT_TITLE_WORDS = 8  # documents the first sentence speaks for when several answer
 
 
-def _said_whole(c: Candidate | None) -> str | None:
+def _said_whole(c: Candidate) -> str:
     """A quote as the answer's first sentence: plain, at most `MAX_WORDS` words, without its closing stop."""
-    if c is None:
-        return None
     words = plain(c.hit.chunk.text[c.start : c.end]).split()
     return " ".join(words if len(words) <= MAX_WORDS else [*words[: MAX_WORDS - 1], "…"]).rstrip(" .;:,")
 
@@ -298,6 +297,8 @@ class ExtractiveAnswerer:
                 fields = [(c, f"{doc_tag(c.hit.chunk.meta)}: {said}") for c, said in fields]
             printing = {c.hit.chunk.chunk_id for c, _ in fields}
             picked = [*(c for c, _ in fields), *(c for c in picked if c.hit.chunk.chunk_id not in printing)]
+        if not fields and subject is not None and picked[:1] == [subject]:  # "Tên doanh nghiệp: Công ty …"
+            fields = [(subject, _said_whole(subject))]
         return compose(
             picked,
             lang,
@@ -306,12 +307,7 @@ class ExtractiveAnswerer:
             headline_weigh=weigh_headline,
             headline_needs=needed,
             question=kind_text,
-            fixed_headline=[(said, c.hit.chunk.chunk_id) for c, said in fields]
-            or (
-                [(subject_said, picked[0].hit.chunk.chunk_id)]
-                if (subject_said := _said_whole(subject)) and subject in picked[:1]
-                else None
-            ),
+            fixed_headline=[(said, c.hit.chunk.chunk_id) for c, said in fields] or None,
             list_nouns=nouns,
         )
 
@@ -509,13 +505,10 @@ class ExtractiveAnswerer:
         Cổ phần …"), if any: it is the answer, though it does not say the project's name that others do ("Tên dự
         án: … Khu công nghiệp Phú Xuân")."""
 
-        def path(c: Candidate) -> tuple[str, ...]:
-            return tuple(c.hit.chunk.section.split(" › ")) if c.hit.chunk.section else ()
-
-        node = lists.named_heading(question, list(dict.fromkeys(path(c) for c in cands)))
+        node = lists.named_heading(question, list(dict.fromkeys(lists.section_path(c.hit.chunk) for c in cands)))
         if node is None:
             return None
-        under = [c for c in cands if path(c) == node]  # its own text, not its parts' (a body's each)
+        under = [c for c in cands if lists.section_path(c.hit.chunk) == node]  # its own text, not its parts'
         if not under:
             return None
         under = [c for c in under if c.hit.chunk.doc_id == under[0].hit.chunk.doc_id]
@@ -548,7 +541,7 @@ class ExtractiveAnswerer:
         texts: dict[str, list[str]] = {}
         for h in hits:
             if h.chunk.doc_id in docs and h.chunk.section:
-                paths.setdefault(h.chunk.doc_id, []).append(tuple(h.chunk.section.split(" › ")))
+                paths.setdefault(h.chunk.doc_id, []).append(lists.section_path(h.chunk))
                 texts.setdefault(h.chunk.doc_id, []).append(h.chunk.text)
         for doc, found_paths in paths.items():
             chunks = document_chunks(doc)

@@ -82,7 +82,8 @@ class Found:
     named: bool = False  # its heading, or most of its items', names the kind of thing asked for
 
 
-def _path(chunk: Chunk) -> tuple[str, ...]:
+def section_path(chunk: Chunk) -> tuple[str, ...]:
+    """A chunk's headings, outermost first ("II. NỘI DUNG › 1. Mục đích" → two)."""
     return tuple(h for h in chunk.section.split(" › ") if h) if chunk.section else ()
 
 
@@ -90,7 +91,7 @@ def _heading_item(chunks: Sequence[Chunk], path: tuple[str, ...]) -> Item | None
     """The heading of `path` where it is printed (in the first chunk of that section), without its number."""
     heading = path[-1]
     for c in chunks:
-        if _path(c)[: len(path)] == path and (pos := c.text.find(heading)) >= 0:
+        if section_path(c)[: len(path)] == path and (pos := c.text.find(heading)) >= 0:
             mark = _ITEM_MARK.match(heading)
             return Item(c, pos + (mark.end() if mark else 0), pos + len(heading))
     return None
@@ -101,7 +102,7 @@ def _children(chunks: Sequence[Chunk], path: tuple[str, ...], after: int = -1) -
     closing blocks of a document (its recipients "Nơi nhận", the signature "TM. ỦY BAN NHÂN DÂN") are none."""
     out: list[tuple[str, ...]] = []
     for i, c in enumerate(chunks):
-        p = _path(c)
+        p = section_path(c)
         if len(p) > len(path) and p[: len(path)] == path and i > after:
             child = p[: len(path) + 1]
             if _CLOSING.match(fold(child[-1])):
@@ -127,7 +128,7 @@ def _body_items(chunks: Sequence[Chunk], path: tuple[str, ...], bullets_only: bo
     lines: list[tuple[Chunk, int, int, bool]] = []
     headings = {fold(h).strip(" .:") for h in path}
     for c in chunks:
-        if _path(c) != path:
+        if section_path(c) != path:
             continue
         pos = 0
         for line in c.text.split("\n"):
@@ -166,7 +167,7 @@ def find_list(matcher: TermMatcher, chunks: Sequence[Chunk], min_coverage: float
     context = f"{meta.title} {meta.issuer} {meta.place} {meta.year or ''}"
     nodes: list[tuple[str, ...]] = []
     for c in chunks:
-        p = _path(c)
+        p = section_path(c)
         for depth in range(1, len(p) + 1):
             if p[:depth] not in nodes:
                 nodes.append(p[:depth])
@@ -257,7 +258,7 @@ def list_after(chunk: Chunk, end: int, chunks: Sequence[Chunk], coverage: float)
     index = next((i for i, c in enumerate(chunks) if c.chunk_id == chunk.chunk_id), None)
     if index is None:
         return None
-    path = _path(chunk)
+    path = section_path(chunk)
     children = _children(chunks, path, after=index - 1)
     items = [it for ch in children[:MAX_ITEMS] if (it := _heading_item(chunks, ch)) is not None]
     if len(items) < 2:

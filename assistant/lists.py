@@ -221,7 +221,7 @@ def named_heading(question: str, paths: Sequence[tuple[str, ...]]) -> tuple[str,
                 not heading.isupper() and all(w[0].isupper() for w in re.findall(r"\w+", heading))
             ):
                 continue  # a name ("3. Sở Công Thương", "Phòng Nội vụ": a body's tasks), not what is asked about
-            bare = heading_words(heading)
+            bare = _words(heading)
             at = said.find(f" {bare} ")
             if len(bare.split()) < _MIN_NAMED_WORDS or at < 0:
                 continue

@@ -494,7 +494,8 @@ class ExtractiveAnswerer:
             start = max(ch.text.rfind("\n", 0, pos) + 1, pos - 80)
             start = ch.text.find(" ", start) + 1 if start > 0 and ch.text[start - 1] != "\n" else start
             label = doc_label(ch.meta, ch.source, lang)
-            text = phrase("signed_by", lang, label=label, signer=signer) + " [1]"
+            # The answer first, the name alone ("Nguyễn Tuấn Anh [1]."), then which document says so.
+            text = f"{signer} [1].\n" + phrase("signed_by", lang, label=label, signer=signer) + " [1]"
             return ExtractedAnswer(text, False, [Citation.from_chunk(1, ch, hit.score, [(start, pos + len(signer))])])
         return None
 

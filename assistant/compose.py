@@ -13,6 +13,7 @@ from assistant.headline import (
     MAX_WORDS,
     Part,
     asks_document,
+    asks_person,
     asks_who,
     cites_document,
     headline,
@@ -249,6 +250,7 @@ def headline_scorers(
     answer's first sentence is chosen by. `kind_text` says what kind of answer is asked for; `question` is the
     question itself (a follow-up's own words), whose names an answer need not repeat."""
     who = asks_who(kind_text)
+    person = who and asks_person(kind_text)
     unit = value_unit(kind_text) if value_kind == "number" else None
     asked_terms = {fold(t) for t in matcher.terms}
     document_asked = asks_document(kind_text)
@@ -280,6 +282,8 @@ def headline_scorers(
             return states_count(text, unit)
         if value_kind is not None:
             return states_value(text, value_kind)
+        if person:  # "Ai là người đưa ra kết luận đó?": a person's name or office, not "HNP" in passing
+            return who_score(text, question) >= 1.0 or field_label_share(text, asked_terms) > 0
         return not who or bool(new_names(text, question)) or field_label_share(text, asked_terms) > 0
 
     return weigh_headline, needed

@@ -263,6 +263,15 @@ def cites_document(text: str, question: str) -> bool:
     return any(fold(m.group(0)) not in asked for m in _DOC_NUMBER.finditer(text))
 
 
+def asks_person(question: str) -> bool:
+    """Whether a "who" question asks for a person ("Ai là người đưa ra kết luận đó?", "Ai ký?", "… là ai?").
+
+    >>> asks_person("Ai là người đưa ra kết luận đó?"), asks_person("Cơ quan nào chủ trì?")
+    (True, False)
+    """
+    return bool(_ASKS_PERSON.search(fold(question)))
+
+
 def who_score(text: str, question: str) -> float:
     """How well `text` names what a "who" question asks for: a name the question lacks (0.5), one of the kind
     asked ("Phòng …" for "phòng nào", a body for "cơ quan nào", a person's full name for "là ai") (+0.5), and
@@ -284,14 +293,15 @@ def who_score(text: str, question: str) -> float:
     if not new and not roles:
         return 0.0
     heads = {fold(n.split()[0]) for n in new}
-    person = bool(roles) or any(len(n.split()) >= 3 and fold(n.split()[0]) not in _BODY_HEADS for n in new)
+    named = any(len(n.split()) >= 3 and fold(n.split()[0]) not in _BODY_HEADS for n in new)
+    person = bool(roles) or named
     if head:
-        kind = bool(heads & _HEADS.get(head.group(1), _BODY_HEADS))
-    elif _ASKS_PERSON.search(asked):
-        kind = person
+        kind = 0.5 if heads & _HEADS.get(head.group(1), _BODY_HEADS) else 0.0
+    elif _ASKS_PERSON.search(asked):  # a person's name, or less, the office alone ("… của đồng chí Bí thư")
+        kind = 0.5 if named else 0.25 if roles else 0.0
     else:  # "ai": a body or a person
-        kind = person or bool(heads & _BODY_HEADS)
-    return 0.5 + (0.5 if kind else 0.0) + 0.1 * min(len(new) + len(roles) - 1, 2)
+        kind = 0.5 if person or heads & _BODY_HEADS else 0.0
+    return 0.5 + kind + 0.1 * min(len(new) + len(roles) - 1, 2)
 
 
 def names_body(heading: str) -> bool:

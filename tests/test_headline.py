@@ -3,6 +3,7 @@ words, built from the cited passage, with its [n]; the quotes follow."""
 
 from __future__ import annotations
 
+from assistant.compose import headline_scorers
 from assistant.extractive import ExtractiveAnswerer
 from assistant.headline import (
     MAX_WORDS,
@@ -16,6 +17,7 @@ from assistant.headline import (
     same_kind,
     who_score,
 )
+from assistant.textmatch import TermMatcher
 from assistant.types import Query
 from index.normalize import fold
 from index.types import Chunk, DocMeta, Retrieved
@@ -377,3 +379,18 @@ def test_a_run_that_starts_inside_brackets_does_not_keep_the_closing_one() -> No
     )
     first = _first(extract.text)
     assert "10/12" in first and first.count("(") == first.count(")"), first
+
+
+def test_a_person_asked_for_is_named_not_only_their_office() -> None:
+    """q076: "Ai là người đưa ra kết luận đó?" was answered "… kết luận chỉ đạo của đồng chí Bí thư …": the office
+    counted as the person, and the first 25 words stopped before the name."""
+    text = (
+        "HNP - Thành ủy Hà Nội vừa có Văn bản số 1186-TB/TU thông báo ý kiến kết luận chỉ đạo của đồng chí Bí thư "
+        "Thành ủy Hoàng Trung Hải về công tác dân vận năm 2018."
+    )
+    asked = "Ai là người đưa ra kết luận đó?"
+    matcher = TermMatcher(f"Thành ủy Hà Nội, 2018: {asked}", lambda _: 1.0, focus=asked)
+    weigh, needed = headline_scorers(matcher, asked, asked, None, False)
+    start, end = best_window(text, 0, len(text), weigh, 25, needed)
+    assert text[start:end].startswith("đồng chí Bí thư Thành ủy Hoàng Trung Hải")
+    assert who_score("kết luận của đồng chí Bí thư", asked) < who_score("đồng chí Hoàng Trung Hải", asked)

@@ -22,7 +22,7 @@ from assistant.headline import (
     who_score,
 )
 from assistant.quoting import doc_label, doc_tag, extend_list, headline_item, headline_value, quote, window
-from assistant.textmatch import TermMatcher, reports_results, states_count, states_value, value_unit
+from assistant.textmatch import TermMatcher, answer_type, reports_results, states_count, states_value, value_unit
 from assistant.types import Citation, ExtractedAnswer
 from index.normalize import fold
 from index.types import Chunk, Retrieved
@@ -69,7 +69,8 @@ def list_answer(
                 best = f
     if best is None or (not best.named and best.coverage < chosen[0].coverage - _LIST_COVERAGE_SLACK):
         return None
-    return items_answer(best.items, best.path, lang)
+    # "… những nguồn nào, mỗi nguồn bao nhiêu?": the items are said with their values.
+    return items_answer(best.items, best.path, lang, values=answer_type(question) is not None)
 
 
 def items_answer(
@@ -203,7 +204,7 @@ def compose(
 
     text = joined()
     listed = _inline_list(picked, order[0], list_nouns)
-    items_first = _list_headline(listed, numbers, lang) if listed else []
+    items_first = _list_headline(listed, numbers, lang, values=answer_type(question) is not None) if listed else []
     if fixed_headline:
         text = "; ".join(f"{said} [{numbers[cid]}]" for said, cid in fixed_headline) + f".\n{text}"
     elif items_first and headline_needs(items_first[0]):

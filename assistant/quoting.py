@@ -72,6 +72,10 @@ def with_values(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, 
     return out
 
 
+# Marks before an item's first word that OCR or a bullet left ("¬- Vốn góp …", "- Lập hồ sơ …").
+_LEADING_MARKS = re.compile(r"^[^\w(“\"«]+")
+
+
 def headline_item(text: str) -> str:
     """An item as said in the first sentence: plain, without its closing stop and what follows a colon
     ("Sở Công Thương: chủ trì, …" → "Sở Công Thương"), unless what comes before the colon is only a field of a
@@ -82,7 +86,7 @@ def headline_item(text: str) -> str:
     >>> headline_item("29/05/2026 – Thành phần tham dự: Công ty Cổ phần Năng lượng Bảo Long (Chủ đầu tư).")
     '29/05/2026 – Thành phần tham dự: Công ty Cổ phần Năng lượng Bảo Long (Chủ đầu tư)'
     """
-    t = re.sub(r"\s+", " ", plain(text)).strip()
+    t = _LEADING_MARKS.sub("", re.sub(r"\s+", " ", plain(text)).strip())
     head = t.split(": ")[0]
     if _FIELD.search(fold(head)):
         return t.rstrip(" .;:,")
@@ -97,7 +101,7 @@ def headline_value(text: str) -> str:
     'Lập hồ sơ kỹ thuật: Từ quý III/2026 đến quý IV/2026'
     """
     t = re.sub(r"\s*\([^()]*\)", "", plain(text))
-    return re.sub(r"\s+", " ", t).strip().rstrip(" .;:,")
+    return _LEADING_MARKS.sub("", re.sub(r"\s+", " ", t).strip()).rstrip(" .;:,")
 
 
 def extend_list(text: str, start: int, end: int, whole_sentence: bool = False) -> int:

@@ -291,3 +291,23 @@ def test_who_a_section_names_is_what_that_section_says_first() -> None:
         Query(vietnamese_terms(english), "en", english), hits, document_chunks={"qd2336.pdf": DECISION}.__getitem__
     )
     assert extract.text.startswith("Công ty Cổ phần Phát triển hạ tầng Gia Phú ["), extract.text
+
+
+def test_a_list_asked_with_its_amounts_says_each_items_value_first() -> None:
+    """r029: "… đến từ những nguồn nào, mỗi nguồn bao nhiêu?" began "Gồm: ¬- Vốn góp của nhà đầu tư; Vốn vay": the
+    sources without their amounts, after a mark OCR left."""
+    funds = _chunks(
+        "qd2336b.pdf",
+        [
+            (
+                "5. Vốn đầu tư của dự án Khu công nghiệp Phú Xuân › b) Nguồn vốn",
+                "b) Nguồn vốn\n¬- Vốn góp của nhà đầu tư: 657.000.000.000 đồng (chiếm 20% tổng vốn đầu tư).\n"
+                "- Vốn vay: 2.622.000.000.000 đồng (chiếm 80% tổng vốn đầu tư).",
+            )
+        ],
+        DECISION[0].meta,
+    )
+    first = _ask("Vốn của dự án Khu công nghiệp Phú Xuân đến từ những nguồn nào, mỗi nguồn bao nhiêu?", funds)
+    assert first.text.split("\n")[0] == (
+        "Gồm: Vốn góp của nhà đầu tư: 657.000.000.000 đồng; Vốn vay: 2.622.000.000.000 đồng [1]."
+    ), first.text

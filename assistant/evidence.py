@@ -22,6 +22,12 @@ _FIELD_LINE = re.compile(r"^\s*(?:[-+•]\s*|\d{1,2}(?:\.\d{1,2})*[.)]\s*|[a-zđ
 _WHEN_LABELS = frozenset({"thoi", "gian", "han", "ngay"})
 _FIELD_MIN_SHARE = 0.6
 _HEADING_WORDS = 8
+# The fields of a legal portal's card above a document copied from it ("Số hiệu: 110/KH-UBND Loại văn bản: …",
+# "Nơi ban hành: Tỉnh Phú Yên Người ký: Phạm Đình Cự"): what the citation shows, not what the document says.
+_PORTAL_FIELD = re.compile(
+    r"\b(?:Số hiệu|Loại văn bản|Nơi ban hành|Người ký|Ngày ban hành|Ngày hiệu lực|Ngày công báo|Số công báo|"
+    r"Lĩnh vực|Tình trạng|Ngày hết hiệu lực)\s*:"
+)
 _FIELD_BONUS = 0.25
 # A sentence that only cites another document weighs this much for a question asking what is done or how; one
 # reporting results gains this much for a question asking for results.
@@ -152,6 +158,8 @@ def candidates(
             score += 0.15 * heading_cov + 0.05 / (1 + rank)
             score *= 0.6 + 0.4 * affinity
             if _mostly_capitals(span):  # a letterhead ("ỦY BAN NHÂN DÂN … CỘNG HÒA …"): dates, not statements
+                score *= 0.5
+            if len(_PORTAL_FIELD.findall(span)) >= 2:  # a legal portal's card ("Nơi ban hành: … Người ký: …")
                 score *= 0.5
             score += _FIELD_BONUS * field_label_share(span, asked_terms)
             if asks[0] and cites_only(span):

@@ -171,3 +171,16 @@ def test_a_heading_alone_is_no_statement() -> None:
     hits = [_plan("gl.txt", "MỤC ĐÍCH, YÊU CẦU\n1.", "Gia Lai", 0), _plan("gl.txt", BA_DINH, "Gia Lai", 1)]
     extract = answerer(CountingEmbedder()).answer(Query("Kế hoạch của Gia Lai có mục đích, yêu cầu gì?"), hits)
     assert "MỤC ĐÍCH, YÊU CẦU 1" not in extract.text, extract.text
+
+
+def test_a_legal_portals_card_is_no_statement() -> None:
+    """ "Kế hoạch 110 của Phú Yên năm 2013 có mục đích gì?" was answered "Nơi ban hành: Tỉnh Phú Yên Người ký: Phạm
+    Đình Cự": the card of the portal the plan was copied from, which names the place and the kind asked."""
+    from dataclasses import replace
+
+    card = "Số hiệu: 110/KH-UBND Loại văn bản: Văn bản khác\nNơi ban hành: Tỉnh Phú Yên Người ký: Phạm Đình Cự"
+    purpose = "Nhằm tạo sự chuyển biến mạnh mẽ, tích cực về nhận thức của cán bộ, công chức trong tỉnh."
+    first, second = _plan("py.txt", card, "Phú Yên", 0), _plan("py.txt", purpose, "Phú Yên", 1)
+    second = Retrieved(replace(second.chunk, section="I. MỤC ĐÍCH, YÊU CẦU"), second.score)
+    extract = answerer(CountingEmbedder()).answer(Query("Kế hoạch của tỉnh Phú Yên có mục đích gì?"), [first, second])
+    assert extract.text.startswith("Nhằm tạo sự chuyển biến"), extract.text

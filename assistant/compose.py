@@ -123,8 +123,8 @@ def _list_headline(
     budget = MAX_WORDS - len(phrase(first, lang, items="").split())
     said: list[str] = []
     cited: list[int] = []
+    said_as = headline_value if values else headline_item
     for item in items:
-        said_as = headline_value if values else headline_item
         words = said_as(item.chunk.text[item.start : item.end]).split()
         if not words:  # "(Chi tiết tại Phụ lục kèm theo)."
             continue

@@ -19,7 +19,7 @@ from assistant.crosslingual import vietnamese_terms
 from assistant.duty_questions import YEAR, DutyAsk
 from assistant.quoting import doc_label, headline_item
 from assistant.tasks import TaskBook, TaskRow, TasksError, active_years, show_day
-from assistant.textmatch import plain
+from assistant.textmatch import is_numbered, number_key, plain
 from assistant.types import Citation, ExtractedAnswer
 from index.assignments import Assignment, display_unit
 from index.normalize import fold_chars
@@ -95,14 +95,10 @@ def _rows(ask: DutyAsk, book: TaskBook, filters: Filters | None) -> list[TaskRow
 
 def _numbered(a: Assignment, kind: str, number: str) -> bool:
     """Whether `a` is of the document numbered `number` ("46", or with its symbol "46/kh-ubnd", folded) and of
-    the `kind` asked ("ke hoach"; "" for any)."""
-    own = re.sub(r"\s+", "", fold_chars(a.meta.number or ""))
-    if "/" in number:
-        same = own == number
-    else:
-        lead = re.match(r"\d+", own)
-        same = lead is not None and lead.group(0).lstrip("0") == number.lstrip("0")
-    return same and (not kind or not a.meta.kind or " ".join(fold_chars(a.meta.kind).split()) == kind)
+    the `kind` asked ("ke hoach"; "" for any): `textmatch.is_numbered`, the same symbol too when one is given."""
+    own = a.meta.number or ""
+    same_symbol = "/" not in number or number_key(own) == number
+    return same_symbol and is_numbered(own, a.meta.kind, [(kind, number.split("/")[0])])
 
 
 def _plan_words(a: Assignment) -> set[str]:

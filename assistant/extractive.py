@@ -55,6 +55,7 @@ from assistant.textmatch import (
 )
 from assistant.types import Citation, ExtractedAnswer, Query
 from index.normalize import fold
+from index.text import words
 from index.types import Chunk, Retrieved
 from prompts import phrase
 
@@ -103,8 +104,8 @@ _SHORT_TITLE_WORDS = 8  # documents the first sentence speaks for when several a
 
 def _said_whole(c: Candidate) -> str:
     """A quote as the answer's first sentence: plain, at most `MAX_WORDS` words, without its closing stop."""
-    words = plain(c.hit.chunk.text[c.start : c.end]).split()
-    return " ".join(words if len(words) <= MAX_WORDS else [*words[: MAX_WORDS - 1], "…"]).rstrip(" .;:,")
+    said = plain(c.hit.chunk.text[c.start : c.end]).split()
+    return " ".join(said if len(said) <= MAX_WORDS else [*said[: MAX_WORDS - 1], "…"]).rstrip(" .;:,")
 
 
 class ExtractiveAnswerer:
@@ -418,10 +419,10 @@ class ExtractiveAnswerer:
         """ "Kế hoạch … của Trà Vinh năm 2020 và của Bắc Kạn năm 2025 mang số hiệu gì?": the fields asked of each
         document found whose place the question names, when it names two places or more (`_document_fields`
         answers one document, described by all the question's words)."""
-        said = f" {' '.join(re.findall(r'[a-z0-9]+', fold(described_by)))} "
+        said = f" {' '.join(words(described_by))} "
         by_place: dict[str, Chunk] = {}
         for h in hits:
-            place = " ".join(re.findall(r"[a-z0-9]+", fold(h.chunk.meta.place)))
+            place = " ".join(words(h.chunk.meta.place))
             if place and f" {place} " in said and place not in by_place:
                 by_place[place] = h.chunk
         if len(by_place) < 2:

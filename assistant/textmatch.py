@@ -203,12 +203,13 @@ def numbered_documents(question: str) -> list[tuple[str, str]]:
 
 def is_numbered(number: str, kind: str, named: Iterable[tuple[str, str]]) -> bool:
     """Whether a document of `number` ("1696/QĐ-UBND") and `kind` ("QUYẾT ĐỊNH") is one of `named`
-    (`numbered_documents`): the same number before its symbol, and the same kind when it is known."""
+    (`numbered_documents`): the same number before its symbol, and the same kind when both are known (a kind of
+    "" is any: "văn bản 46")."""
     lead = re.match(r"\s*0*(\d+)\s*/", number or "")
     if lead is None:
         return False
     own_kind = " ".join(fold(kind or "").split())
-    return any(lead.group(1) == n.lstrip("0") and (not own_kind or own_kind == k) for k, n in named)
+    return any(lead.group(1) == n.lstrip("0") and (not own_kind or not k or own_kind == k) for k, n in named)
 
 
 def number_key(number: str) -> str:

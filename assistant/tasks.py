@@ -32,6 +32,10 @@ _WORD = re.compile(r"\w+")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _DAY = re.compile(r"\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{4}))?\s*")
 _ISO_DAY = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
+# Levels of local government, folded. "Cấp xã" (the commune level) and "các xã" (the communes) name the same units,
+# and a name may list levels together: "UBND các xã, phường", "UBND cấp xã, phường, thị trấn".
+_LEVEL = r"(?:xa|phuong|thi tran|thi xa|thanh pho|quan|huyen|tinh)"
+_AT_LEVEL = re.compile(rf"(?<![\w])(?:cap|cac) ({_LEVEL})(?![\w])")
 
 
 class TasksError(AssistantError, ValueError):
@@ -150,10 +154,14 @@ class TaskBook:
         phrase = " ".join(_words(name))
         if not phrase:
             return []
+        # Words are \w runs, so the phrase is its own pattern; a level ("cấp phường") also reads "các xã, phường".
+        wanted = re.compile(
+            " {} ".format(_AT_LEVEL.sub(lambda m: rf"(?:cap|cac) (?:{_LEVEL} )*{m[1]}(?: {_LEVEL})*", phrase))
+        )
         return [
             u.key
             for u in self._summaries
-            if (not area or self._names[u.key][0] == area) and any(f" {phrase} " in n for n in self._names[u.key][1])
+            if (not area or self._names[u.key][0] == area) and any(wanted.search(n) for n in self._names[u.key][1])
         ]
 
     def require_units(self, text: str) -> list[str]:

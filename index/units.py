@@ -92,7 +92,9 @@ def unit_key(name: str, area: str) -> str:
     for i in range(len(tokens) - 2, 0, -1):  # a place written in the name: "… quận Gò Vấp", "tỉnh Lào Cai"
         rest = tokens[i + 1 :]
         if fold_chars(tokens[i]) in _LEVEL_WORDS and len(rest) <= 4 and all(w[:1].isupper() for w in rest):
-            place, raw = " ".join(fold_chars(" ".join(rest)).split()), " ".join(tokens[:i])
+            # "các phường Ba Đình", "cấp xã Tả Phìn": the level is the name's, the place follows it
+            level = fold_chars(tokens[i - 1]) in ("cac", "cap")
+            place, raw = " ".join(fold_chars(" ".join(rest)).split()), " ".join(tokens[: i + 1 if level else i])
             break
     words = fold_chars(raw)
     for pattern, full in _ABBREVIATIONS:

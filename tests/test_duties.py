@@ -222,6 +222,17 @@ def test_units_of_two_districts_stay_apart(indexed: tuple[PlanIndex, TaskBook]) 
     assert both is not None and {c.source for c in both.citations} == {BA_DINH_2025, GO_VAP_2010}
 
 
+def test_a_level_of_government_finds_the_units_of_that_level(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    """q020: "cấp phường" is what the plan calls "UBND các phường"."""
+    index, book = indexed
+    ask = detect("Năm 2025 cấp phường ở Ba Đình được giao nhiệm vụ gì về dân vận chính quyền?", TODAY)
+    assert ask is not None and ask.unit == "cấp phường"
+    result = answer(ask, book, index.doc_chunks, None, "vi")
+    assert result is not None and not result.abstained
+    assert result.text.startswith("UBND các phường: Tập trung chỉ đạo quán triệt")
+    assert {c.source for c in result.citations} == {BA_DINH_2025}
+
+
 def test_a_deadline_window_lists_the_tasks_due_with_their_date(indexed: tuple[PlanIndex, TaskBook]) -> None:
     index, book = indexed
     ask = detect("Tháng 11 năm 2025 các đơn vị phải nộp những báo cáo nào?", TODAY)
@@ -310,7 +321,7 @@ def test_unknown_units_and_empty_windows_fall_back(indexed: tuple[PlanIndex, Tas
     index, book = indexed
     for question in (
         "Sở Y tế phải làm gì?",
-        "Năm 2025 cấp phường ở Ba Đình được giao nhiệm vụ gì về dân vận chính quyền?",
+        "Năm 2025 cấp tỉnh ở Ba Đình được giao nhiệm vụ gì về dân vận chính quyền?",
         "Phòng Nội vụ quận Hoàn Kiếm phải làm gì?",
         "Những việc nào phải xong trước ngày 30/11/2030?",
     ):

@@ -207,6 +207,24 @@ def test_real_plan_units_and_quarter_deadlines(tmp_path: Path) -> None:
     police = book.tasks("Công an tỉnh", date(2026, 4, 1), date(2026, 6, 30))
     assert any(r.dates == (date(2026, 6, 30),) for r in police)  # "Xong trong Quý II/2026"
     assert book.units()[0].name == "Sở Nông nghiệp và Môi trường (Lào Cai)"
+    # A level of government, said "cấp xã" or "các xã", finds the units of that level however the plan lists them
+    # ("UBND các xã, phường", "UBND cấp xã, phường"); a ward's word inside another word does not ("xã hội").
+    names = {u.key: u.name for u in book.units()}
+    communes = book.match_units("cấp xã")
+    assert {names[k] for k in communes} >= {
+        "UBND các xã, phường (Lào Cai)",
+        "Các Sở, ban, ngành và UBND cấp xã, phường (Lào Cai)",
+    }
+    for typed in ("các xã", "UBND cấp xã", "UBND các xã, phường"):
+        assert sorted(book.match_units(typed)) == sorted(communes), typed
+    wards = sorted(book.match_units("cap phuong"))  # Lào Cai's and Ba Đình's "UBND các phường"
+    assert (
+        wards
+        == sorted(book.match_units("các phường"))
+        == sorted([*communes, *book.match_units("UBND các phường Ba Đình")])
+    )
+    assert book.match_units("cấp phường Ba Đình") == book.match_units("UBND các phường Ba Đình") != []
+    assert book.match_units("cấp huyện") == [] and book.match_units("cấp xã hội") == []
 
 
 # ------------------------------------------------------------------------------------------------ iCalendar

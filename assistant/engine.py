@@ -8,6 +8,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,8 @@ class Assistant:
             # A follow-up that names only a new place keeps the previous question's intent ("… do ai ký?").
             signer_hits = self._with_signature_blocks(hits) if _SIGNER.search(fold(search_query)) else None
             ext = self.extractive.answer(query, hits, signer_hits=signer_hits, document_chunks=self.index.doc_chunks)
+            if signer_hits:
+                hits = _signature_first(hits, signer_hits)
         answer = Answer(
             question=q,
             answer=ext.text,
@@ -331,3 +334,18 @@ def _apply(answer: Answer, result: GenerativeResult) -> None:
     """Copy the generative outcome (or its extractive fallback) into the answer."""
     answer.answer, answer.abstained, answer.citations = result.text, result.abstained, result.citations
     answer.mode, answer.notice = result.mode, result.notice
+
+
+def _signature_first(hits: Sequence[Retrieved], blocks: Sequence[Retrieved]) -> list[Retrieved]:
+    """The passages found for a question asking who signed: each document's signature block first among its own
+    passages (it is what answers), as many passages as before."""
+    by_doc: dict[str, list[Retrieved]] = {}
+    for b in blocks:
+        by_doc.setdefault(b.chunk.doc_id, []).append(b)
+    found = {h.chunk.chunk_id: h for h in hits}
+    out: dict[str, Retrieved] = {}
+    for h in hits:
+        for b in by_doc.pop(h.chunk.doc_id, []):  # at the place of its document's best passage, with its score
+            out.setdefault(b.chunk.chunk_id, replace(found.get(b.chunk.chunk_id, b), score=h.score))
+        out.setdefault(h.chunk.chunk_id, h)
+    return list(out.values())[: len(hits)]

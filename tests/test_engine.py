@@ -181,6 +181,17 @@ def test_a_document_named_by_its_number_is_the_only_one_answered_from(toy: Assis
     assert BA_DINH_2025 in {c.source for c in year.citations}
 
 
+def test_the_signature_block_leads_the_passages_found_for_who_signed(toy: Assistant):
+    """q047: the answer comes from the signature block; the passages found show it first, not fifth or sixth."""
+    for question in ("Ke hoach dan van chinh quyen cua quan Go Vap do ai ky?", "Ai ký kế hoạch của Ba Đình năm 2025?"):
+        ans = toy.ask(question)
+        first = ans.retrieved[0].chunk
+        assert ans.citations[0].chunk_id == first.chunk_id and first.meta.signer in first.text, question
+        assert len({r.chunk.chunk_id for r in ans.retrieved}) == len(ans.retrieved) == toy.settings.top_k
+        scores = [r.score for r in ans.retrieved]
+        assert scores == sorted(scores, reverse=True)
+
+
 def test_a_follow_up_naming_another_plan_asks_what_the_earlier_question_asked(toy: Assistant):
     history = [
         {"role": "user", "content": "Theo kế hoạch 08/KH-UBND, ai chịu trách nhiệm báo cáo quý?"},

@@ -54,6 +54,7 @@ from assistant.textmatch import (
     years,
 )
 from assistant.types import Citation, ExtractedAnswer, Query
+from index.deadlines import parse_dues
 from index.normalize import fold
 from index.text import words
 from index.types import Chunk, Retrieved
@@ -269,6 +270,9 @@ class ExtractiveAnswerer:
                     for c in stating
                     if states_value(without_datelines(c.hit.chunk.text[c.start : c.end], cited), kind)
                 ]
+                if _DEADLINE.search(fold(kind_text)):  # "hạn chót … là khi nào?": a date said as a deadline
+                    due = [c for c in stating if parse_dues(c.hit.chunk.text[c.start : c.end])]
+                    stating = due or stating
             if kind == "number" and (unit := value_unit(kind_text)) is not None:
                 # A count in the unit asked for ("60,0 ha" for "bao nhiêu héc-ta", "230 mô hình" for "bao nhiêu
                 # mô hình"): another number (a year, a document's number) does not answer.

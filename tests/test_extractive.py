@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -184,3 +185,37 @@ def test_a_legal_portals_card_is_no_statement() -> None:
     second = Retrieved(replace(second.chunk, section="I. MỤC ĐÍCH, YÊU CẦU"), second.score)
     extract = answerer(CountingEmbedder()).answer(Query("Kế hoạch của tỉnh Phú Yên có mục đích gì?"), [first, second])
     assert extract.text.startswith("Nhằm tạo sự chuyển biến"), extract.text
+
+
+class CosineEmbedder:
+    """Sentence vectors at a set cosine to every question's (1, 0): the meaning scores a test wants."""
+
+    def __init__(self, cosines: dict[str, float]) -> None:
+        self.cosines = cosines
+
+    def embed_query(self, texts: Sequence[str]) -> np.ndarray:
+        return np.array([[1.0, 0.0] for _ in texts], dtype=np.float32)
+
+    def embed_passage(self, texts: Sequence[str]) -> np.ndarray:
+        c = [self.cosines.get(t.strip(), 0.0) for t in texts]
+        return np.array([[x, (1.0 - x * x) ** 0.5] for x in c], dtype=np.float32)
+
+
+def test_a_deadline_question_is_answered_by_a_date_said_as_a_deadline() -> None:
+    """q051 ("Han chot nop bao cao nam …?"), built by another engine: the sentence citing "Chương trình số
+    31-CTr/QU ngày 28/01/2025 … năm 2025" came 0.001 closer in meaning than the one saying "trước ngày 25/11"."""
+    cited = "Chương trình số 31-CTr/QU ngày 28/01/2025 của Quận ủy về công tác dân vận năm 2025."
+    due = "Các đơn vị gửi báo cáo tình hình vào giữa các tháng cuối mỗi quý và gửi báo cáo năm trước ngày 25/11."
+    hits = [
+        dataclasses.replace(_plan("bd.txt", text, "Ba Đình", n), dense_score=0.9) for n, text in enumerate((cited, due))
+    ]
+    emb = CosineEmbedder({cited: 0.898, due: 0.897})
+    extract = ExtractiveAnswerer(lambda _: 1.0, emb.embed_query, emb.embed_passage, min_dense=0.87).answer(
+        Query("Hạn chót nộp bản tổng hợp cả năm là khi nào?"), hits
+    )
+    assert "25/11" in extract.text.split("\n")[0] and "28/01/2025" not in extract.text, extract.text
+    # Asked when a document was issued, its date is the answer: only a deadline question wants a deadline.
+    issued = ExtractiveAnswerer(lambda _: 1.0, emb.embed_query, emb.embed_passage, min_dense=0.87).answer(
+        Query("Chương trình của Quận ủy ban hành khi nào?"), hits
+    )
+    assert "28/01/2025" in issued.text.split("\n")[0], issued.text

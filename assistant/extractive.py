@@ -25,11 +25,13 @@ from assistant.fitting import document_fits as document_fits
 from assistant.fitting import fitting_documents, issuers_on_file, years_on_file
 from assistant.headline import (
     MAX_WORDS,
+    asks_holder,
     asks_who,
     document_fields,
     field_subjects,
     kinds_named,
     names,
+    names_holder,
     same_kind,
     without_fields,
 )
@@ -226,6 +228,23 @@ class ExtractiveAnswerer:
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
+        if asks_holder(kind_text) and not any(
+            names_holder(c.hit.chunk.text[c.start : c.end], kind_text) for c in chosen
+        ):
+            # "Ai là Chủ tịch UBND quận …?": a passage naming the person (or the holder acting for one) answers,
+            # one that only speaks of the body does not
+            if by_meaning:
+                pool = [c for c in by_meaning if c.score >= self.min_dense]
+            else:
+                floor = _VALUE_SCORE_RATIO * chosen[0].score
+                pool = [
+                    c for c in cands if c.score >= floor and c.coverage >= _VALUE_COVERAGE_RATIO * self.min_coverage
+                ]
+            holders = [c for c in pool if names_holder(c.hit.chunk.text[c.start : c.end], kind_text)]
+            if not holders:
+                log.info("Abstaining: the passages found name no holder of the office asked about")
+                return ExtractedAnswer(f"{abstain.text} {phrase('no_value_person', lang)}", True, [])
+            chosen = [holders[0], *(c for c in chosen if c is not holders[0])]
         asks_who_is = _WHO_IS.search(fold(kind_text)) is not None  # (English: `match` holds the glossary's terms)
         subject = self._named_subject(focus or question, cands) if asks_who_is else None
         if subject is not None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.textmatch import places, plain
+from index.metadata import person_names
 from index.normalize import fold, normalize
 
 MAX_WORDS = 25
@@ -60,6 +61,13 @@ _ASKS_PERSON = re.compile(r"\b(?:la ai|nguoi nao|ai (?:ky|chu tri|la)|dong chi n
 _ROLE = re.compile(
     r"\b(?:nguoi dung dau|thu truong|chu tich|pho chu tich|giam doc|pho giam doc|truong phong|truong ban|bi thu|"
     r"chanh van phong|chanh thanh tra)\b"
+)
+# Offices a person holds, asked for by "ai là …" or "… là ai" (folded): "Ai là Chủ tịch UBND quận …?".
+_HOLDER = r"(?:pho\s+)?(?:chu tich|giam doc|truong phong|truong ban|bi thu|chanh van phong|chanh thanh tra)"
+_ASKS_HOLDER_VI = re.compile(rf"\bai la (?:(?:ong|ba|dong chi)\s+)?{_HOLDER}\b|\b{_HOLDER}\b.*\bla ai\b")
+_ASKS_HOLDER = re.compile(
+    rf"{_ASKS_HOLDER_VI.pattern}|\bwho (?:is|was|are|were) (?:the )?"
+    r"(?:(?:vice|deputy|party)[ -])?(?:chairman|chairwoman|chairperson|chair|director|secretary|head|president)\b"
 )
 # A document's number and symbol ("1186-TB/TU", "08/KH-UBND", "Số: 19/KH-UBND"): its capitals are no name.
 _DOC_NUMBER = re.compile(r"\b\d+[\w.]*(?:[-/][\w.]+)*/[\w.-]+")
@@ -270,6 +278,35 @@ def asks_person(question: str) -> bool:
     (True, False)
     """
     return bool(_ASKS_PERSON.search(fold(question)))
+
+
+def asks_holder(question: str) -> bool:
+    """Whether a question asks who holds an office it names ("Ai là Chủ tịch UBND quận Ba Đình năm 2018?",
+    "Bí thư Thành ủy … là ai?", "Who is the chairman of …?"): a person, or the office holder who acts for one,
+    answers it; the body alone does not.
+
+    >>> asks_holder("Ai là Chủ tịch UBND quận Ba Đình?"), asks_holder("Ai là chủ đầu tư dự án?")
+    (True, False)
+    """
+    return bool(_ASKS_HOLDER.search(fold(question)))
+
+
+def names_holder(text: str, question: str) -> bool:
+    """Whether `text` names a person (`index.metadata.person_names`) or, to a Vietnamese question, an office
+    holder the question does not ("Trưởng ban: đồng chí Chủ tịch UBND huyện" answers "Ai là trưởng ban?"; the
+    "Ban Bí thư" is a body).
+
+    >>> names_holder("Trưởng ban: Chủ tịch UBND huyện", "Ai là trưởng ban?")
+    True
+    >>> names_holder("theo Quy định của Ban Bí thư", "Ai là Chủ tịch UBND quận?")
+    False
+    """
+    if person_names(text):
+        return True
+    asked = fold(question)
+    if not _ASKS_HOLDER_VI.search(asked):  # an English question's office cannot be told from another one
+        return False
+    return any(m.group(1) not in asked for m in re.finditer(rf"(?<!\bban )\b({_HOLDER})\b", fold(text)))
 
 
 def who_score(text: str, question: str) -> float:

@@ -522,6 +522,42 @@ def _split_names(line: str, count: int) -> list[str]:
     return found[0] if len(found) == 1 else []
 
 
+# A level word before capitalised words makes them a place ("tỉnh Hà Giang", "huyện Mai Châu"), not a person.
+_PLACE_BEFORE = re.compile(r"(?i:tỉnh|thành phố|tp\.?|quận|huyện|thị xã|thị trấn|xã|phường|tại|ở)\s+$")
+
+
+def person_names(text: str) -> list[str]:
+    """People named in running text: a family name followed by one to three given names, each capitalised
+    ("đồng chí Hoàng Trung Hải, Bí thư …" → ["Hoàng Trung Hải"]); a body ("Ủy ban nhân dân quận") or a place
+    ("Lào Cai") is none, as no family name starts it, nor a place after its level ("tỉnh Hà Giang").
+
+    >>> person_names("Đồng chí Hoàng Trung Hải làm việc với UBND quận Ba Đình; bà Lương Thị Lợi ký.")
+    ['Hoàng Trung Hải', 'Lương Thị Lợi']
+    >>> person_names("UBND quận Ba Đình giao Phòng Nội vụ tổng hợp báo cáo năm 2018.")
+    []
+    """
+    found: list[str] = []
+    words = list(re.finditer(r"[^\W\d_]+", text))
+    i = 0
+    while i < len(words):
+        run = [words[i]]
+        while (
+            len(run) < 4
+            and i + len(run) < len(words)
+            and words[i + len(run)].group(0)[0].isupper()
+            and text[run[-1].end() : words[i + len(run)].start()].isspace()
+        ):
+            run.append(words[i + len(run)])
+        names = [w.group(0) for w in run]
+        n = next((n for n in range(len(names), 1, -1) if _is_name(" ".join(names[:n]))), 0)
+        if n and names[0] in _FAMILY_NAMES and not _PLACE_BEFORE.search(text, 0, words[i].start()):
+            found.append(" ".join(names[:n]))
+            i += n
+        else:
+            i += 1
+    return found
+
+
 def _block_part(line: str) -> str:
     """The part of a line that belongs to a signature block: a recipients' list may share the line
     ("Nơi nhận: KT. CHỦ TỊCH", "- Như Điều 3; PHÓ CHỦ TỊCH", "- Lưu: VT. Võ Thị Hoa")."""

@@ -219,3 +219,22 @@ def test_a_deadline_question_is_answered_by_a_date_said_as_a_deadline() -> None:
         Query("Chương trình của Quận ủy ban hành khi nào?"), hits
     )
     assert "28/01/2025" in issued.text.split("\n")[0], issued.text
+
+
+def test_who_holds_an_office_is_answered_by_a_name_or_not_at_all() -> None:
+    """q087: "Ai là Chủ tịch UBND quận Ba Đình năm 2018?" was answered with a news item's headline, which names
+    the body and the year but no one."""
+    news = "UBND quận Ba Đình đã xây dựng kế hoạch công tác dân vận chính quyền năm 2018 và giao các phường thực hiện."
+    named = "Đồng chí Nguyễn Văn An, Chủ tịch UBND quận Ba Đình, chủ trì hội nghị tổng kết năm 2018."
+    question = Query("Ai là Chủ tịch UBND quận Ba Đình?")
+    none = answerer(CountingEmbedder()).answer(question, [_plan("bd.txt", news, "Ba Đình", 0)])
+    assert none.abstained and "không nêu tên người giữ chức vụ này" in none.text, none.text
+    hits = [_plan("bd.txt", news, "Ba Đình", 0), _plan("bd.txt", named, "Ba Đình", 1)]
+    found = answerer(CountingEmbedder()).answer(question, hits)
+    assert not found.abstained and "Nguyễn Văn An" in found.text.split("\n")[0], found.text
+    # The office holder the plan names for another office answers too ("Trưởng ban: Chủ tịch UBND quận").
+    board = "Trưởng ban chỉ đạo công tác dân vận chính quyền năm 2018: Chủ tịch UBND quận Ba Đình."
+    head = answerer(CountingEmbedder()).answer(
+        Query("Ai là Trưởng ban chỉ đạo công tác dân vận chính quyền?"), [_plan("bd.txt", board, "Ba Đình", 0)]
+    )
+    assert not head.abstained and "Chủ tịch UBND quận Ba Đình" in head.text, head.text

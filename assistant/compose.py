@@ -22,7 +22,16 @@ from assistant.headline import (
     who_score,
 )
 from assistant.quoting import doc_label, doc_tag, extend_list, headline_item, headline_value, quote, window
-from assistant.textmatch import TermMatcher, answer_type, reports_results, states_count, states_value, value_unit
+from assistant.textmatch import (
+    TermMatcher,
+    answer_type,
+    asks_reason,
+    reports_results,
+    states_cause,
+    states_count,
+    states_value,
+    value_unit,
+)
 from assistant.types import Citation, ExtractedAnswer
 from index.normalize import fold
 from index.types import Chunk, Retrieved
@@ -255,6 +264,7 @@ def headline_scorers(
     unit = value_unit(kind_text) if value_kind == "number" else None
     asked_terms = {fold(t) for t in matcher.terms}
     document_asked = asks_document(kind_text)
+    reason = asks_reason(kind_text)
 
     def weigh_headline(text: str) -> float:
         """How well a few words answer: the question's terms, and what it asks for: the value (a count in the
@@ -274,6 +284,8 @@ def headline_scorers(
         if document_asked and cites_document(text, question):
             score += 1.0
         if results_asked and reports_results(text):
+            score += 1.0
+        if reason and states_cause(text):
             score += 1.0
         return score + field_label_share(text, asked_terms)
 

@@ -42,13 +42,16 @@ from assistant.textmatch import (
     TermMatcher,
     answer_type,
     asks_content,
+    asks_reason,
     cites_only,
     document_numbers,
     document_places,
     document_years,
+    draws_consequence,
     is_list_question,
     places,
     plain,
+    states_cause,
     states_count,
     states_value,
     value_unit,
@@ -58,7 +61,7 @@ from assistant.textmatch import (
 from assistant.types import Citation, ExtractedAnswer, Query
 from index.deadlines import parse_dues
 from index.normalize import fold
-from index.text import words
+from index.text import clause_spans, words
 from index.types import Chunk, Retrieved
 from prompts import phrase
 
@@ -88,6 +91,8 @@ _VALUE_SCORE_RATIO = 0.6
 _VALUE_COVERAGE_RATIO = 0.8
 # A question asking when something is due, not when a document it names was issued (folded).
 _DEADLINE = re.compile(r"\b(?:han|thoi han|han chot|deadline|due)\b")
+# A document's subject line ("V/v từ chối thẩm định …", "Về việc …"; folded).
+_SUBJECT_LINE = re.compile(r"^\W*(?:v/v|ve viec)\b")
 # A question asking what something is or how it goes: "… thế nào?", "… ra sao?", "… là gì?", "… gồm gì?"
 # (folded).
 _ASKS_WHAT = re.compile(r"\b(?:the nao|ra sao|la gi|gom gi|bao gom gi|nhung gi)\b")
@@ -228,6 +233,12 @@ class ExtractiveAnswerer:
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
         if not chosen:
             return abstain
+        if covering and asks_reason(kind_text):  # the causes the best documents give, if they give one
+            docs = {c.hit.chunk.doc_id for c in chosen}
+            causes = self._causes([c for c in covering if c.hit.chunk.doc_id in docs], document_chunks)
+            if causes:
+                chosen = causes[:2]
+                others = [cause for o in others for cause in self._causes([o], document_chunks)[:1]]
         if asks_holder(kind_text) and not any(
             names_holder(c.hit.chunk.text[c.start : c.end], kind_text) for c in chosen
         ):
@@ -334,6 +345,27 @@ class ExtractiveAnswerer:
             fixed_headline=[(said, c.hit.chunk.chunk_id) for c, said in fields] or None,
             list_nouns=nouns,
         )
+
+    @staticmethod
+    def _causes(
+        covering: Sequence[Candidate], document_chunks: Callable[[str], Sequence[Chunk]] | None
+    ) -> list[Candidate]:
+        """To a question asking why: the clauses found that give a cause ("… không thuộc thẩm quyền của Sở Công
+        Thương"), best first, and the one before a clause that draws a consequence from it ("Do đó, … Sở Công
+        Thương từ chối thẩm định …"); never the document's subject ("V/v từ chối thẩm định …"), which only says
+        what was done."""
+        out: dict[tuple[str, int], Candidate] = {}
+        for c in covering:
+            text = c.hit.chunk.text[c.start : c.end]
+            if _SUBJECT_LINE.match(fold(text)):
+                continue
+            if draws_consequence(text):
+                before = _clause_before(c, document_chunks)
+                if before is not None:
+                    out.setdefault((before.hit.chunk.chunk_id, before.start), before)
+            elif states_cause(text):
+                out.setdefault((c.hit.chunk.chunk_id, c.start), c)
+        return list(out.values())
 
     def _screen(
         self, query: Query, hits: Sequence[Retrieved], abstain: ExtractedAnswer
@@ -597,3 +629,22 @@ class ExtractiveAnswerer:
             if len(picked) >= limit:
                 break
         return picked
+
+
+def _clause_before(c: Candidate, document_chunks: Callable[[str], Sequence[Chunk]] | None) -> Candidate | None:
+    """The clause before `c` in its document (in its passage, or at the end of the one before it), quoted as `c`
+    is scored; None when there is none to quote."""
+    chunk, hit, end = c.hit.chunk, c.hit, c.start
+    spans = [(s, e) for s, e in clause_spans(chunk.text) if e <= end and len(chunk.text[s:e].split()) >= 3]
+    if not spans and document_chunks is not None:  # the passage opens with it: the one before ends with the cause
+        said = chunk.text[c.start : c.end][:60]
+        previous = [d for d in document_chunks(chunk.doc_id) if d.ordinal == chunk.ordinal - 1]
+        if previous:
+            chunk = previous[0]
+            hit = Retrieved(chunk, c.hit.score)
+            end = i if (i := chunk.text.find(said)) >= 0 else len(chunk.text)  # overlapping passages
+            spans = [(s, e) for s, e in clause_spans(chunk.text) if e <= end and len(chunk.text[s:e].split()) >= 3]
+    if not spans:
+        return None
+    s, e = spans[-1]
+    return Candidate(c.rank, hit, s, e, c.score, c.coverage)

@@ -598,6 +598,45 @@ def asks_content(question: str) -> tuple[bool, bool]:
     return bool(_ASKS_CONTENT.search(f)), bool(_ASKS_RESULTS.search(f))
 
 
+# A question asking why (folded): "Vì sao …?", "… nêu lý do gì?", "Tại sao …?", "Why …?".
+_ASKS_REASON = re.compile(
+    r"\b(?:vi sao|tai sao|ly do|do dau|why|for what reason|what (?:is|was|are|were) the reasons?)\b"
+)
+# A clause that gives a cause (lower case, with its marks: folded, "vì" would be the "vị" of "đơn vị"), or a lack
+# that is one ("không thuộc thẩm quyền", "chưa đáp ứng"); "vì vậy" is a consequence.
+_CAUSE = re.compile(
+    r"(?<!\w)(?:vì(?! vậy| thế)|bởi vì|bởi lẽ|lý do|nguyên nhân|do (?:chưa|không|thiếu|còn)|không thuộc|chưa đủ"
+    r"|không đủ|chưa đáp ứng|không đáp ứng|không phù hợp|chưa phù hợp|chưa được|không được phép|không còn)(?!\w)"
+)
+# A clause that draws a consequence from the one before it: "Do đó, … Sở Công Thương từ chối thẩm định …".
+_CONSEQUENCE = re.compile(r"^\W*(?:do đó|vì vậy|vì thế|vì lẽ đó|bởi vậy|cho nên|như vậy)(?!\w)")
+
+
+def asks_reason(question: str) -> bool:
+    """Whether a question asks why ("Công văn … nêu lý do gì?", "Vì sao Sở … từ chối thẩm định?").
+
+    >>> asks_reason("Vì sao Sở Công Thương từ chối thẩm định?"), asks_reason("Ai ký công văn?")
+    (True, False)
+    """
+    return bool(_ASKS_REASON.search(fold(question)))
+
+
+def states_cause(clause: str) -> bool:
+    """Whether a clause gives a cause ("… không thuộc thẩm quyền của Sở Công Thương", "vì hồ sơ chưa đủ").
+
+    >>> states_cause("thẩm quyền thẩm định không thuộc thẩm quyền của Sở Công Thương")
+    True
+    >>> states_cause("Vì vậy, đề nghị các đơn vị thực hiện."), states_cause("các đơn vị thực hiện")
+    (False, False)
+    """
+    return bool(_CAUSE.search(unicodedata.normalize("NFC", clause).lower()))
+
+
+def draws_consequence(clause: str) -> bool:
+    """Whether a clause draws a consequence from the one before it ("Do đó, …", "Vì vậy, …")."""
+    return bool(_CONSEQUENCE.search(unicodedata.normalize("NFC", clause).lower()))
+
+
 def cites_only(sentence: str) -> bool:
     """Whether a sentence opens by citing another document ("Thực hiện Quyết định số 6830/QĐ-UBND …"): the
     ground of a plan, not what it says to do."""

@@ -238,3 +238,31 @@ def test_who_holds_an_office_is_answered_by_a_name_or_not_at_all() -> None:
         Query("Ai là Trưởng ban chỉ đạo công tác dân vận chính quyền?"), [_plan("bd.txt", board, "Ba Đình", 0)]
     )
     assert not head.abstained and "Chủ tịch UBND quận Ba Đình" in head.text, head.text
+
+
+def test_a_why_question_is_answered_by_the_cause_not_by_the_subject_line() -> None:
+    """r050: "Vì sao Sở Công Thương … không xem xét hồ sơ … mỏ đá hoa Mông Sơn V?" was answered with the letter's
+    subject ("V/v từ chối thẩm định …"), which restates what was done. The cause ends one passage; the next opens
+    with the consequence drawn from it ("Do đó, … từ chối thẩm định …")."""
+    subject = "V/v từ chối thẩm định thiết kế cơ sở mỏ đá hoa Mông Sơn V.\nKính gửi: Công ty Khoáng sản."
+    cause = (
+        "Sở Công Thương nhận được hồ sơ thẩm định thiết kế cơ sở mỏ đá hoa Mông Sơn V. Kể từ ngày 01/7/2025, "
+        "thẩm quyền thẩm định thiết kế mỏ đá hoa trắng không thuộc thẩm quyền của Sở Công Thương, thuộc thẩm quyền "
+        "của Sở Xây dựng."
+    )
+    then = "Do đó, Sở Công Thương từ chối thẩm định thiết kế cơ sở mỏ đá hoa Mông Sơn V. Đề nghị Công ty liên hệ."
+    chunks = [_plan("ms.txt", text, "Lào Cai", n).chunk for n, text in enumerate((subject, cause, then))]
+    hits = [Retrieved(chunks[0], 1.0), Retrieved(chunks[2], 0.5)]  # the cause's passage is not among those found
+    extract = answerer(CountingEmbedder()).answer(
+        Query("Vì sao Sở Công Thương từ chối thẩm định thiết kế cơ sở mỏ đá hoa Mông Sơn V?"),
+        hits,
+        document_chunks=lambda doc: chunks,
+    )
+    first = extract.text.split("\n")[0]
+    assert "không thuộc thẩm quyền của Sở Công Thương" in first and not first.startswith("V/v"), extract.text
+    assert [c.chunk_id for c in extract.citations][:1] == [chunks[1].chunk_id]
+    # Asked what the letter is about, the subject answers.
+    about = answerer(CountingEmbedder()).answer(
+        Query("Công văn về mỏ đá hoa Mông Sơn V về việc gì?"), hits, document_chunks=lambda doc: chunks
+    )
+    assert "V/v từ chối thẩm định" in about.text, about.text

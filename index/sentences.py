@@ -6,7 +6,8 @@ thao… được tổ chức"): it ends one only before a "- " bullet, as in a l
 extraction ("… lãng phí… - Lập kế hoạch"). Not after
 - the number of a heading or item: a Roman numeral or a one- or two-digit number standing alone
   ("II. NỘI DUNG", "mục 2. Công tác"), and
-- an abbreviation of one to three capitals ("TP. Hà Nội", "KT. CHỦ TỊCH", "Q. Ba Đình").
+- an abbreviation of one to three capitals ("TP. Hà Nội", "KT. CHỦ TỊCH", "Q. Ba Đình"), or
+- the title of a person listed in a form ("- Ông. Triệu Vũ - Phó Chủ tịch xã").
 A line break always ends one: text reaches here reflowed (`index.reflow`), so a line break inside a
 paragraph no longer occurs and the breaks left are the document's own (headings, list items, letterhead
 and signature lines). For quoting, passages are also cut into clauses, at ";" and at ":" before a
@@ -25,9 +26,17 @@ MARKERS = r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])*"
 # Fixed-width look-behinds: a standalone heading number, or a standalone abbreviation of 1-3 capitals.
 _NUMBERING = "".join(f"(?<![\\s«›(]{n})(?<!^{n})" for n in ("[IVXLC]", "[IVXLC]{2}", "[IVXLC]{3}", "\\d", "\\d\\d"))
 _ABBREVIATION = "".join(f"(?<![\\s(]{n})(?<!^{n})" for n in ("[A-ZĐ]", "[A-ZĐ]{2}", "[A-ZĐ]{3}"))
+# "- Ông. Triệu Vũ - Phó Chủ tịch xã": the title of a person listed in a form (as typed or read by OCR).
+_TITLE = "".join(f"(?<![-+•]\\s{t})(?<!^{t})" for t in ("Ông", "Bà"))
 # The end of a sentence (match end = just after its punctuation, closers and citation markers).
 SENTENCE_END = re.compile(
-    _NUMBERING + _ABBREVIATION + r"(?:[.!?]+…?|…(?=\s+[-–+•]\s))" + f"[{re.escape(CLOSERS)}]*" + MARKERS + r"(?=\s|$)",
+    _NUMBERING
+    + _ABBREVIATION
+    + _TITLE
+    + r"(?:[.!?]+…?|…(?=\s+[-–+•]\s))"
+    + f"[{re.escape(CLOSERS)}]*"
+    + MARKERS
+    + r"(?=\s|$)",
     re.M,
 )
 # Where a passage is cut into sentences (chunker) and further into clauses (quoting).

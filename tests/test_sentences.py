@@ -24,7 +24,10 @@ def test_sentence_ends_and_what_is_not_one() -> None:
         "II. NHIỆM VỤ TRỌNG TÂM\n"
         "Theo mục 2. Công tác dân vận (“Dân vận khéo”.) Xong?\n"
         "KT. CHỦ TỊCH\n"
-        "các hoạt động văn hóa, thể thao… được tổ chức thường xuyên, phòng chống lãng phí… - Lập kế hoạch."
+        "các hoạt động văn hóa, thể thao… được tổ chức thường xuyên, phòng chống lãng phí… - Lập kế hoạch.\n"
+        "- Ông. Triệu Vũ - Phó Chủ tịch xã\n"
+        "Bà. Lương Thị Lợi\n"
+        "Phía Nam mỏ giáp hồ Thác Bà. Không có nhà dân."
     )
     assert _texts(text, sentence_spans(text)) == [
         "UBND TP. Hà Nội giao Phòng Nội vụ tổng hợp.",  # "TP." is an abbreviation
@@ -35,6 +38,10 @@ def test_sentence_ends_and_what_is_not_one() -> None:
         "KT. CHỦ TỊCH",
         "các hoạt động văn hóa, thể thao… được tổ chức thường xuyên, phòng chống lãng phí…",
         "- Lập kế hoạch.",
+        "- Ông. Triệu Vũ - Phó Chủ tịch xã",  # a person's title in a form (the Biên bản at Yên Thành, by OCR)
+        "Bà. Lương Thị Lợi",
+        "Phía Nam mỏ giáp hồ Thác Bà.",  # a name that ends in "Bà"
+        "Không có nhà dân.",
     ]
 
 

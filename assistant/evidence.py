@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.quoting import HEADING_NUMBER, with_values
-from assistant.textmatch import TermMatcher, cites_only, is_dateline, reports_results
+from assistant.textmatch import TermMatcher, cites_only, is_dateline, names_heading, reports_results
 from index.normalize import fold
 from index.text import clause_spans
 from index.types import Chunk, Retrieved
@@ -33,6 +33,8 @@ _FIELD_BONUS = 0.25
 # reporting results gains this much for a question asking for results.
 _CITING_FACTOR = 0.6
 _RESULTS_BONUS = 0.25
+# A passage under a section the question names by its heading's every word.
+_NAMED_HEADING_BONUS = 0.3
 
 
 @dataclass
@@ -141,6 +143,7 @@ def candidates(
         )
         context_cov = matcher.coverage(context)
         heading_cov = matcher.coverage(c.section.split(" › ")[-1]) if c.section else 0.0
+        named_heading = bool(c.section) and names_heading(matcher.question, c.section.split(" › ")[-1])
         affinity = _affinity(named, f"{c.meta.issuer} {c.meta.place} {c.meta.title} {c.meta.date} {c.meta.number}")
         headings = {HEADING_NUMBER.sub("", h).strip(" .:").lower() for h in c.section.split(" › ")}
         for s, e in with_values(c.text, clause_spans(c.text)):
@@ -155,7 +158,7 @@ def candidates(
             cov = matcher.coverage(span)
             both = matcher.coverage(f"{span} {context}")
             score = 0.6 * cov + 0.25 * both + 0.1 * context_cov + 0.15 * matcher.bigram_bonus(span)
-            score += 0.15 * heading_cov + 0.05 / (1 + rank)
+            score += 0.15 * heading_cov + 0.05 / (1 + rank) + (_NAMED_HEADING_BONUS if named_heading else 0.0)
             score *= 0.6 + 0.4 * affinity
             if _mostly_capitals(span):  # a letterhead ("ỦY BAN NHÂN DÂN … CỘNG HÒA …"): dates, not statements
                 score *= 0.5

@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from assistant.textmatch import places, plain
+from assistant.textmatch import names_heading, places, plain
 from index.metadata import person_names
 from index.normalize import fold, normalize
 
 MAX_WORDS = 25
+_NAMED_SECTION = 1.0  # a quote under a section the question names by its heading's every word
 _PART_WORDS = 18
 _INNER_PENALTY = 0.1
 _CUT_VALUE_PENALTY = 0.5
@@ -483,6 +484,9 @@ def headline(
             if body and not any(fold(part) in fold(words) for part in body.split(", ")):
                 words = f"{body}: {words}"
             score = weigh(words) - 0.01 * k  # (the body named first counts as said); the better quote first on a tie
+            if not who and p.section and names_heading(question, p.section.split(" › ")[-1]):
+                score += _NAMED_SECTION  # the section the question names says what it asks (a body it names, to
+                # a "who" question, is not who is asked for: "… phối hợp với Phòng Nội vụ …")
             if body and fold(body) not in fold(question):
                 score += 1.5  # the body the section is about: what "which body" asks for, before a name in passing
             if best is None or score > best[0]:

@@ -255,6 +255,7 @@ class TermMatcher:
     ) -> None:
         # soft: accents were restored by guesswork, so a match without accents still counts in part.
         self.soft = soft
+        self.question = question
         self.terms = content_terms(question)
         # Accented terms must match exactly; unaccented ones match any accent ("quy" ~ "quý").
         self.keys = [(fold(t), t != fold(t), t) for t in self.terms]
@@ -635,6 +636,31 @@ def states_cause(clause: str) -> bool:
 def draws_consequence(clause: str) -> bool:
     """Whether a clause draws a consequence from the one before it ("Do đó, …", "Vì vậy, …")."""
     return bool(_CONSEQUENCE.search(unicodedata.normalize("NFC", clause).lower()))
+
+
+_HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
+
+
+def names_heading(question: str, heading: str) -> bool:
+    """Whether a question says a section's heading (its number aside) as a phrase: "… có ý kiến gì về lĩnh vực
+    lâm nghiệp …" names "2.4. Lĩnh vực lâm nghiệp"; what is asked is that section's.
+
+    >>> names_heading("Sở có ý kiến gì về lĩnh vực lâm nghiệp?", "2.4. Lĩnh vực lâm nghiệp")
+    True
+    >>> names_heading("Sở có ý kiến gì về lĩnh vực lâm nghiệp?", "2.6. Ý kiến khác")
+    False
+    >>> names_heading("Trách nhiệm của nhà đầu tư dự án là gì?", "3. Nhà đầu tư")
+    False
+    """
+    words = [fold(t) for t in tokenize(_HEADING_NUMBER.sub("", heading))]
+    if not content_terms(" ".join(words)):
+        return False
+    phrase = r"\s+".join(re.escape(w) for w in words)
+    # said as a phrase, and not as the owner or partner of what is asked ("Trách nhiệm của nhà đầu tư …" does not
+    # name "3. Nhà đầu tư"; "… phối hợp với Phòng Nội vụ …" does not name "1. Phòng Nội vụ")
+    return bool(
+        re.search(rf"(?<!\bcua )(?<!\bcho )(?<!\bvoi )(?<!\w){phrase}(?!\w)", " ".join(tokenize(fold(question))))
+    )
 
 
 def cites_only(sentence: str) -> bool:

@@ -266,3 +266,29 @@ def test_a_why_question_is_answered_by_the_cause_not_by_the_subject_line() -> No
         Query("Công văn về mỏ đá hoa Mông Sơn V về việc gì?"), hits, document_chunks=lambda doc: chunks
     )
     assert "V/v từ chối thẩm định" in about.text, about.text
+
+
+def test_the_section_a_question_names_answers_it() -> None:
+    """ "Sở Nông nghiệp và Môi trường có ý kiến gì về lĩnh vực lâm nghiệp đối với cụm công nghiệp Báo Đáp?" was
+    answered by the letter's opening, which repeats the body, the cluster and "ý kiến", not by its section "2.4.
+    Lĩnh vực lâm nghiệp" (a heading numbered on two levels)."""
+    from index.types import DocMeta
+
+    meta = DocMeta(kind="CÔNG VĂN", issuer="Sở Nông nghiệp và Môi trường tỉnh Lào Cai", place="Lào Cai")
+    opening = (
+        "Sở Nông nghiệp và Môi trường nhận được Công văn số 4170/SCT-CN của Sở Công thương về việc tham gia ý kiến "
+        "thẩm định hồ sơ đề nghị thành lập cụm công nghiệp Báo Đáp."
+    )
+    forest = "2.4. Lĩnh vực lâm nghiệp\nPhạm vi ranh giới dự án không có rừng tự nhiên; có rừng trồng, đất khác."
+    sections = ("", "2. Ý kiến tham gia theo lĩnh vực ngành quản lý › 2.4. Lĩnh vực lâm nghiệp")
+    hits = [
+        Retrieved(Chunk(f"cv-{n}", "cv.pdf", "cv.pdf", n, text, 0, len(text), section=section, meta=meta), score)
+        for n, (text, section, score) in enumerate(((forest, sections[1], 1.0), (opening, sections[0], 0.9)))
+    ]
+    extract = answerer(CountingEmbedder()).answer(
+        Query("Sở Nông nghiệp và Môi trường có ý kiến gì về lĩnh vực lâm nghiệp đối với cụm công nghiệp Báo Đáp?"),
+        hits,
+    )
+    first = extract.text.split("\n")[0]
+    assert "rừng" in first and "4170" not in first, extract.text
+    assert extract.citations[0].chunk_id == "cv-0"

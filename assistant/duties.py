@@ -63,9 +63,15 @@ def _fits(a: Assignment, ask: DutyAsk, filters: Filters | None) -> bool:
     return not ask.reports or "bao cao" in " ".join(fold_chars(a.task).split())
 
 
-def _rows(ask: DutyAsk, book: TaskBook, filters: Filters | None) -> list[TaskRow]:
+def _rows(ask: DutyAsk, book: TaskBook, filters: Filters | None, by_class: bool = False) -> list[TaskRow]:
+    """The tasks `ask` is about; with `by_class`, those of the classes its unit belongs to (`TaskBook.class_units`)
+    instead of its own."""
     keys: set[str] | None = None
-    if ask.unit:
+    if ask.unit and by_class:
+        keys = set(book.class_units(ask.unit))
+        if not keys:
+            return []
+    elif ask.unit:
         keys = set(book.match_units(ask.unit))
         if not keys and ask.english:
             bare = " ".join(w for w in ask.unit.split() if fold_chars(w) not in _ENGLISH_FILLER)
@@ -222,6 +228,9 @@ def answer(
     """The tasks `ask` is about as a cited list, or None when the unit is unknown to `book` or no task matches
     (the ordinary path then answers or abstains)."""
     rows = _rows(ask, book, filters)
+    by_class = not rows and bool(ask.unit) and not book.match_units(ask.unit)
+    if by_class:  # "Sở Tư pháp" has no task of its own: those given to "Các Sở, ban, ngành" are its too
+        rows = _rows(ask, book, filters, by_class=True)
     chunks_by_doc: dict[str, Sequence[Chunk]] = {}
     shown: list[tuple[TaskRow, Chunk, tuple[int, int]]] = []
     read = 0  # only the documents of the tasks listed are read: a window over an archive matches thousands
@@ -253,7 +262,7 @@ def answer(
             chunk_by_id[due_chunk.chunk_id] = due_chunk
         groups.setdefault(row.assignment.doc_id, []).append((row, chunk, also))
     units = {row.assignment.unit_key for row, _, _ in shown}
-    several = len(units) > 1
+    several = len(units) > 1 or by_class
     # One office of several districts ("Phòng Nội vụ" of Gò Vấp and of Ba Đình): still named in the lead.
     names = {row.assignment.unit_key.partition("@")[0] for row, _, _ in shown}  # the key without its area
     language = "en" if lang == "en" else "vi"
@@ -275,7 +284,9 @@ def answer(
             day = show_day(row.dates[0]) if row.dates and not _says_due(a, a.task) else ""
             items.append(((f"{day} – " if day and day != said_day else "") + _gist(a.task), n))
             said_day = day
-    if len(names) > 1:
+    if by_class:
+        lead = phrase("duties_of_class", language, unit=ask.unit)
+    elif len(names) > 1:
         lead = phrase("duties_several", language)
     else:
         lead = phrase("duties_of", language, unit=display_unit(shown[0][0].assignment.unit))

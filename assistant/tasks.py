@@ -35,6 +35,8 @@ _ISO_DAY = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
 # Levels of local government, folded. "Cấp xã" (the commune level) and "các xã" (the communes) name the same units,
 # and a name may list levels together: "UBND các xã, phường", "UBND cấp xã, phường, thị trấn".
 _LEVEL = r"(?:xa|phuong|thi tran|thi xa|thanh pho|quan|huyen|tinh)"
+# Head words (folded) of the units a class of units takes in: "các Sở, ban, ngành", "các phòng", "các xã, phường".
+_CLASS_HEADS = frozenset("so phong ban xa phuong huyen quan".split())
 _AT_LEVEL = re.compile(rf"(?<![\w])(?:cap|cac) ({_LEVEL})(?![\w])")
 
 
@@ -158,6 +160,21 @@ class TaskBook:
         wanted = re.compile(
             " {} ".format(_AT_LEVEL.sub(lambda m: rf"(?:cap|cac) (?:{_LEVEL} )*{m[1]}(?: {_LEVEL})*", phrase))
         )
+        return [
+            u.key
+            for u in self._summaries
+            if (not area or self._names[u.key][0] == area) and any(wanted.search(n) for n in self._names[u.key][1])
+        ]
+
+    def class_units(self, text: str) -> list[str]:
+        """Unit keys of the classes a unit no task names belongs to, by its head word: "Sở Tư pháp" to "Các Sở, ban,
+        ngành", "Phòng Y tế" to "Các phòng chuyên môn", "UBND xã Tả Phìn" to "UBND các xã, phường" (with the area
+        `text` names, as `match_units`). [] when `text` has no such head word, or the index no such class."""
+        name, _, area = unit_key(text, "").partition("@")
+        head = next((w for w in _words(name) if w in _CLASS_HEADS), None)
+        if head is None:
+            return []
+        wanted = re.compile(rf" (?:cac|cap) (?:\w+ )?{head} ")
         return [
             u.key
             for u in self._summaries

@@ -233,6 +233,22 @@ def test_a_level_of_government_finds_the_units_of_that_level(indexed: tuple[Plan
     assert {c.source for c in result.citations} == {BA_DINH_2025}
 
 
+def test_a_unit_without_tasks_of_its_own_gets_those_of_its_class(indexed: tuple[PlanIndex, TaskBook]) -> None:
+    """ "Kế hoạch triển khai Chỉ thị 11 giao Sở Tư pháp làm gì?" was answered with sentences about other bodies: the
+    plan names no Sở Tư pháp, but gives tasks to "Các Sở, ban, ngành". Here: Ba Đình's plan and its "Các phòng
+    chuyên môn thuộc quận"."""
+    index, book = indexed
+    ask = detect("Phòng Y tế quận Ba Đình phải làm gì?", TODAY)
+    assert ask is not None and ask.unit == "Phòng Y tế" and book.match_units(ask.unit) == []
+    result = answer(ask, book, index.doc_chunks, None, "vi")
+    assert result is not None and not result.abstained
+    assert result.text.startswith("Không có việc giao riêng cho Phòng Y tế; việc giao chung: "), result.text
+    listed = [line for line in result.text.splitlines() if line.startswith("- ")]
+    assert listed and all(line.startswith("- Các phòng chuyên môn thuộc quận") for line in listed), listed
+    assert {c.source for c in result.citations} == {BA_DINH_2025}
+    _check_cited_tasks(result.text, result.citations, book, index)
+
+
 def test_a_deadline_window_lists_the_tasks_due_with_their_date(indexed: tuple[PlanIndex, TaskBook]) -> None:
     index, book = indexed
     ask = detect("Tháng 11 năm 2025 các đơn vị phải nộp những báo cáo nào?", TODAY)

@@ -85,7 +85,10 @@ def test_the_chat_answers_a_follow_up_with_the_new_units_list(toy_settings: Sett
     assert answer.mode == "tasks" and not answer.abstained
     assert answer.answer.splitlines()[0].startswith("Phòng Văn hóa và Thông tin quận: Lập kế hoạch chi tiết")
     assert {c.source for c in answer.citations} == {GO_VAP_2010}
-    # a unit no plan names, and a follow-up of a question that was no duty question: the ordinary path
-    assert assistant.ask("Còn Phòng Y tế thì sao?", history).mode == "extractive"
+    # a unit no plan names: the tasks of its class ("Thủ trưởng các phòng ban" in Gò Vấp's plan), or, with no
+    # class, as a follow-up of a question that was no duty question, the ordinary path
+    health = assistant.ask("Còn Phòng Y tế thì sao?", history)
+    assert health.mode == "tasks" and health.answer.startswith("Không có việc giao riêng cho Phòng Y tế")
+    assert assistant.ask("Còn Sở Y tế thì sao?", history).mode == "extractive"
     other = [{"role": "user", "content": "Kế hoạch số 08/KH-UBND do ai ký?"}]
     assert assistant.ask("Còn Phòng Văn hóa và Thông tin quận thì sao?", other).mode == "extractive"

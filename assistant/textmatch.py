@@ -401,8 +401,8 @@ _MEASURES = (
     (re.compile(r"\b(?:bao lau|how long)\b"), r"nam|thang|ngay|tuan|gio|phut|years?|months?|days?"),
 )
 _MONEY_WORDS = re.compile(
-    r"\b(?:kinh phí|vốn|ngân sách|tiền|chi phí|lương|mức đầu tư|giá trị|budget|cost|funding|funds|capital|salary|"
-    r"money|investment)\b"
+    r"\b(?:kinh phí|vốn|ngân sách|tiền|chi phí|lương|mức đầu tư|giá trị|ký quỹ|phí|lệ phí|thuế|budget|cost|funding|"
+    r"funds|capital|salary|money|investment|deposit|fees?|tax(?:es)?)\b"
 )
 _ASKS_DATE = re.compile(
     r"\b(?:khi nào|bao giờ|lúc nào|ngày nào|ngày mấy|tháng nào|năm nào|thời điểm nào|thời hạn|hạn chót|hạn gửi|"
@@ -433,6 +433,8 @@ def answer_type(question: str) -> str | None:
     ('money', 'number')
     >>> answer_type("Vốn góp chiếm bao nhiêu phần trăm?"), answer_type("Kinh phí là bao nhiêu tỷ đồng?")
     ('number', 'money')
+    >>> answer_type("Dự án phải ký quỹ bao nhiêu?"), answer_type("How much is the deposit?")
+    ('money', 'money')
     """
     q = unicodedata.normalize("NFC", question).lower()
     if _ASKS_AMOUNT.search(q):

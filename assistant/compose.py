@@ -12,6 +12,7 @@ from assistant.evidence import Candidate, field_label_share
 from assistant.headline import (
     MAX_WORDS,
     Part,
+    asked_level,
     asks_document,
     asks_person,
     asks_who,
@@ -19,6 +20,7 @@ from assistant.headline import (
     headline,
     new_names,
     said_names,
+    states_place,
     who_score,
 )
 from assistant.quoting import doc_label, doc_tag, extend_list, headline_item, headline_value, quote, window
@@ -265,6 +267,7 @@ def headline_scorers(
     asked_terms = {fold(t) for t in matcher.terms}
     document_asked = asks_document(kind_text)
     reason = asks_reason(kind_text)
+    level = asked_level(kind_text)  # "… ở xã nào?": a place of that level
 
     def weigh_headline(text: str) -> float:
         """How well a few words answer: the question's terms, and what it asks for: the value (a count in the
@@ -287,6 +290,8 @@ def headline_scorers(
             score += 1.0
         if reason and states_cause(text):
             score += 1.0
+        if level is not None and states_place(text, level):
+            score += 1.0
         return score + field_label_share(text, asked_terms)
 
     def needed(text: str) -> bool:
@@ -295,6 +300,8 @@ def headline_scorers(
             return states_count(text, unit)
         if value_kind is not None:
             return states_value(text, value_kind)
+        if level is not None:
+            return states_place(text, level)
         if person:  # "Ai là người đưa ra kết luận đó?": a person's name or office, not "HNP" in passing
             return who_score(text, question) >= 1.0 or field_label_share(text, asked_terms) > 0
         return not who or bool(new_names(text, question)) or field_label_share(text, asked_terms) > 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from assistant.textmatch import names_heading, places, plain
 from index.metadata import person_names
-from index.normalize import fold, normalize
+from index.normalize import fold, fold_chars, normalize
 
 MAX_WORDS = 25
 _NAMED_SECTION = 1.0  # a quote under a section the question names by its heading's every word
@@ -63,6 +63,19 @@ _ROLE = re.compile(
     r"\b(?:nguoi dung dau|thu truong|chu tich|pho chu tich|giam doc|pho giam doc|truong phong|truong ban|bi thu|"
     r"chanh van phong|chanh thanh tra)\b"
 )
+# A question asking which place ("ở xã nào", "thuộc huyện nào", "in which province"; folded).
+_ASKS_PLACE = re.compile(
+    r"(?<!\bco )\b(xa|phuong|thi tran|huyen|quan|thi xa|tinh|thanh pho|thon|to dan pho) nao\b"
+    r"|\bwhich (commune|ward|district|province|city|village)\b"
+)
+_EN_LEVELS = {
+    "commune": "xa",
+    "ward": "phuong",
+    "district": "huyen",
+    "province": "tinh",
+    "city": "thanh pho",
+    "village": "thon",
+}
 # Offices a person holds, asked for by "ai là …" or "… là ai" (folded): "Ai là Chủ tịch UBND quận …?".
 _HOLDER = r"(?:pho\s+)?(?:chu tich|giam doc|truong phong|truong ban|bi thu|chanh van phong|chanh thanh tra)"
 _ASKS_HOLDER_VI = re.compile(rf"\bai la (?:(?:ong|ba|dong chi)\s+)?{_HOLDER}\b|\b{_HOLDER}\b.*\bla ai\b")
@@ -281,6 +294,32 @@ def asks_person(question: str) -> bool:
     return bool(_ASKS_PERSON.search(fold(question)))
 
 
+def asked_level(question: str) -> str | None:
+    """The level of the place a question asks for ("… ở xã nào?" → "xã"; folded, as `states_place` takes it), or
+    None when it asks for no place.
+
+    >>> asked_level("Mỏ đá hoa Làng Lạnh II ở xã nào?"), asked_level("Which province is the mine in?")
+    ('xa', 'tinh')
+    >>> asked_level("Báo cáo gửi qua cơ quan nào?") is None  # "cơ quan", not "quận"
+    True
+    """
+    m = _ASKS_PLACE.search(fold(question))
+    return None if m is None else _EN_LEVELS.get(m.group(1) or m.group(2), m.group(1) or m.group(2))
+
+
+def states_place(text: str, level: str) -> bool:
+    """Whether `text` names a place of `level` ("xã Liễu Đô" for "xa").
+
+    >>> states_place("khu vực Làng Lạnh II, xã Liễu Đô, huyện Lục Yên", "xa")
+    True
+    """
+    # `fold_chars` keeps one character per character: the name's first letter is read in `text` at the same place
+    return any(
+        text[m.end()].isupper() or text[m.end()].isdigit()
+        for m in re.finditer(rf"(?<!\w){level}\s+(?=\w)", fold_chars(text))
+    )
+
+
 def asks_holder(question: str) -> bool:
     """Whether a question asks who holds an office it names ("Ai là Chủ tịch UBND quận Ba Đình năm 2018?",
     "Bí thư Thành ủy … là ai?", "Who is the chairman of …?"): a person, or the office holder who acts for one,
@@ -455,6 +494,11 @@ def _tidy(text: str) -> str:
                 continue
             out.append(ch)
         t = re.sub(r"\s+([.;,])", r"\1", "".join(out)).strip()
+    for opening, closing in (("“", "”"), ("«", "»")):  # a run that ends a quotation it did not open
+        if t.endswith(closing) and t.count(opening) < t.count(closing):
+            t = t[:-1].rstrip()
+    if t.endswith('"') and t.count('"') % 2:
+        t = t[:-1].rstrip()
     return t[:1].upper() + t[1:] if t else t
 
 

@@ -7,6 +7,7 @@ from assistant.compose import headline_scorers
 from assistant.extractive import ExtractiveAnswerer
 from assistant.headline import (
     MAX_WORDS,
+    asked_level,
     asks_document,
     asks_who,
     best_window,
@@ -15,6 +16,7 @@ from assistant.headline import (
     names,
     said_names,
     same_kind,
+    states_place,
     who_score,
 )
 from assistant.textmatch import TermMatcher
@@ -394,3 +396,18 @@ def test_a_person_asked_for_is_named_not_only_their_office() -> None:
     start, end = best_window(text, 0, len(text), weigh, 25, needed)
     assert text[start:end].startswith("đồng chí Bí thư Thành ủy Hoàng Trung Hải")
     assert who_score("kết luận của đồng chí Bí thư", asked) < who_score("đồng chí Hoàng Trung Hải", asked)
+
+
+def test_which_place_is_answered_by_a_place_of_that_level() -> None:
+    """ "Mỏ đá hoa Làng Lạnh II ở xã nào?" began with the letter's subject, cut before the commune; "cơ quan nào"
+    asks for a body, not a district ("quận" and "quan" fold alike)."""
+    lang_lanh = DocMeta(title="Thẩm định thiết kế", issuer="Sở Công Thương tỉnh Lào Cai", kind="CÔNG VĂN")
+    subject = (
+        'V/v thẩm định thiết kế bản vẽ thi công điều chỉnh "Dự án đầu tư xây dựng công trình khai thác mỏ đá hoa '
+        'trắng khu vực Làng Lạnh II, xã Liễu Đô, huyện Lục Yên, tỉnh Yên Bái"'
+    )
+    for question in ("Mỏ đá hoa Làng Lạnh II ở xã nào?", "Which commune is the Lang Lanh II marble mine in?"):
+        extract = ExtractiveAnswerer(lambda _: 1.0).answer(Query(question), [_hit("ll.doc", subject, lang_lanh)])
+        assert _first(extract.text) == "Xã Liễu Đô, huyện Lục Yên, tỉnh Yên Bái [1].", extract.text
+    assert asked_level("Báo cáo năm gửi qua cơ quan nào?") is None and asked_level("thuộc huyện nào") == "huyen"
+    assert states_place("khu vực Làng Lạnh II, xã Liễu Đô", "xa") and not states_place("các xã, phường", "xa")

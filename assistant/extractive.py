@@ -26,6 +26,7 @@ from assistant.fitting import fitting_documents, issuers_on_file, years_on_file
 from assistant.headline import (
     MAX_WORDS,
     asks_holder,
+    asks_issuer,
     asks_who,
     document_fields,
     field_subjects,
@@ -207,6 +208,9 @@ class ExtractiveAnswerer:
         if document_chunks is not None and asks_recipients(kind_text):
             if (addressed := self._addressed(query, hits, document_chunks)) is not None:
                 return addressed
+        if document_chunks is not None and asks_issuer(kind_text):
+            if (issued := self._issued(query, hits, document_chunks)) is not None:
+                return issued
         numbers = {h.chunk.meta.number for h in hits}
         matcher = TermMatcher(question, self.idf, soft=query.restored, focus=focus, indexed_numbers=numbers)
         named = places(query.question) + years(query.question) + list(query.known_named)
@@ -432,6 +436,30 @@ class ExtractiveAnswerer:
             return items_answer(items, (), query.lang, lead="addressed_lead", first="addressed_first")
         items = [item for doc in docs for item in recipients(document_chunks(doc))]  # no "Kính gửi": "Nơi nhận"
         return items_answer(items, (), query.lang, lead="recipients_lead", first="addressed_first") if items else None
+
+    def _issued(
+        self, query: Query, hits: Sequence[Retrieved], document_chunks: Callable[[str], Sequence[Chunk]]
+    ) -> ExtractedAnswer | None:
+        """ "Kế hoạch 79 do cơ quan nào ban hành?": the issuer read from the letterhead of the document asked about,
+        said first and cited at that letterhead; None for a news item (the body it reports on is no issuer) or a
+        document whose issuer was not read."""
+        asked = self._asked_document(hits, f"{query.match} {query.typed or ''}")
+        if not asked.meta.issuer or asked.meta.kind == "tin tức":
+            return None
+        chunks = document_chunks(asked.doc_id)
+        if not chunks:
+            return None
+        head = chunks[0]
+        end = len(head.text)
+        if m := re.search(r"C[ỘO]NG H[ÒO]A|Độc lập|Số\s*:|\n\s*\n", head.text):
+            end = m.start()
+        end = len(head.text[:end].rstrip())
+        if end <= 0:
+            return None
+        issuer = asked.meta.issuer
+        label = doc_label(asked.meta, asked.source, query.lang)
+        text = f"{issuer} [1].\n" + phrase("issued_by", query.lang, label=label, issuer=issuer) + " [1]"
+        return ExtractedAnswer(text, False, [Citation.from_chunk(1, head, hits[0].score, [(0, end)])])
 
     def _asks_cited_number(self, kind_text: str, hits: Sequence[Retrieved], question: str) -> bool:
         """Whether the question asks the number of another kind of document than the one it is about ("Kế

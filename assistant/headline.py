@@ -76,6 +76,14 @@ _EN_LEVELS = {
     "city": "thanh pho",
     "village": "thon",
 }
+# A question asking which body issued a document (folded).
+_ASKS_ISSUER = re.compile(
+    r"\b(?:do|duoc)\s+(?:(?:co quan|don vi|cap)\s+nao|ai)\s+(?:nao\s+)?ban hanh\b"
+    r"|\b(?:co quan|don vi|cap|ai)\s+(?:nao\s+)?(?:da\s+)?ban hanh\s+"
+    r"(?:ke hoach|quyet dinh|cong van|van ban|bao cao|quy che|chi thi|thong bao)\b"
+    r"|\bco quan ban hanh\b|\b(?:which|what)\s+(?:body|agency|authority|office|organi[sz]ation)\s+issued\b"
+    r"|\bwho\s+issued\b|\bissued\s+by\s+(?:which|whom|what)\b"
+)
 # Offices a person holds, asked for by "ai là …" or "… là ai" (folded): "Ai là Chủ tịch UBND quận …?".
 _HOLDER = r"(?:pho\s+)?(?:chu tich|giam doc|truong phong|truong ban|bi thu|chanh van phong|chanh thanh tra)"
 _ASKS_HOLDER_VI = re.compile(rf"\bai la (?:(?:ong|ba|dong chi)\s+)?{_HOLDER}\b|\b{_HOLDER}\b.*\bla ai\b")
@@ -318,6 +326,16 @@ def states_place(text: str, level: str) -> bool:
         text[m.end()].isupper() or text[m.end()].isdigit()
         for m in re.finditer(rf"(?<!\w){level}\s+(?=\w)", fold_chars(text))
     )
+
+
+def asks_issuer(question: str) -> bool:
+    """Whether a question asks which body issued a document ("Kế hoạch 79 do cơ quan nào ban hành?", "Who issued
+    the plan?"), not what the document is or says.
+
+    >>> asks_issuer("Kế hoạch 79 của Gia Lai do cơ quan nào ban hành?"), asks_issuer("Kế hoạch ban hành khi nào?")
+    (True, False)
+    """
+    return bool(_ASKS_ISSUER.search(fold(question)))
 
 
 def asks_holder(question: str) -> bool:

@@ -292,3 +292,33 @@ def test_the_section_a_question_names_answers_it() -> None:
     first = extract.text.split("\n")[0]
     assert "rừng" in first and "4170" not in first, extract.text
     assert extract.citations[0].chunk_id == "cv-0"
+
+
+def test_which_body_issued_a_document_is_read_from_its_letterhead() -> None:
+    """ "Kế hoạch 79 của Gia Lai do cơ quan nào ban hành?" was answered with a plan it carries out ("Triển khai Kế
+    hoạch phối hợp số 03-KH/BDVTU-BCSĐ …")."""
+    from index.types import DocMeta
+
+    meta = DocMeta(kind="KẾ HOẠCH", issuer="UBND tỉnh Gia Lai", place="Gia Lai", number="79/KH-UBND", date="2023-01-10")
+    head = "ỦY BAN NHÂN DÂN\nTỈNH GIA LAI\n-------\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nSố: 79/KH-UBND"
+    body = (
+        "Triển khai Kế hoạch phối hợp số 03-KH/BDVTU-BCSĐ ngày 12/12/2022 giữa Ban Dân vận Tỉnh ủy và Ban cán sự đảng."
+    )
+    chunks = [Chunk(f"gl-{n}", "gl.txt", "gl.txt", n, t, 0, len(t), meta=meta) for n, t in enumerate((head, body))]
+    hits = [Retrieved(chunks[1], 1.0), Retrieved(chunks[0], 0.5)]
+    for question, lead in (
+        (
+            "Kế hoạch 79 của Gia Lai do cơ quan nào ban hành?",
+            "Theo Kế hoạch số 79/KH-UBND (UBND tỉnh Gia Lai, 10/01/2023)",
+        ),
+        ("Who issued plan 79 of Gia Lai?", "According to Plan 79/KH-UBND (UBND tỉnh Gia Lai, 10/01/2023)"),
+    ):
+        lang = "en" if question.startswith("Who") else "vi"
+        extract = answerer(CountingEmbedder()).answer(
+            Query(question, lang, question), hits, document_chunks=lambda doc: chunks
+        )
+        assert extract.text.startswith(f"UBND tỉnh Gia Lai [1].\n{lead}"), extract.text
+        [cited] = extract.citations
+        assert (
+            cited.chunk_id == "gl-0" and cited.text[slice(*cited.quotes[0])] == "ỦY BAN NHÂN DÂN\nTỈNH GIA LAI\n-------"
+        )

@@ -37,3 +37,13 @@ def test_total_investment_is_the_decisions_field() -> None:
     """ "What is the total investment of …?" found the project's scale: "total" had no term, so "Tổng vốn đầu tư:
     3.277 … đồng" covered no more of the question than any sentence about investing."""
     assert "tổng vốn đầu tư" in vietnamese_terms("What is the total investment of the Phu Xuan industrial park?")
+
+
+def test_words_of_real_documents_have_terms() -> None:
+    """ "Who is responsible for handling illegal dredging of minerals?" was answered with a commune chairman's duty:
+    "dredging", "illegal" and "handling" had no term, so the Công an tỉnh's task ("xử lý dứt điểm các hành vi khai
+    thác khoáng sản bằng tàu cuốc") covered no more of the question than any sentence on minerals."""
+    terms = vietnamese_terms("Who is responsible for handling illegal dredging of minerals?")
+    for term in ("xử lý", "trái phép", "tàu cuốc", "khoáng sản"):
+        assert term in terms, terms
+    assert "cấp xã" in vietnamese_terms("What must the commune-level people's committees do?")

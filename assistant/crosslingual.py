@@ -7,6 +7,11 @@ from functools import cache
 from pathlib import Path
 
 _GLOSSARY = Path(__file__).resolve().parent / "glossary_en_vi.tsv"
+# Capitalised words that open a question or a request, not names ("Summarize decision 1696.").
+_NOT_NAMES = frozenset(
+    "who what which when where why how the under in is are does do did please summarize summarise list give show"
+    " tell describe explain according".split()
+)
 _NAME = re.compile(r"\b(?:[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|\d[\w/.-]*)\b")
 
 
@@ -33,9 +38,5 @@ def vietnamese_terms(question: str) -> str:
         for m in re.finditer(rf"\b{re.escape(en)}\b", text):
             found.append((m.start(), vi))
             text = text[: m.start()] + " " * len(en) + text[m.end() :]  # a phrase consumes its words
-    names = [
-        (m.start(), m.group(0))
-        for m in _NAME.finditer(question)
-        if m.group(0).lower() not in {"who", "what", "which", "when", "where", "how", "the", "under", "in"}
-    ]
+    names = [(m.start(), m.group(0)) for m in _NAME.finditer(question) if m.group(0).lower() not in _NOT_NAMES]
     return " ".join(t for _, t in sorted(found + names))

@@ -45,11 +45,14 @@ from assistant.textmatch import (
     asks_content,
     asks_reason,
     cites_only,
+    content_terms,
     document_numbers,
     document_places,
     document_years,
     draws_consequence,
     is_list_question,
+    is_numbered,
+    numbered_documents,
     places,
     plain,
     states_cause,
@@ -92,6 +95,11 @@ _VALUE_SCORE_RATIO = 0.6
 _VALUE_COVERAGE_RATIO = 0.8
 # A question asking when something is due, not when a document it names was issued (folded).
 _DEADLINE = re.compile(r"\b(?:han|thoi han|han chot|deadline|due)\b")
+# Words that name a document (folded), beside its own title: "kế hoạch", "văn bản số …".
+_DOCUMENT_WORDS = frozenset(
+    "ke hoach quyet dinh cong van van ban bao cao quy che chi thi thong bao bien ban to trinh so nam cua ve viec"
+    " plan decision letter document report regulation of the".split()
+)
 # A document's subject line ("V/v từ chối thẩm định …", "Về việc …"; folded).
 _SUBJECT_LINE = re.compile(r"^\W*(?:v/v|ve viec)\b")
 # A question asking what something is or how it goes: "… thế nào?", "… ra sao?", "… là gì?", "… gồm gì?"
@@ -235,8 +243,10 @@ class ExtractiveAnswerer:
             if asks[0]:  # what is done or how: not a sentence that only cites another document
                 by_meaning = [c for c in by_meaning if not cites_only(c.hit.chunk.text[c.start : c.end])]
             chosen = [c for c in by_meaning[:2] if c.score >= self.min_dense]
-        if not chosen:
-            return abstain
+        overview = document_chunks is not None and lists.asks_overview(kind_text)
+        if not chosen:  # no sentence says the question's words: an outline is still an answer to "tóm tắt …"
+            parts = self._overview(query, question, kind_text, hits, document_chunks) if overview else None
+            return parts or abstain
         if covering and asks_reason(kind_text):  # the causes the best documents give, if they give one
             docs = {c.hit.chunk.doc_id for c in chosen}
             causes = self._causes([c for c in covering if c.hit.chunk.doc_id in docs], document_chunks)
@@ -279,6 +289,8 @@ class ExtractiveAnswerer:
             )
             if listed is not None:
                 return listed
+        if overview and (parts := self._overview(query, question, kind_text, hits, document_chunks)) is not None:
+            return parts
         kind = "reference" if self._asks_cited_number(kind_text, hits, question) else answer_type(kind_text)
         if kind is not None:
             # The question asks for an amount, a date or a number: quote the passages that state one, or say
@@ -437,6 +449,33 @@ class ExtractiveAnswerer:
         items = [item for doc in docs for item in recipients(document_chunks(doc))]  # no "Kính gửi": "Nơi nhận"
         return items_answer(items, (), query.lang, lead="recipients_lead", first="addressed_first") if items else None
 
+    def _overview(
+        self,
+        query: Query,
+        question: str,
+        kind_text: str,
+        hits: Sequence[Retrieved],
+        document_chunks: Callable[[str], Sequence[Chunk]] | None,
+    ) -> ExtractedAnswer | None:
+        """ "Tóm tắt kế hoạch …", "Kế hoạch … gồm những nội dung gì?": the outline of the document asked about
+        (`lists.outline`), when the question names nothing else than that document (its kind, number, title,
+        issuer, place, year) and asks for its contents; None otherwise (a part of it is asked about), or for a
+        document without headings."""
+        asked = self._asked_document(hits, f"{query.match} {query.typed or ''}")
+        meta = asked.meta
+        said = {
+            fold(t) for t in words(f"{meta.title} {meta.issuer} {meta.place} {meta.kind} {meta.number} {meta.date}")
+        }
+        said |= lists.overview_words(kind_text) | _DOCUMENT_WORDS
+        if meta.year:
+            said.add(str(meta.year))
+        if any(fold(t) not in said for t in words(" ".join(content_terms(question)))):
+            return None
+        items = lists.outline(document_chunks(asked.doc_id)) if document_chunks is not None else []
+        if not items:
+            return None
+        return items_answer(items, (), query.lang, lead="outline_lead", first="outline_first")
+
     def _issued(
         self, query: Query, hits: Sequence[Retrieved], document_chunks: Callable[[str], Sequence[Chunk]]
     ) -> ExtractedAnswer | None:
@@ -559,11 +598,15 @@ class ExtractiveAnswerer:
     @staticmethod
     def _asked_document(hits: Sequence[Retrieved], question: str) -> Chunk:
         """The document a question is about: the one whose number it names ("Quyết định 1696/QĐ-UBND", also
-        from an earlier turn), else the best retrieved one."""
+        from an earlier turn; or "Quyết định 1696", without its symbol), else the best retrieved one."""
         folded = fold(question)
         for h in hits:
             number = h.chunk.meta.number
             if number and re.search(rf"(?<![\w/-]){re.escape(fold(number))}(?![\w/-])", folded):
+                return h.chunk
+        named = numbered_documents(question)  # "Quyết định 1696", "decision 1696": its number without the symbol
+        for h in hits:
+            if named and is_numbered(h.chunk.meta.number, h.chunk.meta.kind, named):
                 return h.chunk
         return hits[0].chunk
 

@@ -39,6 +39,13 @@ _HEADING_LEAD = re.compile(
     r"(?:(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[a-zđ]\))\s*)?"
 )
 _MIN_NAMED_WORDS = 3
+# What asks for a whole document's outline (folded).
+_ASKS_OVERVIEW = re.compile(
+    r"\b(?:tom tat|tom luoc|noi dung chinh|(?:nhung|cac) noi dung (?:gi|nao|chinh)|bo cuc"
+    r"|gom (?:nhung |cac |may )?(?:noi dung|phan|muc|dieu|chuong)(?: (?:gi|nao))?"
+    r"|co (?:nhung|may|bao nhieu) (?:noi dung|phan|muc|dieu|chuong)(?: (?:gi|nao|chinh))?"
+    r"|summari[sz]e|summary of|main (?:points|contents?|parts)|outline of)\b"
+)
 _ASKS_LIST = re.compile(r"\bnhung\b|\bcac\b.*\b(?:nao|gi)\b|\bgom\b|\bwhat are\b|\blist\b|\bwhich\b.*\bare\b")
 
 
@@ -51,6 +58,21 @@ def list_noun(question: str) -> str:
     """
     m = _LIST_NOUN.search(fold(question))
     return m.group(1) if m else ""
+
+
+def asks_overview(question: str) -> bool:
+    """Whether a question asks what a whole document holds ("Tóm tắt kế hoạch …", "Kế hoạch … gồm những nội dung
+    gì?", "Quyết định … có mấy điều?", "Summarise decision 1696").
+
+    >>> asks_overview("Tóm tắt kế hoạch triển khai Chỉ thị 11"), asks_overview("Kế hoạch nêu những mục đích gì?")
+    (True, False)
+    """
+    return bool(_ASKS_OVERVIEW.search(fold(question)))
+
+
+def overview_words(question: str) -> set[str]:
+    """The words (folded) by which a question asks for a document's outline ("tóm tắt", "nội dung chính")."""
+    return {w for m in _ASKS_OVERVIEW.finditer(fold(question)) for w in re.findall(r"\w+", m.group(0))}
 
 
 def asks_for_list(question: str) -> bool:
@@ -90,10 +112,15 @@ def section_path(chunk: Chunk) -> tuple[str, ...]:
 def _heading_item(chunks: Sequence[Chunk], path: tuple[str, ...]) -> Item | None:
     """The heading of `path` where it is printed (in the first chunk of that section), without its number."""
     heading = path[-1]
+    shortened = heading.endswith("…")  # a long heading is kept by its first words ("… đối với Dự án…")
+    said = heading[:-1].rstrip() if shortened else heading
     for c in chunks:
-        if section_path(c)[: len(path)] == path and (pos := c.text.find(heading)) >= 0:
+        if section_path(c)[: len(path)] == path and (pos := c.text.find(said)) >= 0:
             mark = _ITEM_MARK.match(heading)
-            return Item(c, pos + (mark.end() if mark else 0), pos + len(heading))
+            end = pos + len(said)
+            if shortened:  # the heading as printed, to the end of its line
+                end = line_end if (line_end := c.text.find("\n", end)) >= 0 else len(c.text)
+            return Item(c, pos + (mark.end() if mark else 0), end)
     return None
 
 
@@ -248,6 +275,17 @@ def named_section(question: str, chunks: Sequence[Chunk], paths: Sequence[tuple[
         return None  # its parts' headings say what it covers, not what it says
     items = _body_items(chunks, node, bullets_only=True)[:MAX_ITEMS]
     return Found(node, tuple(items), 1.0, True) if len(items) >= 2 else None
+
+
+def outline(chunks: Sequence[Chunk]) -> list[Item]:
+    """A document's outline (its chunks, in order): the headings of its parts ("I. MỤC ĐÍCH, YÊU CẦU", "II.
+    NHIỆM VỤ, GIẢI PHÁP", …, or "Điều 1. …", "Điều 2. …"), those of the parts of each when it has fewer than
+    three; its closing blocks are none. [] for a document without headings (a news item, a letter)."""
+    parts = _children(chunks, ())
+    if len(parts) < 3:
+        parts = [child for part in parts for child in (_children(chunks, part) or [part])]
+    items = [it for part in parts[:MAX_ITEMS] if (it := _heading_item(chunks, part)) is not None]
+    return items if len(items) >= 2 else []
 
 
 def list_after(chunk: Chunk, end: int, chunks: Sequence[Chunk], coverage: float) -> Found | None:

@@ -26,6 +26,8 @@ def detect_language(question: str) -> str:
 
     >>> detect_language("Ai ky the nao?"), detect_language("Doctor Who la ai?"), detect_language("Who is it?")
     ('vi', 'vi', 'en')
+    >>> detect_language("Summarize decision 1696."), detect_language("Tom tat quyet dinh 1696")
+    ('en', 'vi')
     """
     if _VI_LETTERS.search(unicodedata.normalize("NFC", question)):
         return "vi"
@@ -38,7 +40,9 @@ def detect_language(question: str) -> str:
     # implementing Directive …, which body leads the inspections …"): English.
     words = [t for t in toks if len(t) >= 2]
     foreign = sum(1 for t in words if not is_syllable(t))
-    return "en" if english > vietnamese and words and foreign >= _FOREIGN_SHARE * len(words) else "vi"
+    # (An imperative may have no function word at all: "Summarize decision 1696.")
+    no_function_words = english == vietnamese == 0 and len(words) >= 2
+    return "en" if (english > vietnamese or no_function_words) and foreign >= _FOREIGN_SHARE * len(words) else "vi"
 
 
 # Question frames (folded syllables): they ask *for* something and are not words to look for.

@@ -4,6 +4,7 @@ the longest English phrase winning over its words, with names and numbers kept a
 from __future__ import annotations
 
 from assistant.crosslingual import glossary, vietnamese_terms
+from assistant.textmatch import detect_language
 
 
 def test_the_glossary_is_read_longest_phrase_first_without_comments() -> None:
@@ -47,3 +48,10 @@ def test_words_of_real_documents_have_terms() -> None:
     for term in ("xử lý", "trái phép", "tàu cuốc", "khoáng sản"):
         assert term in terms, terms
     assert "cấp xã" in vietnamese_terms("What must the commune-level people's committees do?")
+
+
+def test_a_request_is_english_and_its_verb_no_name() -> None:
+    """ "Summarize decision 1696." has no English function word: it was read as Vietnamese, and "Summarize" (a
+    capitalised first word) as a name to look for."""
+    assert detect_language("Summarize decision 1696.") == "en" and detect_language("Tom tat quyet dinh 1696") == "vi"
+    assert vietnamese_terms("Summarize decision 1696.") == "quyết định 1696"

@@ -3,6 +3,7 @@ ExtractiveAnswerer.answer): sub-section headings, a section's bullets, or the se
 
 from __future__ import annotations
 
+from assistant import lists
 from assistant.crosslingual import vietnamese_terms
 from assistant.extractive import ExtractiveAnswerer
 from assistant.lists import asks_for_list, list_noun
@@ -313,3 +314,25 @@ def test_a_list_asked_with_its_amounts_says_each_items_value_first() -> None:
     assert first.text.split("\n")[0] == (
         "Gồm: Vốn góp của nhà đầu tư: 657.000.000.000 đồng; Vốn vay: 2.622.000.000.000 đồng [1]."
     ), first.text
+
+
+def test_what_a_whole_document_holds_is_its_outline() -> None:
+    """ "Tóm tắt kế hoạch triển khai Chỉ thị 11 …", "Nội dung chính của quyết định 1696 là gì?" were answered with one
+    of the passages found (the grounds it cites): the outline says what the document holds, each part cited."""
+    for question in ("Tóm tắt quyết định 2336 của UBND tỉnh Lào Cai.", "Nội dung chính của quyết định 2336 là gì?"):
+        extract = _ask(question, DECISION)
+        lines = extract.text.split("\n")
+        assert lines[0].startswith("Gồm các phần: Nhà đầu tư; Quy mô dự án;"), extract.text
+        assert lines[1] == "Theo văn bản số 2336/QĐ-UBND (UBND tỉnh Lào Cai, 02/06/2026) [1], văn bản gồm các phần:"
+        assert lines[2:4] == ["- Nhà đầu tư. [1]", "- Quy mô dự án. [2]"]  # two articles only: Điều 1's parts
+        assert len(lines) == 2 + len(lists.outline(DECISION)) and len(extract.citations) == len(lines) - 2
+    english = ExtractiveAnswerer(lambda _: 1.0).answer(
+        Query(vietnamese_terms("Summarize decision 2336."), "en", "Summarize decision 2336."),
+        [Retrieved(c, 1.0) for c in DECISION],
+        document_chunks={"qd2336.pdf": DECISION}.__getitem__,
+    )
+    assert english.text.startswith("Its parts are: Nhà đầu tư;"), english.text
+    # A part of it asked about is no outline; nor is a document without headings.
+    part = _ask("Tiến độ thực hiện dự án Khu công nghiệp Phú Xuân gồm những nội dung gì?", DECISION)
+    assert not part.text.startswith("Gồm các phần"), part.text
+    assert lists.outline(DECISION[:1]) == [] and lists.asks_overview("Kế hoạch có mấy phần?")

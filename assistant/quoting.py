@@ -28,9 +28,29 @@ _FIELD = re.compile(
 )
 
 
+# The phrase keys of the kinds of document an answer names by their own word (folded `DocMeta.kind`).
+_KIND_KEYS = {
+    "ke hoach": "kind_plan",
+    "tin tuc": "kind_news",
+    "quyet dinh": "kind_decision",
+    "cong van": "kind_letter",
+    "bao cao": "kind_report",
+    "bien ban": "kind_minutes",
+    "quy che": "kind_regulation",
+    "quy dinh": "kind_rules",
+    "thong bao": "kind_notice",
+    "chi thi": "kind_directive",
+    "nghi quyet": "kind_resolution",
+    "to trinh": "kind_submission",
+    "huong dan": "kind_guidance",
+    "chuong trinh": "kind_programme",
+}
+
+
 def kind_key(meta: DocMeta) -> str:
-    """The phrase key of a document's kind: "kind_plan", "kind_news" or "kind_other"."""
-    return {"KẾ HOẠCH": "kind_plan", "tin tức": "kind_news"}.get((meta.kind or "").strip(), "kind_other")
+    """The phrase key of a document's kind: "kind_plan", "kind_decision", "kind_news" …, "kind_other" for a kind
+    without its own word."""
+    return _KIND_KEYS.get(" ".join(fold(meta.kind or "").split()), "kind_other")
 
 
 def doc_label(meta: DocMeta, source: str, lang: str) -> str:

@@ -73,6 +73,16 @@ def test_document_labels_golden() -> None:
     news = DocMeta(kind="tin tức", title="Dân vận chính quyền", date="2018-05", number="1186-TB/TU")
     assert doc_label(news, "001.txt", "vi") == "bài «Dân vận chính quyền» (05/2018)"
     assert doc_label(DocMeta(), "x.txt", "en") == "document x.txt"
+    # Each kind by its own word (before, every kind but a plan was "văn bản"), as printed in capitals or not.
+    decision = DocMeta(kind="QUYẾT ĐỊNH", number="1696/QĐ-UBND", issuer="UBND tỉnh Lào Cai", date="2026-05-15")
+    assert doc_label(decision, "qd.pdf", "vi") == "Quyết định số 1696/QĐ-UBND (UBND tỉnh Lào Cai, 15/05/2026)"
+    assert doc_label(decision, "qd.pdf", "en") == "Decision 1696/QĐ-UBND (UBND tỉnh Lào Cai, 15/05/2026)"
+    letter = DocMeta(kind="Công văn", title="V/v từ chối thẩm định", issuer="Sở Công Thương tỉnh Lào Cai")
+    assert doc_label(letter, "cv.doc", "vi") == "Công văn «V/v từ chối thẩm định» (Sở Công Thương tỉnh Lào Cai)"
+    assert doc_label(DocMeta(kind="BIÊN BẢN", title="Kiểm tra hiện trường"), "bb.pdf", "en") == (
+        "Minutes «Kiểm tra hiện trường»"
+    )
+    assert doc_label(DocMeta(kind="ĐỀ ÁN", number="5/ĐA-UBND"), "da.pdf", "vi") == "văn bản số 5/ĐA-UBND"
 
 
 def _plan(doc: str, text: str, place: str, n: int) -> Retrieved:

@@ -96,7 +96,7 @@ def test_sub_section_headings_that_name_what_is_asked_are_the_items() -> None:
     assert not extract.abstained
     lines = extract.text.split("\n")  # the answer first, then the lead and the items
     assert lines[0] == "Gồm: Về lĩnh vực đất đai; Lĩnh vực môi trường; Lĩnh vực thủy lợi [1][2][3]."
-    assert lines[1].startswith("Theo văn bản số 512/SNNMT-KHTC") and lines[1].endswith("gồm:")
+    assert lines[1].startswith("Theo Công văn số 512/SNNMT-KHTC") and lines[1].endswith("gồm:")
     assert lines[2:] == ["- Về lĩnh vực đất đai. [1]", "- Lĩnh vực môi trường. [2]", "- Lĩnh vực thủy lợi. [3]"]
     assert [c.quotes for c in extract.citations][1] == ((5, 24),)  # "Lĩnh vực môi trường", its number left out
     before = _ask(question, OPINIONS, with_outline=False)  # without the outline: one sentence, one field
@@ -136,7 +136,7 @@ def test_the_answer_first_names_the_first_items_and_a_closing_block_is_no_item()
     extract = _ask("Chủ tịch UBND tỉnh giao nhiệm vụ quản lý vật liệu nổ cho những cơ quan nào?", closing)
     lines = extract.text.split("\n")
     assert lines[0] == "Gồm: Sở Công Thương; Công an tỉnh; Sở Nội vụ [1][2][3]."
-    assert lines[1].startswith("Theo văn bản số 512/SNNMT-KHTC") and "Nơi nhận" not in extract.text
+    assert lines[1].startswith("Theo Công văn số 512/SNNMT-KHTC") and "Nơi nhận" not in extract.text
 
 
 def test_items_that_are_sentences_are_said_first_by_their_first_words() -> None:
@@ -323,7 +323,7 @@ def test_what_a_whole_document_holds_is_its_outline() -> None:
         extract = _ask(question, DECISION)
         lines = extract.text.split("\n")
         assert lines[0].startswith("Gồm các phần: Nhà đầu tư; Quy mô dự án;"), extract.text
-        assert lines[1] == "Theo văn bản số 2336/QĐ-UBND (UBND tỉnh Lào Cai, 02/06/2026) [1], văn bản gồm các phần:"
+        assert lines[1] == "Theo Quyết định số 2336/QĐ-UBND (UBND tỉnh Lào Cai, 02/06/2026) [1], văn bản gồm các phần:"
         assert lines[2:4] == ["- Nhà đầu tư. [1]", "- Quy mô dự án. [2]"]  # two articles only: Điều 1's parts
         assert len(lines) == 2 + len(lists.outline(DECISION)) and len(extract.citations) == len(lines) - 2
     english = ExtractiveAnswerer(lambda _: 1.0).answer(

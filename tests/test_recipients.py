@@ -60,7 +60,7 @@ def test_whom_a_letter_is_addressed_to_is_answered_from_kinh_gui() -> None:
         lines.split("\n")[0]
         == "Văn bản gửi: Các Sở, ngành; UBND các xã, phường; Tổ chức, doanh nghiệp hoạt động vật liệu nổ [1]."
     )
-    assert "Theo văn bản số 193/UBND-KT" in lines and "- UBND các xã, phường. [1]" in lines
+    assert "Theo Công văn số 193/UBND-KT" in lines and "- UBND các xã, phường. [1]" in lines
     english = _ask("Who is letter 193/UBND-KT addressed to?", ["cv193.pdf"], "en")
     assert english.startswith("Addressed to: Các Sở, ngành;")
 

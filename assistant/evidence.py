@@ -120,6 +120,7 @@ def candidates(
     asks: tuple[bool, bool] = (False, False),
     when: bool = False,
     names: Sequence[str] = (),
+    who: bool = False,
 ) -> list[Candidate]:
     """Every quotable span of the passages, scored by term coverage, heading, document and rank.
 
@@ -127,13 +128,16 @@ def candidates(
     matches them (issuer, place, title, year) is preferred over one that only shares words. `asks`
     (`textmatch.asks_content`): a question asking what is done or how prefers what a document says to do
     over the documents it cites ("Thực hiện Quyết định số …"); one asking for results, sentences that
-    report them (figures, what was achieved); `when`: the question asks a date, which a "Thời gian …:" field gives.
+    report them (figures, what was achieved); `when`: the question asks a date, which a "Thời gian …:" field gives;
+    `who`: it asks who, and a section it names by its heading is no answer (a body it names is not who is asked for:
+    "… phối hợp với Phòng Nội vụ …"), else that section's passages are preferred.
     A short line that ends without a stop, a form's label
     ("Người đại diện theo pháp luật của Công ty"), is also quoted with the line after it, which holds its
     value ("Bà: Lương Thị Lợi; …").
     """
     out = []
     asked_terms = {fold(t) for t in matcher.terms} | (_WHEN_LABELS if when else set())
+
     said = names_said(hits, names)
     for rank, hit in enumerate(hits):
         c = hit.chunk
@@ -143,7 +147,7 @@ def candidates(
         )
         context_cov = matcher.coverage(context)
         heading_cov = matcher.coverage(c.section.split(" › ")[-1]) if c.section else 0.0
-        named_heading = bool(c.section) and names_heading(matcher.question, c.section.split(" › ")[-1])
+        named_heading = bool(c.section) and not who and names_heading(matcher.question, c.section.split(" › ")[-1])
         affinity = _affinity(named, f"{c.meta.issuer} {c.meta.place} {c.meta.title} {c.meta.date} {c.meta.number}")
         headings = {HEADING_NUMBER.sub("", h).strip(" .:").lower() for h in c.section.split(" › ")}
         for s, e in with_values(c.text, clause_spans(c.text)):

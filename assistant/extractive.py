@@ -226,7 +226,8 @@ class ExtractiveAnswerer:
         asks = asks_content(kind_text)
         when = answer_type(kind_text) == "date"
         asked_names = names(query.question)  # a project, a site: "Khu công nghiệp Phú Xuân"
-        cands = sorted(candidates(matcher, hits, named, asks, when, asked_names), key=lambda c: -c.score)
+        who = asks_who(kind_text)
+        cands = sorted(candidates(matcher, hits, named, asks, when, asked_names, who), key=lambda c: -c.score)
         if pointed := names_said(hits, asked_names):  # the documents the question names by what only they say
             cands = [c for c in cands if c.hit.chunk.doc_id in pointed]
         chosen: list[Candidate] = []

@@ -657,16 +657,21 @@ def names_heading(question: str, heading: str) -> bool:
     False
     >>> names_heading("Trách nhiệm của nhà đầu tư dự án là gì?", "3. Nhà đầu tư")
     False
+    >>> names_heading("Mục đích của kế hoạch là gì?", "I. Mục đích – Yêu cầu")
+    True
     """
-    words = [fold(t) for t in tokenize(_HEADING_NUMBER.sub("", heading))]
-    if not content_terms(" ".join(words)):
-        return False
-    phrase = r"\s+".join(re.escape(w) for w in words)
-    # said as a phrase, and not as the owner or partner of what is asked ("Trách nhiệm của nhà đầu tư …" does not
-    # name "3. Nhà đầu tư"; "… phối hợp với Phòng Nội vụ …" does not name "1. Phòng Nội vụ")
-    return bool(
-        re.search(rf"(?<!\bcua )(?<!\bcho )(?<!\bvoi )(?<!\w){phrase}(?!\w)", " ".join(tokenize(fold(question))))
-    )
+    asked = " ".join(tokenize(fold(question)))
+    # A heading of several things names each ("I. Mục đích – Yêu cầu" is named by "Mục đích … là gì?").
+    for part in re.split(r"\s*[,;–—]\s*|\s+-\s+|\s+và\s+", _HEADING_NUMBER.sub("", heading)):
+        words = [fold(t) for t in tokenize(part)]
+        if not content_terms(" ".join(words)):
+            continue
+        phrase = r"\s+".join(re.escape(w) for w in words)
+        # said as a phrase, and not as the owner or partner of what is asked ("Trách nhiệm của nhà đầu tư …" does
+        # not name "3. Nhà đầu tư"; "… phối hợp với Phòng Nội vụ …" does not name "1. Phòng Nội vụ")
+        if re.search(rf"(?<!\bcua )(?<!\bcho )(?<!\bvoi )(?<!\w){phrase}(?!\w)", asked):
+            return True
+    return False
 
 
 def cites_only(sentence: str) -> bool:

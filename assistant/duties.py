@@ -40,6 +40,8 @@ _PARTNERS = re.compile(
     r"(?!\s+(?:đến|tới|với))\s*,?\s*(?:để\s+|nhằm\s+)?|,\s*(?!(?:và\s+)?phối hợp)(?=\S))",
     re.IGNORECASE,
 )
+# A unit asked about that is a class of units already ("các phường", "các Sở, ban, ngành"; folded).
+_A_CLASS = re.compile(r"\s*(?:cac|nhung|tat ca)\s")
 # Words of an English question around a unit's name ("the office of …"), left out when it is looked up.
 _ENGLISH_FILLER = frozenset("of the in for at district province ward city office's".split())
 
@@ -228,7 +230,10 @@ def answer(
     """The tasks `ask` is about as a cited list, or None when the unit is unknown to `book` or no task matches
     (the ordinary path then answers or abstains)."""
     rows = _rows(ask, book, filters)
-    by_class = not rows and bool(ask.unit) and not book.match_units(ask.unit)
+    # (not when the unit asked is a class itself: "Các phường của Gò Vấp")
+    by_class = (
+        not rows and bool(ask.unit) and not book.match_units(ask.unit) and not _A_CLASS.match(fold_chars(ask.unit))
+    )
     if by_class:  # "Sở Tư pháp" has no task of its own: those given to "Các Sở, ban, ngành" are its too
         rows = _rows(ask, book, filters, by_class=True)
     chunks_by_doc: dict[str, Sequence[Chunk]] = {}

@@ -582,7 +582,8 @@ class ExtractiveAnswerer:
         else:
             short = " ".join(meta.title.split()[:_SHORT_TITLE_WORDS])
             name = f"{kind_word} «{short}{' …' if len(meta.title.split()) > _SHORT_TITLE_WORDS else ''}»"
-        said = f"{name}, {phrase('dated', lang, date=display_date(meta.date))}" if meta.date else name
+        precision = {1: "dated_year", 2: "dated_month"}.get(len(meta.date.split("-")), "dated")  # "2025-02": a month
+        said = f"{name}, {phrase(precision, lang, date=display_date(meta.date))}" if meta.date else name
         return Candidate(0, hit, start, end, 1.0, 1.0), said[:1].upper() + said[1:]
 
     def _other_documents(self, cands: list[Candidate], chosen: list[Candidate], floor: float) -> list[Candidate]:

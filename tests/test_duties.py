@@ -247,6 +247,9 @@ def test_a_unit_without_tasks_of_its_own_gets_those_of_its_class(indexed: tuple[
     assert listed and all(line.startswith("- Các phòng chuyên môn thuộc quận") for line in listed), listed
     assert {c.source for c in result.citations} == {BA_DINH_2025}
     _check_cited_tasks(result.text, result.citations, book, index)
+    # A class asked about is no unit of a class: "Các phường của Gò Vấp" is not one of Ba Đình's "UBND các phường".
+    wards = detect("Các phường của Gò Vấp được giao làm gì?", TODAY)
+    assert wards is not None and answer(wards, book, index.doc_chunks, None, "vi") is None
 
 
 def test_a_deadline_window_lists_the_tasks_due_with_their_date(indexed: tuple[PlanIndex, TaskBook]) -> None:

@@ -100,6 +100,17 @@ def test_number_and_date_of_a_document_are_said_first_and_cited_where_printed() 
     assert _first(extract.text) == "Kế hoạch số 08/KH-UBND, ngày 09/02/2010 [1]."
     assert extract.citations[0].chunk_id == "gv.txt#0"
     assert letterhead[slice(*extract.citations[0].quotes[0])] == "Số: 08 /KH-UBND"
+    # A date of which only the month is printed ("ngày … tháng 02 năm 2025") is said as a month, not "ngày 02/2025".
+    head = "ỦY BAN NHÂN DÂN\nQUẬN BA ĐÌNH\nBa Đình, ngày tháng 02 năm 2025\nKẾ HOẠCH"
+    month = Chunk("bd.txt#0", "bd.txt", "bd.txt", 0, head, 0, len(head), meta=BA_DINH)
+    issued = ExtractiveAnswerer(lambda _: 1.0).answer(
+        Query("Kế hoạch dân vận chính quyền năm 2025 của quận Ba Đình ban hành ngày nào?"),
+        [Retrieved(month, 1.0)],
+        document_chunks=lambda doc: [month],
+    )
+    assert _first(issued.text).startswith("Kế hoạch «Triển khai công tác Dân vận chính quyền …», tháng 02/2025 ["), (
+        issued.text
+    )
 
 
 PHU_YEN = DocMeta(

@@ -176,6 +176,18 @@ def _shown(a: Assignment, row: TaskRow) -> str:
     return f"{text}{note}{' …' if more else '.'}"
 
 
+def _without_unit(task: str, unit: str) -> str:
+    """A task without the name of its unit that opens it ("Các Sở, ban, ngành và UBND cấp xã, phường nêu cao trách
+    nhiệm …" → "Nêu cao trách nhiệm …"): the answer names the unit apart.
+
+    >>> _without_unit("Các Sở, ngành và Công an tỉnh chủ động phối hợp", "Các Sở, ngành và Công an tỉnh")
+    'Chủ động phối hợp'
+    """
+    if unit and fold_chars(task).startswith(fold_chars(unit)) and (rest := task[len(unit) :].lstrip(" :,-–")):
+        return rest[:1].upper() + rest[1:]
+    return task
+
+
 def _gist(task: str) -> str:
     """What a task says is done, for the headline: without an opening that names the lead role and its partners.
 
@@ -287,7 +299,7 @@ def answer(
             # a question about a period: the headline says when each task is due (unless its words say it), a
             # day once for the tasks after it due that day too ("29/05/2026 – Chủ trì: …; Thành phần tham dự: …")
             day = show_day(row.dates[0]) if row.dates and not _says_due(a, a.task) else ""
-            items.append(((f"{day} – " if day and day != said_day else "") + _gist(a.task), n))
+            items.append(((f"{day} – " if day and day != said_day else "") + _gist(_without_unit(a.task, a.unit)), n))
             said_day = day
     if by_class:
         lead = phrase("duties_of_class", language, unit=ask.unit)

@@ -130,8 +130,9 @@ _TAIL = re.compile(
 )
 # The plan a question names by its subject: "theo kế hoạch triển khai Chỉ thị 11", "in the plan on …".
 _PLAN = re.compile(
-    r"(?<![\w])(?:theo|trong|cua|tai|under|in|of)\s+(?:(?:cac|the)\s+)?(?:ke\s+hoach|kh|van\s+ban|plan)\s+"
-    r"(?P<plan>[^?.,;:]+)"
+    r"(?:(?<![\w])(?:theo|trong|cua|tai|under|in|of)\s+|^\s*)(?:(?:cac|the)\s+)?(?:ke\s+hoach|kh|van\s+ban|plan)\s+"
+    # ... or opening the question ("Kế hoạch triển khai Chỉ thị 11 giao Sở Tư pháp làm gì?"), up to what it does
+    r"(?!(?:giao|de\s+nghi|yeu\s+cau|phan\s+cong)\s)(?P<plan>(?:(?!\s(?:giao|de\s+nghi|yeu\s+cau|phan\s+cong)\s)[^?.,;:])+)"
 )
 # The document a question asks about by its kind and number ("kế hoạch 46", "Kế hoạch số 46/KH-UBND", "theo quyết
 # định 1696"): a plan, decision or letter that assigns tasks, not the directive a plan carries out ("kế hoạch triển

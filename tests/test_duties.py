@@ -297,6 +297,12 @@ def test_a_plan_named_by_its_subject_narrows_the_list(indexed: tuple[PlanIndex, 
     # words no plan's title holds narrow nothing: the question may describe its plan otherwise
     vague = answer(DutyAsk(unit="Phòng Nội vụ", plan=("khoang", "san")), book, index.doc_chunks, None, "vi")
     assert vague is not None and {c.source for c in vague.citations} == {BA_DINH_2025, GO_VAP_2010}
+    # The plan named first, before what it gives ("Kế hoạch triển khai Chỉ thị 11 giao Sở Tư pháp làm gì?" listed
+    # tasks of a decision too); its year is no subject.
+    first = detect("Kế hoạch triển khai công tác Dân vận chính quyền giao Phòng Nội vụ làm gì?", TODAY)
+    assert first is not None and first.unit == "Phòng Nội vụ" and first.plan == ask.plan
+    year = detect("Kế hoạch năm 2025 giao Phòng Nội vụ làm gì?", TODAY)
+    assert year is not None and year.plan == () and year.years == (2025,)
 
 
 def test_a_plan_named_by_its_number_gives_its_tasks_or_none(indexed: tuple[PlanIndex, TaskBook]) -> None:

@@ -6,8 +6,10 @@ last turn); this module never imports the application.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 import time
 import tomllib
 from collections import Counter
@@ -17,6 +19,7 @@ from typing import Any
 
 from eval import metrics
 from eval.feedback import REVIEW_KEY
+from prompts import phrases
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +110,34 @@ def cited_passage(citation: Mapping[str, Any]) -> str:
     return " ".join(str(citation.get(k) or "") for k in keys)
 
 
+# The product's own notices about what an answer lists (prompts/phrases.yaml): a list goes on in the «Nhiệm vụ» tab
+# ("Còn $n nhiệm vụ khác …"), a unit has no task of its own ("Không có việc giao riêng cho $unit; …"). They say
+# what the index holds, not what a passage says, so groundedness does not score them; the rest of their sentence is.
+_NOTICE_KEYS = ("duties_more", "duties_of_class")
+
+
+@functools.cache
+def _notices() -> tuple[re.Pattern[str], ...]:
+    out = []
+    for key, text in phrases().items():
+        if key.removesuffix("_en") in _NOTICE_KEYS and text.strip():
+            pattern = re.sub(r"\\\$\w+", ".+?", re.escape(text.strip()))  # "$unit" stands for any words
+            out.append(re.compile(rf"(?m)^{pattern}[ \t]*"))
+    return tuple(out)
+
+
+def without_notices(answer: str) -> str:
+    """An answer without the product's notices (`_NOTICE_KEYS`), for its groundedness: what remains of a line
+    that opens with one is scored as any sentence.
+
+    >>> without_notices("Không có việc giao riêng cho Sở Tư pháp; việc giao chung: Các Sở … [1].")
+    'Các Sở … [1].'
+    """
+    for pattern in _notices():
+        answer = pattern.sub("", answer)
+    return answer
+
+
 def score_item(item: Mapping[str, Any], response: Mapping[str, Any], k: int) -> dict[str, float | None]:
     """Metrics for one item; those that do not apply are None."""
     answer = str(response.get("answer") or "")
@@ -134,7 +165,7 @@ def score_item(item: Mapping[str, Any], response: Mapping[str, Any], k: int) -> 
     if not abstained:
         # A citation carries its passage and where it comes from (title, issuer, date, section).
         passages = {n: cited_passage(c) for n, c in by_n.items()}
-        out["groundedness"], _ = metrics.sentence_groundedness(answer, passages)
+        out["groundedness"], _ = metrics.sentence_groundedness(without_notices(answer), passages)
     return out
 
 

@@ -139,7 +139,7 @@ def test_only_the_intended_dataset_questions_are_duty_questions() -> None:
     read as duty questions (directly, or as the follow-up of one), no other (an ordinary question captured would
     lose its ordinary answer)."""
     intended = {
-        ("q020", 0),  # "cấp phường … được giao nhiệm vụ gì": no such unit, the ordinary path answers
+        ("q020", 0),  # "cấp phường … được giao nhiệm vụ gì": the plan's "UBND các phường"
         ("q073", 0),
         ("q078", 1),
         ("q079", 0),

@@ -73,7 +73,7 @@ def condense(question: str, history: Sequence[dict[str, Any]], known: Iterable[s
         for e in entities(intent, known):
             if entity_kind(e) in dropped:
                 intent = re.sub(re.escape(e), " ", intent, flags=re.IGNORECASE)
-        intent = " ".join(intent.split())
+        intent = re.sub(r"\s+([?.,;:])", r"\1", " ".join(intent.split()))  # "Ai ký ?" → "Ai ký?"
         head = ", ".join(e for e in carry if fold(e) not in fold(intent))
         return f"{head}: {intent} {question}" if head else f"{intent} {question}"
     if not carry:  # nothing named: keep the topic words of the last question instead (not a replaced name's)

@@ -178,7 +178,7 @@ def document_numbers(question: str) -> list[str]:
 _KIND_NUMBER = re.compile(
     r"(?i:\b(?P<kind>quyết định|kế hoạch|công văn|thông báo|quyet dinh|ke hoach|cong van|thong bao|decision|plan|"
     r"official letter|letter|notice)\s+"
-    r"(?:(?:số|so)\s*:?\s*)?)(?P<number>(?!(?:19|20)\d\d(?!\d))\d{1,5})(?![\d/.-]|\s*/)"
+    r"(?:(?:số|so)\s*:?\s*)?)(?P<number>(?!(?:19|20)\d\d(?!\d))\d{1,5})(?![\d/-]|\.\d|\s*/)"
 )
 
 
@@ -197,8 +197,8 @@ def numbered_documents(question: str) -> list[tuple[str, str]]:
 
     >>> numbered_documents("Quyết định 1696 ủy quyền cho ai? Kế hoạch 2025 thì sao?")
     [('quyet dinh', '1696')]
-    >>> numbered_documents("Who signed decision 1696?")
-    [('quyet dinh', '1696')]
+    >>> numbered_documents("Who signed decision 1696?"), numbered_documents("Tóm tắt quyết định 1696.")
+    ([('quyet dinh', '1696')], [('quyet dinh', '1696')])
     """
     kinds = (" ".join(fold(m["kind"]).split()) for m in _KIND_NUMBER.finditer(question))
     numbers = (m["number"] for m in _KIND_NUMBER.finditer(question))
@@ -726,6 +726,7 @@ def entities(text: str, known: Iterable[str] = ()) -> list[str]:
     found += [f"{marker} {name}" for marker, name in _place_matches(text)]
     found += _YEAR.findall(text)
     found += [m.group(0) for m in _DOCNO.finditer(text)]
+    found += [m.group(0).strip() for m in _KIND_NUMBER.finditer(text)]  # "công văn 6791": a number without symbol
     found += [m.group(0) for m in _UNIT.finditer(text)]
     seen: list[str] = []
     for f in sorted(found, key=len, reverse=True):  # "Thành ủy Hà Nội" absorbs "Thành ủy Hà"
@@ -738,7 +739,7 @@ def entity_kind(entity: str) -> str:
     """'year', 'docno', 'unit' or 'place': a follow-up naming one of a kind replaces the inherited one."""
     if _YEAR.fullmatch(entity):
         return "year"
-    if _DOCNO.fullmatch(entity):
+    if _DOCNO.fullmatch(entity) or _KIND_NUMBER.fullmatch(entity):
         return "docno"
     if _UNIT.fullmatch(entity):
         return "unit"

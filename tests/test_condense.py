@@ -60,3 +60,13 @@ def test_another_place_or_year_drops_the_inherited_document_number():
     assert "08/KH-UBND" not in q and "08" not in q.split()
     assert "chịu trách nhiệm báo cáo quý" in q and q.endswith(question)  # the earlier question's intent
     assert gives_only_names(question, ["Ba Đình"]) and not gives_only_names("Còn hạn báo cáo năm thì sao?")
+
+
+def test_a_document_named_by_its_bare_number_replaces_the_inherited_one():
+    """ "Tóm tắt quyết định 1696." then "Còn công văn 6791 thì sao?": the letter is asked what the decision was,
+    not searched with the decision's number and the words of its question as a list of terms."""
+    history = [{"role": "user", "content": "Tóm tắt quyết định 1696."}]
+    assert condense("Còn công văn 6791 thì sao?", history) == "Tóm tắt. Còn công văn 6791 thì sao?"
+    assert gives_only_names("Còn công văn 6791 thì sao?")
+    signed = [{"role": "user", "content": "Ai ký quyết định 1696?"}]
+    assert condense("Còn kế hoạch 79 thì sao?", signed) == "Ai ký? Còn kế hoạch 79 thì sao?"

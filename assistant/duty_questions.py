@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from index.normalize import fold_chars
 from index.text import content_words
+from index.units import HEAD
 
 _MAX_UNIT_WORDS = 20
 
@@ -291,8 +292,8 @@ def unit_text(raw: str) -> str | None:
     if not words or words[0] in _QUESTION_WORDS or words[-1] in _QUESTION_WORDS or len(words) > _MAX_UNIT_WORDS:
         return None
     # "Những việc nào …", "Hạn chót của …", "… trong những": no name at all
-    if all(w in _NOT_UNIT for w in words) or words[-1] in _DANGLING:
-        return None
+    if (all(w in _NOT_UNIT for w in words) and not HEAD.fullmatch(" ".join(words))) or words[-1] in _DANGLING:
+        return None  # (a unit's head word alone is a name: "Công an", whose words fold as "công" and "an")
     return "" if _SELF.match(" ".join(words)) else " ".join(text.split()).strip(" ,;:.-")
 
 

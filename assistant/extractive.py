@@ -280,6 +280,9 @@ class ExtractiveAnswerer:
             section = self._named_section(focus or question, kind_text, matcher, hits, docs, document_chunks)
             if section is not None:
                 return items_answer(section.items, section.path, lang, values=True)
+        if overview and lists.asks_structure(kind_text):  # "… gồm những phần nào?": its parts, not one part's items
+            if (parts := self._overview(query, question, kind_text, hits, document_chunks)) is not None:
+                return parts
         nouns = asked_nouns(focus or question) if lang != "en" else ()
         inline = any(inline_items(c.hit.chunk, c.start, c.end, nouns) for c in chosen[:1])
         if document_chunks is not None and asks_for_list(focus or question) and not inline:

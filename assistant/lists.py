@@ -39,6 +39,11 @@ _HEADING_LEAD = re.compile(
     r"(?:(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[a-zđ]\))\s*)?"
 )
 _MIN_NAMED_WORDS = 3
+# ... by the names of parts, or for a summary (folded).
+_ASKS_STRUCTURE = re.compile(
+    r"\b(?:tom tat|tom luoc|bo cuc|summari[sz]e|summary of|outline of|main parts"
+    r"|(?:gom|co) (?:nhung |cac |may |bao nhieu )?(?:phan|muc|dieu|chuong)\b)"
+)
 # What asks for a whole document's outline (folded).
 _ASKS_OVERVIEW = re.compile(
     r"\b(?:tom tat|tom luoc|noi dung chinh|(?:nhung|cac) noi dung (?:gi|nao|chinh)|bo cuc"
@@ -68,6 +73,16 @@ def asks_overview(question: str) -> bool:
     (True, False)
     """
     return bool(_ASKS_OVERVIEW.search(fold(question)))
+
+
+def asks_structure(question: str) -> bool:
+    """Whether a question asks for a whole document's parts by name ("tóm tắt", "gồm những phần nào", "có mấy
+    điều"), not for "nội dung", which a section may be called ("II. Nội dung thực hiện").
+
+    >>> asks_structure("Báo cáo gồm những phần nào?"), asks_structure("Kế hoạch gồm những nội dung gì?")
+    (True, False)
+    """
+    return bool(_ASKS_STRUCTURE.search(fold(question)))
 
 
 def overview_words(question: str) -> set[str]:

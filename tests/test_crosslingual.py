@@ -48,6 +48,7 @@ def test_words_of_real_documents_have_terms() -> None:
     for term in ("xử lý", "trái phép", "tàu cuốc", "khoáng sản"):
         assert term in terms, terms
     assert "cấp xã" in vietnamese_terms("What must the commune-level people's committees do?")
+    assert "chủ trì" in vietnamese_terms("Who chairs the inspection of the explosives warehouse?")
 
 
 def test_a_request_is_english_and_its_verb_no_name() -> None:

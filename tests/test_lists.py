@@ -319,7 +319,11 @@ def test_a_list_asked_with_its_amounts_says_each_items_value_first() -> None:
 def test_what_a_whole_document_holds_is_its_outline() -> None:
     """ "Tóm tắt kế hoạch triển khai Chỉ thị 11 …", "Nội dung chính của quyết định 1696 là gì?" were answered with one
     of the passages found (the grounds it cites): the outline says what the document holds, each part cited."""
-    for question in ("Tóm tắt quyết định 2336 của UBND tỉnh Lào Cai.", "Nội dung chính của quyết định 2336 là gì?"):
+    for question in (
+        "Tóm tắt quyết định 2336 của UBND tỉnh Lào Cai.",
+        "Nội dung chính của quyết định 2336 là gì?",
+        "Quyết định 2336 gồm những phần nào?",  # asked by its parts' name: not the items of one part
+    ):
         extract = _ask(question, DECISION)
         lines = extract.text.split("\n")
         assert lines[0].startswith("Gồm các phần: Nhà đầu tư; Quy mô dự án;"), extract.text
@@ -336,3 +340,27 @@ def test_what_a_whole_document_holds_is_its_outline() -> None:
     part = _ask("Tiến độ thực hiện dự án Khu công nghiệp Phú Xuân gồm những nội dung gì?", DECISION)
     assert not part.text.startswith("Gồm các phần"), part.text
     assert lists.outline(DECISION[:1]) == [] and lists.asks_overview("Kế hoạch có mấy phần?")
+
+
+def test_the_parts_of_a_report_are_its_own_not_those_of_its_best_covered_part() -> None:
+    """ "Báo cáo quản lý khoáng sản năm 2025 của Lào Cai gồm những phần nào?" listed the parts of its section 7 (the
+    heading that says the question's words), not the report's four parts."""
+    report = _chunks(
+        "bc.docx",
+        [
+            ("I. CÔNG TÁC QUẢN LÝ NHÀ NƯỚC VỀ KHOÁNG SẢN", "I. CÔNG TÁC QUẢN LÝ NHÀ NƯỚC VỀ KHOÁNG SẢN"),
+            (
+                "I. CÔNG TÁC QUẢN LÝ NHÀ NƯỚC VỀ KHOÁNG SẢN › 1. Về phân cấp",  # "phân" folds as "phần": to the
+                "1. Về phân cấp\nĐã phân cấp cho cấp xã.",  # list rule, these headings name the parts asked for
+            ),
+            (
+                "I. CÔNG TÁC QUẢN LÝ NHÀ NƯỚC VỀ KHOÁNG SẢN › 2. Về phân quyền",
+                "2. Về phân quyền\nĐã phân quyền cho Sở.",
+            ),
+            ("II. TÌNH HÌNH HOẠT ĐỘNG KHOÁNG SẢN", "II. TÌNH HÌNH HOẠT ĐỘNG KHOÁNG SẢN\nCó 40 mỏ đang khai thác."),
+            ("III. ĐỀ XUẤT, KIẾN NGHỊ", "III. ĐỀ XUẤT, KIẾN NGHỊ\nĐề nghị Bộ hướng dẫn đóng cửa mỏ."),
+        ],
+        DocMeta(title="Công tác quản lý nhà nước về khoáng sản năm 2025", issuer="UBND tỉnh Lào Cai", kind="BÁO CÁO"),
+    )
+    first = _ask("Báo cáo công tác quản lý nhà nước về khoáng sản năm 2025 gồm những phần nào?", report).text
+    assert first.startswith("Gồm các phần: I. CÔNG TÁC QUẢN LÝ NHÀ NƯỚC VỀ KHOÁNG SẢN; II. TÌNH HÌNH"), first

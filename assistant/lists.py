@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from assistant.headline import names_body
 from assistant.textmatch import TermMatcher, content_terms
-from index.normalize import fold
+from index.normalize import fold, fold_chars, normalize
 from index.text import clause_spans
 from index.types import Chunk
 
@@ -55,14 +55,19 @@ _ASKS_LIST = re.compile(r"\bnhung\b|\bcac\b.*\b(?:nao|gi)\b|\bgom\b|\bwhat are\b
 
 
 def list_noun(question: str) -> str:
-    """What a list question asks for, folded: the words after "những"/"các" up to "nào"/"gì" (at most two):
-    "những lĩnh vực nào" → "linh vuc"; "" when there are none ("những ai").
+    """What a list question asks for: the words after "những"/"các" up to "nào"/"gì" (at most two), lower case, with
+    their marks if typed with them ("phần" is not "phân"), else folded; "" when there are none ("những ai").
 
-    >>> list_noun("Sở góp ý theo những lĩnh vực nào?"), list_noun("Những ai tham gia?")
-    ('linh vuc', '')
+    >>> list_noun("Sở góp ý theo những lĩnh vực nào?"), list_noun("So gop y theo nhung linh vuc nao?")
+    ('lĩnh vực', 'linh vuc')
+    >>> list_noun("Những ai tham gia?")
+    ''
     """
-    m = _LIST_NOUN.search(fold(question))
-    return m.group(1) if m else ""
+    m = _LIST_NOUN.search(fold_chars(question))  # one character per character: the noun as typed is sliced out
+    if not m:
+        return ""
+    typed = " ".join(question[m.start(1) : m.end(1)].lower().split())
+    return typed if typed != fold(typed) else m.group(1)  # with its marks when typed with them
 
 
 def asks_overview(question: str) -> bool:
@@ -194,6 +199,15 @@ def _body_items(chunks: Sequence[Chunk], path: tuple[str, ...], bullets_only: bo
     return [Item(c, *_first_sentence(c.text, s, e)) for c, s, e in kept]
 
 
+def _names_noun(heading: str, noun: str) -> bool:
+    """Whether a heading says the noun a list question asks for (`list_noun`): with its marks when it has them."""
+    if not noun:
+        return False
+    if noun == fold(noun):
+        return noun in fold(heading)
+    return noun in " ".join(normalize(heading).lower().split())
+
+
 def find_list(matcher: TermMatcher, chunks: Sequence[Chunk], min_coverage: float, noun: str = "") -> Found | None:
     """The list of one document (its chunks, in order) under the heading that best answers the question
     (`matcher`), if any: its sub-sections' headings, else its bullets.
@@ -219,8 +233,8 @@ def find_list(matcher: TermMatcher, chunks: Sequence[Chunk], min_coverage: float
         if whole < min_coverage:
             continue
         children = _children(chunks, node)
-        naming = sum(1 for ch in children if noun and noun in fold(ch[-1]))
-        tier = 2 if naming >= max(2, len(children) // 2 + 1) else 1 if noun and noun in fold(node[-1]) else 0
+        naming = sum(1 for ch in children if _names_noun(ch[-1], noun))
+        tier = 2 if naming >= max(2, len(children) // 2 + 1) else 1 if _names_noun(node[-1], noun) else 0
         if tier == 0 and matcher.coverage(node[-1]) <= 0:
             continue
         key = (tier, whole, len(node))

@@ -35,8 +35,10 @@ _ISO_DAY = re.compile(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*")
 # Levels of local government, folded. "Cấp xã" (the commune level) and "các xã" (the communes) name the same units,
 # and a name may list levels together: "UBND các xã, phường", "UBND cấp xã, phường, thị trấn".
 _LEVEL = r"(?:xa|phuong|thi tran|thi xa|thanh pho|quan|huyen|tinh)"
-# Head words (folded) of the units a class of units takes in: "các Sở, ban, ngành", "các phòng", "các xã, phường".
-_CLASS_HEADS = frozenset("so phong ban xa phuong huyen quan".split())
+# The first word (folded) of a unit a class of units takes in ("Sở Tư pháp" is one of "các Sở, ban, ngành", "Phòng
+# Y tế" of "các phòng chuyên môn"), and a level's committee ("UBND xã Tả Phìn" is one of "UBND các xã, phường").
+_CLASS_HEAD = re.compile(r"(so|phong|ban) \w")
+_COMMITTEE_OF = re.compile(rf"(?:chu tich )?uy ban nhan dan ({_LEVEL}) \w")
 _AT_LEVEL = re.compile(rf"(?<![\w])(?:cap|cac) ({_LEVEL})(?![\w])")
 
 
@@ -171,10 +173,13 @@ class TaskBook:
         ngành", "Phòng Y tế" to "Các phòng chuyên môn", "UBND xã Tả Phìn" to "UBND các xã, phường" (with the area
         `text` names, as `match_units`). [] when `text` has no such head word, or the index no such class."""
         name, _, area = unit_key(text, "").partition("@")
-        head = next((w for w in _words(name) if w in _CLASS_HEADS), None)
-        if head is None:
+        phrase = " ".join(_words(name))
+        if m := _CLASS_HEAD.match(phrase):  # "Sở …", "Phòng …", "Ban …": the body's own kind names the class
+            wanted = re.compile(rf" cac (?:\w+ )?{m[1]} ")
+        elif m := _COMMITTEE_OF.match(phrase):  # "UBND xã Tả Phìn": the committees of that level
+            wanted = re.compile(rf" (?:cap|cac) (?:{_LEVEL} )*{m[1]} ")
+        else:
             return []
-        wanted = re.compile(rf" (?:cac|cap) (?:\w+ )?{head} ")
         return [
             u.key
             for u in self._summaries

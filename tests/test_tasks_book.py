@@ -225,6 +225,12 @@ def test_real_plan_units_and_quarter_deadlines(tmp_path: Path) -> None:
     )
     assert book.match_units("cấp phường Ba Đình") == book.match_units("UBND các phường Ba Đình") != []
     assert book.match_units("cấp huyện") == [] and book.match_units("cấp xã hội") == []
+    # The class a unit no task names belongs to, by its own first word: a "Sở" is one of "các Sở, ban, ngành"; a
+    # district committee or a Party committee is no "ban" ("Ủy ban") nor "quận" ("các cơ quan").
+    classes = {names[k] for k in book.class_units("Sở Tư pháp")}
+    assert "Các Sở, ban, ngành và UBND cấp xã, phường (Lào Cai)" in classes
+    assert all("sở" in name.lower() for name in classes), classes
+    assert book.class_units("UBND quận Hoàn Kiếm") == [] and book.class_units("Quận ủy Ba Đình") == []
 
 
 # ------------------------------------------------------------------------------------------------ iCalendar

@@ -283,6 +283,7 @@ class ExtractiveAnswerer:
         if overview and lists.asks_structure(kind_text):  # "… gồm những phần nào?": its parts, not one part's items
             if (parts := self._overview(query, question, kind_text, hits, document_chunks)) is not None:
                 return parts
+            overview = False  # (no outline to give: it is not tried again below)
         nouns = asked_nouns(focus or question) if lang != "en" else ()
         inline = any(inline_items(c.hit.chunk, c.start, c.end, nouns) for c in chosen[:1])
         if document_chunks is not None and asks_for_list(focus or question) and not inline:
@@ -609,10 +610,10 @@ class ExtractiveAnswerer:
             number = h.chunk.meta.number
             if number and re.search(rf"(?<![\w/-]){re.escape(fold(number))}(?![\w/-])", folded):
                 return h.chunk
-        named = numbered_documents(question)  # "Quyết định 1696", "decision 1696": its number without the symbol
-        for h in hits:
-            if named and is_numbered(h.chunk.meta.number, h.chunk.meta.kind, named):
-                return h.chunk
+        if named := numbered_documents(question):  # "Quyết định 1696", "decision 1696": a number without symbol
+            for h in hits:
+                if is_numbered(h.chunk.meta.number, h.chunk.meta.kind, named):
+                    return h.chunk
         return hits[0].chunk
 
     def signer_answer(self, hits: Sequence[Retrieved], lang: str) -> ExtractedAnswer | None:

@@ -31,6 +31,8 @@ def vietnamese_terms(question: str) -> str:
 
     >>> vietnamese_terms("Who signed Go Vap's plan?")
     'ký Go Vap kế hoạch'
+    >>> vietnamese_terms("What must the Department of Home Affairs of Lao Cai do?")
+    'Sở Nội vụ Lao Cai'
     """
     text = question.lower()
     found: list[tuple[int, str]] = []
@@ -38,5 +40,9 @@ def vietnamese_terms(question: str) -> str:
         for m in re.finditer(rf"\b{re.escape(en)}\b", text):
             found.append((m.start(), vi))
             text = text[: m.start()] + " " * len(en) + text[m.end() :]  # a phrase consumes its words
-    names = [(m.start(), m.group(0)) for m in _NAME.finditer(question) if m.group(0).lower() not in _NOT_NAMES]
+    # Names are what the glossary left: "Department of Home Affairs of Lao Cai" gives "Sở", "Nội vụ" and "Lao Cai",
+    # not "Department" and "Home Affairs" again (a phrase's words are blanked in `text`, at the same offsets).
+    blank = text.replace(" ", "\0") if len(text) == len(question) else ""  # consumed words: no name runs over them
+    left = "".join(c if c.isspace() or b != "\0" else "\0" for c, b in zip(question, blank, strict=True)) or question
+    names = [(m.start(), m.group(0)) for m in _NAME.finditer(left) if m.group(0).lower() not in _NOT_NAMES]
     return " ".join(t for _, t in sorted(found + names))

@@ -77,7 +77,10 @@ def _rows(ask: DutyAsk, book: TaskBook, filters: Filters | None, by_class: bool 
         keys = set(book.match_units(ask.unit))
         if not keys and ask.english:
             bare = " ".join(w for w in ask.unit.split() if fold_chars(w) not in _ENGLISH_FILLER)
-            keys = set(book.match_units(bare)) or set(book.match_units(vietnamese_terms(bare)))
+            terms = vietnamese_terms(bare)
+            keys = set(book.match_units(bare)) or set(book.match_units(terms))
+            if not keys and len(parts := terms.split(" ", 1)) == 2:  # "provincial police": "Công an tỉnh"
+                keys = set(book.match_units(f"{parts[1]} {parts[0]}"))
         if not keys:
             return []
     try:

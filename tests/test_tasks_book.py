@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
+from assistant.crosslingual import vietnamese_terms
 from assistant.ics import calendar, event_uid
 from assistant.tasks import (
     CachedTaskBook,
@@ -231,6 +232,10 @@ def test_real_plan_units_and_quarter_deadlines(tmp_path: Path) -> None:
     assert "Các Sở, ban, ngành và UBND cấp xã, phường (Lào Cai)" in classes
     assert all("sở" in name.lower() for name in classes), classes
     assert book.class_units("UBND quận Hoàn Kiếm") == [] and book.class_units("Quận ủy Ba Đình") == []
+    # An English name reaches the unit through the glossary, without its words kept as names too ("Department Home
+    # Affairs Lao Cai Sở Nội vụ" matched nothing).
+    assert book.match_units(vietnamese_terms("Department of Home Affairs of Lao Cai")) == book.match_units("Sở Nội vụ")
+    assert book.match_units("Sở Nội vụ") != []
 
 
 # ------------------------------------------------------------------------------------------------ iCalendar

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.textmatch import number_key, plain
+from assistant.textmatch import HEADING_NUMBER, number_key, plain
 from index.normalize import fold
 from index.text import clause_spans
 from index.types import Chunk, DocMeta
@@ -17,7 +17,6 @@ MAX_QUOTE_CHARS = 420
 MAX_LIST_CHARS = 600
 # A line of at most this many words without a stop is a label whose value may be on the next line.
 _LABEL_WORDS = 12
-HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
 # The fields of a meeting or inspection notice ("Chủ trì: Sở Công Thương", "Thành phần tham dự: …"), folded, as the
 # whole label (after a number, a bullet or a date and a dash): alone they say nothing, their value is the item.
 _FIELD = re.compile(

@@ -162,11 +162,7 @@ class TaskBook:
         wanted = re.compile(
             " {} ".format(_AT_LEVEL.sub(lambda m: rf"(?:cap|cac) (?:{_LEVEL} )*{m[1]}(?: {_LEVEL})*", phrase))
         )
-        return [
-            u.key
-            for u in self._summaries
-            if (not area or self._names[u.key][0] == area) and any(wanted.search(n) for n in self._names[u.key][1])
-        ]
+        return self._named(wanted, area)
 
     def class_units(self, text: str) -> list[str]:
         """Unit keys of the classes a unit no task names belongs to, by its head word: "Sở Tư pháp" to "Các Sở, ban,
@@ -180,6 +176,10 @@ class TaskBook:
             wanted = re.compile(rf" (?:cap|cac) (?:{_LEVEL} )*{m[1]} ")
         else:
             return []
+        return self._named(wanted, area)
+
+    def _named(self, wanted: re.Pattern[str], area: str) -> list[str]:
+        """Unit keys, most tasks first, of the units of `area` ("" for any) one of whose names `wanted` finds."""
         return [
             u.key
             for u in self._summaries

@@ -644,7 +644,8 @@ def draws_consequence(clause: str) -> bool:
     return bool(_CONSEQUENCE.search(unicodedata.normalize("NFC", clause).lower()))
 
 
-_HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
+# The number of a heading or item ("II.", "2.4.", "a)"), as headings are compared without it.
+HEADING_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s*", re.IGNORECASE)
 
 
 def names_heading(question: str, heading: str) -> bool:
@@ -662,7 +663,7 @@ def names_heading(question: str, heading: str) -> bool:
     """
     asked = " ".join(tokenize(fold(question)))
     # A heading of several things names each ("I. Mục đích – Yêu cầu" is named by "Mục đích … là gì?").
-    for part in re.split(r"\s*[,;–—]\s*|\s+-\s+|\s+và\s+", _HEADING_NUMBER.sub("", heading)):
+    for part in re.split(r"\s*[,;–—]\s*|\s+-\s+|\s+và\s+", HEADING_NUMBER.sub("", heading)):
         words = [fold(t) for t in tokenize(part)]
         if not content_terms(" ".join(words)):
             continue
